@@ -1,0 +1,80 @@
+// Import boundaries encode the one-way data flow from STYLE.md:
+// front end (bot, cli) -> gateway (worker/gateway) -> workflow -> activity -> adapter -> world.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const restrict = (patterns, allowTypeImports = false) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns: patterns.map((p) => ({ ...p, allowTypeImports })) }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      ...restrict([
+        { group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto', 'http', 'https', 'net'], message: 'core/ is pure: no Node built-ins.' },
+        { group: ['**/adapters/**', '**/activities/**', '**/workflows/**', '**/worker/**', '**/bot/**', '**/cli/**', '@aws-sdk/*', '@temporalio/*', '@slack/*', '@kubernetes/*'], message: 'core/ depends on nothing but itself.' },
+      ]),
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      ...restrict(
+        [
+          { group: ['**/adapters/**', '**/worker/**', '**/bot/**', '**/cli/**', '@aws-sdk/*', '@slack/*', '@kubernetes/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'workflows are deterministic orchestration: no I/O modules.' },
+          { group: ['**/activities/**'], message: 'workflows import activities as types only (proxyActivities<Activities>).' },
+          { group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto'], message: 'no Node built-ins in workflow code.' },
+        ],
+        true,
+      ),
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      ...restrict([
+        { group: ['**/workflows/**', '**/worker/**', '**/bot/**', '**/cli/**', '@temporalio/client'], message: 'an activity never starts a workflow or calls a front end.' },
+      ]),
+    },
+  },
+  {
+    files: ['adapters/**/*.ts'],
+    rules: {
+      ...restrict([
+        { group: ['**/activities/**', '**/workflows/**', '**/worker/**', '**/bot/**', '**/cli/**', '@temporalio/*'], message: 'adapters only talk to the world.' },
+      ]),
+    },
+  },
+  {
+    files: ['bot/**/*.ts', 'cli/**/*.ts'],
+    rules: {
+      ...restrict([
+        { group: ['**/adapters/**', '**/activities/**', '@aws-sdk/*', '@kubernetes/*'], message: 'front ends go through the gateway (worker/gateway), never to the world.' },
+        { group: ['**/workflows/**'], message: 'front ends only need workflow types (definitions), via the gateway.' },
+      ], true),
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'sandbox/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

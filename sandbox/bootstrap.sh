@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Installs the sandbox's pinned tools into a cache outside the work tree.
+# Idempotent: a tool already present at its pinned version is skipped. Prints each step and its duration.
+#
+#   bash sandbox/bootstrap.sh            # everything
+#   bash sandbox/bootstrap.sh helm trivy # only these tools
+#
+# The cache root is INFRA_AGENT_CACHE (default ~/.cache/infra-agent). Binaries land in $INFRA_AGENT_CACHE/bin.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+CACHE="${INFRA_AGENT_CACHE:-$HOME/.cache/infra-agent}"
+BIN="$CACHE/bin"
+VENV="$CACHE/venv"
+export GOPATH="$CACHE/go"
+export GOMODCACHE="$CACHE/go/pkg/mod"
+export GOCACHE="$CACHE/go-build"
+export CARGO_TARGET_DIR="$CACHE/cargo-target"
+export GOFLAGS="-trimpath"
+export CGO_ENABLED=0
+mkdir -p "$BIN"
+
+total_start=$(date +%s)
+step() { # step NAME CHECK_FN INSTALL_FN
+  local name=$1 check=$2 install=$3 t0 t1
+  t0=$(date +%s)
+  if "$check" >/dev/null 2>&1; then
+    printf '[bootstrap] %-12s ok (pinned version present, skipped) 0s\n' "$name"
+    return 0
+  fi
+  printf '[bootstrap] %-12s installing...\n' "$name"
+  if ! "$install"; then
+    printf '[bootstrap] %-12s FAILED after %ss\n' "$name" "$(( $(date +%s) - t0 ))" >&2
+    return 1
+  fi
+  if ! "$check"; then
+    printf '[bootstrap] %-12s installed but the version check still fails\n' "$name" >&2
+    return 1
+  fi
+  t1=$(date +%s)
+  printf '[bootstrap] %-12s installed in %ss\n' "$name" "$((t1 - t0))"
+}
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "[bootstrap] '$1' is required to build $2 but is not on PATH" >&2; return 1; }; }
+
+# --- Python tools (moto server, cfn-lint) in one venv -------------------------------------------
+check_python() {
+  [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/cfn-lint" ] &&
+    [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))')" = "$MOTO_VERSION" ] &&
+    "$VENV/bin/cfn-lint" --version | grep -q "$CFN_LINT_VERSION" &&
+    ln -sf "$VENV/bin/moto_server" "$BIN/moto_server" && ln -sf "$VENV/bin/cfn-lint" "$BIN/cfn-lint"
+}
+install_python() {
+  need python3 "the Python venv"
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+}
+
+# --- Go tools ----------------------------------------------------------------------------------------
+go_mod_version() { go version -m "$1" 2>/dev/null | awk '$1=="mod"{print $3; exit}'; }
+
+check_temporal() { [ "$(go_mod_version "$BIN/temporal")" = "v$TEMPORAL_CLI_VERSION" ] && "$BIN/temporal" --version | grep -q "$TEMPORAL_CLI_VERSION"; }
+install_temporal() {
+  need go "the Temporal CLI"
+  GOBIN="$BIN" go install \
+    -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=$TEMPORAL_CLI_VERSION" \
+    "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_CLI_VERSION"
+}
+
+check_helm() { [ "$(go_mod_version "$BIN/helm")" = "v$HELM_VERSION" ] && "$BIN/helm" version --short | grep -q "v$HELM_VERSION"; }
+install_helm() {
+  need go helm
+  GOBIN="$BIN" go install -ldflags "-s -w \
+    -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION \
+    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
+    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$HELM_KUBE_MINOR" \
+    "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+}
+
+check_trivy() { [ "$(go_mod_version "$BIN/trivy")" = "v$TRIVY_VERSION" ] && "$BIN/trivy" --version | grep -q "$TRIVY_VERSION"; }
+install_trivy() {
+  need go trivy
+  GOBIN="$BIN" go install -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=$TRIVY_VERSION" \
+    "github.com/aquasecurity/trivy/cmd/trivy@v$TRIVY_VERSION"
+}
+
+check_actionlint() { [ "$(go_mod_version "$BIN/actionlint")" = "v$ACTIONLINT_VERSION" ] && "$BIN/actionlint" -version | grep -q "$ACTIONLINT_VERSION"; }
+install_actionlint() {
+  need go actionlint
+  GOBIN="$BIN" go install -ldflags "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION" \
+    "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
+}
+
+# --- Rust tools ----------------------------------------------------------------------------------------
+check_cfn_guard() { "$BIN/cfn-guard" --version | grep -q "$CFN_GUARD_VERSION"; }
+install_cfn_guard() {
+  need cargo cfn-guard
+  cargo install --quiet --locked --root "$CACHE/cargo" cfn-guard --version "$CFN_GUARD_VERSION"
+  ln -sf "$CACHE/cargo/bin/cfn-guard" "$BIN/cfn-guard"
+}
+
+# --- Kubernetes control plane ------------------------------------------------------------------------------
+# Reserved: kube-apiserver / controller-manager / scheduler, etcd and kwok arrive with the Kubernetes issue
+# and plug in here as further steps (check_kube / install_kube).
+
+all=(python temporal cfn_guard helm actionlint trivy)
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
+for t in "${wanted[@]}"; do
+  t=${t//-/_}
+  case " ${all[*]} " in *" $t "*) ;; *) echo "[bootstrap] unknown tool '$t'; known: ${all[*]}" >&2; exit 2 ;; esac
+  step "$t" "check_$t" "install_$t"
+done
+echo "[bootstrap] done in $(( $(date +%s) - total_start ))s; tools in $BIN"
