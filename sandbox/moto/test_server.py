@@ -1,0 +1,98 @@
+"""pytest for sandbox/moto/server.py: deploy fixtures/added-types.yaml, check the resources through the
+normal EC2 / EKS / IAM APIs, delete the stack, check they are gone.
+
+Run: pytest sandbox/moto/test_server.py -q   (any python with pytest + boto3; the server itself runs on
+MOTO_PYTHON, default: the sandbox venv at ~/.cache/infra-agent/venv, which holds the pinned moto)
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import os
+
+import boto3
+import pytest
+
+HERE = Path(__file__).resolve().parent
+MOTO_PYTHON = os.environ.get("MOTO_PYTHON", str(Path.home() / ".cache/infra-agent/venv/bin/python"))
+TEMPLATE = (HERE / "fixtures" / "added-types.yaml").read_text(encoding="utf-8")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def clients() -> Iterator[dict[str, Any]]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [MOTO_PYTHON, str(HERE / "server.py"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(os.environ.get("MOTO_EXT_LOG", os.devnull), "wb"),  # noqa: SIM115
+    )
+    kw = dict(
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                boto3.client("sts", **kw).get_caller_identity()
+                break
+            except Exception:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield {name: boto3.client(name, **kw) for name in ("cloudformation", "ec2", "eks", "iam")}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_deploy_check_delete(clients: dict[str, Any]) -> None:
+    cfn, ec2, eks, iam = (clients[n] for n in ("cloudformation", "ec2", "eks", "iam"))
+    cfn.create_stack(StackName="ext", TemplateBody=TEMPLATE)
+    stack = cfn.describe_stacks(StackName="ext")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    out = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+
+    acl = ec2.describe_network_acls(NetworkAclIds=[out["AclId"]])["NetworkAcls"][0]
+    entries = {(e["Egress"], e["RuleNumber"]): e for e in acl["Entries"]}
+    assert entries[(False, 90)]["RuleAction"] == "deny"
+    assert entries[(False, 90)]["PortRange"] == {"From": 22, "To": 22}
+    assert entries[(False, 100)]["Protocol"] == "6"
+    assert entries[(True, 100)]["CidrBlock"] == "10.20.0.0/16"
+    assert [a["NetworkAclAssociationId"] for a in acl["Associations"]] == [out["AclAssociationId"]]
+
+    cluster = eks.describe_cluster(name="ext-test")["cluster"]
+    assert cluster["arn"] == out["ClusterArn"]
+    assert cluster["endpoint"] == out["ClusterEndpoint"]
+    assert cluster["version"] == "1.32"
+    assert cluster["resourcesVpcConfig"]["endpointPublicAccess"] is False
+    assert cluster["resourcesVpcConfig"]["clusterSecurityGroupId"] == out["ClusterSecurityGroupId"]
+    ng = eks.describe_nodegroup(clusterName="ext-test", nodegroupName="general")["nodegroup"]
+    assert ng["scalingConfig"] == {"minSize": 2, "maxSize": 10, "desiredSize": 3}
+    assert out["NodegroupRef"] == "ext-test/general"
+    assert eks.list_addons(clusterName="ext-test")["addons"] == ["coredns", "vpc-cni"]
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=out["OidcProviderArn"])["ClientIDList"] == [
+        "sts.amazonaws.com"
+    ]
+    vpc = ec2.describe_vpcs(VpcIds=[out["VpcId"]])["Vpcs"][0]
+    assert "100.64.0.0/16" in [a["CidrBlock"] for a in vpc["CidrBlockAssociationSet"]]
+
+    cfn.delete_stack(StackName="ext")
+    assert eks.list_clusters()["clusters"] == []
+    # (moto's describe_network_acls has no "network-acl-id" filter, so list them all)
+    assert out["AclId"] not in [a["NetworkAclId"] for a in ec2.describe_network_acls()["NetworkAcls"]]
+    assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [out["VpcId"]]}])["Vpcs"] == []
