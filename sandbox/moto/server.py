@@ -19,6 +19,7 @@ than MOTO_VERSION from sandbox/versions.env. See sandbox/moto/README.md.
 
 from __future__ import annotations
 
+import json
 import sys
 import uuid
 from pathlib import Path
@@ -138,6 +139,14 @@ class _ExtModel:
     def is_created(self) -> bool:
         return True
 
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        """The live resource described in template terms, for drift detection; None if it was deleted.
+
+        Only the properties returned here are compared. Types that do not override this are reported as
+        NOT_CHECKED (what AWS reports for types without drift support).
+        """
+        raise NotImplementedError
+
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls,
@@ -200,6 +209,10 @@ class CfnNetworkAcl(_ExtModel, TaggedEC2Resource, CloudFormationModel):
 
     def _attribute(self, attribute_name: str) -> Any:
         return self.native.id if attribute_name == "Id" else self.native.vpc_id
+
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        acl = _ec2(account_id, region_name).network_acls.get(self.native.id)
+        return None if acl is None else {"VpcId": acl.vpc_id}
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = _ec2(account_id, region_name)
@@ -273,6 +286,25 @@ class CfnNetworkAclEntry(_ExtModel, CloudFormationModel):
     def _attribute(self, attribute_name: str) -> Any:
         return self.physical_resource_id
 
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        e = self.live_entry(account_id, region_name)
+        if e is None:
+            return None
+        live: dict[str, Any] = {
+            "NetworkAclId": e.network_acl_id,
+            "RuleNumber": e.rule_number,
+            "Protocol": e.protocol,
+            "RuleAction": e.rule_action,
+            "Egress": e.egress,
+        }
+        if e.cidr_block:
+            live["CidrBlock"] = e.cidr_block
+        if e.ipv6_cidr_block:
+            live["Ipv6CidrBlock"] = e.ipv6_cidr_block
+        if e.port_range_from is not None or e.port_range_to is not None:
+            live["PortRange"] = {"From": e.port_range_from, "To": e.port_range_to}
+        return live
+
     def delete(self, account_id: str, region_name: str) -> None:
         # Idempotent: moto deletes stack resources in no particular order, so the ACL (and with it the
         # entry) may already be gone.
@@ -324,6 +356,13 @@ class CfnSubnetNetworkAclAssociation(_ExtModel, CloudFormationModel):
 
     def _attribute(self, attribute_name: str) -> Any:
         return self.association_id
+
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        for acl in _ec2(account_id, region_name).network_acls.values():
+            assoc = acl._associations.get(self.association_id)
+            if assoc is not None:
+                return {"SubnetId": assoc.subnet_id, "NetworkAclId": acl.id}
+        return None
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = _ec2(account_id, region_name)
@@ -652,6 +691,30 @@ class CfnEksCluster(_ExtModel, CloudFormationModel):
             "Id": c.name,
         }[attribute_name]
 
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        c = _eks(account_id, region_name).clusters.get(self.name)
+        if c is None:
+            return None
+        vpc = c.resources_vpc_config
+        enabled = [t for e in (c.logging or {}).get("clusterLogging", []) if e.get("enabled") for t in e["types"]]
+        return {
+            "Name": c.name,
+            "Version": c.version,
+            "RoleArn": c.role_arn,
+            "ResourcesVpcConfig": {
+                "SubnetIds": vpc.get("subnetIds"),
+                "SecurityGroupIds": vpc.get("securityGroupIds"),
+                "EndpointPublicAccess": vpc.get("endpointPublicAccess"),
+                "EndpointPrivateAccess": vpc.get("endpointPrivateAccess"),
+                "PublicAccessCidrs": vpc.get("publicAccessCidrs"),
+            },
+            "EncryptionConfig": [
+                {"Provider": {"KeyArn": e["provider"]["keyArn"]}, "Resources": e["resources"]}
+                for e in c.encryption_config or []
+            ],
+            "Logging": {"ClusterLogging": {"EnabledTypes": [{"Type": t} for t in enabled]}},
+        }
+
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls,
@@ -800,6 +863,26 @@ class CfnEksNodegroup(_ExtModel, CloudFormationModel):
             "NodegroupName": self.nodegroup_name,
             "Id": self.physical_resource_id,
         }[attribute_name]
+
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        cluster = _eks(account_id, region_name).clusters.get(self.cluster_name)
+        ng = cluster.nodegroups.get(self.nodegroup_name) if cluster is not None else None
+        if ng is None:
+            return None
+        sc = ng.scaling_config or {}
+        return {
+            "ClusterName": ng.cluster_name,
+            "NodegroupName": ng.nodegroup_name,
+            "NodeRole": ng.node_role,
+            "Subnets": ng.subnets,
+            "InstanceTypes": ng.instance_types,
+            "ScalingConfig": {"MinSize": sc.get("minSize"), "MaxSize": sc.get("maxSize"), "DesiredSize": sc.get("desiredSize")},
+            "Labels": ng.labels,
+            "Tags": ng.tags,
+            "Version": ng.version,
+            "AmiType": ng.ami_type,
+            "CapacityType": ng.capacity_type,
+        }
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
@@ -1067,10 +1150,175 @@ class CfnEksAddon(_ExtModel, CloudFormationModel):
     def _attribute(self, attribute_name: str) -> Any:
         return self.native.addon_arn
 
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        cluster = _eks(account_id, region_name).clusters.get(self.native.cluster_name)
+        addon = _addons(cluster).get(self.native.addon_name) if cluster is not None else None
+        if addon is None:
+            return None
+        return {
+            "ClusterName": addon.cluster_name,
+            "AddonName": addon.addon_name,
+            "AddonVersion": addon.addon_version,
+            "ServiceAccountRoleArn": addon.service_account_role_arn,
+            "ConfigurationValues": addon.configuration_values,
+        }
+
     def delete(self, account_id: str, region_name: str) -> None:
         cluster = _eks(account_id, region_name).clusters.get(self.native.cluster_name)
         if cluster is not None and self.native.addon_name in _addons(cluster):
             delete_addon(_eks(account_id, region_name), self.native.cluster_name, self.native.addon_name)
+
+
+# ----------------------------------------------------------------------------------------------
+# CloudFormation drift detection (moto 5.2.5 has none: the API answers with an HTML 500)
+# ----------------------------------------------------------------------------------------------
+
+
+def _norm(value: Any) -> Any:
+    """Canonical scalar form: templates say `6` / `true` where the live API says "6" / True."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _diff(path: str, expected: Any, actual: Any, out: list[dict[str, Any]]) -> None:
+    """Compare the template's value with the live one, only where the template says something."""
+    if isinstance(expected, dict):
+        actual_dict = actual if isinstance(actual, dict) else {}
+        for key, value in expected.items():
+            if key in actual_dict:
+                _diff(f"{path}/{key}", value, actual_dict[key], out)
+        return
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        if all(isinstance(v, dict) for v in expected):
+            for i, (e, a) in enumerate(zip(expected, actual)):
+                _diff(f"{path}/{i}", e, a, out)
+            return
+    exp_n = [_norm(v) for v in expected] if isinstance(expected, list) else _norm(expected)
+    act_n = [_norm(v) for v in actual] if isinstance(actual, list) else _norm(actual)
+    if exp_n != act_n:
+        out.append(
+            {
+                "PropertyPath": path,
+                "ExpectedValue": json.dumps(expected),
+                "ActualValue": json.dumps(actual),
+                "DifferenceType": "NOT_EQUAL",
+            }
+        )
+
+
+def _resource_drift(stack: Any, resource: Any, account_id: str, region_name: str) -> dict[str, Any]:
+    drift: dict[str, Any] = {
+        "StackId": stack.stack_id,
+        "LogicalResourceId": resource.logical_resource_id,
+        "PhysicalResourceId": getattr(resource, "physical_resource_id", None),
+        "ResourceType": resource.cf_resource_type,
+        "Timestamp": utcnow(),
+        "PropertyDifferences": [],
+    }
+    try:
+        live = resource.live_properties(account_id, region_name) if isinstance(resource, _ExtModel) else None
+        checked = isinstance(resource, _ExtModel)
+    except NotImplementedError:
+        checked = False
+    if not checked:
+        # moto's own models expose no uniform way to read their live state back; say so, as AWS does for
+        # resource types without drift support.
+        drift["StackResourceDriftStatus"] = "NOT_CHECKED"
+        return drift
+    expected = {k: v for k, v in resource.cfn_properties.items() if live is None or k in live}
+    drift["ExpectedProperties"] = json.dumps(expected, sort_keys=True, default=str)
+    if live is None:
+        drift["StackResourceDriftStatus"] = "DELETED"
+        return drift
+    differences: list[dict[str, Any]] = []
+    _diff("", expected, live, differences)
+    actual = {k: live[k] for k in expected}
+    drift["ActualProperties"] = json.dumps(actual, sort_keys=True, default=str)
+    drift["PropertyDifferences"] = differences
+    drift["StackResourceDriftStatus"] = "MODIFIED" if differences else "IN_SYNC"
+    return drift
+
+
+# detection id -> result; detection runs synchronously, so it is complete as soon as it is started
+_DRIFT_DETECTIONS: dict[str, dict[str, Any]] = {}
+
+
+def _resp_detect_stack_drift(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    wanted = set(self._get_param("LogicalResourceIds", []))
+    drifts = [
+        _resource_drift(stack, r, self.current_account, self.region)
+        for r in stack.stack_resources
+        if r is not None and hasattr(r, "cf_resource_type") and (not wanted or r.logical_resource_id in wanted)
+    ]
+    detection_id = str(uuid.uuid4())
+    drifted = [d for d in drifts if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED")]
+    checked = [d for d in drifts if d["StackResourceDriftStatus"] != "NOT_CHECKED"]
+    status = "DRIFTED" if drifted else ("IN_SYNC" if checked else "NOT_CHECKED")
+    _DRIFT_DETECTIONS[detection_id] = {"stack": stack, "drifts": drifts, "status": status, "at": utcnow()}
+    stack.drift_information = {"StackDriftStatus": status, "LastCheckTimestamp": utcnow()}
+    return ActionResult({"StackDriftDetectionId": detection_id})
+
+
+def _resp_describe_stack_drift_detection_status(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    detection_id = self._get_param("StackDriftDetectionId")
+    found = _DRIFT_DETECTIONS.get(detection_id)
+    if found is None:
+        raise ValidationError(message=f"Drift detection {detection_id} does not exist")
+    drifted = [d for d in found["drifts"] if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED")]
+    not_checked = [d["LogicalResourceId"] for d in found["drifts"] if d["StackResourceDriftStatus"] == "NOT_CHECKED"]
+    result: dict[str, Any] = {
+        "StackId": found["stack"].stack_id,
+        "StackDriftDetectionId": detection_id,
+        "StackDriftStatus": found["status"],
+        "DetectionStatus": "DETECTION_COMPLETE",
+        "DriftedStackResourceCount": len(drifted),
+        "Timestamp": found["at"],
+    }
+    if not_checked:
+        result["DetectionStatusReason"] = (
+            "Drift is not checked by the moto sandbox for: " + ", ".join(sorted(not_checked))
+        )
+    return ActionResult(result)
+
+
+def _resp_describe_stack_resource_drifts(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    latest = [d for d in _DRIFT_DETECTIONS.values() if d["stack"] is stack]
+    if not latest:
+        return ActionResult({"StackResourceDrifts": []})
+    filters = set(self._get_param("StackResourceDriftStatusFilters", []))
+    drifts = [d for d in latest[-1]["drifts"] if not filters or d["StackResourceDriftStatus"] in filters]
+    return ActionResult({"StackResourceDrifts": drifts})
+
+
+def _resp_detect_stack_resource_drift(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    logical_id = self._get_param("LogicalResourceId")
+    resource = stack.resource_map._parsed_resources.get(logical_id)
+    if resource is None or not hasattr(resource, "cf_resource_type"):
+        raise ValidationError(message=f"Resource {logical_id} does not exist for stack {stack.name}")
+    return ActionResult({"StackResourceDrift": _resource_drift(stack, resource, self.current_account, self.region)})
+
+
+def install_drift_api() -> None:
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    CloudFormationResponse.detect_stack_drift = _resp_detect_stack_drift  # type: ignore[attr-defined]
+    CloudFormationResponse.describe_stack_drift_detection_status = _resp_describe_stack_drift_detection_status  # type: ignore[attr-defined]
+    CloudFormationResponse.describe_stack_resource_drifts = _resp_describe_stack_resource_drifts  # type: ignore[attr-defined]
+    CloudFormationResponse.detect_stack_resource_drift = _resp_detect_stack_resource_drift  # type: ignore[attr-defined]
 
 
 EXTENSION_TYPES: list[type[_ExtModel]] = [
@@ -1090,6 +1338,7 @@ EXTENSION_TYPES: list[type[_ExtModel]] = [
 def install() -> None:
     """Make moto's CloudFormation engine see the classes above and add the EKS add-on API."""
     install_eks_addon_api()
+    install_drift_api()
     # The model list is lru_cached on first use; clear it so it is rebuilt with our subclasses included.
     for cached in (cfn_parsing.get_model_list, cfn_parsing.get_model_map, cfn_parsing.get_name_type_map):
         cached.cache_clear()

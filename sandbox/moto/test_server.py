@@ -96,3 +96,20 @@ def test_deploy_check_delete(clients: dict[str, Any]) -> None:
     assert out["AclId"] not in [a["NetworkAclId"] for a in ec2.describe_network_acls()["NetworkAcls"]]
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [out["VpcId"]]}])["Vpcs"] == []
+
+
+def test_refuses_other_moto_version(tmp_path: Path) -> None:
+    """The launcher patches moto internals, so it must refuse any moto but the pinned one."""
+    fake = tmp_path / "moto"
+    fake.mkdir()
+    (fake / "__init__.py").write_text('__version__ = "0.0.1"\n', encoding="utf-8")
+    result = subprocess.run(
+        [MOTO_PYTHON, str(HERE / "server.py"), "-p", "1"],
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "moto 0.0.1 is installed" in result.stderr
+    assert "refuses to run on another version" in result.stderr

@@ -14,10 +14,14 @@ import {
   CloudFormationClient,
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeStackDriftDetectionStatusCommand,
+  DescribeStackResourceDriftsCommand,
   DescribeStacksCommand,
+  DetectStackDriftCommand,
   ListStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
+  DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -32,6 +36,7 @@ import {
   ListAddonsCommand,
   ListClustersCommand,
   ListNodegroupsCommand,
+  UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import { GetOpenIDConnectProviderCommand, IAMClient, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 
@@ -254,6 +259,42 @@ describe('moto extension: CloudFormation types moto 5.2.5 skips', () => {
     );
     expect(provider.ClientIDList).toEqual(['sts.amazonaws.com']);
     expect(provider.Url).toBe((outputs.OidcIssuer ?? '').replace(/^https:\/\//, ''));
+  });
+
+  test('drift detection: in sync after deploy, then reports out-of-band changes', async () => {
+    const detect = async (): Promise<string | undefined> => {
+      const id = (await cfn.send(new DetectStackDriftCommand({ StackName: STACK }))).StackDriftDetectionId;
+      const status = await cfn.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: id }));
+      expect(status.DetectionStatus).toBe('DETECTION_COMPLETE');
+      return status.StackDriftStatus;
+    };
+    expect(await detect()).toBe('IN_SYNC');
+
+    await eks.send(
+      new UpdateNodegroupConfigCommand({
+        clusterName: CLUSTER,
+        nodegroupName: 'general',
+        scalingConfig: { desiredSize: 5 },
+      }),
+    );
+    await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: outputs.AclId, RuleNumber: 90, Egress: false }));
+    expect(await detect()).toBe('DRIFTED');
+
+    const drifts = (
+      await cfn.send(
+        new DescribeStackResourceDriftsCommand({
+          StackName: STACK,
+          StackResourceDriftStatusFilters: ['MODIFIED', 'DELETED'],
+        }),
+      )
+    ).StackResourceDrifts;
+    const byId = new Map((drifts ?? []).map((d) => [d.LogicalResourceId ?? '', d]));
+    expect([...byId.keys()].sort()).toEqual(['AclDenySsh', 'Nodes']);
+    expect(byId.get('AclDenySsh')?.StackResourceDriftStatus).toBe('DELETED');
+    expect(byId.get('Nodes')?.StackResourceDriftStatus).toBe('MODIFIED');
+    expect(byId.get('Nodes')?.PropertyDifferences).toEqual([
+      { PropertyPath: '/ScalingConfig/DesiredSize', ExpectedValue: '3', ActualValue: '5', DifferenceType: 'NOT_EQUAL' },
+    ]);
   });
 
   test('delete_stack removes every added resource', async () => {
