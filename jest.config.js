@@ -8,4 +8,5 @@ module.exports = {
   maxWorkers: 1,
   testTimeout: 120000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

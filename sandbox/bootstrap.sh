@@ -21,6 +21,8 @@ export GOCACHE="$CACHE/go-build"
 export CARGO_TARGET_DIR="$CACHE/cargo-target"
 export GOFLAGS="-trimpath"
 export CGO_ENABLED=0
+# `go: downloading ...` lines drown the step summary; keep them in a log instead.
+GO_LOG="$CACHE/bootstrap-go.log"
 mkdir -p "$BIN"
 
 total_start=$(date +%s)
@@ -83,7 +85,8 @@ install_helm() {
 check_trivy() { [ "$(go_mod_version "$BIN/trivy")" = "v$TRIVY_VERSION" ] && "$BIN/trivy" --version | grep -q "$TRIVY_VERSION"; }
 install_trivy() {
   need go trivy
-  GOBIN="$BIN" go install -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=$TRIVY_VERSION" \
+  # trivy 0.74 imports encoding/json/v2, which Go 1.25+ only builds with this experiment on.
+  GOEXPERIMENT=jsonv2 GOBIN="$BIN" go install -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=$TRIVY_VERSION" \
     "github.com/aquasecurity/trivy/cmd/trivy@v$TRIVY_VERSION"
 }
 

@@ -1,1 +1,31 @@
-export default function globalSetup(): void {}
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { up } from '../../sandbox/manager';
+import { allServices } from '../../sandbox/services';
+import { sandboxSettings } from '../../sandbox/settings';
+import { freePort } from './ports';
+
+/**
+ * Starts a private sandbox (real Temporal dev server + moto) on free ports in a fresh folder, and exports its
+ * ports through the environment so every test's config points at it. INFRA_AGENT_TEST_NO_SANDBOX=1 skips it
+ * for runs of tests that need no server.
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  if (process.env.INFRA_AGENT_TEST_NO_SANDBOX === '1') return;
+  const dir = mkdtempSync(join(tmpdir(), 'infra-agent-test-'));
+  process.env.INFRA_AGENT_SANDBOX_DIR = join(dir, 'sandbox');
+  process.env.INFRA_AGENT_STATE_DIR = join(dir, 'state');
+  process.env.INFRA_AGENT_TEMPORAL_PORT = String(await freePort());
+  process.env.INFRA_AGENT_TEMPORAL_UI_PORT = String(await freePort());
+  process.env.INFRA_AGENT_MOTO_PORT = String(await freePort());
+  process.env.INFRA_AGENT_TEST_DIR = dir;
+  const settings = sandboxSettings();
+  const t0 = Date.now();
+  await up(settings, allServices(settings), () => undefined);
+  writeFileSync(join(dir, 'sandbox.json'), JSON.stringify(settings));
+  process.stdout.write(
+    `\n[test sandbox] Temporal ${settings.temporalPort}, moto ${settings.motoPort}, up in ${Date.now() - t0} ms (${dir})\n`,
+  );
+}

@@ -1,0 +1,38 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { AwsConfig } from '../../core/config';
+
+/** Where a client talks and as whom. */
+export interface AwsTarget {
+  readonly region: string;
+  /** Temporary credentials (e.g. from AssumeRole); otherwise the config's or the default chain. */
+  readonly credentials?: AwsCredentialIdentity;
+}
+
+/** Builds AWS SDK clients for one target. The sandbox differs from production only by endpoint and credentials. */
+export interface AwsClientFactory {
+  cloudFormation(target: AwsTarget): CloudFormationClient;
+  sts(target: AwsTarget): STSClient;
+}
+
+/**
+ * SDK retries stay modest: Temporal owns retries of whole activities, and the outcome-unknown checks in the
+ * activities decide whether a mutating call may be repeated.
+ */
+export function createAwsClientFactory(aws: AwsConfig): AwsClientFactory {
+  const base = (target: AwsTarget): Record<string, unknown> => ({
+    region: target.region,
+    maxAttempts: 3,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+    ...(target.credentials
+      ? { credentials: target.credentials }
+      : aws.accessKeyId && aws.secretAccessKey
+        ? { credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } }
+        : {}),
+  });
+  return {
+    cloudFormation: (t) => new CloudFormationClient(base(t)),
+    sts: (t) => new STSClient(base(t)),
+  };
+}

@@ -1,0 +1,29 @@
+import { COMMANDS } from './catalog';
+import type { CommandSpec } from './spec';
+
+/** `help` with no argument: every command, its summary and one example. */
+export function renderHelp(topic?: string): string {
+  const all = COMMANDS as readonly CommandSpec[];
+  if (topic) {
+    const t = topic.toLowerCase();
+    const hits = all.filter((c) => c.name === t || c.name.startsWith(t) || c.pattern.split(' ')[0] === t);
+    if (hits.length === 0) return `no command called '${topic}'.\n\n${renderHelp()}`;
+    return hits
+      .map((c) =>
+        [
+          `${c.pattern}${c.writes ? '    [changes infrastructure: preview + approval]' : ''}`,
+          `  ${c.summary}`,
+          ...c.params.map((p) => `  {${p.name}}${p.optional ? ' (optional)' : ''}: ${p.description}`),
+          ...(c.aliases?.length ? [`  also: ${c.aliases.join(' | ')}`] : []),
+          '  examples:',
+          ...c.examples.map((e) => `    ${e}`),
+        ].join('\n'),
+      )
+      .join('\n\n');
+  }
+  const width = Math.max(...all.map((c) => c.pattern.length));
+  return [
+    'commands (type `help <command>` for details):',
+    ...all.map((c) => `  ${c.pattern.padEnd(width)}  ${c.summary}\n  ${''.padEnd(width)}  e.g. ${c.examples[0] ?? ''}`),
+  ].join('\n');
+}

@@ -1,0 +1,213 @@
+import type { EnvironmentName } from '../environments';
+import { ENVIRONMENTS } from '../environments';
+import { COMMANDS } from './catalog';
+import type { CommandSpec, ParamKind } from './spec';
+import type { Command } from './types';
+
+/** What the parser needs to know about the deployment: which stack names exist. */
+export interface ParseContext {
+  readonly stacks: readonly string[];
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly command: Command }
+  | { readonly ok: false; readonly error: string; readonly suggestions: readonly string[] };
+
+const ENV_SYNONYMS: Readonly<Record<string, EnvironmentName>> = {
+  dev: 'dev',
+  development: 'dev',
+  tst: 'tst',
+  test: 'tst',
+  prd: 'prd',
+  prod: 'prd',
+  production: 'prd',
+};
+
+/** Operation ids are workflow ids such as `stack/dev/vpc`. */
+export const OPERATION_ID = /^[a-z][a-z-]*\/(dev|tst|prd)\/[a-z0-9][a-z0-9-]{0,62}$/;
+const PATH = /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}$/;
+
+/** Splits on whitespace; double or single quotes keep spaces. Leading `/infra` and bot mentions are dropped. */
+export function tokenize(input: string): string[] {
+  const tokens: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (const m of input.matchAll(re)) tokens.push(m[1] ?? m[2] ?? m[3] ?? '');
+  while (
+    tokens[0] &&
+    (/^\/infra$/i.test(tokens[0]) || /^<@[A-Z0-9]+>$/.test(tokens[0]) || /^@infra-agent$/i.test(tokens[0]))
+  )
+    tokens.shift();
+  return tokens;
+}
+
+type SlotResult = { ok: true; value: string | number } | { ok: false; error: string };
+
+function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult {
+  switch (kind) {
+    case 'environment': {
+      const e = ENV_SYNONYMS[raw.toLowerCase()];
+      return e
+        ? { ok: true, value: e }
+        : { ok: false, error: `'${raw}' is not an environment; use one of ${ENVIRONMENTS.join(', ')}` };
+    }
+    case 'stack': {
+      const s = raw.toLowerCase();
+      if (ctx.stacks.includes(s)) return { ok: true, value: s };
+      const near = closest(s, ctx.stacks);
+      return {
+        ok: false,
+        error: `'${raw}' is not a known stack${near ? ` — did you mean '${near}'?` : ''} Known stacks: ${ctx.stacks.join(', ')}`,
+      };
+    }
+    case 'path':
+      return PATH.test(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, error: `'${raw}' is not an acceptable path (letters, digits, . _ - /; no '..')` };
+    case 'operation':
+      return OPERATION_ID.test(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, error: `'${raw}' is not an operation id; ids look like stack/dev/vpc (see \`list\`)` };
+    case 'count': {
+      const n = Number(raw);
+      return Number.isInteger(n) && n >= 1 && n <= 1000
+        ? { ok: true, value: n }
+        : { ok: false, error: `'${raw}' is not a count from 1 to 1000` };
+    }
+    case 'text':
+    case 'command-name':
+    case 'user':
+      return raw.length > 0 && raw.length <= 500
+        ? { ok: true, value: raw }
+        : { ok: false, error: 'text must be 1 to 500 characters' };
+  }
+}
+
+type MatchResult =
+  | { kind: 'match'; args: Record<string, string | number> }
+  | { kind: 'slot-error'; error: string }
+  | { kind: 'no-match' };
+
+function matchPattern(spec: CommandSpec, pattern: string, tokens: readonly string[], ctx: ParseContext): MatchResult {
+  const parts = pattern.split(' ');
+  const args: Record<string, string | number> = {};
+  let i = 0;
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p] ?? '';
+    const slot = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (!slot) {
+      if ((tokens[i] ?? '').toLowerCase() !== part) return { kind: 'no-match' };
+      i++;
+      continue;
+    }
+    const param = spec.params.find((x) => x.name === slot);
+    if (!param) return { kind: 'no-match' };
+    if (i >= tokens.length) {
+      if (param.optional) continue;
+      return { kind: 'no-match' };
+    }
+    // A text slot at the end takes the rest of the line.
+    const raw = param.kind === 'text' && p === parts.length - 1 ? tokens.slice(i).join(' ') : (tokens[i] ?? '');
+    i += param.kind === 'text' && p === parts.length - 1 ? tokens.length - i : 1;
+    const checked = checkSlot(param.kind, raw, ctx);
+    if (!checked.ok) return { kind: 'slot-error', error: `${param.name}: ${checked.error}` };
+    args[param.name] = checked.value;
+  }
+  return i === tokens.length ? { kind: 'match', args } : { kind: 'no-match' };
+}
+
+/** Parses one line of input into a typed command, or explains what was not understood and what is close. */
+export function parseCommand(input: string, ctx: ParseContext): ParseResult {
+  const tokens = tokenize(input.trim());
+  if (tokens.length === 0)
+    return { ok: false, error: 'empty request', suggestions: COMMANDS.slice(0, 4).map((c) => c.examples[0]) };
+  let slotError: { error: string; spec: CommandSpec } | undefined;
+  for (const spec of COMMANDS as readonly CommandSpec[]) {
+    for (const pattern of [spec.pattern, ...(spec.aliases ?? [])]) {
+      const m = matchPattern(spec, pattern, tokens, ctx);
+      if (m.kind === 'match') return { ok: true, command: toCommand(spec.name, m.args) };
+      if (m.kind === 'slot-error' && !slotError) slotError = { error: m.error, spec };
+    }
+  }
+  if (slotError) {
+    return {
+      ok: false,
+      error: `${slotError.spec.pattern}: ${slotError.error}`,
+      suggestions: [...slotError.spec.examples],
+    };
+  }
+  const near = nearestCommands(tokens);
+  return {
+    ok: false,
+    error: `I did not understand '${tokens.join(' ')}'.`,
+    suggestions: near.flatMap((c) => c.examples.slice(0, 1).map((e) => `${e}    (${c.pattern})`)),
+  };
+}
+
+function toCommand(name: string, a: Record<string, string | number>): Command {
+  const s = (k: string): string => String(a[k] ?? '');
+  switch (name) {
+    case 'deploy-stack':
+    case 'delete-stack':
+    case 'stack-status':
+      return { name, stack: s('stack'), env: s('env') as EnvironmentName };
+    case 'validate':
+      return { name, path: s('path') };
+    case 'approve':
+    case 'operation-status':
+    case 'cancel':
+      return { name, op: s('op') };
+    case 'reject':
+      return { name, op: s('op'), reason: s('reason') };
+    case 'audit':
+      return { name, n: typeof a.n === 'number' ? a.n : 20 };
+    case 'whoami':
+      return { name, env: s('env') as EnvironmentName };
+    case 'help':
+      return a.command === undefined ? { name } : { name, command: s('command') };
+    default:
+      return { name: 'list' };
+  }
+}
+
+/** The commands whose leading words look most like the input (edit distance on the first two words). */
+export function nearestCommands(tokens: readonly string[], max = 3): CommandSpec[] {
+  const head = tokens.slice(0, 2).join(' ').toLowerCase();
+  const scored = (COMMANDS as readonly CommandSpec[]).map((c) => {
+    const literal = c.pattern
+      .split(' ')
+      .filter((w) => !w.startsWith('{'))
+      .slice(0, 2)
+      .join(' ');
+    const first = c.pattern.split(' ')[0] ?? '';
+    const d = Math.min(levenshtein(head, literal), levenshtein((tokens[0] ?? '').toLowerCase(), first) + 1);
+    return { c, d };
+  });
+  return scored
+    .sort((x, y) => x.d - y.d)
+    .slice(0, max)
+    .map((x) => x.c);
+}
+
+export function closest(word: string, options: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const o of options) {
+    const d = levenshtein(word, o);
+    if (d < bestD) [best, bestD] = [o, d];
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+export function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] ?? 0;
+}

@@ -1,0 +1,367 @@
+import { parseDurationSeconds } from './duration';
+import type { ApprovalPolicy, ChangeFreeze, EnvironmentConfig, EnvironmentName, UserConfig } from './environments';
+import { ENVIRONMENTS, isEnvironmentName } from './environments';
+
+/** Where the Temporal server is and which task queue the worker polls. */
+export interface TemporalConfig {
+  readonly address: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  /** Base URL of the Temporal Web UI, for links in messages. */
+  readonly uiUrl?: string;
+  readonly tls: boolean;
+  readonly apiKey?: string;
+}
+
+/** How the worker reaches AWS. `endpoint` is set only for the sandbox (moto); real AWS leaves it out. */
+export interface AwsConfig {
+  readonly endpoint?: string;
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+}
+
+/** Paths of the command-line tools the activities run. */
+export interface ToolsConfig {
+  readonly cfnLint: string;
+  readonly cfnGuard: string;
+  readonly helm: string;
+  readonly kubectl: string;
+  readonly trivy: string;
+}
+
+/** Slack connection. `mode` picks the receiver: Socket Mode needs appToken, HTTP needs signingSecret. */
+export interface SlackConfig {
+  readonly mode: 'socket' | 'http';
+  readonly botToken: string;
+  readonly signingSecret?: string;
+  readonly appToken?: string;
+  readonly botUserId?: string;
+  readonly botId?: string;
+  readonly apiUrl?: string;
+  readonly port: number;
+}
+
+/** The whole validated configuration. Built once, in a composition root, and passed down as values. */
+export interface AppConfig {
+  readonly temporal: TemporalConfig;
+  readonly aws: AwsConfig;
+  readonly audit: { readonly path: string };
+  /** Folder holding the CloudFormation templates and guard rules (`infra/`). */
+  readonly infraDir: string;
+  readonly tools: ToolsConfig;
+  readonly users: Readonly<Record<string, UserConfig>>;
+  readonly environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>;
+  readonly slack?: SlackConfig;
+}
+
+/** One bad or missing setting: where, what is wrong, what to do. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly problem: string;
+}
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; issues: ConfigIssue[] };
+
+type Obj = Record<string, unknown>;
+/** Short printable form of any YAML value, for messages. */
+const show = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined'));
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Collects every problem instead of stopping at the first, so one run names them all. */
+class Reader {
+  readonly issues: ConfigIssue[] = [];
+  fail(path: string, problem: string): void {
+    this.issues.push({ path, problem });
+  }
+  obj(v: unknown, path: string, required = true): Obj {
+    if (v === undefined && !required) return {};
+    if (!isObj(v)) {
+      this.fail(path, v === undefined ? 'is missing; add a mapping here' : `must be a mapping, got ${typeof v}`);
+      return {};
+    }
+    return v;
+  }
+  str(
+    o: Obj,
+    key: string,
+    path: string,
+    opts: { required?: boolean; pattern?: RegExp; hint?: string } = {},
+  ): string | undefined {
+    const v = o[key];
+    if (v === undefined || v === null || v === '') {
+      if (opts.required !== false) this.fail(`${path}.${key}`, `is missing${opts.hint ? `; ${opts.hint}` : ''}`);
+      return undefined;
+    }
+    const s = typeof v === 'number' ? String(v) : v;
+    if (typeof s !== 'string') {
+      this.fail(`${path}.${key}`, `must be a string, got ${typeof v}`);
+      return undefined;
+    }
+    if (opts.pattern && !opts.pattern.test(s)) {
+      this.fail(`${path}.${key}`, `'${s}' is not valid${opts.hint ? `; ${opts.hint}` : ''}`);
+      return undefined;
+    }
+    return s;
+  }
+  strList(o: Obj, key: string, path: string): string[] {
+    const v = o[key];
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      this.fail(`${path}.${key}`, 'must be a list of strings, e.g. [alice, bob]');
+      return [];
+    }
+    return v as string[];
+  }
+  bool(o: Obj, key: string, path: string, fallback: boolean): boolean {
+    const v = o[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') {
+      this.fail(`${path}.${key}`, `must be true or false, got '${show(v)}'`);
+      return fallback;
+    }
+    return v;
+  }
+  int(o: Obj, key: string, path: string, fallback: number, min: number, max: number): number {
+    const v = o[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(`${path}.${key}`, `must be an integer from ${min} to ${max}, got '${show(v)}'`);
+      return fallback;
+    }
+    return v;
+  }
+}
+
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * Validates a parsed configuration document. Pure: file reading and `${VAR}` interpolation happen in the
+ * loader. Returns every issue at once.
+ */
+export function validateConfig(raw: unknown): ConfigResult {
+  const r = new Reader();
+  const root = r.obj(raw, '(config)');
+
+  const t = r.obj(root.temporal, 'temporal');
+  const temporal: TemporalConfig = {
+    address:
+      r.str(t, 'address', 'temporal', { pattern: /^[\w.-]+:\d+$/, hint: 'use host:port, e.g. 127.0.0.1:7233' }) ?? '',
+    namespace: r.str(t, 'namespace', 'temporal', { required: false }) ?? 'default',
+    taskQueue: r.str(t, 'taskQueue', 'temporal', { required: false }) ?? 'infra-agent',
+    tls: r.bool(t, 'tls', 'temporal', false),
+    ...opt(
+      'uiUrl',
+      r.str(t, 'uiUrl', 'temporal', { required: false, pattern: /^https?:\/\//, hint: 'use an http(s) URL' }),
+    ),
+    ...opt('apiKey', r.str(t, 'apiKey', 'temporal', { required: false })),
+  };
+
+  const a = r.obj(root.aws, 'aws', false);
+  const aws: AwsConfig = {
+    ...opt(
+      'endpoint',
+      r.str(a, 'endpoint', 'aws', { required: false, pattern: /^https?:\/\//, hint: 'use an http(s) URL' }),
+    ),
+    ...opt('accessKeyId', r.str(a, 'accessKeyId', 'aws', { required: false })),
+    ...opt('secretAccessKey', r.str(a, 'secretAccessKey', 'aws', { required: false })),
+  };
+  if ((aws.accessKeyId === undefined) !== (aws.secretAccessKey === undefined)) {
+    r.fail('aws', 'set both accessKeyId and secretAccessKey, or neither (to use the default AWS credential chain)');
+  }
+
+  const au = r.obj(root.audit, 'audit');
+  const audit = { path: r.str(au, 'path', 'audit', { hint: 'a file path for the append-only audit log' }) ?? '' };
+  const infraDir = r.str(root, 'infraDir', '(config)', { required: false }) ?? 'infra';
+
+  const to = r.obj(root.tools, 'tools', false);
+  const tools: ToolsConfig = {
+    cfnLint: r.str(to, 'cfnLint', 'tools', { required: false }) ?? 'cfn-lint',
+    cfnGuard: r.str(to, 'cfnGuard', 'tools', { required: false }) ?? 'cfn-guard',
+    helm: r.str(to, 'helm', 'tools', { required: false }) ?? 'helm',
+    kubectl: r.str(to, 'kubectl', 'tools', { required: false }) ?? 'kubectl',
+    trivy: r.str(to, 'trivy', 'tools', { required: false }) ?? 'trivy',
+  };
+
+  const users = readUsers(r, root.users);
+  const environments = readEnvironments(r, root.environments, users);
+  const slack = root.slack === undefined ? undefined : readSlack(r, r.obj(root.slack, 'slack'));
+
+  if (r.issues.length > 0) return { ok: false, issues: r.issues };
+  return {
+    ok: true,
+    config: { temporal, aws, audit, infraDir, tools, users, environments, ...(slack ? { slack } : {}) },
+  };
+}
+
+function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function readUsers(r: Reader, raw: unknown): Record<string, UserConfig> {
+  const o = r.obj(raw, 'users');
+  const out: Record<string, UserConfig> = {};
+  for (const [id, v] of Object.entries(o)) {
+    const path = `users.${id}`;
+    if (!/^[a-z][a-z0-9._-]{0,63}$/.test(id))
+      r.fail(path, 'user ids are lower-case letters, digits, . _ - (e.g. alice)');
+    const u = r.obj(v, path);
+    const slackRaw = u.slack === undefined ? undefined : r.obj(u.slack, `${path}.slack`);
+    const slackUser = slackRaw
+      ? r.str(slackRaw, 'userId', `${path}.slack`, {
+          pattern: /^[UW][A-Z0-9]+$/,
+          hint: 'a Slack user id such as U012ABCDEF',
+        })
+      : undefined;
+    const slackTeam = slackRaw
+      ? r.str(slackRaw, 'teamId', `${path}.slack`, { required: false, pattern: /^T[A-Z0-9]+$/ })
+      : undefined;
+    out[id] = {
+      id,
+      displayName: r.str(u, 'displayName', path, { required: false }) ?? id,
+      groups: r.strList(u, 'groups', path),
+      ...(slackUser ? { slack: { userId: slackUser, ...(slackTeam ? { teamId: slackTeam } : {}) } } : {}),
+    };
+  }
+  return out;
+}
+
+function readEnvironments(
+  r: Reader,
+  raw: unknown,
+  users: Record<string, UserConfig>,
+): Record<EnvironmentName, EnvironmentConfig> {
+  const o = r.obj(raw, 'environments');
+  for (const key of Object.keys(o)) {
+    if (!isEnvironmentName(key))
+      r.fail(`environments.${key}`, `unknown environment; use one of ${ENVIRONMENTS.join(', ')}`);
+  }
+  const out = {} as Record<EnvironmentName, EnvironmentConfig>;
+  for (const name of ENVIRONMENTS) {
+    const path = `environments.${name}`;
+    if (o[name] === undefined) {
+      r.fail(path, `is missing; describe all of ${ENVIRONMENTS.join(', ')}`);
+      continue;
+    }
+    const e = r.obj(o[name], path);
+    const approval = readApproval(r, r.obj(e.approval, `${path}.approval`), `${path}.approval`, users, name);
+    const cl = e.cluster === undefined ? undefined : r.obj(e.cluster, `${path}.cluster`);
+    const clusterName = cl ? r.str(cl, 'name', `${path}.cluster`) : undefined;
+    const kubeContext = cl ? r.str(cl, 'kubeContext', `${path}.cluster`) : undefined;
+    const sl = r.obj(e.slack, `${path}.slack`, false);
+    out[name] = {
+      name,
+      account:
+        r.str(e, 'account', path, { pattern: ACCOUNT, hint: 'a 12-digit AWS account id (quote it in YAML)' }) ?? '',
+      region: r.str(e, 'region', path, { pattern: REGION, hint: 'an AWS region such as us-east-1' }) ?? '',
+      ...opt(
+        'deployRoleArn',
+        r.str(e, 'deployRoleArn', path, {
+          required: false,
+          pattern: ROLE_ARN,
+          hint: 'arn:aws:iam::<account>:role/<name>',
+        }),
+      ),
+      ...(clusterName && kubeContext ? { cluster: { name: clusterName, kubeContext } } : {}),
+      slack: {
+        ...opt('channel', r.str(sl, 'channel', `${path}.slack`, { required: false })),
+        ...opt('alertsChannel', r.str(sl, 'alertsChannel', `${path}.slack`, { required: false })),
+      },
+      approval,
+      changeFreezes: readFreezes(r, e.changeFreezes, `${path}.changeFreezes`),
+    };
+  }
+  return out;
+}
+
+function readApproval(
+  r: Reader,
+  a: Obj,
+  path: string,
+  users: Record<string, UserConfig>,
+  env: EnvironmentName,
+): ApprovalPolicy {
+  const approvers = r.strList(a, 'users', path);
+  for (const u of approvers) if (!users[u]) r.fail(`${path}.users`, `'${u}' is not defined under users`);
+  const groups = r.strList(a, 'groups', path);
+  if (approvers.length === 0 && groups.length === 0) r.fail(path, 'names no approver: set users or groups');
+  const rawExpiry = a.expiry ?? '1h';
+  const expirySeconds = parseDurationSeconds(rawExpiry);
+  if (expirySeconds === undefined)
+    r.fail(`${path}.expiry`, `'${show(rawExpiry)}' is not a duration; use e.g. 30m, 1h, 90s`);
+  const mfa = r.bool(a, 'mfa', path, env === 'prd');
+  if (env === 'prd' && !mfa)
+    r.fail(`${path}.mfa`, 'PRD approvals always need MFA; remove the setting or set it to true');
+  const required = r.int(a, 'required', path, env === 'prd' ? 1 : 1, 1, 5);
+  return { users: approvers, groups, required, expirySeconds: expirySeconds ?? 3600, mfa };
+}
+
+function readFreezes(r: Reader, raw: unknown, path: string): ChangeFreeze[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    r.fail(path, 'must be a list of {from, to, reason}');
+    return [];
+  }
+  return raw.flatMap((f, i) => {
+    const o = r.obj(f, `${path}[${i}]`);
+    const from = r.str(o, 'from', `${path}[${i}]`, { hint: 'an ISO timestamp' });
+    const to = r.str(o, 'to', `${path}[${i}]`, { hint: 'an ISO timestamp' });
+    const reason = r.str(o, 'reason', `${path}[${i}]`, { required: false }) ?? 'change freeze';
+    if (!from || !to) return [];
+    if (Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to)) || Date.parse(from) >= Date.parse(to)) {
+      r.fail(`${path}[${i}]`, `'${from}'..'${to}' is not a valid window (ISO timestamps, from before to)`);
+      return [];
+    }
+    return [{ from, to, reason }];
+  });
+}
+
+function readSlack(r: Reader, s: Obj): SlackConfig {
+  const mode = r.str(s, 'mode', 'slack', { required: false }) ?? 'socket';
+  if (mode !== 'socket' && mode !== 'http') r.fail('slack.mode', `'${mode}' is not a mode; use socket or http`);
+  const botToken =
+    r.str(s, 'botToken', 'slack', {
+      pattern: /^xoxb-/,
+      hint: 'a bot token starting with xoxb- (e.g. ${SLACK_BOT_TOKEN})',
+    }) ?? '';
+  const appToken = r.str(s, 'appToken', 'slack', {
+    required: mode === 'socket',
+    pattern: /^xapp-/,
+    hint: 'Socket Mode needs an app-level token starting with xapp-',
+  });
+  const signingSecret = r.str(s, 'signingSecret', 'slack', {
+    required: mode === 'http',
+    hint: 'HTTP mode needs the signing secret',
+  });
+  return {
+    mode: mode === 'http' ? 'http' : 'socket',
+    botToken,
+    ...opt('appToken', appToken),
+    ...opt('signingSecret', signingSecret),
+    ...opt('botUserId', r.str(s, 'botUserId', 'slack', { required: false })),
+    ...opt('botId', r.str(s, 'botId', 'slack', { required: false })),
+    ...opt('apiUrl', r.str(s, 'apiUrl', 'slack', { required: false })),
+    port: r.int(s, 'port', 'slack', 3000, 1, 65535),
+  };
+}
+
+const SECRET_KEY = /(token|secret|password|apikey|secretaccesskey|privatekey)$/i;
+
+/** A deep copy with every secret-looking value replaced, safe to print or log. */
+export function redactConfig<T>(value: T): T {
+  const walk = (v: unknown, key: string): unknown => {
+    if (typeof v === 'string' && SECRET_KEY.test(key) && v.length > 0) return '***redacted***';
+    if (Array.isArray(v)) return v.map((x) => walk(x, key));
+    if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    return v;
+  };
+  return walk(value, '') as T;
+}
+
+export function formatConfigIssues(source: string, issues: readonly ConfigIssue[]): string {
+  return [
+    `configuration ${source} has ${issues.length} problem(s):`,
+    ...issues.map((i) => `  - ${i.path}: ${i.problem}`),
+  ].join('\n');
+}

@@ -1,0 +1,50 @@
+/** The environments infra-agent knows. Every message names the one it acts on. */
+export const ENVIRONMENTS = ['dev', 'tst', 'prd'] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+export function isEnvironmentName(value: string): value is EnvironmentName {
+  return (ENVIRONMENTS as readonly string[]).includes(value);
+}
+
+/** Who may approve changes in an environment, and how. The requester may never approve: that is not configurable. */
+export interface ApprovalPolicy {
+  /** Approver user ids (the config's `users` keys). */
+  readonly users: readonly string[];
+  /** Approver groups; a user in any of them may approve. */
+  readonly groups: readonly string[];
+  /** Distinct approvals needed. Default 1. */
+  readonly required: number;
+  /** An approval not given within this many seconds fails closed (the change is discarded). */
+  readonly expirySeconds: number;
+  /** Step-up MFA required for each approval (PRD). */
+  readonly mfa: boolean;
+}
+
+/** A window in which changes are refused (e.g. a release freeze). ISO timestamps. */
+export interface ChangeFreeze {
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+}
+
+/** One environment: where it lives, who approves, where it talks. Passed into workflows as data. */
+export interface EnvironmentConfig {
+  readonly name: EnvironmentName;
+  /** 12-digit AWS account id. */
+  readonly account: string;
+  readonly region: string;
+  /** Role the worker assumes for changes; undefined means the worker's own credentials (sandbox). */
+  readonly deployRoleArn?: string;
+  readonly cluster?: { readonly name: string; readonly kubeContext: string };
+  readonly slack: { readonly channel?: string; readonly alertsChannel?: string };
+  readonly approval: ApprovalPolicy;
+  readonly changeFreezes: readonly ChangeFreeze[];
+}
+
+/** A person infra-agent knows: the key is their id in approvals and audit records. */
+export interface UserConfig {
+  readonly id: string;
+  readonly displayName: string;
+  readonly groups: readonly string[];
+  readonly slack?: { readonly userId: string; readonly teamId?: string };
+}

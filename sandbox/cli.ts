@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRunCommand } from '../adapters/cli/run-command';
+import { down, SandboxError, status, up } from './manager';
+import { toolPath } from './paths';
+import { allServices } from './services';
+import { sandboxSettings } from './settings';
+
+const USAGE = `usage: npm run sandbox -- <command>
+
+  up        start Temporal (dev server, SQLite) and the AWS endpoint (moto); wait until both answer
+  down      stop the processes this sandbox started (and nothing else)
+  status    show each service: healthy / unhealthy / stopped, pid, address, log file
+  restart   down, then up
+  tools     show every pinned tool and the version it reports
+
+environment: INFRA_AGENT_SANDBOX_DIR, INFRA_AGENT_TEMPORAL_PORT (7233), INFRA_AGENT_TEMPORAL_UI_PORT (8233),
+             INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_HEALTH_TIMEOUT (60), INFRA_AGENT_CACHE
+
+examples:
+  npm run sandbox -- up
+  INFRA_AGENT_MOTO_PORT=5555 npm run sandbox -- up
+  npm run sandbox -- status`;
+
+/** Each pinned tool and the arguments that make it print its own version. */
+const TOOLS: ReadonlyArray<[string, string[], string]> = [
+  ['temporal', ['--version'], 'TEMPORAL_CLI_VERSION'],
+  ['moto_server', ['--version'], 'MOTO_VERSION'],
+  ['cfn-lint', ['--version'], 'CFN_LINT_VERSION'],
+  ['cfn-guard', ['--version'], 'CFN_GUARD_VERSION'],
+  ['helm', ['version', '--short'], 'HELM_VERSION'],
+  ['trivy', ['--version'], 'TRIVY_VERSION'],
+  ['actionlint', ['-version'], 'ACTIONLINT_VERSION'],
+];
+
+function pinnedVersions(): Record<string, string> {
+  const text = readFileSync(join(__dirname, 'versions.env'), 'utf8');
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => l.split('=') as [string, string]),
+  );
+}
+
+async function tools(): Promise<number> {
+  const run = createRunCommand();
+  const pins = pinnedVersions();
+  let bad = 0;
+  for (const [name, args, pinKey] of TOOLS) {
+    const pin = pins[pinKey] ?? '?';
+    try {
+      const r = await run({ file: toolPath(name), args, timeoutMs: 30_000 });
+      const reported = (r.stdout + r.stderr).trim().split('\n')[0] ?? '';
+      const ok = reported.includes(pin);
+      if (!ok) bad++;
+      console.log(`${ok ? 'ok ' : 'BAD'} ${name.padEnd(12)} pinned ${pin.padEnd(8)} reports: ${reported}`);
+    } catch {
+      bad++;
+      console.log(`MISSING ${name.padEnd(8)} pinned ${pin.padEnd(8)} install: bash sandbox/bootstrap.sh`);
+    }
+  }
+  return bad === 0 ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = argv[0];
+  const settings = sandboxSettings();
+  const services = allServices(settings);
+  const log = (l: string): void => console.log(l);
+  switch (cmd) {
+    case 'up':
+      await up(settings, services, log);
+      return 0;
+    case 'down':
+      await down(settings, services, log);
+      return 0;
+    case 'restart':
+      await down(settings, services, log);
+      await up(settings, services, log);
+      return 0;
+    case 'status': {
+      const rows = await status(settings, services);
+      for (const r of rows) {
+        const extra = r.extra
+          ? ' ' +
+            Object.entries(r.extra)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : '';
+        console.log(
+          `${r.name.padEnd(9)} ${r.state.padEnd(10)} ${r.pid ? `pid ${r.pid}`.padEnd(11) : ''.padEnd(11)} ${r.url}${extra}  log: ${r.log}`,
+        );
+      }
+      return rows.every((r) => r.state === 'healthy') ? 0 : 1;
+    }
+    case 'tools':
+      return tools();
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      console.error(`unknown sandbox command '${cmd}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof SandboxError) console.error(`[sandbox] ${err.message}`);
+    else console.error(err);
+    process.exit(1);
+  },
+);

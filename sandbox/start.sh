@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's run command (`npm start`): installs what is missing, starts the local sandbox (Temporal +
+# AWS endpoint) and a worker, then opens the terminal front end. Leaving the chat stops the worker; the
+# sandbox keeps running (npm run sandbox -- down stops it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source sandbox/lib.sh
+
+phase "npm dependencies"; ensure_node_modules; phase_done
+phase "pinned tools (sandbox/bootstrap.sh)"; bash sandbox/bootstrap.sh; phase_done
+phase "sandbox up"; npx tsx sandbox/cli.ts up; phase_done
+
+state="${INFRA_AGENT_STATE_DIR:-$HOME/.local/state/infra-agent}"
+mkdir -p "$state"
+phase "worker"
+node bin/infra-agent worker >"$state/worker.log" 2>&1 &
+worker=$!
+trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  grep -q "polling task queue" "$state/worker.log" 2>/dev/null && break
+  kill -0 $worker 2>/dev/null || { echo "worker exited:"; tail -20 "$state/worker.log"; exit 1; }
+  sleep 0.5
+done
+echo "worker pid $worker, log $state/worker.log"
+phase_done
+
+if [ -t 0 ]; then
+  node bin/infra-agent chat "$@"
+else
+  echo "no terminal on stdin: the sandbox and worker are up; try: node bin/infra-agent --as alice whoami dev"
+  node bin/infra-agent --as "${INFRA_AGENT_USER:-alice}" whoami dev
+fi

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { AppConfig } from '../../core/config';
+import { Gateway } from '../../worker/gateway';
+import type { RunningWorker } from '../support/sandbox';
+import { startWorker, testClient, testConfig } from '../support/sandbox';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'infra-agent');
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('whoami: front end -> gateway -> workflow -> activity -> STS on the sandbox endpoint', () => {
+  let config: AppConfig;
+  let worker: RunningWorker;
+  beforeAll(async () => {
+    config = testConfig();
+    worker = await startWorker(config);
+  });
+  afterAll(async () => worker.stop());
+
+  it('GIVEN the sandbox WHEN the gateway asks whoami dev THEN the answer comes from the AWS endpoint', async () => {
+    const client = await testClient(config);
+    const gw = new Gateway(client, config);
+    const id = await gw.whoami('dev', { userId: 'alice', displayName: 'Alice', via: 'cli', requestId: 'r-1' });
+    expect(id).toEqual({
+      environment: 'dev',
+      account: '123456789012',
+      arn: 'arn:aws:sts::123456789012:user/moto',
+      userId: expect.any(String),
+      region: 'us-east-1',
+    });
+    await client.connection.close();
+  });
+
+  it('GIVEN the CLI binary WHEN run one-shot THEN prints the identity and exits 0', async () => {
+    const r = await runCli(['--as', 'alice', 'whoami', 'dev'], {
+      ...process.env,
+      INFRA_AGENT_TASK_QUEUE: config.temporal.taskQueue,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('[dev] account 123456789012 region us-east-1');
+    expect(r.code).toBe(0);
+  });
+
+  it('GIVEN a misspelt command WHEN run THEN exits 2 and shows the closest commands with examples', async () => {
+    const r = await runCli(['whoamii', 'dev'], { ...process.env, INFRA_AGENT_TASK_QUEUE: config.temporal.taskQueue });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("I did not understand 'whoamii dev'");
+    expect(r.stderr).toContain('whoami dev');
+  });
+});

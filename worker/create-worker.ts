@@ -1,0 +1,34 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
+import type { Activities } from '../activities';
+import type { TemporalConfig } from '../core/config';
+
+export interface CreateWorkerProps {
+  readonly temporal: TemporalConfig;
+  readonly activities: Activities;
+  /** Defaults to the compiled or source `workflows/index` next to this file. */
+  readonly workflowsPath?: string;
+  /** Time given to running activities on shutdown (Temporal's default is 0). Default 30s. */
+  readonly shutdownGraceTime?: Duration;
+}
+
+/** Builds a worker polling the configured task queue. Callers own `run()` and shutdown. */
+export async function createWorker(
+  props: CreateWorkerProps,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({
+    address: props.temporal.address,
+    tls: props.temporal.tls,
+    ...(props.temporal.apiKey ? { apiKey: props.temporal.apiKey } : {}),
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: props.temporal.namespace,
+    taskQueue: props.temporal.taskQueue,
+    workflowsPath: props.workflowsPath ?? require.resolve('../workflows'),
+    activities: props.activities,
+    shutdownGraceTime: props.shutdownGraceTime ?? '30s',
+    bundlerOptions: { ignoreModules: [] },
+  });
+  return { worker, connection };
+}

@@ -1,0 +1,29 @@
+import { redactConfig } from '../core/config';
+import { composeActivities } from './compose';
+import { ConfigError, loadConfig } from './config-loader';
+import { createWorker } from './create-worker';
+
+/** `infra-agent worker`: polls the task queue until SIGINT/SIGTERM, then lets running activities finish. */
+export async function runWorker(): Promise<void> {
+  const config = loadConfig();
+  if (process.env.INFRA_AGENT_PRINT_CONFIG === '1') console.log(JSON.stringify(redactConfig(config), null, 2));
+  const { worker, connection } = await createWorker({
+    temporal: config.temporal,
+    activities: composeActivities(config),
+  });
+  console.log(
+    `[worker] polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (pid ${process.pid})`,
+  );
+  try {
+    await worker.run(); // the SDK installs SIGINT/SIGTERM handlers that call shutdown()
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  runWorker().catch((e: unknown) => {
+    console.error(e instanceof ConfigError ? e.message : e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,1 @@
+export { whoamiWorkflow } from './whoami';
