@@ -27,6 +27,8 @@ export interface ValidationReport {
   readonly ruleResults: readonly GuardRuleResult[];
   /** True when no finding has severity `error`. */
   readonly passed: boolean;
+  /** Versions of the tools that produced the findings, e.g. `{ 'cfn-lint': '1.58.0' }`, when known. */
+  readonly toolVersions?: Readonly<Record<string, string>>;
 }
 
 /** Outcome of one guard rule over one template. */

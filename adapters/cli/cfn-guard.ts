@@ -45,13 +45,26 @@ export async function runCfnGuard(input: CfnGuardInput): Promise<CfnGuardResult>
   if (input.files.length === 0) return { findings: [], ruleResults: [] };
   const result = await input.run({
     file: input.bin,
-    args: ['validate', '--rules', input.rulesDir, ...input.files.flatMap((f) => ['--data', f]), '--output-format', 'json', '--show-summary', 'none', '--structured'],
+    args: [
+      'validate',
+      '--rules',
+      input.rulesDir,
+      ...input.files.flatMap((f) => ['--data', f]),
+      '--output-format',
+      'json',
+      '--show-summary',
+      'none',
+      '--structured',
+    ],
     timeoutMs: input.timeoutMs ?? 300_000,
     signal: input.signal,
   });
   if (!OK_EXIT_CODES.has(result.exitCode)) {
     const reason = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(0, 3).join(' ');
-    throw new CfnGuardFailed(`cfn-guard failed with exit code ${result.exitCode}: ${reason.slice(0, 500)}`, result.exitCode);
+    throw new CfnGuardFailed(
+      `cfn-guard failed with exit code ${result.exitCode}: ${reason.slice(0, 500)}`,
+      result.exitCode,
+    );
   }
   return parseCfnGuardOutput(result.stdout, input);
 }
@@ -59,7 +72,8 @@ export async function runCfnGuard(input: CfnGuardInput): Promise<CfnGuardResult>
 /** `cfn-guard --version` -> `3.2.0`. */
 export async function cfnGuardVersion(run: RunCommand, bin: string): Promise<string> {
   const result = await run({ file: bin, args: ['--version'], timeoutMs: 60_000 });
-  if (result.exitCode !== 0) throw new CfnGuardFailed(`cfn-guard --version failed: ${result.stderr.trim()}`, result.exitCode);
+  if (result.exitCode !== 0)
+    throw new CfnGuardFailed(`cfn-guard --version failed: ${result.stderr.trim()}`, result.exitCode);
   return result.stdout.trim().replace(/^cfn-guard\s+/, '');
 }
 

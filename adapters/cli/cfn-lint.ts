@@ -55,7 +55,10 @@ interface CfnLintMatch {
 }
 
 /** Parses `cfn-lint --format json` output into findings. Throws CfnLintFailed if it is not that JSON. */
-export function parseCfnLintOutput(stdout: string, displayName: (path: string) => string = (p) => p): ValidationFinding[] {
+export function parseCfnLintOutput(
+  stdout: string,
+  displayName: (path: string) => string = (p) => p,
+): ValidationFinding[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout.trim() === '' ? '[]' : stdout);
