@@ -123,11 +123,13 @@ export function parseCfnGuardOutput(stdout: string, options: ParseOptions): CfnG
 interface Clause {
   readonly message: string;
   readonly resource?: string;
+  /** True when the message is the rule author's `<< ... >>` text rather than cfn-guard's own. */
+  readonly custom: boolean;
 }
 
 function ruleFindings(file: string, rule: string, checks: unknown, control: string | undefined): ValidationFinding[] {
-  const clauses = collectClauses(checks);
-  if (clauses.length === 0) clauses.push({ message: `${rule} failed` });
+  const clauses = preferCustomMessages(collectClauses(checks));
+  if (clauses.length === 0) clauses.push({ message: `${rule} failed`, custom: false });
   const seen = new Set<string>();
   const out: ValidationFinding[] = [];
   for (const clause of clauses) {
@@ -147,6 +149,12 @@ function ruleFindings(file: string, rule: string, checks: unknown, control: stri
   return out;
 }
 
+/** cfn-guard's own text for one branch of an `or` is noise when the author's message for the resource is there. */
+function preferCustomMessages(clauses: Clause[]): Clause[] {
+  const explained = new Set(clauses.filter((c) => c.custom).map((c) => c.resource ?? ''));
+  return clauses.filter((c) => c.custom || !explained.has(c.resource ?? ''));
+}
+
 /** Leaf clauses are the objects that carry both `messages` and `check`, at any depth of the rule's tree. */
 function collectClauses(node: unknown, out: Clause[] = []): Clause[] {
   if (Array.isArray(node)) {
@@ -158,7 +166,7 @@ function collectClauses(node: unknown, out: Clause[] = []): Clause[] {
     const custom = typeof node.messages.custom_message === 'string' ? node.messages.custom_message.trim() : '';
     const error = typeof node.messages.error_message === 'string' ? node.messages.error_message.trim() : '';
     const resource = resourceOf(node.check);
-    out.push({ message: custom || error || 'rule clause failed', ...(resource ? { resource } : {}) });
+    out.push({ message: custom || error || 'rule clause failed', custom: custom !== '', ...(resource ? { resource } : {}) });
     return out;
   }
   for (const value of Object.values(node)) collectClauses(value, out);

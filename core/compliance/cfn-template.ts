@@ -8,12 +8,15 @@ export type ParsedTemplate =
 /** The parts of a CloudFormation template the checks read; intrinsic functions appear in long form. */
 export interface CfnTemplate {
   readonly Parameters?: Record<string, unknown>;
+  readonly Conditions?: Record<string, unknown>;
   readonly Resources: Record<string, CfnResource>;
+  readonly Outputs?: Record<string, unknown>;
 }
 
 export interface CfnResource {
   readonly Type?: unknown;
   readonly Properties?: Record<string, unknown>;
+  readonly DependsOn?: unknown;
 }
 
 const LONG_FORM: Readonly<Record<string, string>> = {
