@@ -68,6 +68,8 @@ export function createValidateActivities(deps: ValidateDeps): ValidateActivities
   return {
     async validateTemplates(input) {
       const [rules, toolsId] = await Promise.all([readRules(deps.rulesDir), toolIdentity(deps)]);
+      // Cached when warm; when cold, asking the versions overlaps with the real runs.
+      const versions = toolVersions(deps, cache, toolsId);
       const findings: ValidationFinding[] = [];
       const targets: Target[] = [];
       for (const name of input.files) {
@@ -75,14 +77,9 @@ export function createValidateActivities(deps: ValidateDeps): ValidateActivities
         if ('finding' in loaded) findings.push(loaded.finding);
         else targets.push(loaded);
       }
-      const results = await resultsFor(targets, deps, rules.names, cache);
+      const [results, toolVersionsFound] = await Promise.all([resultsFor(targets, deps, rules.names, cache), versions]);
       for (const target of targets) findings.push(...tagFindings(target));
-      return buildReport(
-        input.files,
-        [...findings, ...results.findings],
-        results.ruleResults,
-        await toolVersions(deps, cache, toolsId),
-      );
+      return buildReport(input.files, [...findings, ...results.findings], results.ruleResults, toolVersionsFound);
     },
   };
 }
