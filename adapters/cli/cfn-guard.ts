@@ -166,7 +166,11 @@ function collectClauses(node: unknown, out: Clause[] = []): Clause[] {
     const custom = typeof node.messages.custom_message === 'string' ? node.messages.custom_message.trim() : '';
     const error = typeof node.messages.error_message === 'string' ? node.messages.error_message.trim() : '';
     const resource = resourceOf(node.check);
-    out.push({ message: custom || error || 'rule clause failed', custom: custom !== '', ...(resource ? { resource } : {}) });
+    out.push({
+      message: custom || error || 'rule clause failed',
+      custom: custom !== '',
+      ...(resource ? { resource } : {}),
+    });
     return out;
   }
   for (const value of Object.values(node)) collectClauses(value, out);

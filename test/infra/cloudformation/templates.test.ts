@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- these tests read untyped YAML documents */
 import { runCfnLint } from '../../../adapters/cli/cfn-lint';
 import { createRunCommand } from '../../../adapters/cli/run-command';
 import { findMissingTags } from '../../../core/compliance/mandatory-tags';
@@ -92,7 +93,7 @@ describe('00-foundation/vpc.yaml', () => {
 describe('00-foundation/security-groups.yaml', () => {
   const t = loadTemplate(SGS);
   const cidrIngress = resourcesOfType(t, 'AWS::EC2::SecurityGroup').flatMap(([id, p]) =>
-    ((p.SecurityGroupIngress ?? []) as Array<Record<string, unknown>>).map((rule) => ({ id, ...rule })),
+    ((p.SecurityGroupIngress ?? []) as Array<Record<string, unknown>>).map((rule): Record<string, unknown> => ({ id, ...rule })),
   );
 
   it('GIVEN all ingress rules WHEN filtered to the internet THEN only the ALB admits 443', () => {

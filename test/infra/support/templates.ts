@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- these tests read untyped YAML documents */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCfnTemplate } from '../../../core/compliance/cfn-template';

@@ -45,7 +45,8 @@ describe('validateTemplates', () => {
   const cacheDir = join(dir, 'cache');
   const files = [...templateFiles(), ...extra];
   const run = countingRun(createRunCommand());
-  const validate = activities(run, cacheDir).validateTemplates;
+  const validator = activities(run, cacheDir);
+  const validate = (input: { files: string[]; environment?: string }) => validator.validateTemplates(input);
 
   it('GIVEN templates, a broken YAML, a non-CloudFormation YAML and an untagged bucket WHEN validated cold THEN each problem is a finding and the tools run once each', async () => {
     const report = await validate({ files, environment: 'dev' });
