@@ -1,12 +1,23 @@
 import type { IdentityDeps } from './access/identity';
 import { createIdentityActivities } from './access/identity';
+import type { AuditDeps } from './audit/record-audit';
+import { createAuditActivities } from './audit/record-audit';
+import type { CloudFormationDeps } from './iac/cloudformation';
+import { createCloudFormationActivities } from './iac/cloudformation';
+import type { ValidateDeps } from './iac/validate-templates';
+import { createValidateActivities } from './iac/validate-templates';
 
 /** Everything activities need from the outside world, built by the worker's composition root. */
-export type ActivityDeps = IdentityDeps;
+export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDeps {
+  readonly validate: ValidateDeps;
+}
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createIdentityActivities(deps),
+    ...createAuditActivities(deps),
+    ...createCloudFormationActivities(deps),
+    ...createValidateActivities(deps.validate),
   };
 }
 

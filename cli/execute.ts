@@ -1,6 +1,9 @@
 import { renderHelp } from '../core/commands/help';
 import { parseCommand } from '../core/commands/parse';
+import type { Command } from '../core/commands/types';
+import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
+import { renderAudit, renderFindings, renderList, renderPreview, renderState, phaseText } from './render';
 import type { Session } from './session';
 
 /** Where a command's answer goes (stdout/stderr for one-shot use; the REPL's screen in chat). */
@@ -9,27 +12,153 @@ export interface Output {
   err(text: string): void;
 }
 
-/** Parses and runs one line. Returns a process exit code: 0 done, 1 failed, 2 not understood. */
-export async function executeLine(session: Session, requester: Requester, line: string, o: Output): Promise<number> {
-  const parsed = parseCommand(line, { stacks: [] });
+export interface ExecuteOptions {
+  /** Follow a deploy/delete until it finishes instead of returning once it waits for approval. */
+  readonly follow?: boolean;
+  readonly pollMs?: number;
+}
+
+/** Parses and runs one line. Returns a process exit code: 0 done, 1 failed or refused, 2 not understood. */
+export async function executeLine(
+  session: Session,
+  requester: Requester,
+  line: string,
+  o: Output,
+  opts: ExecuteOptions = {},
+): Promise<number> {
+  const parsed = parseCommand(line, { stacks: session.gateway.stackNames });
   if (!parsed.ok) {
     o.err(
       `${parsed.error}\n${parsed.suggestions.length ? `closest commands:\n${parsed.suggestions.map((s) => `  ${s}`).join('\n')}` : ''}`,
     );
     return 2;
   }
-  const c = parsed.command;
+  try {
+    return await run(session, requester, parsed.command, o, opts);
+  } catch (e) {
+    const err = e as Error;
+    // Known conditions (refusals, conflicts, bad input) are answers, not crashes: print the message only.
+    if (['PermissionDenied', 'OperationConflict', 'InvalidInput'].includes(err.name)) {
+      o.err(
+        `${err.name === 'PermissionDenied' ? 'refused' : err.name === 'OperationConflict' ? 'busy' : 'invalid'}: ${err.message}`,
+      );
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function run(
+  session: Session,
+  requester: Requester,
+  c: Command,
+  o: Output,
+  opts: ExecuteOptions,
+): Promise<number> {
+  const gw = session.gateway;
   switch (c.name) {
     case 'help':
       o.out(renderHelp(c.command));
       return 0;
     case 'whoami': {
-      const id = await session.gateway.whoami(c.env, requester);
+      const id = await gw.whoami(c.env, requester);
       o.out(`[${c.env}] account ${id.account} region ${id.region}\n  arn: ${id.arn}\n  user id: ${id.userId}`);
       return 0;
     }
-    default:
-      o.err(`'${c.name}' is not available in this build yet`);
-      return 1;
+    case 'deploy-stack':
+    case 'delete-stack': {
+      const started = await gw.startStackOperation(c.name, c.stack, c.env, requester);
+      o.out(
+        `[${c.env}] ${started.duplicate ? 'already started' : 'started'} ${started.operationId} (${c.name} ${gw.stackName(c.stack, c.env)} in account ${session.config.environments[c.env].account}, ${session.config.environments[c.env].region})${started.url ? `\n  ${started.url}` : ''}`,
+      );
+      return follow(session, started.operationId, o, opts.follow ? 'done' : 'approval', opts.pollMs);
+    }
+    case 'approve': {
+      const before = await gw.state(c.op);
+      if (before.preview) o.out(`approving:\n${renderPreview(before)}`);
+      await gw.approve(c.op, requester, before.preview ? { artifactId: before.preview.artifactId } : {});
+      o.out(`approved by ${requester.userId}`);
+      return follow(session, c.op, o, 'done', opts.pollMs);
+    }
+    case 'reject': {
+      const s = await gw.reject(c.op, requester, c.reason);
+      o.out(`rejected ${s.operationId}: ${c.reason}`);
+      return follow(session, c.op, o, 'done', opts.pollMs);
+    }
+    case 'cancel': {
+      await gw.cancel(c.op, requester);
+      o.out(`cancelling ${c.op}`);
+      return follow(session, c.op, o, 'done', opts.pollMs);
+    }
+    case 'operation-status':
+      o.out(renderState(await gw.state(c.op)));
+      return 0;
+    case 'list':
+      o.out(renderList(await gw.list()));
+      return 0;
+    case 'audit':
+      o.out(renderAudit(await gw.audit(c.n)));
+      return 0;
+    case 'stack-status': {
+      const s = await gw.stackStatus(c.stack, c.env, requester);
+      if (!s.exists) {
+        o.out(`[${c.env}] ${gw.stackName(c.stack, c.env)} does not exist`);
+        return 0;
+      }
+      o.out(
+        [
+          `[${c.env}] ${gw.stackName(c.stack, c.env)}: ${s.status}${s.reason ? ` — ${s.reason}` : ''}${s.lastUpdated ? ` (last change ${s.lastUpdated})` : ''}`,
+          ...Object.entries(s.outputs).map(([k, v]) => `  output ${k} = ${v}`),
+          ...s.events.map((e) => `  ${e.at} ${e.logicalId} ${e.status}${e.reason ? ` — ${e.reason}` : ''}`),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'validate': {
+      const r = await gw.validate(c.path, requester);
+      o.out(`${r.passed ? 'PASSED' : 'FAILED'}: ${r.files.join(', ')}\n${renderFindings(r.findings)}`);
+      return r.passed ? 0 : 1;
+    }
+  }
+}
+
+/** Prints phase changes as they happen; stops at the approval wait ('approval') or at the end ('done'). */
+async function follow(
+  session: Session,
+  operationId: string,
+  o: Output,
+  until: 'approval' | 'done',
+  pollMs = 500,
+): Promise<number> {
+  let last = '';
+  for (;;) {
+    const s: OperationState = await session.gateway.state(operationId);
+    const key = `${s.phase}|${s.approvals.length}|${s.outcome ?? ''}`;
+    if (key !== last) {
+      last = key;
+      if (s.phase === 'awaiting-approval' && s.preview && s.approvals.length < s.approvalsRequired) {
+        o.out(renderPreview(s));
+        o.out(
+          `waiting for ${s.approvalsRequired - s.approvals.length} approval(s) until ${s.approvalDeadline ?? '?'} — an approver runs: infra-agent --as <approver> approve ${operationId}`,
+        );
+      } else if (s.phase === 'done') {
+        o.out(
+          `${s.outcome === 'succeeded' || s.outcome === 'no-changes' ? 'DONE' : (s.outcome?.toUpperCase() ?? 'DONE')}: ${s.message ?? ''}`,
+        );
+        if (s.outcome === 'validation-failed') o.out(renderFindings(s.findings));
+        if (s.events.length)
+          o.out(
+            s.events
+              .slice(0, 10)
+              .map((e) => `  ${e.at} ${e.logicalId} ${e.status}${e.reason ? ` — ${e.reason}` : ''}`)
+              .join('\n'),
+          );
+        return s.outcome === 'succeeded' || s.outcome === 'no-changes' ? 0 : 1;
+      } else {
+        o.out(`… ${phaseText(s)}`);
+      }
+    }
+    if (until === 'approval' && s.phase === 'awaiting-approval') return 0;
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }

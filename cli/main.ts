@@ -11,7 +11,8 @@ import { runWorker } from '../worker/worker-main';
 const USAGE = `infra-agent — ChatOps for AWS, Kubernetes, Helm and Trivy, driven by durable Temporal workflows.
 
 usage:
-  infra-agent [--as <user>] <command ...>     run one command and exit
+  infra-agent [--as <user>] [--follow] <command ...>
+                                              run one command and exit (--follow: a deploy waits until done)
   infra-agent [--as <user>] chat              interactive session (type help)
   infra-agent worker                          run a Temporal worker
   infra-agent config                          print the configuration (secrets redacted)
@@ -23,19 +24,22 @@ ${renderHelp()}`;
 
 interface Flags {
   as?: string;
+  follow: boolean;
   rest: string[];
 }
 
 function parseFlags(argv: string[]): Flags {
   const rest: string[] = [];
   let as = process.env.INFRA_AGENT_USER || undefined;
+  let follow = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
-    if (a === '--as') as = argv[++i];
+    if (a === '--follow') follow = true;
+    else if (a === '--as') as = argv[++i];
     else if (a.startsWith('--as=')) as = a.slice(5);
     else rest.push(a);
   }
-  return { ...(as ? { as } : {}), rest };
+  return { ...(as ? { as } : {}), follow, rest };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -51,7 +51,15 @@ export interface AppConfig {
   readonly tools: ToolsConfig;
   readonly users: Readonly<Record<string, UserConfig>>;
   readonly environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>;
+  /** The stacks people may deploy, by catalog name; anything else is refused. */
+  readonly stacks: Readonly<Record<string, StackConfig>>;
   readonly slack?: SlackConfig;
+}
+
+/** One deployable stack: its template (relative to infraDir). CloudFormation name: infra-agent-<env>-<name>. */
+export interface StackConfig {
+  readonly name: string;
+  readonly template: string;
 }
 
 /** One bad or missing setting: where, what is wrong, what to do. */
@@ -187,16 +195,33 @@ export function validateConfig(raw: unknown): ConfigResult {
   const users = readUsers(r, root.users);
   const environments = readEnvironments(r, root.environments, users);
   const slack = root.slack === undefined ? undefined : readSlack(r, r.obj(root.slack, 'slack'));
+  const stacks = readStacks(r, root.stacks);
 
   if (r.issues.length > 0) return { ok: false, issues: r.issues };
   return {
     ok: true,
-    config: { temporal, aws, audit, infraDir, tools, users, environments, ...(slack ? { slack } : {}) },
+    config: { temporal, aws, audit, infraDir, tools, users, environments, stacks, ...(slack ? { slack } : {}) },
   };
 }
 
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function readStacks(r: Reader, raw: unknown): Record<string, StackConfig> {
+  const o = r.obj(raw, 'stacks');
+  const out: Record<string, StackConfig> = {};
+  for (const [name, v] of Object.entries(o)) {
+    const path = `stacks.${name}`;
+    if (!/^[a-z][a-z0-9-]{0,40}$/.test(name))
+      r.fail(path, 'stack names are lower-case letters, digits and - (e.g. vpc)');
+    const template = r.str(r.obj(v, path), 'template', path, {
+      pattern: /^(?!.*\.\.)[\w./-]+\.(ya?ml|json|template)$/,
+      hint: 'a .yaml/.json path under the infra folder, without ..',
+    });
+    if (template) out[name] = { name, template };
+  }
+  return out;
 }
 
 function readUsers(r: Reader, raw: unknown): Record<string, UserConfig> {
@@ -270,6 +295,7 @@ function readEnvironments(
       },
       approval,
       changeFreezes: readFreezes(r, e.changeFreezes, `${path}.changeFreezes`),
+      stackParameters: readStringMap(r, e.stackParameters, `${path}.stackParameters`),
     };
   }
   return out;
@@ -295,6 +321,16 @@ function readApproval(
     r.fail(`${path}.mfa`, 'PRD approvals always need MFA; remove the setting or set it to true');
   const required = r.int(a, 'required', path, env === 'prd' ? 1 : 1, 1, 5);
   return { users: approvers, groups, required, expirySeconds: expirySeconds ?? 3600, mfa };
+}
+
+function readStringMap(r: Reader, raw: unknown, path: string): Record<string, string> {
+  const o = r.obj(raw, path, false);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
+    else r.fail(`${path}.${k}`, 'must be a string');
+  }
+  return out;
 }
 
 function readFreezes(r: Reader, raw: unknown, path: string): ChangeFreeze[] {

@@ -39,6 +39,8 @@ export interface EnvironmentConfig {
   readonly slack: { readonly channel?: string; readonly alertsChannel?: string };
   readonly approval: ApprovalPolicy;
   readonly changeFreezes: readonly ChangeFreeze[];
+  /** Parameters offered to every stack in this environment (e.g. Owner, SecurityLevel). */
+  readonly stackParameters: Readonly<Record<string, string>>;
 }
 
 /** A person infra-agent knows: the key is their id in approvals and audit records. */

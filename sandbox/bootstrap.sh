@@ -21,8 +21,9 @@ export GOCACHE="$CACHE/go-build"
 export CARGO_TARGET_DIR="$CACHE/cargo-target"
 export GOFLAGS="-trimpath"
 export CGO_ENABLED=0
-# `go: downloading ...` lines drown the step summary; keep them in a log instead.
-GO_LOG="$CACHE/bootstrap-go.log"
+# Build output (hundreds of `go: downloading` lines) goes to a log per tool; its tail is shown on failure.
+LOGS="$CACHE/logs"
+mkdir -p "$LOGS"
 mkdir -p "$BIN"
 
 total_start=$(date +%s)
@@ -33,9 +34,10 @@ step() { # step NAME CHECK_FN INSTALL_FN
     printf '[bootstrap] %-12s ok (pinned version present, skipped) 0s\n' "$name"
     return 0
   fi
-  printf '[bootstrap] %-12s installing...\n' "$name"
-  if ! "$install"; then
-    printf '[bootstrap] %-12s FAILED after %ss\n' "$name" "$(( $(date +%s) - t0 ))" >&2
+  printf '[bootstrap] %-12s installing (log: %s)...\n' "$name" "$LOGS/$name.log"
+  if ! "$install" >"$LOGS/$name.log" 2>&1; then
+    printf '[bootstrap] %-12s FAILED after %ss; last lines of %s:\n' "$name" "$(( $(date +%s) - t0 ))" "$LOGS/$name.log" >&2
+    tail -n 25 "$LOGS/$name.log" >&2
     return 1
   fi
   if ! "$check"; then

@@ -25,7 +25,7 @@ examples:
 /** Each pinned tool and the arguments that make it print its own version. */
 const TOOLS: ReadonlyArray<[string, string[], string]> = [
   ['temporal', ['--version'], 'TEMPORAL_CLI_VERSION'],
-  ['moto_server', ['--version'], 'MOTO_VERSION'],
+  ['../venv/bin/python', ['-c', 'import moto; print("moto", moto.__version__)'], 'MOTO_VERSION'],
   ['cfn-lint', ['--version'], 'CFN_LINT_VERSION'],
   ['cfn-guard', ['--version'], 'CFN_GUARD_VERSION'],
   ['helm', ['version', '--short'], 'HELM_VERSION'],
@@ -54,7 +54,7 @@ async function tools(): Promise<number> {
       const reported = (r.stdout + r.stderr).trim().split('\n')[0] ?? '';
       const ok = reported.includes(pin);
       if (!ok) bad++;
-      console.log(`${ok ? 'ok ' : 'BAD'} ${name.padEnd(12)} pinned ${pin.padEnd(8)} reports: ${reported}`);
+      console.log(`${ok ? 'ok ' : 'BAD'} ${(name.startsWith('../') ? 'moto' : name).padEnd(12)} pinned ${pin.padEnd(8)} reports: ${reported}`);
     } catch {
       bad++;
       console.log(`MISSING ${name.padEnd(8)} pinned ${pin.padEnd(8)} install: bash sandbox/bootstrap.sh`);

@@ -1,9 +1,30 @@
+import { join } from 'node:path';
 import { createActivities } from '../activities';
 import type { Activities } from '../activities';
+import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
 import { createAwsClientFactory } from '../adapters/aws/clients';
+import type { AwsClientFactory } from '../adapters/aws/clients';
+import { createRunCommand } from '../adapters/cli/run-command';
 import type { AppConfig } from '../core/config';
+import { faultInjectingAws } from './fault-injection';
 
 /** The worker's composition root: config in, real adapters wired into activities out. */
-export function composeActivities(config: AppConfig): Activities {
-  return createActivities({ aws: createAwsClientFactory(config.aws) });
+export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = process.env): Activities {
+  const aws: AwsClientFactory = faultInjectingAws(createAwsClientFactory(config.aws), env);
+  const run = createRunCommand({
+    'cfn-lint': 'install it with: bash sandbox/bootstrap.sh python (or set tools.cfnLint in the config)',
+    'cfn-guard': 'install it with: bash sandbox/bootstrap.sh cfn-guard (or set tools.cfnGuard in the config)',
+  });
+  return createActivities({
+    aws,
+    infraDir: config.infraDir,
+    audit: createJsonlAuditLog(config.audit.path),
+    validate: {
+      run,
+      cfnLintBin: config.tools.cfnLint,
+      cfnGuardBin: config.tools.cfnGuard,
+      rulesDir: join(config.infraDir, 'cfn-guard-rules', 'nist-800-53'),
+      baseDir: config.infraDir,
+    },
+  });
 }

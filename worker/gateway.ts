@@ -1,22 +1,70 @@
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { GetCallerIdentityResult } from '../activities/access/identity';
+import { resolveApprovers } from '../core/approval';
+import type { AuditLog, AuditRecord } from '../core/audit';
 import type { AppConfig } from '../core/config';
 import type { EnvironmentName } from '../core/environments';
+import { InvalidInput, OperationConflict, PermissionDenied } from '../core/errors';
+import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
-import { whoamiWorkflow } from '../workflows';
+import type { ValidationReport } from '../core/validation';
+import {
+  deleteStackWorkflow,
+  deployStackWorkflow,
+  describeStackWorkflow,
+  validateTemplatesWorkflow,
+  whoamiWorkflow,
+} from '../workflows';
+import type { StackOperationInput } from '../workflows/definitions';
+import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from '../workflows/definitions';
+
+/** A started (or re-found) operation. `duplicate` means this very request had already started it. */
+export interface StartedOperation {
+  readonly operationId: string;
+  readonly duplicate: boolean;
+  readonly url?: string;
+}
+
+/** One line of `list`. */
+export interface OperationSummary {
+  readonly operationId: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly requester: string;
+  readonly startedAt: string;
+}
+
+export interface GatewayProps {
+  readonly client: Client;
+  readonly config: AppConfig;
+  readonly audit: AuditLog;
+  /** The git commit stamped on stacks as IaC_Version; deploys refuse when unknown. */
+  readonly iacVersion: string | undefined;
+  /** Test knobs passed into stack operations (short polls, short timeouts). */
+  readonly tuning?: StackOperationInput['tuning'];
+}
 
 /**
  * The client-side gateway: the only way front ends (terminal, Slack) reach workflows. It turns typed
- * commands into workflow starts, updates and queries, and knows nothing about how a front end renders.
+ * commands into workflow starts, updates and queries, and records refused attempts in the audit trail
+ * (Temporal keeps no trace of updates its validators reject).
  */
 export class Gateway {
-  constructor(
-    private readonly client: Client,
-    private readonly config: AppConfig,
-  ) {}
+  private readonly client: Client;
+  private readonly config: AppConfig;
+
+  constructor(private readonly props: GatewayProps) {
+    this.client = props.client;
+    this.config = props.config;
+  }
 
   get temporalUiUrl(): string | undefined {
     return this.config.temporal.uiUrl;
+  }
+
+  get stackNames(): string[] {
+    return Object.keys(this.config.stacks);
   }
 
   /** Link to one workflow in the Temporal Web UI, when a UI URL is configured. */
@@ -34,6 +82,228 @@ export class Gateway {
       workflowId: `whoami/${env}/${requester.requestId}`,
       args: [{ environment: env, region: e.region, requester }],
       workflowExecutionTimeout: '2m',
+    });
+  }
+
+  /** The CloudFormation stack name for a catalog stack in an environment. */
+  stackName(stack: string, env: EnvironmentName): string {
+    return `infra-agent-${env}-${stack}`;
+  }
+
+  /** Builds the recorded input of a stack operation from config: approvers, parameters and tags resolved now. */
+  stackInput(
+    kind: 'deploy-stack' | 'delete-stack',
+    stack: string,
+    env: EnvironmentName,
+    requester: Requester,
+  ): StackOperationInput {
+    const s = this.config.stacks[stack];
+    if (!s)
+      throw new InvalidInput(`stack: '${stack}' is not in the catalog; known stacks: ${this.stackNames.join(', ')}`);
+    const e = this.config.environments[env];
+    const iac = this.props.iacVersion;
+    if (kind === 'deploy-stack' && !iac) {
+      throw new InvalidInput(
+        'cannot tell which git commit the templates come from (IaC_Version); deploy from a git checkout or set INFRA_AGENT_IAC_VERSION',
+      );
+    }
+    const common = { Environment: env, ...e.stackParameters };
+    return {
+      operationId: `stack/${env}/${stack}`,
+      environment: env,
+      region: e.region,
+      stack: { name: stack, stackName: this.stackName(stack, env), templatePath: s.template },
+      parameters: { ...common, ...(iac ? { IaCVersion: iac } : {}) },
+      tags: {
+        Environment: env,
+        Owner: e.stackParameters.Owner ?? 'unknown',
+        SecurityLevel: e.stackParameters.SecurityLevel ?? 'unknown',
+        IaC_Version: iac ?? 'unknown',
+        'infra-agent:requested-by': requester.userId,
+      },
+      requester,
+      approval: {
+        required: e.approval.required,
+        expirySeconds: e.approval.expirySeconds,
+        mfa: e.approval.mfa,
+        approvers: resolveApprovers(e.approval, this.config.users),
+      },
+      changeFreezes: e.changeFreezes,
+      ...(this.props.tuning ? { tuning: this.props.tuning } : {}),
+    };
+  }
+
+  /**
+   * Starts a deploy or delete. The workflow id is the lock: a second request for the same stack and
+   * environment gets the existing operation if it is the same request (a duplicate delivery), or a
+   * conflict naming who holds the lock.
+   */
+  async startStackOperation(
+    kind: 'deploy-stack' | 'delete-stack',
+    stack: string,
+    env: EnvironmentName,
+    requester: Requester,
+  ): Promise<StartedOperation> {
+    const input = this.stackInput(kind, stack, env, requester);
+    try {
+      await this.client.workflow.start(kind === 'deploy-stack' ? deployStackWorkflow : deleteStackWorkflow, {
+        taskQueue: this.config.temporal.taskQueue,
+        workflowId: input.operationId,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        args: [input],
+        memo: { requester },
+        searchAttributes: {
+          InfraEnvironment: [env],
+          InfraRequester: [requester.userId],
+          InfraTarget: [input.stack.stackName],
+          InfraKind: [kind],
+        },
+      });
+      return { operationId: input.operationId, duplicate: false, ...this.urlOf(input.operationId) };
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      const desc = await this.client.workflow.getHandle(input.operationId).describe();
+      const holder = (desc.memo?.requester ?? {}) as Partial<Requester>;
+      if (holder.requestId === requester.requestId)
+        return { operationId: input.operationId, duplicate: true, ...this.urlOf(input.operationId) };
+      throw new OperationConflict(
+        `${input.operationId} is busy: ${holder.displayName ?? holder.userId ?? 'someone'} started an operation on it at ${desc.startTime.toISOString()} ` +
+          `(status: ${desc.status.name}). Wait for it, or see: status ${input.operationId}`,
+      );
+    }
+  }
+
+  private urlOf(id: string): { url?: string } {
+    const url = this.operationUrl(id);
+    return url ? { url } : {};
+  }
+
+  private handle(operationId: string): WorkflowHandle {
+    return this.client.workflow.getHandle(operationId);
+  }
+
+  /** The operation's current (or final) state. */
+  async state(operationId: string): Promise<OperationState> {
+    try {
+      return await this.handle(operationId).query(stateQuery);
+    } catch (e) {
+      if ((e as Error).name === 'WorkflowNotFoundError')
+        throw new InvalidInput(`no operation ${operationId} (see list)`);
+      throw e;
+    }
+  }
+
+  /** Waits for the operation's result. */
+  async result(operationId: string): Promise<OperationState> {
+    return (await this.handle(operationId).result()) as OperationState;
+  }
+
+  /**
+   * Approves the change the operation awaits. `artifactId` is what the approver saw; when left out, the
+   * currently pending one is taken (the terminal shows it first). Refusals are audited, then thrown.
+   */
+  async approve(
+    operationId: string,
+    approver: Requester,
+    opts: { artifactId?: string; mfaVerified?: boolean } = {},
+  ): Promise<OperationState> {
+    const state = await this.state(operationId);
+    const artifactId = opts.artifactId ?? state.preview?.artifactId ?? '';
+    try {
+      return await this.handle(operationId).executeUpdate(approveUpdate, {
+        args: [{ approver: approver.userId, artifactId, via: approver.via, mfaVerified: opts.mfaVerified ?? false }],
+      });
+    } catch (e) {
+      throw await this.refused(e, 'approval-refused', operationId, state, approver, { artifactId });
+    }
+  }
+
+  async reject(operationId: string, by: Requester, reason: string): Promise<OperationState> {
+    const state = await this.state(operationId);
+    try {
+      return await this.handle(operationId).executeUpdate(rejectUpdate, {
+        args: [{ by: by.userId, reason, via: by.via }],
+      });
+    } catch (e) {
+      throw await this.refused(e, 'rejection-refused', operationId, state, by, { reason });
+    }
+  }
+
+  async cancel(operationId: string, by: Requester): Promise<OperationState> {
+    const state = await this.state(operationId);
+    try {
+      return await this.handle(operationId).executeUpdate(cancelUpdate, { args: [{ by: by.userId }] });
+    } catch (e) {
+      throw await this.refused(e, 'approval-refused', operationId, state, by, { attempted: 'cancel' });
+    }
+  }
+
+  private async refused(
+    e: unknown,
+    action: 'approval-refused' | 'rejection-refused',
+    operationId: string,
+    state: OperationState,
+    who: Requester,
+    details: Record<string, unknown>,
+  ): Promise<Error> {
+    const reason = e instanceof WorkflowUpdateFailedError ? (e.cause?.message ?? e.message) : (e as Error).message;
+    await this.props.audit.append({
+      key: `${operationId}|refused|${who.requestId}|${action}`,
+      action,
+      actor: who.userId,
+      operationId,
+      environment: state.environment,
+      target: state.target,
+      details: { ...details, reason, via: who.via },
+    });
+    return e instanceof WorkflowUpdateFailedError ? new PermissionDenied(reason) : (e as Error);
+  }
+
+  /** Running operations, then the most recently finished ones. */
+  async list(limit = 20): Promise<OperationSummary[]> {
+    const out: OperationSummary[] = [];
+    for await (const w of this.client.workflow.list({
+      query: `WorkflowType IN ("deployStackWorkflow","deleteStackWorkflow")`,
+    })) {
+      const r = (w.memo?.requester ?? {}) as Partial<Requester>;
+      out.push({
+        operationId: w.workflowId,
+        kind: w.type,
+        status: w.status.name,
+        requester: r.userId ?? '?',
+        startedAt: w.startTime.toISOString(),
+      });
+      if (out.length >= limit * 3) break;
+    }
+    const running = out.filter((o) => o.status === 'RUNNING');
+    const closed = out.filter((o) => o.status !== 'RUNNING').slice(0, Math.max(0, limit - running.length));
+    return [...running, ...closed];
+  }
+
+  async audit(n: number): Promise<AuditRecord[]> {
+    return this.props.audit.tail(n);
+  }
+
+  async stackStatus(stack: string, env: EnvironmentName, requester: Requester) {
+    if (!this.config.stacks[stack])
+      throw new InvalidInput(`stack: '${stack}' is not in the catalog; known stacks: ${this.stackNames.join(', ')}`);
+    return this.client.workflow.execute(describeStackWorkflow, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: `describe/${env}/${stack}/${requester.requestId}`,
+      args: [{ region: this.config.environments[env].region, stackName: this.stackName(stack, env) }],
+      workflowExecutionTimeout: '2m',
+    });
+  }
+
+  /** Validates a catalog stack's template or a path under the infra folder. */
+  async validate(pathOrStack: string, requester: Requester): Promise<ValidationReport> {
+    const file = this.config.stacks[pathOrStack]?.template ?? pathOrStack.replace(/^infra\//, '');
+    return this.client.workflow.execute(validateTemplatesWorkflow, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: `validate/${requester.requestId}`,
+      args: [{ files: [file] }],
+      workflowExecutionTimeout: '10m',
     });
   }
 }

@@ -1,1 +1,4 @@
 export { whoamiWorkflow } from './whoami';
+export { deployStackWorkflow } from './deploy-stack';
+export { deleteStackWorkflow } from './delete-stack';
+export { describeStackWorkflow, validateTemplatesWorkflow } from './read-only';

@@ -4,6 +4,7 @@ const valid = {
   temporal: { address: '127.0.0.1:7233' },
   audit: { path: '/tmp/audit.jsonl' },
   users: { alice: { groups: ['platform'] }, bob: { groups: ['leads'] } },
+  stacks: { vpc: { template: 'cloudformation/00-foundation/vpc.yaml' } },
   environments: {
     dev: { account: '123456789012', region: 'us-east-1', approval: { groups: ['platform'] } },
     tst: { account: '123456789012', region: 'us-east-1', approval: { groups: ['leads'] } },

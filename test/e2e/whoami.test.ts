@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { AppConfig } from '../../core/config';
-import { Gateway } from '../../worker/gateway';
+import { openGateway } from '../../worker/client-compose';
 import type { RunningWorker } from '../support/sandbox';
-import { startWorker, testClient, testConfig } from '../support/sandbox';
+import { startWorker, testConfig } from '../support/sandbox';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'infra-agent');
 
@@ -28,9 +28,13 @@ describe('whoami: front end -> gateway -> workflow -> activity -> STS on the san
   afterAll(async () => worker.stop());
 
   it('GIVEN the sandbox WHEN the gateway asks whoami dev THEN the answer comes from the AWS endpoint', async () => {
-    const client = await testClient(config);
-    const gw = new Gateway(client, config);
-    const id = await gw.whoami('dev', { userId: 'alice', displayName: 'Alice', via: 'cli', requestId: 'r-1' });
+    const session = await openGateway(config);
+    const id = await session.gateway.whoami('dev', {
+      userId: 'alice',
+      displayName: 'Alice',
+      via: 'cli',
+      requestId: 'r-1',
+    });
     expect(id).toEqual({
       environment: 'dev',
       account: '123456789012',
@@ -38,7 +42,7 @@ describe('whoami: front end -> gateway -> workflow -> activity -> STS on the san
       userId: expect.any(String),
       region: 'us-east-1',
     });
-    await client.connection.close();
+    await session.close();
   });
 
   it('GIVEN the CLI binary WHEN run one-shot THEN prints the identity and exits 0', async () => {

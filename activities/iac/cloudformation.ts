@@ -1,0 +1,343 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type { Change, CloudFormationClient, Stack, StackEvent } from '@aws-sdk/client-cloudformation';
+import {
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+} from '@aws-sdk/client-cloudformation';
+import { Context, sleep } from '@temporalio/activity';
+import type { AwsClientFactory } from '../../adapters/aws/clients';
+import { parseCfnTemplate } from '../../core/compliance/cfn-template';
+import { ChangeSetFailed, InvalidInput, StackNotFound } from '../../core/errors';
+import type { ChangePreview, ResourceChange, StackEventSummary } from '../../core/operations';
+import { activityToken, currentRun, runToken } from './tokens';
+
+export interface CloudFormationDeps {
+  readonly aws: AwsClientFactory;
+  /** Relative template paths resolve against this (the config's infraDir). */
+  readonly infraDir: string;
+}
+
+interface StackRef {
+  readonly region: string;
+  readonly stackName: string;
+}
+
+export interface CreateChangeSetInput extends StackRef {
+  readonly templatePath: string;
+  /** Offered parameters; only those the template declares are passed. */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly pollMs?: number;
+}
+
+export type CreateChangeSetResult =
+  | { readonly noChanges: true; readonly changeSetName: string; readonly reason: string }
+  | ({ readonly noChanges: false; readonly changeSetName: string } & ChangePreview);
+
+export interface ChangeSetRef extends StackRef {
+  readonly changeSetName: string;
+}
+
+export interface WaitForStackInput extends StackRef {
+  readonly sinceIso: string;
+  readonly pollMs?: number;
+}
+
+export interface StackOutcome {
+  readonly status: string;
+  readonly reason?: string;
+  readonly succeeded: boolean;
+  readonly events: StackEventSummary[];
+  readonly outputs: Record<string, string>;
+}
+
+const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
+
+function isNotFound(e: unknown): boolean {
+  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  // CloudFormation reports a missing stack or change set as a 400 ValidationError / ChangeSetNotFound.
+  return (
+    err.name === 'ChangeSetNotFoundException' ||
+    err.name === 'ChangeSetNotFound' ||
+    (err.name === 'ValidationError' && /does not exist|not found/i.test(err.message ?? ''))
+  );
+}
+
+export function createCloudFormationActivities(deps: CloudFormationDeps) {
+  const cfn = (r: StackRef): CloudFormationClient => deps.aws.cloudFormation({ region: r.region });
+
+  async function findStack(client: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
+    try {
+      const out = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+      return out.Stacks?.[0];
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async function describeChangeSet(client: CloudFormationClient, ref: ChangeSetRef) {
+    try {
+      return await client.send(
+        new DescribeChangeSetCommand({ StackName: ref.stackName, ChangeSetName: ref.changeSetName }),
+      );
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async function allChanges(client: CloudFormationClient, ref: ChangeSetRef): Promise<Change[]> {
+    const changes: Change[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new DescribeChangeSetCommand({ StackName: ref.stackName, ChangeSetName: ref.changeSetName, NextToken: token }),
+      );
+      changes.push(...(page.Changes ?? []));
+      token = page.NextToken;
+    } while (token);
+    return changes;
+  }
+
+  async function recentEvents(
+    client: CloudFormationClient,
+    stackName: string,
+    sinceIso: string,
+  ): Promise<StackEvent[]> {
+    const out = await client.send(new DescribeStackEventsCommand({ StackName: stackName }));
+    const since = Date.parse(sinceIso);
+    return (out.StackEvents ?? []).filter((e) => (e.Timestamp?.getTime() ?? 0) >= since - 1000);
+  }
+
+  return {
+    /**
+     * Creates the change set for this workflow run, or finds the one a previous attempt created (the name is
+     * derived from the run, so a retry after an unknown outcome never creates a second one), then waits
+     * until CloudFormation has computed it.
+     */
+    async createChangeSet(input: CreateChangeSetInput): Promise<CreateChangeSetResult> {
+      const run = currentRun();
+      const changeSetName = runToken(run.workflowId, run.runId, 'change-set');
+      const ref: ChangeSetRef = { ...input, changeSetName };
+      const client = cfn(input);
+      const path = isAbsolute(input.templatePath) ? input.templatePath : join(deps.infraDir, input.templatePath);
+      const body = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        throw new InvalidInput(`template ${input.templatePath} cannot be read (${e.code ?? e.message})`);
+      });
+      const templateHash = createHash('sha256').update(body).digest('hex');
+      let described = await describeChangeSet(client, ref);
+      if (!described) {
+        const parsed = parseCfnTemplate(body);
+        if (!parsed.ok) throw new InvalidInput(`template ${input.templatePath}: ${parsed.reason}`);
+        const declared = Object.keys(parsed.template.Parameters ?? {});
+        const stack = await findStack(client, input.stackName);
+        const type = !stack || stack.StackStatus === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
+        await client.send(
+          new CreateChangeSetCommand({
+            StackName: input.stackName,
+            ChangeSetName: changeSetName,
+            ChangeSetType: type,
+            TemplateBody: body,
+            ClientToken: changeSetName,
+            Capabilities: ['CAPABILITY_NAMED_IAM'],
+            Parameters: declared
+              .filter((p) => input.parameters[p] !== undefined)
+              .map((p) => ({ ParameterKey: p, ParameterValue: input.parameters[p] })),
+            Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+            Description: `infra-agent ${run.workflowId}`,
+          }),
+        );
+        described = await describeChangeSet(client, ref);
+      }
+      while (described && /_PENDING$|_IN_PROGRESS$/.test(described.Status ?? '')) {
+        Context.current().heartbeat({ changeSetStatus: described.Status });
+        await sleep(input.pollMs ?? 3000);
+        described = await describeChangeSet(client, ref);
+      }
+      if (!described) throw new ChangeSetFailed(`change set ${changeSetName} disappeared while being created`);
+      if (described.Status === 'FAILED') {
+        const reason = described.StatusReason ?? 'unknown reason';
+        if (NO_CHANGES.test(reason)) return { noChanges: true, changeSetName, reason };
+        throw new ChangeSetFailed(`CloudFormation could not create the change set for ${input.stackName}: ${reason}`);
+      }
+      const changes: ResourceChange[] = (await allChanges(client, ref)).flatMap((c) => {
+        const r = c.ResourceChange;
+        if (!r) return [];
+        return [
+          {
+            action: (r.Action ?? 'Dynamic') as ResourceChange['action'],
+            logicalId: r.LogicalResourceId ?? '?',
+            resourceType: r.ResourceType ?? '?',
+            ...(r.PhysicalResourceId ? { physicalId: r.PhysicalResourceId } : {}),
+            ...(r.Replacement ? { replacement: r.Replacement as ResourceChange['replacement'] } : {}),
+            ...(r.Scope?.length ? { scope: r.Scope } : {}),
+          },
+        ];
+      });
+      return {
+        noChanges: false,
+        artifactId: described.ChangeSetId ?? changeSetName,
+        stackName: input.stackName,
+        changeSetName,
+        changes,
+        templateHash,
+      };
+    },
+
+    /**
+     * Discards a change set that will not be executed. A stack that only existed to hold a CREATE change set
+     * (REVIEW_IN_PROGRESS) is removed too, so a rejected first deploy leaves nothing behind.
+     */
+    async deleteChangeSet(ref: ChangeSetRef): Promise<{ deleted: boolean; stackRemoved: boolean }> {
+      const client = cfn(ref);
+      const existing = await describeChangeSet(client, ref);
+      if (existing)
+        await client.send(new DeleteChangeSetCommand({ StackName: ref.stackName, ChangeSetName: ref.changeSetName }));
+      const stack = await findStack(client, ref.stackName);
+      if (stack?.StackStatus === 'REVIEW_IN_PROGRESS') {
+        await client.send(new DeleteStackCommand({ StackName: ref.stackName }));
+        return { deleted: existing !== undefined, stackRemoved: true };
+      }
+      return { deleted: existing !== undefined, stackRemoved: false };
+    },
+
+    /**
+     * Executes the approved change set exactly once. Before calling, it checks whether a previous attempt
+     * already did (the outcome of a call whose worker died is unknown): the change set's execution status,
+     * or — once CloudFormation has removed the change set — stack events carrying our request token.
+     */
+    async executeChangeSet(ref: ChangeSetRef): Promise<{ token: string; alreadyExecuted: boolean; startedAt: string }> {
+      const token = activityToken('execute');
+      const client = cfn(ref);
+      const startedAt = new Date().toISOString();
+      const cs = await describeChangeSet(client, ref);
+      if (!cs) {
+        const events = await client
+          .send(new DescribeStackEventsCommand({ StackName: ref.stackName }))
+          .catch(() => undefined);
+        if (events?.StackEvents?.some((e) => e.ClientRequestToken === token))
+          return { token, alreadyExecuted: true, startedAt };
+        throw new ChangeSetFailed(
+          `change set ${ref.changeSetName} no longer exists and was not executed by this operation`,
+        );
+      }
+      if (cs.ExecutionStatus && cs.ExecutionStatus !== 'AVAILABLE') {
+        if (/^EXECUTE_/.test(cs.ExecutionStatus)) return { token, alreadyExecuted: true, startedAt };
+        throw new ChangeSetFailed(
+          `change set ${ref.changeSetName} cannot be executed: ${cs.ExecutionStatus} ${cs.StatusReason ?? ''}`.trim(),
+        );
+      }
+      await client.send(
+        new ExecuteChangeSetCommand({
+          StackName: ref.stackName,
+          ChangeSetName: ref.changeSetName,
+          ClientRequestToken: token,
+        }),
+      );
+      return { token, alreadyExecuted: false, startedAt };
+    },
+
+    /** Waits, heartbeating, until the stack leaves every *_IN_PROGRESS state; reports status and events. */
+    async waitForStackStable(input: WaitForStackInput): Promise<StackOutcome> {
+      const client = cfn(input);
+      for (;;) {
+        const stack = await findStack(client, input.stackName);
+        if (!stack) {
+          return { status: 'DELETE_COMPLETE', succeeded: true, events: [], outputs: {} };
+        }
+        const status = stack.StackStatus ?? 'UNKNOWN';
+        if (!status.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS') {
+          const events = (await recentEvents(client, input.stackName, input.sinceIso)).map(summarizeEvent);
+          return {
+            status,
+            ...(stack.StackStatusReason ? { reason: stack.StackStatusReason } : {}),
+            succeeded: /^(CREATE|UPDATE|IMPORT)_COMPLETE$|^DELETE_COMPLETE$/.test(status),
+            events,
+            outputs: Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '?', o.OutputValue ?? ''])),
+          };
+        }
+        Context.current().heartbeat({ status });
+        await sleep(input.pollMs ?? 5000);
+      }
+    },
+
+    /** Read-only: a stack's status, outputs and latest events, for `status stack`. */
+    async describeStack(
+      ref: StackRef,
+    ): Promise<{
+      exists: boolean;
+      status?: string;
+      reason?: string;
+      outputs: Record<string, string>;
+      events: StackEventSummary[];
+      lastUpdated?: string;
+    }> {
+      const client = cfn(ref);
+      const stack = await findStack(client, ref.stackName);
+      if (!stack) return { exists: false, outputs: {}, events: [] };
+      const out = await client.send(new DescribeStackEventsCommand({ StackName: ref.stackName }));
+      return {
+        exists: true,
+        status: stack.StackStatus ?? 'UNKNOWN',
+        ...(stack.StackStatusReason ? { reason: stack.StackStatusReason } : {}),
+        outputs: Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '?', o.OutputValue ?? ''])),
+        events: (out.StackEvents ?? []).slice(0, 10).map(summarizeEvent),
+        ...(stack.LastUpdatedTime || stack.CreationTime
+          ? { lastUpdated: (stack.LastUpdatedTime ?? stack.CreationTime)?.toISOString() }
+          : {}),
+      };
+    },
+
+    /** The preview of a delete: every resource the stack holds, bound to the stack id. */
+    async previewStackDeletion(ref: StackRef): Promise<ChangePreview> {
+      const client = cfn(ref);
+      const stack = await findStack(client, ref.stackName);
+      if (!stack?.StackId || stack.StackStatus === 'DELETE_COMPLETE')
+        throw new StackNotFound(`stack ${ref.stackName} does not exist in ${ref.region}`);
+      const res = await client.send(new DescribeStackResourcesCommand({ StackName: ref.stackName }));
+      return {
+        artifactId: stack.StackId,
+        stackName: ref.stackName,
+        changes: (res.StackResources ?? []).map((r) => ({
+          action: 'Remove' as const,
+          logicalId: r.LogicalResourceId ?? '?',
+          resourceType: r.ResourceType ?? '?',
+          ...(r.PhysicalResourceId ? { physicalId: r.PhysicalResourceId } : {}),
+        })),
+      };
+    },
+
+    /** Deletes the approved stack (by its id, so a re-created stack of the same name is never touched). Idempotent. */
+    async deleteStack(
+      input: StackRef & { readonly stackId: string },
+    ): Promise<{ token: string; alreadyDeleting: boolean; startedAt: string }> {
+      const token = activityToken('delete');
+      const client = cfn(input);
+      const startedAt = new Date().toISOString();
+      const stack = await findStack(client, input.stackId);
+      if (!stack || /^DELETE_(IN_PROGRESS|COMPLETE)$/.test(stack.StackStatus ?? ''))
+        return { token, alreadyDeleting: true, startedAt };
+      await client.send(new DeleteStackCommand({ StackName: input.stackId, ClientRequestToken: token }));
+      return { token, alreadyDeleting: false, startedAt };
+    },
+  };
+}
+
+function summarizeEvent(e: StackEvent): StackEventSummary {
+  return {
+    at: e.Timestamp?.toISOString() ?? '',
+    logicalId: e.LogicalResourceId ?? '?',
+    resourceType: e.ResourceType ?? '?',
+    status: e.ResourceStatus ?? '?',
+    ...(e.ResourceStatusReason ? { reason: e.ResourceStatusReason } : {}),
+  };
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { AuditEntry, AuditLog, AuditRecord } from '../../core/audit';
+
+const GENESIS = '0'.repeat(64);
+const LOCK_STALE_MS = 30_000;
+
+/**
+ * An append-only JSON-lines audit file, durable (fsync after every append) and tamper-evident (each record
+ * carries the sha256 of the previous one). A lock file serialises writers across processes (the worker and
+ * the front ends both append). Export is the file itself: one JSON object per line.
+ */
+export function createJsonlAuditLog(path: string, now: () => Date = () => new Date()): AuditLog {
+  mkdirSync(dirname(path), { recursive: true });
+  const lockPath = `${path}.lock`;
+
+  async function readAll(): Promise<AuditRecord[]> {
+    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    });
+    return text
+      .split('\n')
+      .filter((l) => l.trim().length > 0)
+      .map((l) => JSON.parse(l) as AuditRecord);
+  }
+
+  async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const h = await open(lockPath, 'wx');
+        await h.writeFile(String(process.pid));
+        await h.close();
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const st = await stat(lockPath).catch(() => undefined);
+        // A writer killed mid-append leaves its lock behind; after a while it is safe to take over.
+        if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) await rm(lockPath, { force: true });
+        if (Date.now() > deadline) throw new Error(`audit log ${path} is locked by another writer (${lockPath})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(lockPath, { force: true });
+    }
+  }
+
+  return {
+    append: (entry) =>
+      withLock(async () => {
+        const records = await readAll();
+        const existing = records.find((r) => r.key === entry.key);
+        if (existing) return existing; // a retried activity: the event is already recorded
+        const last = records[records.length - 1];
+        const body = { ...entry, seq: (last?.seq ?? 0) + 1, at: now().toISOString(), prevHash: last?.hash ?? GENESIS };
+        const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+        const record: AuditRecord = { ...body, hash };
+        const h = await open(path, 'a');
+        try {
+          await h.write(JSON.stringify(record) + '\n');
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+        return record;
+      }),
+    tail: async (n) => (await readAll()).slice(-n),
+    forOperation: async (operationId) => (await readAll()).filter((r) => r.operationId === operationId),
+  };
+}
+
+/** Recomputes the hash chain; returns the seq of the first broken record, or undefined when intact. */
+export function verifyAuditChain(records: readonly AuditRecord[]): number | undefined {
+  let prev = GENESIS;
+  for (const r of records) {
+    const { hash, ...body } = r;
+    const expect = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    if (r.prevHash !== prev || hash !== expect) return r.seq;
+    prev = hash;
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+/** What happened, in the audit trail's vocabulary. */
+export type AuditAction =
+  | 'requested'
+  | 'validated'
+  | 'previewed'
+  | 'approved'
+  | 'approval-refused'
+  | 'rejected'
+  | 'rejection-refused'
+  | 'expired'
+  | 'cancelled'
+  | 'executed'
+  | 'completed'
+  | 'failed';
+
+/** One audit entry as written by a caller. `key` makes retried appends idempotent. */
+export interface AuditEntry {
+  /** Unique per logical event (e.g. workflow id + run id + action); a second append with it is a no-op. */
+  readonly key: string;
+  readonly action: AuditAction;
+  /** Who did it (user id), or `infra-agent` for the system. */
+  readonly actor: string;
+  readonly operationId: string;
+  readonly environment: string;
+  readonly target: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** A stored audit record: the entry plus sequence, time and a hash chain that makes edits evident. */
+export interface AuditRecord extends AuditEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** The audit trail: append-only, queryable. */
+export interface AuditLog {
+  append(entry: AuditEntry): Promise<AuditRecord>;
+  /** The last `n` records, oldest first. */
+  tail(n: number): Promise<AuditRecord[]>;
+  /** Every record for one operation. */
+  forOperation(operationId: string): Promise<AuditRecord[]>;
+}

@@ -1,0 +1,26 @@
+import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
+import type { AppConfig } from '../core/config';
+import { Gateway } from './gateway';
+import type { GatewayProps } from './gateway';
+import { resolveIacVersion } from './iac-version';
+import { connectClient } from './temporal-connection';
+
+/** A gateway over one Temporal connection, for a front end (terminal or Slack). */
+export interface GatewaySession {
+  readonly config: AppConfig;
+  readonly gateway: Gateway;
+  close(): Promise<void>;
+}
+
+/** The front ends' composition root: config in, a gateway with its audit log and IaC version out. */
+export async function openGateway(config: AppConfig, tuning?: GatewayProps['tuning']): Promise<GatewaySession> {
+  const client = await connectClient(config.temporal);
+  const gateway = new Gateway({
+    client,
+    config,
+    audit: createJsonlAuditLog(config.audit.path),
+    iacVersion: await resolveIacVersion(config.infraDir),
+    ...(tuning ? { tuning } : {}),
+  });
+  return { config, gateway, close: () => client.connection.close() };
+}

@@ -1,0 +1,65 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ChangeFreeze, EnvironmentName } from '../core/environments';
+import type { OperationState } from '../core/operations';
+import type { Requester } from '../core/requester';
+
+/** Everything a stack operation needs, fixed at start and therefore recorded in history. */
+export interface StackOperationInput {
+  /** Also the workflow id: `stack/<env>/<name>`; one open operation per stack and environment. */
+  readonly operationId: string;
+  readonly environment: EnvironmentName;
+  readonly region: string;
+  readonly stack: {
+    /** Catalog name, e.g. `vpc`. */
+    readonly name: string;
+    /** CloudFormation stack name, e.g. `dev-vpc`. */
+    readonly stackName: string;
+    /** Template path relative to the infra folder. */
+    readonly templatePath: string;
+  };
+  /** Parameters offered to the template (only declared ones are passed): Environment, Owner, IaCVersion, … */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly requester: Requester;
+  readonly approval: {
+    readonly required: number;
+    readonly expirySeconds: number;
+    readonly mfa: boolean;
+    /** Resolved from the policy's users and groups when the operation started. */
+    readonly approvers: readonly string[];
+  };
+  readonly changeFreezes: readonly ChangeFreeze[];
+  /** Knobs for tests and slow accounts; defaults suit real AWS. */
+  readonly tuning?: {
+    readonly pollMs?: number;
+    /** startToClose of mutating calls (execute, delete); a lost attempt is retried after this. Default 1m. */
+    readonly mutatingCallTimeoutMs?: number;
+  };
+}
+
+/** An approval attempt. `mfaVerified` is set by the front end after step-up verification, never a code. */
+export interface ApproveArgs {
+  readonly approver: string;
+  readonly artifactId: string;
+  readonly via: Requester['via'];
+  readonly mfaVerified: boolean;
+}
+
+export interface RejectArgs {
+  readonly by: string;
+  readonly reason: string;
+  readonly via: Requester['via'];
+}
+
+export interface CancelArgs {
+  readonly by: string;
+}
+
+/** The operation's current state (phase, preview, approvals, outcome). */
+export const stateQuery = defineQuery<OperationState>('state');
+/** Approve the pending artifact. The validator refuses before anything reaches history. */
+export const approveUpdate = defineUpdate<OperationState, [ApproveArgs]>('approve');
+/** Reject the pending artifact, with a reason. */
+export const rejectUpdate = defineUpdate<OperationState, [RejectArgs]>('reject');
+/** Cancel before execution starts; refused once the change is executing. */
+export const cancelUpdate = defineUpdate<OperationState, [CancelArgs]>('cancel');

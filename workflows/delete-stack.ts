@@ -1,0 +1,51 @@
+import { setHandler } from '@temporalio/workflow';
+import type { OperationState } from '../core/operations';
+import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definitions';
+import type { StackOperationInput } from './definitions';
+import { activeFreeze, awaitDecision, executeApproved } from './stack-flow';
+import { audit, stackActivities } from './stack-activities';
+import { StackOperation } from './stack-operation-state';
+
+/** preview (every resource that will go) → approval bound to the stack id → delete once → wait. */
+export async function deleteStackWorkflow(input: StackOperationInput): Promise<OperationState> {
+  const op = new StackOperation(input, 'delete-stack');
+  const acts = stackActivities(input);
+  setHandler(stateQuery, () => op.state);
+  setHandler(approveUpdate, (a) => op.approve(a), { validator: (a) => op.validateApprove(a) });
+  setHandler(rejectUpdate, (r) => op.reject(r), { validator: (r) => op.validateReject(r) });
+  setHandler(cancelUpdate, (c) => op.cancel(c), { validator: (c) => op.validateCancel(c) });
+  const finish = (outcome: OperationState['outcome'], message: string): OperationState => {
+    op.update({ phase: 'done', outcome, message });
+    return op.state;
+  };
+
+  await audit(acts, op, 'requested', input.requester.userId, {
+    via: input.requester.via,
+    requestId: input.requester.requestId,
+    delete: true,
+  });
+  const freeze = activeFreeze(input);
+  if (freeze) return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
+
+  const preview = await acts.previewStackDeletion({ region: input.region, stackName: input.stack.stackName });
+  op.update({ preview });
+  await audit(acts, op, 'previewed', 'infra-agent', {
+    artifactId: preview.artifactId,
+    resources: preview.changes.length,
+  });
+
+  const decision = await awaitDecision(op, acts);
+  if (decision !== 'approved') return finish(decision.outcome, decision.message);
+
+  return executeApproved(op, acts, async () => {
+    const r = await acts.deleteStack({
+      region: input.region,
+      stackName: input.stack.stackName,
+      stackId: preview.artifactId,
+    });
+    return {
+      startedAt: r.startedAt,
+      details: { token: r.token, alreadyDeleting: r.alreadyDeleting, stackId: preview.artifactId },
+    };
+  });
+}

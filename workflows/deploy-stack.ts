@@ -1,0 +1,86 @@
+import { setHandler } from '@temporalio/workflow';
+import { hasBlockingFindings } from '../core/validation';
+import type { OperationState } from '../core/operations';
+import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definitions';
+import type { StackOperationInput } from './definitions';
+import { activeFreeze, awaitDecision, executeApproved } from './stack-flow';
+import { audit, stackActivities } from './stack-activities';
+import { StackOperation } from './stack-operation-state';
+
+/**
+ * validate → change set → preview → approval bound to the change set → execute once → wait until stable.
+ * Rejection, expiry, cancellation and "no changes" end the workflow normally with that outcome.
+ */
+export async function deployStackWorkflow(input: StackOperationInput): Promise<OperationState> {
+  const op = new StackOperation(input, 'deploy-stack');
+  const acts = stackActivities(input);
+  setHandler(stateQuery, () => op.state);
+  setHandler(approveUpdate, (a) => op.approve(a), { validator: (a) => op.validateApprove(a) });
+  setHandler(rejectUpdate, (r) => op.reject(r), { validator: (r) => op.validateReject(r) });
+  setHandler(cancelUpdate, (c) => op.cancel(c), { validator: (c) => op.validateCancel(c) });
+
+  const finish = (outcome: OperationState['outcome'], message: string): OperationState => {
+    op.update({ phase: 'done', outcome, message });
+    return op.state;
+  };
+
+  await audit(acts, op, 'requested', input.requester.userId, {
+    via: input.requester.via,
+    requestId: input.requester.requestId,
+    template: input.stack.templatePath,
+  });
+
+  const freeze = activeFreeze(input);
+  if (freeze) {
+    await audit(acts, op, 'failed', 'infra-agent', { reason: 'change freeze', freeze });
+    return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
+  }
+
+  const report = await acts.validateTemplates({ files: [input.stack.templatePath], environment: input.environment });
+  op.update({ findings: report.findings });
+  await audit(acts, op, 'validated', 'infra-agent', { passed: report.passed, findings: report.findings.length });
+  if (hasBlockingFindings(report.findings)) {
+    const errors = report.findings.filter((f) => f.severity === 'error').length;
+    await audit(acts, op, 'failed', 'infra-agent', { reason: 'validation failed', errors });
+    return finish('validation-failed', `validation found ${errors} error(s); nothing was changed`);
+  }
+
+  op.update({ phase: 'creating-change-set' });
+  const cs = await acts.createChangeSet({
+    region: input.region,
+    stackName: input.stack.stackName,
+    templatePath: input.stack.templatePath,
+    parameters: input.parameters,
+    tags: input.tags,
+    ...(input.tuning?.pollMs ? { pollMs: input.tuning.pollMs } : {}),
+  });
+  const csRef = { region: input.region, stackName: input.stack.stackName, changeSetName: cs.changeSetName };
+  if (cs.noChanges) {
+    op.update({ phase: 'cleaning-up' });
+    await acts.deleteChangeSet(csRef);
+    await audit(acts, op, 'completed', 'infra-agent', { outcome: 'no-changes' });
+    return finish('no-changes', `no changes: ${input.stack.stackName} already matches the template`);
+  }
+  const { noChanges: _n, ...preview } = cs;
+  op.update({ preview });
+  await audit(acts, op, 'previewed', 'infra-agent', {
+    artifactId: preview.artifactId,
+    changes: preview.changes.length,
+    templateHash: preview.templateHash,
+  });
+
+  const decision = await awaitDecision(op, acts);
+  if (decision !== 'approved') {
+    op.update({ phase: 'cleaning-up' });
+    await acts.deleteChangeSet(csRef);
+    return finish(decision.outcome, decision.message);
+  }
+
+  return executeApproved(op, acts, async () => {
+    const r = await acts.executeChangeSet(csRef);
+    return {
+      startedAt: r.startedAt,
+      details: { token: r.token, alreadyExecuted: r.alreadyExecuted, changeSetId: preview.artifactId },
+    };
+  });
+}
