@@ -10,6 +10,9 @@ export interface KubePaths {
   readonly apiserverKey: string;
   readonly adminCert: string;
   readonly adminKey: string;
+  readonly frontProxyCaCert: string;
+  readonly frontProxyClientCert: string;
+  readonly frontProxyClientKey: string;
   readonly saKey: string;
   readonly saPub: string;
   readonly tokenFile: string;
@@ -35,6 +38,9 @@ export function kubePaths(s: KubeSettings): KubePaths {
     apiserverKey: join(pki, 'apiserver.key'),
     adminCert: join(pki, 'admin.crt'),
     adminKey: join(pki, 'admin.key'),
+    frontProxyCaCert: join(pki, 'front-proxy-ca.crt'),
+    frontProxyClientCert: join(pki, 'front-proxy-client.crt'),
+    frontProxyClientKey: join(pki, 'front-proxy-client.key'),
     saKey: join(pki, 'sa.key'),
     saPub: join(pki, 'sa.pub'),
     tokenFile: join(pki, 'tokens.csv'),

@@ -42,10 +42,10 @@ async function openssl(args: readonly string[]): Promise<void> {
 
 const NEW_EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-noenc'] as const;
 
-/** The sandbox CA (kept once made, so kubeconfigs handed out earlier stay valid). */
-export async function ensureCa(dir: string): Promise<CertPaths> {
+/** A CA `<name>.crt`/`<name>.key` (kept once made, so kubeconfigs handed out earlier stay valid). */
+export async function ensureCa(dir: string, name = 'ca', commonName = 'infra-agent-sandbox-ca'): Promise<CertPaths> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const paths = { cert: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
+  const paths = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   if (existsSync(paths.cert) && existsSync(paths.key)) return paths;
   await openssl([
     'req',
@@ -61,7 +61,7 @@ export async function ensureCa(dir: string): Promise<CertPaths> {
     '-days',
     '3650',
     '-subj',
-    '/CN=infra-agent-sandbox-ca',
+    `/CN=${commonName}`,
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',

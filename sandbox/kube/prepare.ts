@@ -70,6 +70,14 @@ export async function prepareKube(s: KubeSettings): Promise<PreparedKube> {
     organization: 'system:masters',
     usages: ['clientAuth'],
   });
+  // The aggregation layer's client CA: the apiserver publishes it in kube-system/extension-apiserver-authentication,
+  // where controller-manager and scheduler (and aggregated APIs) read it for delegated authentication.
+  const frontProxyCa = await ensureCa(p.pkiDir, 'front-proxy-ca', 'infra-agent-sandbox-front-proxy-ca');
+  await ensureCert(p.pkiDir, frontProxyCa, {
+    name: 'front-proxy-client',
+    commonName: 'front-proxy-client',
+    usages: ['clientAuth'],
+  });
   ensureServiceAccountKeys(p.pkiDir);
   const { token } = ensureTokenFile(p.tokenFile, 'sandbox-admin-token', ['system:masters']);
 
