@@ -9,11 +9,13 @@ import {
   kubeServices,
   kubeSettings,
   prepareKube,
+  upKube,
   waitNodesReady,
 } from '../../sandbox/kube/services';
 import type { KubeSettings } from '../../sandbox/kube/services';
 import { waitFor } from '../../sandbox/kube/rest';
 import { down, up } from '../../sandbox/manager';
+import { readPidRecord } from '../../sandbox/process-control';
 import { toolPath } from '../../sandbox/paths';
 import { sandboxSettings } from '../../sandbox/settings';
 import type { SandboxSettings } from '../../sandbox/settings';
@@ -200,6 +202,18 @@ describe('sandbox Kubernetes control plane (etcd, kube-apiserver, controller-man
       const list = await kubectl(['get', resource, '-A']);
       expect(list.code).toBe(0);
     }
+  });
+
+  it('GIVEN a running control plane WHEN upKube runs again THEN it keeps the same processes and nodes stay Ready', async () => {
+    const pids = async (): Promise<(number | undefined)[]> =>
+      Promise.all(kubeServices(kube).map(async (svc) => (await readPidRecord(dir, svc.name))?.pid));
+    const before = await pids();
+    expect(before.every((p) => typeof p === 'number')).toBe(true);
+    const lines: string[] = [];
+    await timed('upKube on a running cluster', () => upKube(sandbox, kube, (l) => lines.push(l)));
+    expect(await pids()).toEqual(before);
+    expect(lines.filter((l) => l.includes('already running'))).toHaveLength(5);
+    expect(lines.at(-1)).toContain('3 kwok nodes');
   });
 
   it('GIVEN a local chart WHEN helm installs it THEN the release is deployed and its pods are Ready', async () => {
