@@ -6,6 +6,7 @@ import { runChat } from './chat';
 import { executeLine } from './execute';
 import { terminalRequester } from './identity';
 import { openSession } from './session';
+import { runComplianceReport } from '../worker/compliance-main';
 import { runWorker } from '../worker/worker-main';
 
 const USAGE = `infra-agent — ChatOps for AWS, Kubernetes, Helm and Trivy, driven by durable Temporal workflows.
@@ -16,6 +17,8 @@ usage:
   infra-agent [--as <user>] chat              interactive session (type help)
   infra-agent worker                          run a Temporal worker
   infra-agent config                          print the configuration (secrets redacted)
+  infra-agent compliance report [--check]     write docs/nist-compliance-report.md from a real validation run
+                                              (--check: fail when the committed report is stale)
 
 identity: --as <user> or INFRA_AGENT_USER (a user id from the config, e.g. alice)
 config:   INFRA_AGENT_CONFIG (default: config/sandbox.yaml, the local sandbox)
@@ -54,6 +57,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  if (first === 'compliance' && flags.rest[1] === 'report') {
+    return runComplianceReport(config, flags.rest.includes('--check'), (s) => console.log(s));
+  }
   if (first === 'config') {
     console.log(JSON.stringify(redactConfig(config), null, 2));
     return 0;

@@ -10,6 +10,7 @@ phase "npm dependencies"; ensure_node_modules; phase_done
 phase "pinned tools (sandbox/bootstrap.sh)"; bash sandbox/bootstrap.sh; phase_done
 phase "typecheck"; npx tsc --noEmit -p .; phase_done
 phase "lint"; npx eslint . && npx prettier --check . --log-level warn; phase_done
+phase "NIST compliance report is current"; node bin/infra-agent compliance report --check; phase_done
 phase "tests"
 status=0
 npx jest --ci "$@" --json --outputFile=.jest-results.json || status=$?

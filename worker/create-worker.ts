@@ -8,6 +8,8 @@ export interface CreateWorkerProps {
   readonly activities: Activities;
   /** Defaults to the compiled or source `workflows/index` next to this file. */
   readonly workflowsPath?: string;
+  /** A prebuilt bundle (tests build one per file instead of one per worker). */
+  readonly workflowBundle?: { readonly code: string };
   /** Time given to running activities on shutdown (Temporal's default is 0). Default 30s. */
   readonly shutdownGraceTime?: Duration;
 }
@@ -25,10 +27,11 @@ export async function createWorker(
     connection,
     namespace: props.temporal.namespace,
     taskQueue: props.temporal.taskQueue,
-    workflowsPath: props.workflowsPath ?? require.resolve('../workflows'),
+    ...(props.workflowBundle
+      ? { workflowBundle: { code: props.workflowBundle.code } }
+      : { workflowsPath: props.workflowsPath ?? require.resolve('../workflows') }),
     activities: props.activities,
     shutdownGraceTime: props.shutdownGraceTime ?? '30s',
-    bundlerOptions: { ignoreModules: [] },
   });
   return { worker, connection };
 }

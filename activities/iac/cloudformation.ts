@@ -178,7 +178,7 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
             logicalId: r.LogicalResourceId ?? '?',
             resourceType: r.ResourceType ?? '?',
             ...(r.PhysicalResourceId ? { physicalId: r.PhysicalResourceId } : {}),
-            ...(r.Replacement ? { replacement: r.Replacement as ResourceChange['replacement'] } : {}),
+            ...(r.Replacement ? { replacement: r.Replacement } : {}),
             ...(r.Scope?.length ? { scope: r.Scope } : {}),
           },
         ];

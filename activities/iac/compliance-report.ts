@@ -1,8 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- adapters/cli is the adapter layer; the rule's '**/cli/**' is meant for the cli/ front end
 import { createRunCommand } from '../../adapters/cli/run-command';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- adapters/cli is the adapter layer; the rule's '**/cli/**' is meant for the cli/ front end
 import type { RunCommand } from '../../adapters/cli/run-command';
 import { renderComplianceReport } from '../../core/compliance/report';
 import { toolPath } from '../../sandbox/paths';

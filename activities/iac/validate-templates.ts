@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- adapters/cli is the adapter layer; the rule's '**/cli/**' is meant for the cli/ front end
 import { CfnGuardFailed, cfnGuardVersion, guardRuleNames, runCfnGuard } from '../../adapters/cli/cfn-guard';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- adapters/cli is the adapter layer; the rule's '**/cli/**' is meant for the cli/ front end
 import type { CfnGuardResult } from '../../adapters/cli/cfn-guard';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- adapters/cli is the adapter layer; the rule's '**/cli/**' is meant for the cli/ front end
 import { cfnLintVersion, runCfnLint } from '../../adapters/cli/cfn-lint';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- adapters/cli is the adapter layer; the rule's '**/cli/**' is meant for the cli/ front end
 import type { RunCommand } from '../../adapters/cli/run-command';
 import { parseCfnTemplate } from '../../core/compliance/cfn-template';
 import type { CfnTemplate } from '../../core/compliance/cfn-template';

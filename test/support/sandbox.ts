@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
-import type { NativeConnection } from '@temporalio/worker';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import type { Activities } from '../../activities';
-import type { AppConfig } from '../../core/config';
+import type { AppConfig, StackConfig } from '../../core/config';
+import type { Requester } from '../../core/requester';
 import { composeActivities } from '../../worker/compose';
 import { loadConfig } from '../../worker/config-loader';
 import { createWorker } from '../../worker/create-worker';
 import { connectClient } from '../../worker/temporal-connection';
+
+try {
+  // Worker state changes at INFO drown test output; warnings and errors still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* already installed in this jest worker process */
+}
 
 /** The sandbox config pointed at the test sandbox, with a task queue of the test's own. */
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
@@ -15,9 +24,23 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   return { ...base, ...overrides };
 }
 
+/** Adds catalog stacks pointing at test fixture templates. */
+export function withFixtureStacks(config: AppConfig, stacks: Record<string, string>): AppConfig {
+  const extra: Record<string, StackConfig> = {};
+  for (const [name, fixture] of Object.entries(stacks)) extra[name] = { name, template: join(__dirname, '..', 'fixtures', fixture) };
+  return { ...config, stacks: { ...config.stacks, ...extra } };
+}
+
 export interface RunningWorker {
   readonly worker: Worker;
   stop(): Promise<void>;
+}
+
+let bundle: Promise<{ code: string }> | undefined;
+/** One workflow bundle per test file (webpack takes a few seconds). */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  return bundle;
 }
 
 /** Starts an in-process worker on the config's task queue. */
@@ -26,6 +49,7 @@ export async function startWorker(config: AppConfig, activities?: Activities): P
     temporal: config.temporal,
     activities: activities ?? composeActivities(config),
     shutdownGraceTime: '1s',
+    workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
   return {
@@ -40,4 +64,25 @@ export async function startWorker(config: AppConfig, activities?: Activities): P
 
 export async function testClient(config: AppConfig): Promise<Client> {
   return connectClient(config.temporal);
+}
+
+/** A terminal identity for tests. */
+export function person(userId: string): Requester {
+  return { userId, displayName: userId, via: 'cli', requestId: randomUUID() };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }

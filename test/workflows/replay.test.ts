@@ -1,0 +1,35 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { HISTORIES_DIR } from '../support/histories';
+import { workflowBundle } from '../support/sandbox';
+
+/**
+ * Replays stored histories of every outcome against the current workflow code. A change that would break
+ * running workflows (non-determinism) fails here; such a change needs `patched()`. Histories are recorded by
+ * running the workflow suites with INFRA_AGENT_RECORD_HISTORIES=1.
+ */
+const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+const EXPECTED_OUTCOMES = [
+  'delete-approved',
+  'deploy-approved',
+  'deploy-cancelled',
+  'deploy-execute-retried-after-worker-kill',
+  'deploy-expired',
+  'deploy-no-changes',
+  'deploy-rejected',
+  'deploy-validation-failed',
+];
+
+describe('replay of stored workflow histories', () => {
+  it('GIVEN the stored histories THEN every outcome is covered', () => {
+    expect(files.map((f) => f.replace(/\.json$/, ''))).toEqual(EXPECTED_OUTCOMES);
+  });
+
+  it.each(files)('GIVEN %s WHEN replayed with the current code THEN it is deterministic', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
+    const workflowId = readFileSync(join(HISTORIES_DIR, file.replace(/\.json$/, '.workflow-id')), 'utf8').trim();
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+  });
+});
