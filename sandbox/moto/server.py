@@ -65,6 +65,10 @@ from moto.eks.responses import EKSResponse  # noqa: E402
 from moto.iam.models import iam_backends  # noqa: E402
 from moto.utilities.utils import get_partition  # noqa: E402
 
+# Fixes to moto's CloudFormation engine and some of moto's own models (a sibling module, see its docstring).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cfn_engine  # noqa: E402
+
 # ----------------------------------------------------------------------------------------------
 # small helpers
 # ----------------------------------------------------------------------------------------------
@@ -1339,6 +1343,7 @@ def install() -> None:
     """Make moto's CloudFormation engine see the classes above and add the EKS add-on API."""
     install_eks_addon_api()
     install_drift_api()
+    cfn_engine.install()
     # The model list is lru_cached on first use; clear it so it is rebuilt with our subclasses included.
     for cached in (cfn_parsing.get_model_list, cfn_parsing.get_model_map, cfn_parsing.get_name_type_map):
         cached.cache_clear()
