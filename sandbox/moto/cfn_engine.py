@@ -51,7 +51,11 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress
 from moto.ec2.models.flow_logs import FlowLogs
+from moto.ec2.models.internet_gateways import InternetGateway
 from moto.ec2.models.nat_gateways import NatGateway
+from moto.ec2.models.route_tables import Route, RouteTable
+from moto.ec2.models.subnets import SubnetRouteTableAssociation
+from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
 from moto.kms import models as kms_models
 from moto.logs import models as logs_models
 
@@ -295,6 +299,29 @@ def _stack_resources(self: Stack) -> list[Any]:
         if resource_map._parsed_resources.get(name) is not None
         and not isinstance(resource_map._parsed_resources[name], str)
     ]
+
+
+_original_outputs = Stack.outputs.fget  # type: ignore[attr-defined]
+# Statuses in which a stack's resources do not (all) exist: AWS shows no outputs then.
+_NO_OUTPUTS = {
+    "REVIEW_IN_PROGRESS",
+    "CREATE_IN_PROGRESS",
+    "ROLLBACK_IN_PROGRESS",
+    "ROLLBACK_FAILED",
+    "ROLLBACK_COMPLETE",
+    "DELETE_IN_PROGRESS",
+    "DELETE_COMPLETE",
+}
+
+
+def _stack_outputs(self: Stack) -> Any:
+    """DescribeStacks outputs; never an HTTP 500 (moto evaluated them even for deleted or failed stacks)."""
+    if self.status in _NO_OUTPUTS:
+        return None
+    try:
+        return _original_outputs(self)
+    except Exception:  # noqa: BLE001 - an output over a resource that is gone: no outputs rather than a 500
+        return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -677,6 +704,73 @@ def _flow_log_delete(self: Any, account_id: str, region_name: str) -> None:
         backend.delete_flow_logs([self.id])
 
 
+def _subnet_route_table_association_create(
+    cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+) -> Any:
+    """AWS::EC2::SubnetRouteTableAssociation. moto only recorded the pair: the route table showed no
+    association, and Ref returned the route table id. Now the subnet is really associated (idempotent in
+    moto) and Ref / GetAtt Id return the association id, as in AWS."""
+    props = cloudformation_json["Properties"]
+    backend = ec2_backends[account_id][region_name]
+    association = backend.create_subnet_association(route_table_id=props["RouteTableId"], subnet_id=props["SubnetId"])
+    association.association_id = backend.associate_route_table(props["RouteTableId"], subnet_id=props["SubnetId"])
+    return association
+
+
+def _subnet_route_table_association_delete(self: Any, account_id: str, region_name: str) -> None:
+    backend = ec2_backends[account_id][region_name]
+    table = backend.route_tables.get(self.route_table_id)
+    association_id = getattr(self, "association_id", None)
+    if table is not None and association_id in table._associations:
+        backend.disassociate_route_table(association_id)
+    backend.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
+
+
+def _route_delete(self: Any, account_id: str, region_name: str) -> None:
+    """AWS::EC2::Route: moto had no delete (the route stayed)."""
+    table = self.route_table
+    if self.id in table._routes:
+        del table._routes[self.id]
+
+
+def _route_table_delete(self: Any, account_id: str, region_name: str) -> None:
+    """AWS::EC2::RouteTable: moto had no delete, and a VPC with a non-main route table cannot be deleted."""
+    backend = ec2_backends[account_id][region_name]
+    if self.id in backend.route_tables:
+        backend.delete_route_table(self.id)  # DependencyViolation while subnets are associated: retried
+
+
+_original_gateway_attachment_create = VPCGatewayAttachment.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _gateway_attachment_create(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
+    attachment = _original_gateway_attachment_create(cls, resource_name, cloudformation_json, *args, **kwargs)
+    props = cloudformation_json["Properties"]
+    attachment.sandbox_gateway = (props.get("InternetGatewayId"), props.get("VpnGatewayId"))
+    return attachment
+
+
+def _gateway_attachment_delete(self: Any, account_id: str, region_name: str) -> None:
+    """AWS::EC2::VPCGatewayAttachment: moto had no delete (the gateway stayed attached)."""
+    backend = ec2_backends[account_id][region_name]
+    igw_id, vgw_id = getattr(self, "sandbox_gateway", (None, None))
+    igw = backend.internet_gateways.get(igw_id) if igw_id else None
+    if igw is not None and igw.vpc is not None and igw.vpc.id == self.vpc_id:
+        backend.detach_internet_gateway(igw_id, self.vpc_id)
+    if vgw_id:
+        try:
+            backend.detach_vpn_gateway(vgw_id, self.vpc_id)
+        except Exception:  # noqa: BLE001 - already detached / gone
+            pass
+
+
+def _internet_gateway_delete(self: Any, account_id: str, region_name: str) -> None:
+    """AWS::EC2::InternetGateway: moto had no delete."""
+    backend = ec2_backends[account_id][region_name]
+    if self.id in backend.internet_gateways:
+        backend.delete_internet_gateway(self.id)  # DependencyViolation while attached: retried
+
+
 # ----------------------------------------------------------------------------------------------
 
 
@@ -687,6 +781,7 @@ def install() -> None:
     # ResourceMap.update calls the module-level name at run time, so replacing it there is enough.
     cfn_parsing.parse_and_update_resource = _parse_and_update_resource
     Stack.stack_resources = property(_stack_resources)  # type: ignore[assignment,method-assign]
+    Stack.outputs = property(_stack_outputs)  # type: ignore[assignment,method-assign]
     Stack.status_reason = None  # type: ignore[attr-defined]  # serialised as StackStatusReason
 
     CloudFormationBackend.create_stack = create_stack  # type: ignore[method-assign]
@@ -706,3 +801,11 @@ def install() -> None:
     ElasticAddress.create_from_cloudformation_json = classmethod(_eip_create)  # type: ignore[method-assign,assignment]
     ElasticAddress.delete = _eip_delete  # type: ignore[attr-defined]
     FlowLogs.delete = _flow_log_delete  # type: ignore[attr-defined]
+    SubnetRouteTableAssociation.create_from_cloudformation_json = classmethod(_subnet_route_table_association_create)  # type: ignore[method-assign,assignment]
+    SubnetRouteTableAssociation.physical_resource_id = property(lambda self: getattr(self, "association_id", self.route_table_id))  # type: ignore[method-assign,assignment]
+    SubnetRouteTableAssociation.delete = _subnet_route_table_association_delete  # type: ignore[attr-defined]
+    Route.delete = _route_delete  # type: ignore[attr-defined]
+    RouteTable.delete = _route_table_delete  # type: ignore[attr-defined]
+    VPCGatewayAttachment.create_from_cloudformation_json = classmethod(_gateway_attachment_create)  # type: ignore[method-assign,assignment]
+    VPCGatewayAttachment.delete = _gateway_attachment_delete  # type: ignore[attr-defined]
+    InternetGateway.delete = _internet_gateway_delete  # type: ignore[attr-defined]
