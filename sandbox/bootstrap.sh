@@ -116,6 +116,7 @@ wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do
   t=${t//-/_}
+  case "$t" in cfn_lint | moto) t=python ;; esac # both live in the Python venv
   case " ${all[*]} " in *" $t "*) ;; *) echo "[bootstrap] unknown tool '$t'; known: ${all[*]}" >&2; exit 2 ;; esac
   step "$t" "check_$t" "install_$t"
 done
