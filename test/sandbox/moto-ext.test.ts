@@ -3,7 +3,9 @@
  *
  * Starts its own extended moto on a free port, deploys sandbox/moto/fixtures/added-types.yaml (one of every
  * added type), checks the resources through the ordinary EC2 / EKS / IAM APIs, deletes the stack and checks
- * they are gone. Run: INFRA_AGENT_TEST_NO_SANDBOX=1 npx jest test/sandbox/moto-ext.test.ts
+ * they are gone. Then checks the CloudFormation engine fixes (sandbox/moto/cfn_engine.py) and deploys the real
+ * infra/cloudformation foundation + EKS templates through change sets.
+ * Run: INFRA_AGENT_TEST_NO_SANDBOX=1 npx jest test/sandbox/moto-ext.test.ts
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,17 +14,36 @@ import { join } from 'node:path';
 
 import {
   CloudFormationClient,
+  CreateChangeSetCommand,
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackDriftDetectionStatusCommand,
+  DescribeStackEventsCommand,
   DescribeStackResourceDriftsCommand,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   DetectStackDriftCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateSummaryCommand,
+  ListChangeSetsCommand,
+  ListExportsCommand,
   ListStacksCommand,
+  type Parameter,
+  type Stack,
+  type StackResource,
 } from '@aws-sdk/client-cloudformation';
 import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
   DeleteNetworkAclEntryCommand,
+  DescribeAddressesCommand,
+  DescribeFlowLogsCommand,
+  DescribeNatGatewaysCommand,
   DescribeNetworkAclsCommand,
+  DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -38,7 +59,12 @@ import {
   ListNodegroupsCommand,
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
-import { GetOpenIDConnectProviderCommand, IAMClient, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
+import {
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+} from '@aws-sdk/client-iam';
 
 import { venvPython } from '../../sandbox/paths';
 
@@ -66,6 +92,7 @@ let cfn: CloudFormationClient;
 let ec2: EC2Client;
 let eks: EKSClient;
 let iam: IAMClient;
+let logs: CloudWatchLogsClient;
 let outputs: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -87,6 +114,7 @@ beforeAll(async () => {
   ec2 = new EC2Client(config);
   eks = new EKSClient(config);
   iam = new IAMClient(config);
+  logs = new CloudWatchLogsClient(config);
 
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -106,6 +134,7 @@ afterAll(async () => {
   ec2?.destroy();
   eks?.destroy();
   iam?.destroy();
+  logs?.destroy();
   const proc = server;
   if (proc && proc.exitCode === null) {
     const exited = new Promise((r) => proc.once('exit', r));
@@ -307,5 +336,329 @@ describe('moto extension: CloudFormation types moto 5.2.5 skips', () => {
     const vpcs = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [];
     expect(vpcs.map((v) => v.VpcId)).not.toContain(outputs.VpcId);
     expect((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// CloudFormation engine fixes (sandbox/moto/cfn_engine.py)
+// ---------------------------------------------------------------------------------------------------------
+
+async function stackOf(name: string): Promise<Stack | undefined> {
+  return (await cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0];
+}
+
+async function resourcesOf(name: string): Promise<Map<string, StackResource>> {
+  const out = await cfn.send(new DescribeStackResourcesCommand({ StackName: name }));
+  return new Map((out.StackResources ?? []).map((r) => [r.LogicalResourceId ?? '', r]));
+}
+
+/** Create a stack the way the deploy workflow does: a CREATE change set, then execute it. */
+async function deployWithChangeSet(
+  name: string,
+  body: string,
+  parameters: Parameter[] = [],
+): Promise<Stack | undefined> {
+  await cfn.send(
+    new CreateChangeSetCommand({
+      StackName: name,
+      ChangeSetName: 'initial',
+      ChangeSetType: 'CREATE',
+      TemplateBody: body,
+      Parameters: parameters,
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  await cfn.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: 'initial' }));
+  return stackOf(name);
+}
+
+function physicalId(resources: Map<string, StackResource>, logicalId: string): string {
+  const id = resources.get(logicalId)?.PhysicalResourceId;
+  if (!id) throw new Error(`no physical id for ${logicalId}`);
+  return id;
+}
+
+const KMS_AND_LOGS = `
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Description: tagged key
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - { Effect: Allow, Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' }
+      Tags:
+        - { Key: Name, Value: tagged-key }
+        - { Key: Environment, Value: dev }
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /moto-ext/encrypted
+      RetentionInDays: 90
+      KmsKeyId: !GetAtt Key.Arn
+      Tags:
+        - { Key: Name, Value: encrypted-logs }
+Outputs:
+  KeyArn:
+    Value: !GetAtt Key.Arn
+`;
+
+// A subnet in a secondary CIDR: it can only be created after the VPCCidrBlock (DependsOn), and the exported
+// output must not make moto create it early.
+const SECONDARY_CIDR = (exportName: string): string => `
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: { CidrBlock: 10.0.0.0/16 }
+  PodSubnet:
+    Type: AWS::EC2::Subnet
+    DependsOn: PodCidr
+    Properties: { VpcId: !Ref Vpc, CidrBlock: 100.64.0.0/18 }
+  PodCidr:
+    Type: AWS::EC2::VPCCidrBlock
+    Properties: { VpcId: !Ref Vpc, CidrBlock: 100.64.0.0/16 }
+Outputs:
+  PodSubnetId:
+    Value: !Ref PodSubnet
+    Export: { Name: ${exportName} }
+`;
+
+describe('moto extension: CloudFormation engine fixes', () => {
+  test('AWS::KMS::Key with standard Tags and a LogGroup with RetentionInDays/KmsKeyId/Tags', async () => {
+    const stack = await deployWithChangeSet('engine-kms-logs', KMS_AND_LOGS);
+    expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
+    const keyArn = stack?.Outputs?.find((o) => o.OutputKey === 'KeyArn')?.OutputValue;
+    expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
+    // moto raised KeyError 'TagKey' here, and DescribeStackResources then answered with an HTML 500
+    const resources = await resourcesOf('engine-kms-logs');
+    expect([...resources.keys()].sort()).toEqual(['Key', 'Logs']);
+    expect(resources.get('Key')?.PhysicalResourceId).toBe(keyArn?.split('/').pop());
+
+    const group = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/moto-ext/encrypted' })))
+      .logGroups?.[0];
+    expect(group).toEqual(expect.objectContaining({ retentionInDays: 90, kmsKeyId: keyArn }));
+    const tags = await logs.send(new ListTagsForResourceCommand({ resourceArn: group?.logGroupArn }));
+    expect(tags.tags).toEqual({ Name: 'encrypted-logs' });
+    // (the KMS tags themselves are checked with kms:ListResourceTags in sandbox/moto/test_server.py)
+  });
+
+  test('DependsOn and references order creation; exports are resolved after the resources exist', async () => {
+    for (const [name, viaChangeSet] of [
+      ['engine-order-stack', false],
+      ['engine-order-changeset', true],
+    ] as const) {
+      const body = SECONDARY_CIDR(`${name}-pod-subnet`);
+      const stack = viaChangeSet
+        ? await deployWithChangeSet(name, body)
+        : (await cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: body })), await stackOf(name));
+      expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
+      const subnetId = stack?.Outputs?.[0]?.OutputValue ?? '';
+      expect(stack?.Outputs?.[0]?.ExportName).toBe(`${name}-pod-subnet`);
+      const subnet = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] }))).Subnets?.[0];
+      expect(subnet?.CidrBlock).toBe('100.64.0.0/18');
+      const exports = (await cfn.send(new ListExportsCommand({}))).Exports ?? [];
+      expect(exports).toEqual(
+        expect.arrayContaining([{ ExportingStackId: stack?.StackId, Name: `${name}-pod-subnet`, Value: subnetId }]),
+      );
+    }
+  });
+
+  test('a resource that fails to create rolls the stack back instead of an HTTP 500', async () => {
+    // No DependsOn: the subnet is outside the VPC's only CIDR, as in AWS this fails.
+    const body = SECONDARY_CIDR('engine-fail-export')
+      .replace('    DependsOn: PodCidr\n', '')
+      .replace(/PodCidr:[\s\S]*?\n(?=Outputs)/, '');
+    await cfn.send(new CreateStackCommand({ StackName: 'engine-fail', TemplateBody: body }));
+    const stack = await stackOf('engine-fail');
+    expect(stack?.StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(stack?.StackStatusReason).toMatch(/The following resource\(s\) failed to create: \[PodSubnet\]/);
+    expect(stack?.Outputs).toBeUndefined();
+    expect((await resourcesOf('engine-fail')).size).toBe(0); // the VPC was rolled back
+    const events = (await cfn.send(new DescribeStackEventsCommand({ StackName: 'engine-fail' }))).StackEvents ?? [];
+    expect(events.find((e) => e.LogicalResourceId === 'PodSubnet')?.ResourceStatus).toBe('CREATE_FAILED');
+    await cfn.send(new DeleteStackCommand({ StackName: 'engine-fail' }));
+  });
+
+  test('ListChangeSets lists only the given stack; an executed change set cannot be executed again', async () => {
+    const summaries = async (stackName: string): Promise<string[]> =>
+      ((await cfn.send(new ListChangeSetsCommand({ StackName: stackName }))).Summaries ?? []).map(
+        (c) => `${c.StackName}/${c.ChangeSetName}/${c.ExecutionStatus}`,
+      );
+    expect(await summaries('engine-kms-logs')).toEqual(['engine-kms-logs/initial/EXECUTE_COMPLETE']);
+    expect(await summaries('engine-order-changeset')).toEqual(['engine-order-changeset/initial/EXECUTE_COMPLETE']);
+
+    const again = cfn.send(new ExecuteChangeSetCommand({ StackName: 'engine-kms-logs', ChangeSetName: 'initial' }));
+    await expect(again).rejects.toMatchObject({
+      name: 'InvalidChangeSetStatusException',
+      $metadata: { httpStatusCode: 400 },
+      message: expect.stringMatching(/cannot be executed in its current execution status of \[EXECUTE_COMPLETE\]/),
+    });
+    expect((await stackOf('engine-kms-logs'))?.StackStatus).toBe('CREATE_COMPLETE');
+    for (const name of ['engine-kms-logs', 'engine-order-stack', 'engine-order-changeset']) {
+      await cfn.send(new DeleteStackCommand({ StackName: name }));
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The real templates: infra/cloudformation 00-foundation + 03-eks, deployed in order through change sets
+// ---------------------------------------------------------------------------------------------------------
+
+const INFRA = join(ROOT, 'infra', 'cloudformation');
+const REAL_STACKS = [
+  ['vpc', '00-foundation/vpc.yaml'],
+  ['security-groups', '00-foundation/security-groups.yaml'],
+  ['iam-roles', '00-foundation/iam-roles.yaml'],
+  ['cluster', '03-eks/cluster.yaml'],
+  ['node-groups', '03-eks/node-groups.yaml'],
+  ['addons', '03-eks/addons.yaml'],
+] as const;
+const realStackName = (short: string): string => `infra-agent-dev-${short}`;
+const real: Record<string, Map<string, StackResource>> = {};
+/** Physical id of a resource of one of the real stacks deployed below. */
+const realId = (short: string, logicalId: string): string =>
+  physicalId(real[short] ?? new Map<string, StackResource>(), logicalId);
+
+describe('moto extension: the real foundation and EKS templates', () => {
+  test.each(REAL_STACKS)('%s deploys with every resource created', async (short, file) => {
+    const body = readFileSync(join(INFRA, file), 'utf8');
+    const parameters: Parameter[] = [
+      { ParameterKey: 'Environment', ParameterValue: 'dev' },
+      { ParameterKey: 'IaCVersion', ParameterValue: '0123456789abcdef0123456789abcdef01234567' },
+    ];
+    // WorkerRoleArn has no default in iam-roles.yaml
+    if (short === 'iam-roles') {
+      parameters.push({
+        ParameterKey: 'WorkerRoleArn',
+        ParameterValue: 'arn:aws:iam::123456789012:role/infra-agent-worker',
+      });
+    }
+    const stack = await deployWithChangeSet(realStackName(short), body, parameters);
+    expect({ status: stack?.StackStatus, reason: stack?.StackStatusReason }).toEqual({
+      status: 'CREATE_COMPLETE',
+      reason: undefined,
+    });
+    const declared = (await cfn.send(new GetTemplateSummaryCommand({ TemplateBody: body }))).ResourceTypes ?? [];
+    const resources = await resourcesOf(realStackName(short));
+    expect(resources.size).toBe(declared.length);
+    expect([...resources.values()].filter((r) => !r.PhysicalResourceId).map((r) => r.LogicalResourceId)).toEqual([]);
+    real[short] = resources;
+  });
+
+  test('VPC: nine subnets incl. the three 100.64.x pod subnets, NAT gateways, NACL entries, flow log', async () => {
+    const vpcId = realId('vpc', 'Vpc');
+    const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))
+      .Subnets;
+    expect(subnets?.map((s) => s.CidrBlock).sort()).toEqual([
+      '10.0.0.0/22',
+      '10.0.4.0/22',
+      '10.0.48.0/22',
+      '10.0.52.0/22',
+      '10.0.56.0/22',
+      '10.0.8.0/22',
+      '100.64.0.0/18',
+      '100.64.128.0/18',
+      '100.64.64.0/18',
+    ]);
+    const nats = (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: [vpcId] }] })))
+      .NatGateways;
+    expect(nats?.map((n) => n.State)).toEqual(['available', 'available', 'available']);
+    expect(nats?.[0]?.Tags).toEqual(expect.arrayContaining([{ Key: 'Environment', Value: 'dev' }]));
+
+    const privateAcl = (
+      await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [realId('vpc', 'PrivateNetworkAcl')] }))
+    ).NetworkAcls?.[0];
+    const rules = (privateAcl?.Entries ?? []).map((e) => `${e.Egress ? 'out' : 'in'}:${e.RuleNumber}:${e.RuleAction}`);
+    expect(rules.sort()).toEqual(
+      [
+        'in:40:allow',
+        'in:50:deny',
+        'in:60:deny',
+        'in:100:allow',
+        'in:110:allow',
+        'in:120:allow',
+        'in:130:allow',
+        'out:100:allow',
+      ].sort(),
+    );
+    // 3 private + 3 pod subnets moved off the default ACL
+    expect(privateAcl?.Associations).toHaveLength(6);
+    // route table associations are real (Ref = association id)
+    const podRouteTable = (
+      await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [realId('vpc', 'PrivateRouteTableA')] }))
+    ).RouteTables?.[0];
+    expect(podRouteTable?.Associations?.map((a) => a.RouteTableAssociationId).sort()).toEqual(
+      [realId('vpc', 'PrivateSubnetARouteTableAssociation'), realId('vpc', 'PodSubnetARouteTableAssociation')].sort(),
+    );
+
+    const flowLogs = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
+    expect(flowLogs.map((f) => f.FlowLogId)).toContain(realId('vpc', 'VpcFlowLog'));
+    const group = (
+      await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/infra-agent/dev/vpc-flow-logs' }))
+    ).logGroups?.[0];
+    expect(group?.retentionInDays).toBe(365);
+    expect(group?.kmsKeyId).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
+  });
+
+  test('security group rules, IAM roles, EKS cluster, node group and add-ons exist', async () => {
+    const nodesSg = realId('security-groups', 'EksNodesSecurityGroup');
+    const albSg = realId('security-groups', 'AlbSecurityGroup');
+    const nodes = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [nodesSg] }))).SecurityGroups?.[0];
+    const sources = (nodes?.IpPermissions ?? []).flatMap((p) => (p.UserIdGroupPairs ?? []).map((g) => g.GroupId));
+    expect(sources.sort()).toEqual([albSg, nodesSg].sort());
+    const alb = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [albSg] }))).SecurityGroups?.[0];
+    const destinations = (alb?.IpPermissionsEgress ?? []).flatMap((p) =>
+      (p.UserIdGroupPairs ?? []).map((g) => g.GroupId),
+    );
+    expect(destinations).toContain(nodesSg);
+
+    for (const role of ['eks-cluster', 'eks-node', 'deploy', 'vpc-cni', 'ebs-csi', 'aws-lb-controller']) {
+      const got = await iam.send(new GetRoleCommand({ RoleName: `infra-agent-dev-${role}` }));
+      expect(got.Role?.Arn).toBe(`arn:aws:iam::123456789012:role/infra-agent-dev-${role}`);
+    }
+
+    const cluster = (await eks.send(new DescribeClusterCommand({ name: 'infra-agent-dev-cluster' }))).cluster;
+    expect(cluster?.status).toBe('ACTIVE');
+    expect(cluster?.resourcesVpcConfig?.securityGroupIds).toEqual([nodesSg]);
+    const ng = (
+      await eks.send(
+        new DescribeNodegroupCommand({
+          clusterName: 'infra-agent-dev-cluster',
+          nodegroupName: 'infra-agent-dev-general',
+        }),
+      )
+    ).nodegroup;
+    const podSubnets = (await stackOf(realStackName('vpc')))?.Outputs?.find((o) => o.OutputKey === 'PodSubnetIds');
+    expect(ng?.subnets).toEqual(podSubnets?.OutputValue?.split(','));
+    expect(ng?.scalingConfig).toEqual({ minSize: 2, maxSize: 10, desiredSize: 3 });
+    expect((await eks.send(new ListAddonsCommand({ clusterName: 'infra-agent-dev-cluster' }))).addons).toEqual([
+      'aws-ebs-csi-driver',
+      'coredns',
+      'kube-proxy',
+      'vpc-cni',
+    ]);
+  });
+
+  test('deleting the stacks (reverse order) removes NAT gateways, EIPs, flow logs and the VPC', async () => {
+    const vpcId = realId('vpc', 'Vpc');
+    const flowLogId = realId('vpc', 'VpcFlowLog');
+    for (const [short] of [...REAL_STACKS].reverse()) {
+      await cfn.send(new DeleteStackCommand({ StackName: realStackName(short) }));
+      const left = ((await cfn.send(new ListStacksCommand({}))).StackSummaries ?? []).filter(
+        (s) => s.StackName === realStackName(short) && s.StackStatus !== 'DELETE_COMPLETE',
+      );
+      expect(left.map((s) => `${s.StackStatus} ${s.StackStatusReason ?? ''}`)).toEqual([]);
+    }
+    const nats = (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: [vpcId] }] })))
+      .NatGateways;
+    expect(nats?.map((n) => n.State)).toEqual(['deleted', 'deleted', 'deleted']);
+    expect((await ec2.send(new DescribeAddressesCommand({}))).Addresses).toEqual([]);
+    expect(((await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? []).map((f) => f.FlowLogId)).not.toContain(
+      flowLogId,
+    );
+    expect(((await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []).map((v) => v.VpcId)).not.toContain(vpcId);
+    expect((await cfn.send(new ListExportsCommand({}))).Exports).toEqual([]);
   });
 });
