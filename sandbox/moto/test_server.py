@@ -113,3 +113,53 @@ def test_refuses_other_moto_version(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "moto 0.0.1 is installed" in result.stderr
     assert "refuses to run on another version" in result.stderr
+
+
+KMS_AND_LOGS = """
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: {Version: '2012-10-17', Statement: []}
+      Tags: [{Key: Name, Value: tagged-key}, {Key: Environment, Value: dev}]
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /pytest/encrypted
+      RetentionInDays: 90
+      KmsKeyId: !GetAtt Key.Arn
+"""
+
+
+def test_kms_key_tags_and_log_group_encryption(clients: dict[str, Any]) -> None:
+    """moto raised KeyError 'TagKey' for standard KMS Tags (then HTML 500s) and dropped the log group KmsKeyId."""
+    kw = clients["cloudformation"].meta
+    kms = boto3.client("kms", endpoint_url=kw.endpoint_url, region_name=kw.region_name,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    logs = boto3.client("logs", endpoint_url=kw.endpoint_url, region_name=kw.region_name,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    cfn = clients["cloudformation"]
+    cfn.create_stack(StackName="kms-tags", TemplateBody=KMS_AND_LOGS)
+    assert cfn.describe_stacks(StackName="kms-tags")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in cfn.describe_stack_resources(StackName="kms-tags")["StackResources"]}
+    tags = kms.list_resource_tags(KeyId=resources["Key"])["Tags"]
+    assert tags == [{"TagKey": "Name", "TagValue": "tagged-key"}, {"TagKey": "Environment", "TagValue": "dev"}]
+    group = logs.describe_log_groups(logGroupNamePrefix="/pytest/encrypted")["logGroups"][0]
+    assert group["retentionInDays"] == 90
+    assert group["kmsKeyId"] == kms.describe_key(KeyId=resources["Key"])["KeyMetadata"]["Arn"]
+    cfn.delete_stack(StackName="kms-tags")
+    assert [k["KeyId"] for k in kms.list_keys()["Keys"]] == []
+
+
+def test_execute_change_set_twice_and_list_change_sets(clients: dict[str, Any]) -> None:
+    cfn = clients["cloudformation"]
+    body = "Resources:\n  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.9.0.0/16}}\n"
+    for name in ("cs-a", "cs-b"):
+        cfn.create_change_set(StackName=name, ChangeSetName="c1", ChangeSetType="CREATE", TemplateBody=body)
+    cfn.execute_change_set(StackName="cs-a", ChangeSetName="c1")
+    assert [c["StackName"] for c in cfn.list_change_sets(StackName="cs-a")["Summaries"]] == ["cs-a"]
+    with pytest.raises(cfn.exceptions.InvalidChangeSetStatusException) as err:
+        cfn.execute_change_set(StackName="cs-a", ChangeSetName="c1")
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    for name in ("cs-a", "cs-b"):
+        cfn.delete_stack(StackName=name)
