@@ -6,10 +6,14 @@ import type { CloudFormationDeps } from './iac/cloudformation';
 import { createCloudFormationActivities } from './iac/cloudformation';
 import type { ValidateDeps } from './iac/validate-templates';
 import { createValidateActivities } from './iac/validate-templates';
+import type { NotifyDeps } from './notify/notify-operation';
+import { createNotifyActivities } from './notify/notify-operation';
 
 /** Everything activities need from the outside world, built by the worker's composition root. */
 export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDeps {
   readonly validate: ValidateDeps;
+  /** Slack (or nothing): where operations report progress. */
+  readonly notify: NotifyDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -18,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createCloudFormationActivities(deps),
     ...createValidateActivities(deps.validate),
+    ...createNotifyActivities(deps.notify),
   };
 }
 

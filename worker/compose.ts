@@ -1,10 +1,15 @@
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import type { Activities } from '../activities';
+import type { NotifyDeps } from '../activities/notify/notify-operation';
+import { silentNotifier } from '../activities/notify/notify-operation';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
 import { createAwsClientFactory } from '../adapters/aws/clients';
 import type { AwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
+import { createSlackNotifier } from '../adapters/slack/slack-notifier';
+import { createActivityWebClient } from '../adapters/slack/web-client';
+import { createOperationMessages } from '../bot/blocks/operation-messages';
 import type { AppConfig } from '../core/config';
 import { faultInjectingAws } from './fault-injection';
 
@@ -26,5 +31,17 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
       rulesDir: join(config.infraDir, 'cfn-guard-rules', 'nist-800-53'),
       baseDir: config.infraDir,
     },
+    notify: composeNotify(config),
   });
+}
+
+/** Slack when configured, otherwise a notifier that sends nothing. */
+function composeNotify(config: AppConfig): NotifyDeps {
+  const messages = createOperationMessages(config);
+  if (!config.slack) return { notifier: silentNotifier, messages };
+  const client = createActivityWebClient({
+    botToken: config.slack.botToken,
+    ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+  });
+  return { notifier: createSlackNotifier({ client }), messages };
 }

@@ -96,6 +96,7 @@ export class Gateway {
     stack: string,
     env: EnvironmentName,
     requester: Requester,
+    notify?: StackOperationInput['notify'],
   ): StackOperationInput {
     const s = this.config.stacks[stack];
     if (!s)
@@ -129,6 +130,7 @@ export class Gateway {
         approvers: resolveApprovers(e.approval, this.config.users),
       },
       changeFreezes: e.changeFreezes,
+      ...(notify ? { notify } : {}),
       ...(this.props.tuning ? { tuning: this.props.tuning } : {}),
     };
   }
@@ -143,8 +145,9 @@ export class Gateway {
     stack: string,
     env: EnvironmentName,
     requester: Requester,
+    opts: { notify?: StackOperationInput['notify'] } = {},
   ): Promise<StartedOperation> {
-    const input = this.stackInput(kind, stack, env, requester);
+    const input = this.stackInput(kind, stack, env, requester, opts.notify);
     try {
       await this.client.workflow.start(kind === 'deploy-stack' ? deployStackWorkflow : deleteStackWorkflow, {
         taskQueue: this.config.temporal.taskQueue,

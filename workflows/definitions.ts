@@ -29,12 +29,24 @@ export interface StackOperationInput {
     readonly approvers: readonly string[];
   };
   readonly changeFreezes: readonly ChangeFreeze[];
+  /**
+   * Where progress is posted (Slack): the channel, and the thread to post into when the request came from one.
+   * The workflow posts the status message itself and keeps its ts in workflow state. Absent: no notifications.
+   */
+  readonly notify?: NotifyTarget;
   /** Knobs for tests and slow accounts; defaults suit real AWS. */
   readonly tuning?: {
     readonly pollMs?: number;
     /** startToClose of mutating calls (execute, delete); a lost attempt is retried after this. Default 1m. */
     readonly mutatingCallTimeoutMs?: number;
   };
+}
+
+/** A Slack conversation an operation reports into. */
+export interface NotifyTarget {
+  readonly channel: string;
+  /** Post the status message as a reply in this thread (e.g. under an @mention) instead of at top level. */
+  readonly threadTs?: string;
 }
 
 /** An approval attempt. `mfaVerified` is set by the front end after step-up verification, never a code. */

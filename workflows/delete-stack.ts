@@ -4,18 +4,22 @@ import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definit
 import type { StackOperationInput } from './definitions';
 import { activeFreeze, awaitDecision, executeApproved } from './stack-flow';
 import { audit, stackActivities } from './stack-activities';
+import { OperationNotifier } from './operation-notifier';
 import { StackOperation } from './stack-operation-state';
 
 /** preview (every resource that will go) → approval bound to the stack id → delete once → wait. */
 export async function deleteStackWorkflow(input: StackOperationInput): Promise<OperationState> {
   const op = new StackOperation(input, 'delete-stack');
   const acts = stackActivities(input);
+  const notifier = OperationNotifier.for(input);
   setHandler(stateQuery, () => op.state);
   setHandler(approveUpdate, (a) => op.approve(a), { validator: (a) => op.validateApprove(a) });
   setHandler(rejectUpdate, (r) => op.reject(r), { validator: (r) => op.validateReject(r) });
   setHandler(cancelUpdate, (c) => op.cancel(c), { validator: (c) => op.validateCancel(c) });
-  const finish = (outcome: OperationState['outcome'], message: string): OperationState => {
+  const finish = async (outcome: OperationState['outcome'], message: string): Promise<OperationState> => {
     op.update({ phase: 'done', outcome, message });
+    notifier.send(op.state, 'done');
+    await notifier.flush();
     return op.state;
   };
 
@@ -24,6 +28,7 @@ export async function deleteStackWorkflow(input: StackOperationInput): Promise<O
     requestId: input.requester.requestId,
     delete: true,
   });
+  notifier.send(op.state, 'requested');
   const freeze = activeFreeze(input);
   if (freeze) return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
 
@@ -34,10 +39,10 @@ export async function deleteStackWorkflow(input: StackOperationInput): Promise<O
     resources: preview.changes.length,
   });
 
-  const decision = await awaitDecision(op, acts);
+  const decision = await awaitDecision(op, acts, notifier);
   if (decision !== 'approved') return finish(decision.outcome, decision.message);
 
-  return executeApproved(op, acts, async () => {
+  return executeApproved(op, acts, notifier, async () => {
     const r = await acts.deleteStack({
       region: input.region,
       stackName: input.stack.stackName,

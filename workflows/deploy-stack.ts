@@ -5,6 +5,7 @@ import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definit
 import type { StackOperationInput } from './definitions';
 import { activeFreeze, awaitDecision, executeApproved } from './stack-flow';
 import { audit, stackActivities } from './stack-activities';
+import { OperationNotifier } from './operation-notifier';
 import { StackOperation } from './stack-operation-state';
 
 /**
@@ -14,13 +15,16 @@ import { StackOperation } from './stack-operation-state';
 export async function deployStackWorkflow(input: StackOperationInput): Promise<OperationState> {
   const op = new StackOperation(input, 'deploy-stack');
   const acts = stackActivities(input);
+  const notifier = OperationNotifier.for(input);
   setHandler(stateQuery, () => op.state);
   setHandler(approveUpdate, (a) => op.approve(a), { validator: (a) => op.validateApprove(a) });
   setHandler(rejectUpdate, (r) => op.reject(r), { validator: (r) => op.validateReject(r) });
   setHandler(cancelUpdate, (c) => op.cancel(c), { validator: (c) => op.validateCancel(c) });
 
-  const finish = (outcome: OperationState['outcome'], message: string): OperationState => {
+  const finish = async (outcome: OperationState['outcome'], message: string): Promise<OperationState> => {
     op.update({ phase: 'done', outcome, message });
+    notifier.send(op.state, 'done');
+    await notifier.flush();
     return op.state;
   };
 
@@ -29,6 +33,7 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
     requestId: input.requester.requestId,
     template: input.stack.templatePath,
   });
+  notifier.send(op.state, 'requested');
 
   const freeze = activeFreeze(input);
   if (freeze) {
@@ -69,14 +74,14 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
     templateHash: preview.templateHash,
   });
 
-  const decision = await awaitDecision(op, acts);
+  const decision = await awaitDecision(op, acts, notifier);
   if (decision !== 'approved') {
     op.update({ phase: 'cleaning-up' });
     await acts.deleteChangeSet(csRef);
     return finish(decision.outcome, decision.message);
   }
 
-  return executeApproved(op, acts, async () => {
+  return executeApproved(op, acts, notifier, async () => {
     const r = await acts.executeChangeSet(csRef);
     return {
       startedAt: r.startedAt,

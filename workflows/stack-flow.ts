@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration';
 import type { ChangeFreeze } from '../core/environments';
 import type { OperationOutcome, OperationState } from '../core/operations';
 import type { StackOperationInput } from './definitions';
+import type { OperationNotifier } from './operation-notifier';
 import type { stackActivities } from './stack-activities';
 import { audit } from './stack-activities';
 import type { StackOperation } from './stack-operation-state';
@@ -22,9 +23,11 @@ export function activeFreeze(input: StackOperationInput): ChangeFreeze | undefin
 export async function awaitDecision(
   op: StackOperation,
   acts: Acts,
+  notifier?: OperationNotifier,
 ): Promise<'approved' | { outcome: OperationOutcome; message: string }> {
   const expiryMs = op.input.approval.expirySeconds * 1000;
   op.update({ phase: 'awaiting-approval', approvalDeadline: new Date(Date.now() + expiryMs).toISOString() });
+  notifier?.send(op.state, 'preview-ready');
   let audited = 0;
   const auditNewApprovals = async (): Promise<void> => {
     for (; audited < op.state.approvals.length; audited++) {
@@ -44,6 +47,7 @@ export async function awaitDecision(
   }
   if (op.state.rejection) {
     const r = op.state.rejection;
+    notifier?.send(op.state, 'rejected');
     await audit(acts, op, 'rejected', r.by, { reason: r.reason });
     return { outcome: 'rejected', message: `rejected by ${r.by}: ${r.reason}` };
   }
@@ -51,6 +55,7 @@ export async function awaitDecision(
     await audit(acts, op, 'cancelled', op.cancelledBy);
     return { outcome: 'cancelled', message: `cancelled by ${op.cancelledBy}; nothing was changed` };
   }
+  notifier?.send(op.state, 'approved');
   return 'approved';
 }
 
@@ -58,9 +63,11 @@ export async function awaitDecision(
 export async function executeApproved(
   op: StackOperation,
   acts: Acts,
+  notifier: OperationNotifier | undefined,
   mutate: () => Promise<{ startedAt: string; details: Record<string, unknown> }>,
 ): Promise<OperationState> {
   op.update({ phase: 'executing' });
+  notifier?.send(op.state, 'executing');
   const started = await mutate();
   await audit(acts, op, 'executed', 'infra-agent', {
     approvers: op.state.approvals.map((a) => a.approver),
@@ -85,5 +92,7 @@ export async function executeApproved(
       ? `${op.input.stack.stackName} is ${result.status}`
       : `${op.input.stack.stackName} ended ${result.status}${result.reason ? `: ${result.reason}` : ''}`,
   });
+  notifier?.send(op.state, 'done');
+  await notifier?.flush();
   return op.state;
 }

@@ -1,0 +1,97 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { OperationState } from '../../core/operations';
+
+/** A phase change worth telling people about. */
+export type OperationEvent = 'requested' | 'preview-ready' | 'approved' | 'rejected' | 'executing' | 'done';
+
+/** A message ready to send: `text` is the notification/fallback text, `blocks` the Block Kit layout. */
+export interface RenderedMessage {
+  readonly text: string;
+  readonly blocks?: readonly unknown[];
+}
+
+/** The chat system, reduced to what operations need: post a message, update one in place. */
+export interface NotifierPort {
+  /** Posts a message (as a thread reply when `threadTs` is set) and returns its ts. */
+  post(m: { channel: string; threadTs?: string } & RenderedMessage): Promise<{ ts: string }>;
+  update(m: { channel: string; ts: string } & RenderedMessage): Promise<void>;
+}
+
+/** What a NotifierPort throws when the chat system asks to slow down (matched by name, as AWS errors are). */
+export interface RateLimitedError extends Error {
+  readonly name: 'RateLimited';
+  readonly retryAfterMs: number;
+}
+
+const isRateLimited = (e: unknown): e is RateLimitedError =>
+  e instanceof Error && e.name === 'RateLimited' && typeof (e as Partial<RateLimitedError>).retryAfterMs === 'number';
+
+/** How an operation looks in chat; injected by the composition root (the bot's Block Kit builders). */
+export interface OperationMessages {
+  /** The status message: the request, its target, the preview and buttons, then the outcome. */
+  status(state: OperationState): RenderedMessage;
+  /** A short thread reply for an event, or undefined for events that only update the status message. */
+  event(state: OperationState, event: OperationEvent): RenderedMessage | undefined;
+}
+
+export interface NotifyDeps {
+  readonly notifier: NotifierPort;
+  readonly messages: OperationMessages;
+}
+
+/** Input of `notifyOperation`: JSON-safe, recorded in history (so it never holds secrets). */
+export interface NotifyOperationInput {
+  readonly channel: string;
+  /** The thread the operation lives in, if it was requested inside one. */
+  readonly threadTs?: string;
+  /** The status message posted earlier; absent until the first successful post. */
+  readonly messageTs?: string;
+  readonly state: OperationState;
+  readonly event: OperationEvent;
+}
+
+export interface NotifyOperationResult {
+  readonly messageTs: string;
+}
+
+/** Posts or updates an operation's status message in Slack, and replies in its thread on events. */
+export function createNotifyActivities(deps: NotifyDeps) {
+  return {
+    async notifyOperation(input: NotifyOperationInput): Promise<NotifyOperationResult> {
+      try {
+        const status = deps.messages.status(input.state);
+        if (!input.messageTs) {
+          // First contact (or Slack was down until now): the status message itself carries the current state,
+          // so no event reply is needed — and a retry after a lost response re-posts one message, not two.
+          const posted = await deps.notifier.post({
+            channel: input.channel,
+            ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+            ...status,
+          });
+          return { messageTs: posted.ts };
+        }
+        await deps.notifier.update({ channel: input.channel, ts: input.messageTs, ...status });
+        const reply = deps.messages.event(input.state, input.event);
+        if (reply)
+          await deps.notifier.post({ channel: input.channel, threadTs: input.threadTs ?? input.messageTs, ...reply });
+        return { messageTs: input.messageTs };
+      } catch (e) {
+        if (isRateLimited(e)) {
+          // Slack's Retry-After, honoured by Temporal's retry instead of a sleep inside the activity.
+          throw ApplicationFailure.create({
+            type: 'TransientFailure',
+            message: e.message,
+            nextRetryDelay: e.retryAfterMs,
+          });
+        }
+        throw e;
+      }
+    },
+  };
+}
+
+/** The notifier used when no Slack is configured: every notification quietly goes nowhere. */
+export const silentNotifier: NotifierPort = {
+  post: () => Promise.resolve({ ts: '' }),
+  update: () => Promise.resolve(),
+};

@@ -1,0 +1,69 @@
+import type { WebClient } from '@slack/web-api';
+import { ErrorCode } from '@slack/web-api';
+import type { Block, KnownBlock } from '@slack/types';
+
+/** A message as the notifier sends it. `blocks` are Block Kit blocks built by the bot's pure builders. */
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks?: readonly unknown[];
+}
+
+/** Slack asked us to slow down: retry no sooner than `retryAfterMs`. */
+export class RateLimited extends Error {
+  override readonly name = 'RateLimited';
+  constructor(readonly retryAfterMs: number) {
+    super(`Slack rate limit: retry after ${retryAfterMs} ms`);
+  }
+}
+
+export interface SlackNotifierProps {
+  readonly client: WebClient;
+  /** Minimum gap between posts to one channel; Slack allows about one message per second. Default 1100 ms. */
+  readonly postGapMs?: number;
+}
+
+// The bot's builders produce valid Block Kit; the adapter passes it through untouched.
+type Blocks = (KnownBlock | Block)[];
+
+/** Posts and updates messages with chat.postMessage / chat.update, pacing posts per channel. */
+export function createSlackNotifier(props: SlackNotifierProps) {
+  const gap = props.postGapMs ?? 1100;
+  const nextPostAt = new Map<string, number>();
+  const pace = async (channel: string): Promise<void> => {
+    const now = Date.now();
+    const at = Math.max(now, nextPostAt.get(channel) ?? 0);
+    nextPostAt.set(channel, at + gap);
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  };
+  const blocks = (m: SlackMessage): { blocks?: Blocks } => (m.blocks ? { blocks: m.blocks as Blocks } : {});
+
+  return {
+    async post(m: { channel: string; threadTs?: string } & SlackMessage): Promise<{ ts: string }> {
+      await pace(m.channel);
+      const r = await call(() =>
+        props.client.chat.postMessage({
+          channel: m.channel,
+          text: m.text,
+          ...blocks(m),
+          ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+          unfurl_links: false,
+        }),
+      );
+      return { ts: r.ts ?? '' };
+    },
+    async update(m: { channel: string; ts: string } & SlackMessage): Promise<void> {
+      await call(() => props.client.chat.update({ channel: m.channel, ts: m.ts, text: m.text, ...blocks(m) }));
+    },
+  };
+}
+
+/** Turns the WebClient's rate-limit error (classified by its code) into RateLimited; everything else passes. */
+async function call<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    const err = e as { code?: string; retryAfter?: number };
+    if (err.code === ErrorCode.RateLimitedError) throw new RateLimited(Math.max(1, err.retryAfter ?? 1) * 1000);
+    throw e;
+  }
+}

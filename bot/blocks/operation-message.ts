@@ -1,0 +1,189 @@
+import type { types } from '@slack/bolt';
+import type { EnvironmentConfig } from '../../core/environments';
+import type { OperationState } from '../../core/operations';
+import { summarizeChanges } from '../../core/operations';
+import type { ValidationFinding } from '../../core/validation';
+import type { DecisionButtonValue } from '../ids';
+import { ActionIds } from '../ids';
+import { SLACK_LIMITS, escapeMrkdwn, preformatted, truncate } from './text';
+
+type KnownBlock = types.KnownBlock;
+type Button = types.Button;
+
+/** What the status message needs besides the operation state: the target's facts from config. */
+export interface OperationMessageContext {
+  readonly env: Pick<EnvironmentConfig, 'name' | 'account' | 'region' | 'cluster' | 'approval'>;
+  /** `<@U…>` for a config user with a Slack id, else their display name. */
+  readonly mention: (userId: string) => string;
+  readonly operationUrl?: string;
+}
+
+const MARK: Readonly<Record<string, string>> = { Add: '+', Modify: '~', Remove: '-', Import: '>', Dynamic: '?' };
+const OUTCOME_ICON: Readonly<Record<NonNullable<OperationState['outcome']>, string>> = {
+  succeeded: ':white_check_mark:',
+  'no-changes': ':white_check_mark:',
+  rejected: ':no_entry:',
+  expired: ':hourglass:',
+  cancelled: ':heavy_multiplication_x:',
+  'validation-failed': ':x:',
+  frozen: ':snowflake:',
+  failed: ':x:',
+};
+const PHASE_TEXT: Readonly<Record<OperationState['phase'], string>> = {
+  validating: 'validating the template (cfn-lint, NIST guard rules, mandatory tags)',
+  'creating-change-set': 'computing the change set',
+  'awaiting-approval': 'waiting for approval',
+  executing: 'executing the approved change',
+  'waiting-for-stack': 'waiting for the stack to settle',
+  'cleaning-up': 'discarding the change set',
+  done: 'done',
+};
+
+/** The operation's one status message: request and target, preview, buttons or decision, outcome. */
+export function buildOperationMessage(
+  s: OperationState,
+  ctx: OperationMessageContext,
+): { text: string; blocks: KnownBlock[] } {
+  const env = s.environment.toUpperCase();
+  const verb = s.kind === 'delete-stack' ? 'Delete' : 'Deploy';
+  const blocks: KnownBlock[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncate(`[${env}] ${verb} ${s.target}`, SLACK_LIMITS.headerText) },
+    },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Environment*\n${env}` },
+        { type: 'mrkdwn', text: `*Account / region*\n${ctx.env.account} / ${ctx.env.region}` },
+        { type: 'mrkdwn', text: `*Requested by*\n${ctx.mention(s.requester.userId)}` },
+        { type: 'mrkdwn', text: `*Cluster*\n${ctx.env.cluster?.name ?? '—'}` },
+      ],
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: truncate(
+            `${ctx.operationUrl ? `<${ctx.operationUrl}|${s.operationId}>` : `\`${s.operationId}\``} · ${PHASE_TEXT[s.phase]}`,
+            SLACK_LIMITS.sectionText,
+          ),
+        },
+      ],
+    },
+  ];
+  if (s.findings.length) blocks.push(...findingBlocks(s.findings));
+  if (s.preview) blocks.push(...previewBlocks(s));
+  blocks.push(...decisionBlocks(s, ctx));
+  if (s.outcome) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `${OUTCOME_ICON[s.outcome]} *${s.outcome}*: ${escapeMrkdwn(s.message ?? '')}`,
+          SLACK_LIMITS.sectionText,
+        ),
+      },
+    });
+  }
+  const text = `[${env}] ${verb} ${s.target} (${ctx.env.account}, ${ctx.env.region}): ${s.outcome ? `${s.outcome} — ${s.message ?? ''}` : PHASE_TEXT[s.phase]}`;
+  return { text: truncate(text, 3000), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+}
+
+function previewBlocks(s: OperationState): KnownBlock[] {
+  const p = s.preview;
+  if (!p) return [];
+  const { counts, warnings } = summarizeChanges(p.changes);
+  const width = Math.max(10, ...p.changes.map((c) => c.logicalId.length));
+  const lines = p.changes.map(
+    (c) =>
+      `${MARK[c.action] ?? '?'} ${c.logicalId.padEnd(width)} ${c.resourceType}${c.replacement === 'True' ? '  (REPLACEMENT)' : c.replacement === 'Conditional' ? '  (may be replaced)' : ''}`,
+  );
+  return [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*${s.kind === 'delete-stack' ? 'Resources to delete' : 'Change set'}*: ${counts}`,
+      },
+    },
+    ...(lines.length ? preformatted(lines.join('\n'), 4) : []),
+    ...warnings
+      .slice(0, 5)
+      .map((w): KnownBlock => ({
+        type: 'section',
+        text: { type: 'mrkdwn', text: truncate(`:warning: ${escapeMrkdwn(w)}`, SLACK_LIMITS.sectionText) },
+      })),
+  ];
+}
+
+function findingBlocks(findings: readonly ValidationFinding[]): KnownBlock[] {
+  const lines = findings.map(
+    (f) =>
+      `${f.severity.toUpperCase().padEnd(7)} ${f.control ? `[${f.control}] ` : ''}${f.rule}${f.resource ? ` ${f.resource}` : ''}: ${f.message}`,
+  );
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: `*Validation*: ${findings.length} finding(s)` } },
+    ...preformatted(lines.join('\n'), 3),
+  ];
+}
+
+function decisionBlocks(s: OperationState, ctx: OperationMessageContext): KnownBlock[] {
+  const out: KnownBlock[] = [];
+  const fmt = (iso: string): string =>
+    `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time}|${iso}>`;
+  for (const a of s.approvals) {
+    out.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `:white_check_mark: Approved by ${ctx.mention(a.approver)} at ${fmt(a.at)}${a.mfa ? ' (MFA verified)' : ''}`,
+        },
+      ],
+    });
+  }
+  if (s.rejection) {
+    out.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `:no_entry: Rejected by ${ctx.mention(s.rejection.by)} at ${fmt(s.rejection.at)}: ${escapeMrkdwn(s.rejection.reason)}`,
+          SLACK_LIMITS.sectionText,
+        ),
+      },
+    });
+  }
+  const waiting =
+    s.phase === 'awaiting-approval' && !s.outcome && !s.rejection && s.approvals.length < s.approvalsRequired;
+  if (waiting && s.preview) {
+    const value: DecisionButtonValue = { op: s.operationId, artifact: s.preview.artifactId };
+    const v = JSON.stringify(value);
+    const button = (text: string, action: string, style: 'primary' | 'danger'): Button => ({
+      type: 'button',
+      text: { type: 'plain_text', text },
+      action_id: action,
+      style,
+      value: truncate(v, SLACK_LIMITS.buttonValue),
+    });
+    out.push(
+      {
+        type: 'actions',
+        elements: [button('Approve', ActionIds.approve, 'primary'), button('Reject', ActionIds.reject, 'danger')],
+      },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `Needs ${s.approvalsRequired - s.approvals.length} more approval(s)${s.approvalDeadline ? `, before ${fmt(s.approvalDeadline)} (then it is discarded)` : ''}${ctx.env.approval.mfa ? ' · approvers confirm with an MFA code' : ''} · the requester cannot approve`,
+          },
+        ],
+      },
+    );
+  }
+  return out;
+}
