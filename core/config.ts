@@ -1,6 +1,8 @@
 import { parseDurationSeconds } from './duration';
 import type { ApprovalPolicy, ChangeFreeze, EnvironmentConfig, EnvironmentName, UserConfig } from './environments';
 import { ENVIRONMENTS, isEnvironmentName } from './environments';
+import type { LlmConfig } from './llm/settings';
+import { readLlmConfig } from './llm/settings';
 
 /** Where the Temporal server is and which task queue the worker polls. */
 export interface TemporalConfig {
@@ -54,6 +56,8 @@ export interface AppConfig {
   /** The stacks people may deploy, by catalog name; anything else is refused. */
   readonly stacks: Readonly<Record<string, StackConfig>>;
   readonly slack?: SlackConfig;
+  /** Claude on Bedrock for free-text requests; absent = grammar and near-miss matcher only. */
+  readonly llm?: LlmConfig;
 }
 
 /** One deployable stack: its template (relative to infraDir). CloudFormation name: infra-agent-<env>-<name>. */
@@ -196,11 +200,24 @@ export function validateConfig(raw: unknown): ConfigResult {
   const environments = readEnvironments(r, root.environments, users);
   const slack = root.slack === undefined ? undefined : readSlack(r, r.obj(root.slack, 'slack'));
   const stacks = readStacks(r, root.stacks);
+  const llm = root.llm === undefined ? undefined : readLlmConfig(root.llm);
+  for (const i of llm?.issues ?? []) r.fail(i.path, i.problem);
 
   if (r.issues.length > 0) return { ok: false, issues: r.issues };
   return {
     ok: true,
-    config: { temporal, aws, audit, infraDir, tools, users, environments, stacks, ...(slack ? { slack } : {}) },
+    config: {
+      temporal,
+      aws,
+      audit,
+      infraDir,
+      tools,
+      users,
+      environments,
+      stacks,
+      ...(slack ? { slack } : {}),
+      ...(llm?.value ? { llm: llm.value } : {}),
+    },
   };
 }
 

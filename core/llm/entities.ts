@@ -1,0 +1,170 @@
+import { OPERATION_ID, levenshtein } from '../commands/parse';
+import type { EnvironmentName } from '../environments';
+import { typoBudget } from './vocabulary';
+
+/** What a clause mentions, in the order it appears. */
+export interface Entities {
+  readonly stacks: string[];
+  readonly envs: EnvironmentName[];
+  /** Environments named after `from` (a deploy's source, a delete's target). */
+  readonly fromEnvs: EnvironmentName[];
+  readonly ops: string[];
+  readonly paths: string[];
+  readonly counts: number[];
+  /** Free text after `because`/`since`/`reason`, for reject. */
+  readonly reason?: string;
+  /** Words that look like a stack name but are not in the catalog. */
+  readonly unknownTargets: string[];
+  /** Token indexes consumed by entities (not to be read as verbs). */
+  readonly used: Set<number>;
+}
+
+const ENV_WORDS: Readonly<Record<string, EnvironmentName>> = {
+  dev: 'dev',
+  development: 'dev',
+  develop: 'dev',
+  tst: 'tst',
+  test: 'tst',
+  testing: 'tst',
+  prd: 'prd',
+  prod: 'prd',
+  production: 'prd',
+};
+
+/** Short words people use for catalog stacks (only applied when the target exists in the catalog). */
+const STACK_ALIASES: Readonly<Record<string, string>> = {
+  sg: 'security-groups',
+  sgs: 'security-groups',
+  securitygroups: 'security-groups',
+  roles: 'iam-roles',
+  iam: 'iam-roles',
+  eks: 'eks-cluster',
+  cluster: 'eks-cluster',
+  nodes: 'node-groups',
+  nodegroup: 'node-groups',
+  nodegroups: 'node-groups',
+  'add-ons': 'addons',
+  network: 'vpc',
+  networking: 'vpc',
+};
+
+const sameLetters = (a: string, b: string): boolean =>
+  a.length === b.length && a[0] === b[0] && [...a].sort().join('') === [...b].sort().join('');
+
+/** An environment word, allowing typos ('prdo', 'developmnet'). */
+export function envOf(word: string): EnvironmentName | undefined {
+  const exact = ENV_WORDS[word];
+  if (exact) return exact;
+  for (const [w, env] of Object.entries(ENV_WORDS)) {
+    if (sameLetters(word, w)) return env;
+    const budget = typoBudget(w);
+    if (budget > 0 && levenshtein(word, w) <= budget) return env;
+  }
+  return undefined;
+}
+
+/** A catalog stack named by one or two words (`security groups`, `securty-groups`, `eks`). */
+function stackAt(
+  tokens: readonly string[],
+  i: number,
+  stacks: readonly string[],
+): { stack: string; width: number } | undefined {
+  const one = tokens[i] ?? '';
+  const two = tokens[i + 1] !== undefined ? `${one}-${tokens[i + 1]}` : undefined;
+  for (const [cand, width] of [
+    [two, 2],
+    [one, 1],
+  ] as const) {
+    if (!cand) continue;
+    if (stacks.includes(cand)) return { stack: cand, width };
+    const alias = STACK_ALIASES[cand] ?? STACK_ALIASES[cand.replace(/-/g, '')];
+    if (alias && stacks.includes(alias)) return { stack: alias, width };
+    for (const s of stacks) {
+      const d = levenshtein(cand, s);
+      if (d > 0 && d <= typoBudget(s) && cand.length >= 3) return { stack: s, width };
+    }
+  }
+  return undefined;
+}
+
+const STOP = new Set([
+  'stack',
+  'stacks',
+  'the',
+  'to',
+  'in',
+  'on',
+  'into',
+  'from',
+  'for',
+  'of',
+  'env',
+  'environment',
+  'a',
+  'an',
+  'my',
+  'our',
+  'and',
+  'me',
+  'it',
+  'again',
+  'template',
+  'templates',
+  'please',
+]);
+
+/** Reads the stacks, environments, operation ids, paths, counts and reason a clause mentions. */
+export function extractEntities(
+  tokens: readonly string[],
+  stacks: readonly string[],
+  verbAt: (i: number) => boolean,
+): Entities {
+  const e: Entities = {
+    stacks: [],
+    envs: [],
+    fromEnvs: [],
+    ops: [],
+    paths: [],
+    counts: [],
+    unknownTargets: [],
+    used: new Set(),
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] ?? '';
+    if (['because', 'since', 'reason', 'reason:'].includes(t) && i + 1 < tokens.length) {
+      (e as { reason?: string }).reason = tokens.slice(i + 1).join(' ');
+      for (let j = i; j < tokens.length; j++) e.used.add(j);
+      break;
+    }
+    if (OPERATION_ID.test(t)) {
+      e.ops.push(t);
+      e.used.add(i);
+      continue;
+    }
+    if (/\//.test(t) || /\.(ya?ml|json|template)$/.test(t)) {
+      e.paths.push(t);
+      e.used.add(i);
+      continue;
+    }
+    if (/^\d+$/.test(t)) {
+      e.counts.push(Number(t));
+      e.used.add(i);
+      continue;
+    }
+    const env = envOf(t);
+    if (env && !verbAt(i)) {
+      (tokens[i - 1] === 'from' ? e.fromEnvs : e.envs).push(env);
+      e.used.add(i);
+      continue;
+    }
+    const st = verbAt(i) ? undefined : stackAt(tokens, i, stacks);
+    if (st) {
+      if (!e.stacks.includes(st.stack)) e.stacks.push(st.stack);
+      for (let j = i; j < i + st.width; j++) e.used.add(j);
+      i += st.width - 1;
+      continue;
+    }
+    if (!verbAt(i) && !STOP.has(t) && /^[a-z][a-z0-9-]{2,}$/.test(t) && /-/.test(t)) e.unknownTargets.push(t);
+  }
+  return e;
+}

@@ -1,0 +1,206 @@
+import type { ParseContext } from '../commands/parse';
+import { tokenize } from '../commands/parse';
+import { ENVIRONMENTS } from '../environments';
+import type { EnvironmentName } from '../environments';
+import type { Entities } from './entities';
+import { extractEntities } from './entities';
+import { PHRASES, canonicalVerb } from './vocabulary';
+
+/** A command the matcher is confident about, as tool-call style arguments (judged like a model's). */
+export interface Candidate {
+  readonly name: string;
+  readonly args: Readonly<Record<string, string | number>>;
+}
+
+/** The deterministic matcher's reading of free text. */
+export type NearMiss =
+  | { readonly kind: 'candidates'; readonly candidates: readonly Candidate[] }
+  | { readonly kind: 'clarify'; readonly question: string; readonly suggestions: readonly string[] }
+  | { readonly kind: 'diagnose'; readonly question: string };
+
+// Lookarounds instead of \b so that words inside ids and paths (`stack/dev/my-app`) are never removed.
+const FILLER =
+  /(?<![\w/.-])(please|pls|plz|kindly|can you|could you|would you|will you|i want to|i'd like to|i would like to|i need to|we need to|let's|lets|hey|hi|hello|bot|infra-agent|now|asap|right away|quickly|for me|help me|go ahead and|just|thanks|thank you|the|a|an|our|my|me|up)(?![\w/.-])/g;
+const QUESTION = /^(why\b|how come\b|what(?:'s| is) (?:wrong|broken|failing|up with)|whats wrong)/;
+const TROUBLE = /\b(failing|failed|broken|stuck|crash\w*|not working|errors?|rolled back|unhealthy|down)\b/;
+const NEGATION = /\b(don't|dont|do not|never|no need to)\b/;
+
+/** Verb classes in the order they win when a clause mentions several: reads before decisions before writes. */
+const PRIORITY = [
+  'help',
+  'status',
+  'audit',
+  'whoami',
+  'list',
+  'approve',
+  'reject',
+  'cancel',
+  'validate',
+  'deploy',
+  'delete',
+];
+/** Generic words that mean `status` only when nothing more specific is said. */
+const GENERIC = new Set(['show', 'check', 'describe', 'inspect', 'info', 'details', 'get', 'see', 'look']);
+const STRONG_STATUS = new Set(['status', 'state', 'progress', 'health', 'stat']);
+
+function normalize(text: string): string {
+  let s = tokenize(text.toLowerCase().replace(/[’‘]/g, "'"))
+    .join(' ')
+    .replace(/[!?]+/g, ' ')
+    .replace(/(\s|^)\.+|\.+(\s|$)/g, ' ');
+  for (const [re, word] of PHRASES) s = s.replace(re, word);
+  return s.replace(FILLER, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Splits "deploy vpc to dev then status vpc dev" into clauses; `and`/`,` split only before a new verb. */
+function clauses(s: string): string[][] {
+  const out: string[][] = [];
+  for (const part of s.split(/\s*(?:;|\bthen\b|\bafter that\b|\bafterwards\b|\bfollowed by\b|\bnext\b)\s*/)) {
+    let cur: string[] = [];
+    const words = part.split(/[\s,]+/).filter(Boolean);
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i] ?? '';
+      const isJoin = w === 'and' || w === 'also';
+      if (isJoin && i + 1 < words.length && verbOf(words[i + 1] ?? '') && cur.some((x) => verbOf(x))) {
+        out.push(cur);
+        cur = [];
+        continue;
+      }
+      cur.push(w);
+    }
+    if (cur.length) out.push(cur);
+  }
+  return out.filter((c) => c.length > 0);
+}
+
+function verbOf(word: string): string | undefined {
+  if (GENERIC.has(word)) return 'status';
+  return canonicalVerb(word);
+}
+
+function pickVerb(tokens: readonly string[], used: ReadonlySet<number>): string | undefined {
+  const hits = tokens.flatMap((t, i) => {
+    if (used.has(i)) return [];
+    const v = verbOf(t);
+    return v ? [{ v, generic: GENERIC.has(t), strong: STRONG_STATUS.has(t), i }] : [];
+  });
+  if (hits.some((h) => h.strong)) return 'status';
+  const specific = hits.filter((h) => !h.generic);
+  if (tokens.some((t) => /^templates?$/.test(t)) && hits.some((h) => h.generic || h.v === 'validate'))
+    return 'validate';
+  const pool = specific.length ? specific : hits;
+  return pool.sort((a, b) => PRIORITY.indexOf(a.v) - PRIORITY.indexOf(b.v) || a.i - b.i)[0]?.v;
+}
+
+/**
+ * The deterministic near-miss matcher: synonyms, typos and free word order, with no model. It returns
+ * commands only when every slot is filled from the text; otherwise it asks, with lines to pick from.
+ */
+export function matchNearMiss(text: string, ctx: ParseContext): NearMiss {
+  const s = normalize(text);
+  if (NEGATION.test(s)) return clarify('you said not to do something; what should I do instead?', []);
+  const candidates: Candidate[] = [];
+  for (const tokens of clauses(s)) {
+    const probe = extractEntities(tokens, ctx.stacks, () => false);
+    const verb = pickVerb(tokens, probe.used);
+    const e = extractEntities(
+      tokens,
+      ctx.stacks,
+      (i) => verbOf(tokens[i] ?? '') === verb && verb !== undefined && !probe.used.has(i),
+    );
+    if (!verb) {
+      if (QUESTION.test(s) || TROUBLE.test(s)) return { kind: 'diagnose', question: text.trim() };
+      return noVerb(e, ctx);
+    }
+    if (QUESTION.test(s)) return { kind: 'diagnose', question: text.trim() };
+    const built = build(verb, e, ctx);
+    if ('kind' in built) return built;
+    candidates.push(...built);
+  }
+  if (candidates.length === 0) return clarify('I did not understand that; try one of these, or type help.', []);
+  return { kind: 'candidates', candidates };
+}
+
+const clarify = (question: string, suggestions: readonly string[]): NearMiss => ({
+  kind: 'clarify',
+  question,
+  suggestions,
+});
+
+function noVerb(e: Entities, ctx: ParseContext): NearMiss {
+  const stack = e.stacks[0];
+  const env = e.envs[0];
+  if (stack && env)
+    return clarify(`what should I do with ${stack} in ${env}?`, [
+      `status stack ${stack} ${env}`,
+      `deploy stack ${stack} to ${env}`,
+    ]);
+  if (e.ops[0]) return clarify(`what should I do with ${e.ops[0]}?`, [`status ${e.ops[0]}`, `approve ${e.ops[0]}`]);
+  return clarify('I did not understand that; try one of these, or type help.', [
+    `deploy stack ${ctx.stacks[0] ?? 'vpc'} to dev`,
+    'list',
+    'help',
+  ]);
+}
+
+function build(verb: string, e: Entities, ctx: ParseContext): Candidate[] | NearMiss {
+  const stacks = e.stacks;
+  switch (verb) {
+    case 'deploy':
+    case 'delete': {
+      const name = `${verb}-stack`;
+      const envs = verb === 'delete' && e.envs.length === 0 ? e.fromEnvs : e.envs;
+      const pattern =
+        verb === 'deploy'
+          ? (s: string, v: string) => `deploy stack ${s} to ${v}`
+          : (s: string, v: string) => `delete stack ${s} from ${v}`;
+      if (stacks.length === 0) {
+        const unknown = e.unknownTargets[0];
+        return clarify(
+          `which stack?${unknown ? ` '${unknown}' is not in the catalog;` : ''} known stacks: ${ctx.stacks.join(', ')}`,
+          ctx.stacks.slice(0, 3).map((s) => pattern(s, envs[0] ?? 'dev')),
+        );
+      }
+      if (envs.length === 0) return askEnv(stacks[0] ?? '', (v) => pattern(stacks[0] ?? '', v));
+      return stacks.flatMap((stack) => envs.map((env) => ({ name, args: { stack, env } })));
+    }
+    case 'status': {
+      if (e.ops.length) return e.ops.map((op) => ({ name: 'operation-status', args: { op } }));
+      if (stacks.length && e.envs.length)
+        return stacks.flatMap((stack) => e.envs.map((env) => ({ name: 'stack-status', args: { stack, env } })));
+      if (stacks[0]) return askEnv(stacks[0], (v) => `status stack ${stacks[0] ?? ''} ${v}`);
+      return [{ name: 'list', args: {} }];
+    }
+    case 'validate': {
+      const targets = [...e.paths, ...stacks];
+      if (targets.length === 0)
+        return clarify(
+          'validate which template or stack?',
+          ctx.stacks.slice(0, 3).map((s) => `validate ${s}`),
+        );
+      return targets.map((path) => ({ name: 'validate', args: { path } }));
+    }
+    case 'approve':
+    case 'cancel':
+    case 'reject': {
+      const ops = e.ops.length ? e.ops : stacks.flatMap((s) => e.envs.map((env) => `stack/${env}/${s}`));
+      if (ops.length === 0) return clarify(`${verb} which operation? ids look like stack/dev/vpc (see list)`, ['list']);
+      if (verb !== 'reject') return ops.map((op) => ({ name: verb, args: { op } }));
+      if (!e.reason) return clarify(`why reject ${ops[0] ?? ''}? say: reject ${ops[0] ?? ''} because <reason>`, []);
+      return ops.map((op) => ({ name: 'reject', args: { op, reason: e.reason ?? '' } }));
+    }
+    case 'list':
+      return [{ name: 'list', args: {} }];
+    case 'audit':
+      return [{ name: 'audit', args: { n: e.counts[0] ?? 20 } }];
+    case 'whoami':
+      if (e.envs.length === 0) return askEnv('', (v) => `whoami ${v}`);
+      return e.envs.map((env) => ({ name: 'whoami', args: { env } }));
+    default:
+      return [{ name: 'help', args: {} }];
+  }
+}
+
+function askEnv(what: string, line: (env: EnvironmentName) => string): NearMiss {
+  return clarify(`which environment${what ? ` for ${what}` : ''}: ${ENVIRONMENTS.join(', ')}?`, ENVIRONMENTS.map(line));
+}

@@ -1,0 +1,78 @@
+import { levenshtein } from '../commands/parse';
+
+/**
+ * Words people use for each command's verb. Keys are the first word of a command's pattern (or its name for
+ * `whoami`/`list`); the deterministic matcher and the grammar's "did you mean" both read this table.
+ */
+export const VERB_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  deploy: [
+    'deploy',
+    'ship',
+    'rollout',
+    'release',
+    'push',
+    'provision',
+    'create',
+    'update',
+    'apply',
+    'launch',
+    'install',
+    'redeploy',
+    'upgrade',
+  ],
+  delete: ['delete', 'remove', 'destroy', 'teardown', 'drop', 'nuke', 'decommission', 'rm', 'del', 'uninstall', 'kill'],
+  status: ['status', 'state', 'describe', 'show', 'check', 'inspect', 'health', 'stat', 'info', 'details'],
+  validate: ['validate', 'lint', 'verify', 'compliance', 'guard', 'scan', 'validation'],
+  approve: ['approve', 'lgtm', 'accept', 'greenlight', 'sign-off', 'signoff', 'ok'],
+  reject: ['reject', 'deny', 'decline', 'refuse', 'veto'],
+  cancel: ['cancel', 'abort', 'stop', 'halt', 'withdraw'],
+  list: ['list', 'ls', 'operations', 'ops', 'running', 'pending', 'queue', 'jobs'],
+  audit: ['audit', 'history', 'trail', 'log', 'logs', 'activity'],
+  whoami: ['whoami', 'identity', 'account', 'caller', 'credentials-info'],
+  help: ['help', 'commands', 'usage', 'manual', 'options'],
+};
+
+/** Multi-word phrases folded into one verb word before matching. */
+export const PHRASES: readonly (readonly [RegExp, string])[] = [
+  [/\broll(?:ing)?[\s-]?out\b/g, 'deploy'],
+  [/\bspin\s+up\b/g, 'deploy'],
+  [/\bbring\s+up\b/g, 'deploy'],
+  [/\bstand\s+up\b/g, 'deploy'],
+  [/\bput\s+out\b/g, 'deploy'],
+  [/\btear(?:ing)?[\s-]?down\b/g, 'delete'],
+  [/\btake\s+down\b/g, 'delete'],
+  [/\bget\s+rid\s+of\b/g, 'delete'],
+  [/\bwho\s+am\s+i\b/g, 'whoami'],
+  [/\bwhich\s+(?:aws\s+)?(?:identity|account|role)\b/g, 'whoami'],
+  [/\bwhat(?:'s|\s+is)\s+(?:running|going\s+on|in\s+flight)\b/g, 'list'],
+  [/\bwhat\s+can\s+you\s+do\b/g, 'help'],
+  [/\bhow\s+do\s+i\b/g, 'help'],
+  [/\bsign\s+off\b/g, 'approve'],
+  [/\bgo\s+ahead\s+(?:with|on)\b/g, 'approve'],
+  [/\bshoot\s+down\b/g, 'reject'],
+  [/\bwho\s+did\b/g, 'audit'],
+  [/\bwho\s+(?:changed|approved|deployed)\b/g, 'audit'],
+];
+
+const INDEX: ReadonlyMap<string, string> = new Map(
+  Object.entries(VERB_SYNONYMS).flatMap(([verb, words]) => words.map((w) => [w, verb] as const)),
+);
+
+/** Typos allowed for a word of this length (none for short words: `ls` must not become `rm`). */
+export const typoBudget = (word: string): number => (word.length >= 8 ? 2 : word.length >= 5 ? 1 : 0);
+
+/** The command verb a word stands for (exact synonym, or a close typo of one), or undefined. */
+export function canonicalVerb(word: string): string | undefined {
+  const w = word.toLowerCase();
+  const exact = INDEX.get(w);
+  if (exact) return exact;
+  const budget = typoBudget(w);
+  if (budget === 0) return undefined;
+  let best: { verb: string; d: number } | undefined;
+  for (const [syn, verb] of INDEX) {
+    if (syn.length < 4) continue;
+    const d = levenshtein(w, syn);
+    if (d <= budget && (!best || d < best.d)) best = { verb, d };
+  }
+  return best?.verb;
+}
