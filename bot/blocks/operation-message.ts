@@ -110,12 +110,10 @@ function previewBlocks(s: OperationState): KnownBlock[] {
       },
     },
     ...(lines.length ? preformatted(lines.join('\n'), 4) : []),
-    ...warnings
-      .slice(0, 5)
-      .map((w): KnownBlock => ({
-        type: 'section',
-        text: { type: 'mrkdwn', text: truncate(`:warning: ${escapeMrkdwn(w)}`, SLACK_LIMITS.sectionText) },
-      })),
+    ...warnings.slice(0, 5).map((w): KnownBlock => ({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`:warning: ${escapeMrkdwn(w)}`, SLACK_LIMITS.sectionText) },
+    })),
   ];
 }
 

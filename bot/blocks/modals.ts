@@ -1,0 +1,57 @@
+import type { types } from '@slack/bolt';
+import type { DecisionModalMetadata } from '../ids';
+import { InputIds, ViewIds } from '../ids';
+import { truncate } from './text';
+
+type ModalView = types.ModalView;
+
+/** PRD step-up: the approver types the current code of the authenticator they enrolled with the bot. */
+export function buildMfaModal(meta: DecisionModalMetadata): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ViewIds.mfaApprove,
+    private_metadata: JSON.stringify(meta),
+    title: { type: 'plain_text', text: 'Approve with MFA' },
+    submit: { type: 'plain_text', text: 'Approve' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: truncate(`Approving \`${meta.op}\`.\nChange set: \`${meta.artifact}\``, 3000) },
+      },
+      {
+        type: 'input',
+        block_id: InputIds.mfaBlock,
+        label: { type: 'plain_text', text: 'Current 6-digit code from your authenticator' },
+        element: {
+          type: 'plain_text_input',
+          action_id: InputIds.mfaCode,
+          min_length: 6,
+          max_length: 6,
+          placeholder: { type: 'plain_text', text: '123456' },
+        },
+      },
+    ],
+  };
+}
+
+/** A rejection needs a reason: it is shown to the requester and kept in the audit trail. */
+export function buildRejectModal(meta: DecisionModalMetadata): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ViewIds.rejectReason,
+    private_metadata: JSON.stringify(meta),
+    title: { type: 'plain_text', text: 'Reject change' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `Rejecting \`${meta.op}\`.` } },
+      {
+        type: 'input',
+        block_id: InputIds.reasonBlock,
+        label: { type: 'plain_text', text: 'Why?' },
+        element: { type: 'plain_text_input', action_id: InputIds.reason, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}

@@ -1,0 +1,47 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { buildMfaModal } from '../../blocks/modals';
+import type { BotDeps } from '../../deps';
+import { parseDecisionValue } from '../../ids';
+import { slackIdentity } from '../../identity';
+import { envOf } from '../../run-command';
+import { refusalText, whisper } from '../reply';
+
+/**
+ * Approve button. The workflow's update validator decides (approver list, requester, artifact, MFA); the
+ * gateway audits refusals; the clicker hears why. PRD opens the MFA modal instead.
+ */
+export function approveButtonCallback(deps: BotDeps) {
+  return async ({
+    ack,
+    body,
+    action,
+    client,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    if (!deps.dedupe.first(`action:${body.user.id}:${action.action_ts}`)) return;
+    const value = parseDecisionValue(action.value);
+    const channel = body.channel?.id ?? '';
+    if (!value) return;
+    const who = slackIdentity(
+      deps.config,
+      { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id },
+      `action-${action.action_ts}`,
+    );
+    const env = envOf(value.op);
+    if (env && deps.config.environments[env].approval.mfa) {
+      // trigger_id is valid for 3 seconds: open the modal before anything slow. The workflow still checks
+      // the approver when the code comes back.
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: buildMfaModal({ ...value, channel, ...(body.message?.ts ? { messageTs: body.message.ts } : {}) }),
+      });
+      return;
+    }
+    try {
+      await deps.gateway.approve(value.op, who.requester, { artifactId: value.artifact });
+    } catch (e) {
+      const text = refusalText(e) ?? `:x: approval failed: ${(e as Error).message}`;
+      await whisper(client, { channel, user: body.user.id }, text, deps.logger);
+    }
+  };
+}

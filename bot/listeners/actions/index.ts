@@ -1,0 +1,10 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BotDeps } from '../../deps';
+import { ActionIds } from '../../ids';
+import { approveButtonCallback } from './approve-button';
+import { rejectButtonCallback } from './reject-button';
+
+export function registerActions(app: App, deps: BotDeps): void {
+  app.action<BlockAction<ButtonAction>>(ActionIds.approve, approveButtonCallback(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.reject, rejectButtonCallback(deps));
+}

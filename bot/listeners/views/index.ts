@@ -1,0 +1,10 @@
+import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { BotDeps } from '../../deps';
+import { ViewIds } from '../../ids';
+import { mfaApproveSubmitCallback } from './mfa-approve-submit';
+import { rejectSubmitCallback } from './reject-submit';
+
+export function registerViews(app: App, deps: BotDeps): void {
+  app.view<ViewSubmitAction>(ViewIds.mfaApprove, mfaApproveSubmitCallback(deps));
+  app.view<ViewSubmitAction>(ViewIds.rejectReason, rejectSubmitCallback(deps));
+}

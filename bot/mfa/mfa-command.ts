@@ -1,0 +1,38 @@
+import type { webApi } from '@slack/bolt';
+import { toBuffer } from 'qrcode';
+import { textReply } from '../blocks/text';
+import type { BotDeps } from '../deps';
+import type { SlackIdentity } from '../identity';
+import type { Reply } from '../run-command';
+
+/**
+ * `mfa enroll`: creates the person's TOTP secret and sends it to them alone, in a DM — a QR code image and the
+ * key. The answer in the channel says only where to look.
+ */
+export async function handleMfaCommand(
+  deps: BotDeps,
+  client: webApi.WebClient,
+  who: SlackIdentity,
+  text: string,
+): Promise<Reply> {
+  if (!/^mfa\s+enroll$/i.test(text.trim()))
+    return textReply('Usage: `/infra mfa enroll` — set up the authenticator used for PRD approvals.');
+  if (!who.known) return textReply(":lock: Only people in infra-agent's user list can enroll an authenticator.");
+  const slackUser = deps.config.users[who.requester.userId]?.slack?.userId;
+  if (!slackUser) return textReply(':lock: Your config entry has no Slack user id.');
+  const enrollment = await deps.mfa.enroll(who.requester.userId);
+  const dm = await client.conversations.open({ users: slackUser });
+  const channel = dm.channel?.id ?? slackUser;
+  await client.files.uploadV2({
+    channel_id: channel,
+    file: await toBuffer(enrollment.otpauthUri, { type: 'png', margin: 2, width: 256 }),
+    filename: 'infra-agent-mfa.png',
+    title: 'infra-agent authenticator',
+    initial_comment: 'Scan this QR code with your authenticator app (Google Authenticator, 1Password, Authy…).',
+  });
+  await client.chat.postMessage({
+    channel,
+    text: `Or add the key by hand: \`${enrollment.secret}\` (TOTP, SHA-1, 6 digits, 30 s). Delete this message once added. PRD approvals will ask for the current code.`,
+  });
+  return textReply(':closed_lock_with_key: I sent you a direct message with your authenticator QR code and key.');
+}

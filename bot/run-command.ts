@@ -1,0 +1,143 @@
+import type { types } from '@slack/bolt';
+import { renderHelp } from '../core/commands/help';
+import { parseCommand } from '../core/commands/parse';
+import type { Command } from '../core/commands/types';
+import type { StackOperationInput } from '../workflows/definitions';
+// The terminal's plain-text renderers are pure; Slack shows the same text preformatted.
+import { renderAudit, renderList, renderState } from '../cli/render';
+import type { EnvironmentName } from '../core/environments';
+import { textReply } from './blocks/text';
+import type { BotDeps } from './deps';
+import type { SlackIdentity } from './identity';
+
+/** An answer to the person who asked. */
+export interface Reply {
+  readonly text: string;
+  readonly blocks: types.KnownBlock[];
+}
+
+/** Commands that change nothing: the only ones people unknown to the config may run. */
+const READ_ONLY: ReadonlySet<Command['name']> = new Set([
+  'help',
+  'list',
+  'operation-status',
+  'stack-status',
+  'audit',
+  'whoami',
+  'validate',
+]);
+
+/**
+ * Runs one line of the `/infra` grammar (the terminal's, unchanged) for a Slack person. `where` is the
+ * conversation a started operation reports into. Known refusals are answers, never exceptions.
+ */
+export async function runCommand(
+  deps: BotDeps,
+  who: SlackIdentity,
+  line: string,
+  where: NonNullable<StackOperationInput['notify']>,
+): Promise<Reply> {
+  const parsed = parseCommand(line, { stacks: deps.gateway.stackNames });
+  if (!parsed.ok) {
+    return textReply(
+      `:thinking_face: ${parsed.error}`,
+      parsed.suggestions.length ? `closest commands:\n${parsed.suggestions.join('\n')}` : undefined,
+    );
+  }
+  const c = parsed.command;
+  if (!who.known && !READ_ONLY.has(c.name)) {
+    return textReply(
+      `:lock: \`${c.name}\` changes infrastructure, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit). Ask the platform team to add you.`,
+    );
+  }
+  try {
+    return await dispatch(deps, who, c, where);
+  } catch (e) {
+    const err = e as Error;
+    const label = { PermissionDenied: 'refused', OperationConflict: 'busy', InvalidInput: 'invalid' }[err.name];
+    if (label) return textReply(`:no_entry: ${label}: ${err.message}`);
+    deps.logger?.error(`command '${c.name}' failed: ${err.message}`);
+    return textReply(`:x: \`${c.name}\` failed: ${err.message}`);
+  }
+}
+
+async function dispatch(
+  deps: BotDeps,
+  who: SlackIdentity,
+  c: Command,
+  where: NonNullable<StackOperationInput['notify']>,
+): Promise<Reply> {
+  const gw = deps.gateway;
+  const r = who.requester;
+  switch (c.name) {
+    case 'help':
+      return textReply(
+        '*infra-agent commands* — use them as `/infra <command>`, by @mention, or in a DM:',
+        renderHelp(c.command),
+      );
+    case 'deploy-stack':
+    case 'delete-stack': {
+      const started = await gw.startStackOperation(c.name, c.stack, c.env, r, { notify: where });
+      const e = deps.config.environments[c.env];
+      return textReply(
+        `${started.duplicate ? 'Already started' : 'Started'} \`${started.operationId}\` — ${c.name === 'deploy-stack' ? 'deploy' : 'delete'} ` +
+          `${gw.stackName(c.stack, c.env)} in *${c.env.toUpperCase()}* (account ${e.account}, ${e.region}). Progress and approval buttons follow in <#${where.channel}>.`,
+      );
+    }
+    case 'approve': {
+      const env = envOf(c.op);
+      if (env && deps.config.environments[env].approval.mfa) {
+        return textReply(
+          `:closed_lock_with_key: \`${c.op}\` needs an MFA code: use the *Approve* button on its message.`,
+        );
+      }
+      const before = await gw.state(c.op);
+      await gw.approve(c.op, r, before.preview ? { artifactId: before.preview.artifactId } : {});
+      return textReply(`:white_check_mark: Approved \`${c.op}\`.`);
+    }
+    case 'reject':
+      await gw.reject(c.op, r, c.reason);
+      return textReply(`:no_entry: Rejected \`${c.op}\`: ${c.reason}`);
+    case 'cancel':
+      await gw.cancel(c.op, r);
+      return textReply(`Cancelling \`${c.op}\`.`);
+    case 'operation-status':
+      return textReply(`Status of \`${c.op}\`:`, renderState(await gw.state(c.op)));
+    case 'list':
+      return textReply('*Operations* (running first):', renderList(await gw.list()));
+    case 'audit':
+      return textReply(`*Audit trail* (last ${c.n}):`, renderAudit(await gw.audit(c.n)));
+    case 'whoami': {
+      const id = await gw.whoami(c.env, r);
+      return textReply(
+        `[${c.env.toUpperCase()}] account ${id.account}, region ${id.region}`,
+        `arn: ${id.arn}\nuser id: ${id.userId}`,
+      );
+    }
+    case 'stack-status': {
+      const s = await gw.stackStatus(c.stack, c.env, r);
+      const name = gw.stackName(c.stack, c.env);
+      if (!s.exists) return textReply(`[${c.env.toUpperCase()}] ${name} does not exist.`);
+      return textReply(
+        `[${c.env.toUpperCase()}] ${name}: *${s.status}*${s.reason ? ` — ${s.reason}` : ''}`,
+        [
+          ...Object.entries(s.outputs).map(([k, v]) => `output ${k} = ${v}`),
+          ...s.events.map((e) => `${e.at} ${e.logicalId} ${e.status}`),
+        ].join('\n') || undefined,
+      );
+    }
+    case 'validate': {
+      const v = await gw.validate(c.path, r);
+      return textReply(
+        `${v.passed ? ':white_check_mark: PASSED' : ':x: FAILED'}: ${v.files.join(', ')}`,
+        v.findings.map((f) => `${f.severity} ${f.control ?? ''} ${f.rule}: ${f.message}`).join('\n') || undefined,
+      );
+    }
+  }
+}
+
+/** The environment an operation id names (`stack/<env>/<name>`). */
+export function envOf(operationId: string): EnvironmentName | undefined {
+  const env = operationId.split('/')[1];
+  return env === 'dev' || env === 'tst' || env === 'prd' ? env : undefined;
+}
