@@ -161,7 +161,8 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
     const op = (await gw().startStackOperation('delete-stack', 'logs-approve', 'dev', person('carol'))).operationId;
     const pending = await awaitingApproval(op);
     expect(pending.preview?.changes.map((c) => c.action)).toEqual(['Remove', 'Remove']);
-    await expect(gw().approve(op, person('carol'))).rejects.toThrow(/carol may not approve/);
+    await expect(gw().approve(op, person('carol'))).rejects.toThrow('you requested this change: someone else must approve it');
+    await expect(gw().approve(op, person('dave'))).rejects.toThrow(/dave may not approve/);
     await gw().approve(op, person('alice'));
     expect(await gw().result(op)).toMatchObject({ outcome: 'succeeded', stackStatus: 'DELETE_COMPLETE' });
     expect(await aws.stackStatus('infra-agent-dev-logs-approve')).toBeUndefined();
