@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the sandbox's local Kubernetes control plane into the tool cache, from the Go module proxy only:
-#   kube-apiserver, kube-controller-manager, kube-scheduler  (k8s.io/kubernetes, wrapper module go/k8s)
-#   etcd                                                     (go.etcd.io/etcd/server/v3, wrapper module go/etcd)
-#   kwok                                                     (sigs.k8s.io/kwok/cmd/kwok, go install)
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s.io/kubernetes, wrapper module go/k8s)
+#   etcd                                                              (go.etcd.io/etcd/server/v3, wrapper module go/etcd)
+#   kwok                                                              (sigs.k8s.io/kwok/cmd/kwok, go install)
 # Idempotent: a binary that already reports its pinned version is skipped. Prints each step and its duration.
 #
 #   bash sandbox/kube/bootstrap-kube.sh            # everything
@@ -63,13 +63,19 @@ build_into_bin() { # build_into_bin MODULE_DIR LDFLAGS PKG...
   rmdir "$out"
 }
 
-# --- kube-apiserver, kube-controller-manager, kube-scheduler ---------------------------------------------
-KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler)
+# --- kube-apiserver, kube-controller-manager, kube-scheduler, kubectl ---------------------------------------
+# kubectl comes along (little extra build time) so the product and tests have a client of the same minor version
+# as the server; the machine's /usr/bin/kubectl may be 1.32 (outside the supported skew) or missing.
+KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 check_kube() {
   local c
   for c in "${KUBE_CMDS[@]}"; do
     [ "$(dep_version "$BIN/$c" k8s.io/kubernetes)" = "v$KUBE_VERSION" ] || return 1
-    "$BIN/$c" --version | grep -qx "Kubernetes v$KUBE_VERSION" || return 1
+    if [ "$c" = kubectl ]; then
+      "$BIN/kubectl" version --client | grep -qx "Client Version: v$KUBE_VERSION" || return 1
+    else
+      "$BIN/$c" --version | grep -qx "Kubernetes v$KUBE_VERSION" || return 1
+    fi
   done
 }
 install_kube() {

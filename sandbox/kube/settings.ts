@@ -33,6 +33,8 @@ export interface KubeSettings {
     readonly kubeControllerManager: string;
     readonly kubeScheduler: string;
     readonly kwok: string;
+    /** kubectl of the same version as the server (built alongside; not a service). */
+    readonly kubectl: string;
   };
 }
 
@@ -100,6 +102,7 @@ export function kubeSettings(
       kubeControllerManager: join(bin, 'kube-controller-manager'),
       kubeScheduler: join(bin, 'kube-scheduler'),
       kwok: join(bin, 'kwok'),
+      kubectl: join(bin, 'kubectl'),
     },
   };
 }
