@@ -27,7 +27,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
 /** Adds catalog stacks pointing at test fixture templates. */
 export function withFixtureStacks(config: AppConfig, stacks: Record<string, string>): AppConfig {
   const extra: Record<string, StackConfig> = {};
-  for (const [name, fixture] of Object.entries(stacks)) extra[name] = { name, template: join(__dirname, '..', 'fixtures', fixture) };
+  for (const [name, fixture] of Object.entries(stacks))
+    extra[name] = { name, template: join(__dirname, '..', 'fixtures', fixture) };
   return { ...config, stacks: { ...config.stacks, ...extra } };
 }
 
@@ -39,7 +40,10 @@ export interface RunningWorker {
 let bundle: Promise<{ code: string }> | undefined;
 /** One workflow bundle per test file (webpack takes a few seconds). */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   return bundle;
 }
 
@@ -72,7 +76,11 @@ export function person(userId: string): Requester {
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

@@ -31,7 +31,10 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
     // Short expiry in TST so the expiry path runs in seconds; DEV keeps the sandbox default.
     config = {
       ...config,
-      environments: { ...config.environments, tst: { ...config.environments.tst, approval: { ...config.environments.tst.approval, expirySeconds: 3 } } },
+      environments: {
+        ...config.environments,
+        tst: { ...config.environments.tst, approval: { ...config.environments.tst.approval, expirySeconds: 3 } },
+      },
     };
     worker = await startWorker(config);
     session = await openGateway(config, { pollMs: 100 });
@@ -47,11 +50,16 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
 
   const gw = () => session.gateway;
   const awaitingApproval = (op: string): Promise<OperationState> =>
-    eventually(async () => {
-      const s = await gw().state(op);
-      return s.phase === 'awaiting-approval' || s.phase === 'done' ? s : undefined;
-    }, 60_000, `${op} to await approval`);
-  const auditOf = async (op: string): Promise<AuditRecord[]> => (await gw().audit(1000)).filter((r) => r.operationId === op);
+    eventually(
+      async () => {
+        const s = await gw().state(op);
+        return s.phase === 'awaiting-approval' || s.phase === 'done' ? s : undefined;
+      },
+      60_000,
+      `${op} to await approval`,
+    );
+  const auditOf = async (op: string): Promise<AuditRecord[]> =>
+    (await gw().audit(1000)).filter((r) => r.operationId === op);
 
   it('GIVEN a valid template WHEN a platform engineer approves THEN the stack and its log group exist and every step is audited', async () => {
     const alice = person('alice');
@@ -62,26 +70,40 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
       'Add AppLogGroup AWS::Logs::LogGroup',
       'Add LogKey AWS::KMS::Key',
     ]);
-    expect(pending.preview?.artifactId).toMatch(/^arn:aws:cloudformation:us-east-1:123456789012:changeSet\/ia-[0-9a-f]{40}\//);
+    expect(pending.preview?.artifactId).toMatch(
+      /^arn:aws:cloudformation:us-east-1:123456789012:changeSet\/ia-[0-9a-f]{40}\//,
+    );
     expect(await aws.stackStatus('infra-agent-dev-logs-approve')).toBe('REVIEW_IN_PROGRESS');
 
     await gw().approve(started.operationId, person('bob'), { artifactId: pending.preview!.artifactId });
     const done = await gw().result(started.operationId);
     expect(done).toMatchObject({ outcome: 'succeeded', stackStatus: 'CREATE_COMPLETE' });
-    expect(done.approvals).toEqual([expect.objectContaining({ approver: 'bob', artifactId: pending.preview!.artifactId })]);
+    expect(done.approvals).toEqual([
+      expect.objectContaining({ approver: 'bob', artifactId: pending.preview!.artifactId }),
+    ]);
 
     expect(await aws.stackStatus('infra-agent-dev-logs-approve')).toBe('CREATE_COMPLETE');
     const group = await aws.logGroup('/infra-agent/dev/infra-agent-dev-logs-approve');
     expect(group?.retentionInDays).toBe(90);
     expect(group?.kmsKeyId).toMatch(/^arn:aws:kms:/);
     const actions = (await auditOf(started.operationId)).map((r) => `${r.action}:${r.actor}`);
-    expect(actions).toEqual(['requested:alice', 'validated:infra-agent', 'previewed:infra-agent', 'approved:bob', 'executed:infra-agent', 'completed:infra-agent']);
+    expect(actions).toEqual([
+      'requested:alice',
+      'validated:infra-agent',
+      'previewed:infra-agent',
+      'approved:bob',
+      'executed:infra-agent',
+      'completed:infra-agent',
+    ]);
     await replayAndMaybeRecord(client, started.operationId, 'deploy-approved');
 
     // The same template again: CloudFormation reports no changes, which is an outcome, not an error.
     const again = await gw().startStackOperation('deploy-stack', 'logs-approve', 'dev', person('alice'));
     const second = await gw().result(again.operationId);
-    expect(second).toMatchObject({ outcome: 'no-changes', message: expect.stringContaining('already matches the template') });
+    expect(second).toMatchObject({
+      outcome: 'no-changes',
+      message: expect.stringContaining('already matches the template'),
+    });
     await replayAndMaybeRecord(client, again.operationId, 'deploy-no-changes');
   });
 
@@ -109,11 +131,15 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
   it('GIVEN the requester or a non-approver tries to approve THEN both are refused, audited, and the change still waits', async () => {
     const op = (await gw().startStackOperation('deploy-stack', 'logs-refuse', 'dev', person('alice'))).operationId;
     const pending = await awaitingApproval(op);
-    await expect(gw().approve(op, person('alice'))).rejects.toThrow('you requested this change: someone else must approve it');
-    await expect(gw().approve(op, person('dave'))).rejects.toThrow('dave may not approve in this environment');
-    await expect(gw().approve(op, person('bob'), { artifactId: 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/other/1' })).rejects.toThrow(
-      /is not the one awaiting approval/,
+    await expect(gw().approve(op, person('alice'))).rejects.toThrow(
+      'you requested this change: someone else must approve it',
     );
+    await expect(gw().approve(op, person('dave'))).rejects.toThrow('dave may not approve in this environment');
+    await expect(
+      gw().approve(op, person('bob'), {
+        artifactId: 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/other/1',
+      }),
+    ).rejects.toThrow(/is not the one awaiting approval/);
     const refused = (await auditOf(op)).filter((r) => r.action === 'approval-refused');
     expect(refused.map((r) => r.actor)).toEqual(['alice', 'dave', 'bob']);
     expect((await gw().state(op)).approvals).toEqual([]);
@@ -142,7 +168,10 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
     await awaitingApproval(op);
     await expect(gw().cancel(op, person('dave'))).rejects.toThrow('dave may not cancel');
     await gw().cancel(op, person('alice'));
-    expect(await gw().result(op)).toMatchObject({ outcome: 'cancelled', message: 'cancelled by alice; nothing was changed' });
+    expect(await gw().result(op)).toMatchObject({
+      outcome: 'cancelled',
+      message: 'cancelled by alice; nothing was changed',
+    });
     expect(await aws.stackStatus('infra-agent-dev-logs-cancel')).toBeUndefined();
     await replayAndMaybeRecord(client, op, 'deploy-cancelled');
   });
@@ -161,7 +190,9 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
     const op = (await gw().startStackOperation('delete-stack', 'logs-approve', 'dev', person('carol'))).operationId;
     const pending = await awaitingApproval(op);
     expect(pending.preview?.changes.map((c) => c.action)).toEqual(['Remove', 'Remove']);
-    await expect(gw().approve(op, person('carol'))).rejects.toThrow('you requested this change: someone else must approve it');
+    await expect(gw().approve(op, person('carol'))).rejects.toThrow(
+      'you requested this change: someone else must approve it',
+    );
     await expect(gw().approve(op, person('dave'))).rejects.toThrow(/dave may not approve/);
     await gw().approve(op, person('alice'));
     expect(await gw().result(op)).toMatchObject({ outcome: 'succeeded', stackStatus: 'DELETE_COMPLETE' });

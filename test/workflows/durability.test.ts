@@ -37,10 +37,17 @@ describe('durability: worker kill -9 and Temporal server restart', () => {
 
   const gw = () => session.gateway;
   const awaitingApproval = (op: string): Promise<OperationState> =>
-    eventually(async () => ((await gw().state(op)).phase === 'awaiting-approval' ? gw().state(op) : undefined), 90_000, 'approval wait');
-  const executedRecords = async (op: string) => (await gw().audit(1000)).filter((r) => r.operationId === op && r.action === 'executed');
+    eventually(
+      async () => ((await gw().state(op)).phase === 'awaiting-approval' ? gw().state(op) : undefined),
+      90_000,
+      'approval wait',
+    );
+  const executedRecords = async (op: string) =>
+    (await gw().audit(1000)).filter((r) => r.operationId === op && r.action === 'executed');
   const stackLevelCompletions = async (stackName: string): Promise<number> =>
-    (await aws.events(stackName)).filter((e) => e.LogicalResourceId === stackName && e.ResourceStatus === 'CREATE_COMPLETE').length;
+    (await aws.events(stackName)).filter(
+      (e) => e.LogicalResourceId === stackName && e.ResourceStatus === 'CREATE_COMPLETE',
+    ).length;
 
   it('GIVEN a deploy waiting for approval WHEN its worker is killed -9 THEN a new worker picks it up and the approval completes it once', async () => {
     const w1 = await startChildWorker(config.temporal.taskQueue);
@@ -60,7 +67,9 @@ describe('durability: worker kill -9 and Temporal server restart', () => {
   });
 
   it('GIVEN an approved deploy WHEN the worker dies right after ExecuteChangeSet was sent THEN the retry sees it already ran and does not run it again', async () => {
-    const w1 = await startChildWorker(config.temporal.taskQueue, { INFRA_AGENT_FAULT_KILL_AFTER: 'ExecuteChangeSetCommand' });
+    const w1 = await startChildWorker(config.temporal.taskQueue, {
+      INFRA_AGENT_FAULT_KILL_AFTER: 'ExecuteChangeSetCommand',
+    });
     const op = (await gw().startStackOperation('deploy-stack', 'logs-kill-exec', 'dev', person('alice'))).operationId;
     const pending = await awaitingApproval(op);
     await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
@@ -84,14 +93,20 @@ describe('durability: worker kill -9 and Temporal server restart', () => {
   });
 
   it('GIVEN a deploy waiting for approval WHEN the Temporal server restarts THEN a later approval still completes it', async () => {
-    const settings = JSON.parse(readFileSync(join(process.env.INFRA_AGENT_TEST_DIR!, 'sandbox.json'), 'utf8')) as SandboxSettings;
+    const settings = JSON.parse(
+      readFileSync(join(process.env.INFRA_AGENT_TEST_DIR!, 'sandbox.json'), 'utf8'),
+    ) as SandboxSettings;
     const worker = await startWorker(config);
     try {
       const op = (await gw().startStackOperation('deploy-stack', 'logs-restart', 'dev', person('alice'))).operationId;
       const pending = await awaitingApproval(op);
       expect(await stopRecorded(settings.stateDir, 'temporal')).toBe('stopped');
       await up(settings, [temporalService(settings)], () => undefined);
-      await eventually(async () => ((await gw().state(op)).phase === 'awaiting-approval' ? true : undefined), 60_000, 'state after restart');
+      await eventually(
+        async () => ((await gw().state(op)).phase === 'awaiting-approval' ? true : undefined),
+        60_000,
+        'state after restart',
+      );
       await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
       expect(await gw().result(op)).toMatchObject({ outcome: 'succeeded', stackStatus: 'CREATE_COMPLETE' });
     } finally {

@@ -10,7 +10,9 @@ import { workflowBundle } from '../support/sandbox';
  * running workflows (non-determinism) fails here; such a change needs `patched()`. Histories are recorded by
  * running the workflow suites with INFRA_AGENT_RECORD_HISTORIES=1.
  */
-const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const EXPECTED_OUTCOMES = [
   'delete-approved',
   'deploy-approved',
@@ -30,6 +32,8 @@ describe('replay of stored workflow histories', () => {
   it.each(files)('GIVEN %s WHEN replayed with the current code THEN it is deterministic', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
     const workflowId = readFileSync(join(HISTORIES_DIR, file.replace(/\.json$/, '.workflow-id')), 'utf8').trim();
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId),
+    ).resolves.toBeUndefined();
   });
 });

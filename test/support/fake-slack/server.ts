@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+
+/** One recorded Web API call (or response_url post). */
+export interface RecordedCall {
+  readonly method: string;
+  readonly args: Record<string, unknown>;
+  readonly at: number;
+}
+
+/** A message as Slack would hold it after postMessage/update. */
+export interface StoredMessage {
+  readonly channel: string;
+  readonly ts: string;
+  readonly threadTs?: string;
+  readonly text: string;
+  readonly blocks: unknown[];
+}
+
+type Fault = { status: number; retryAfter?: number; remaining: number };
+
+/**
+ * A local Slack: the Web API under /api/<method> (what WebClient's slackApiUrl points at), response_url
+ * endpoints, the files.uploadV2 upload URL, and a Socket Mode WebSocket handed out by apps.connections.open.
+ * Records every call, keeps messages as Slack would, and can answer 429 + Retry-After or 500.
+ */
+export class FakeSlack {
+  readonly calls: RecordedCall[] = [];
+  readonly messages = new Map<string, StoredMessage>();
+  private readonly faults = new Map<string, Fault>();
+  private down = false;
+  private seq = 0;
+  private readonly server = createServer((req, res) => void this.handle(req, res));
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private socket: WebSocket | undefined;
+  private readonly acks = new Map<string, (payload: unknown) => void>();
+
+  private constructor() {
+    this.server.on('upgrade', (req, sock, head) => {
+      this.wss.handleUpgrade(req, sock, head, (ws) => {
+        this.socket = ws;
+        ws.on('message', (raw: Buffer) => {
+          const m = JSON.parse(raw.toString()) as { envelope_id?: string; payload?: unknown };
+          if (m.envelope_id) this.acks.get(m.envelope_id)?.(m.payload);
+        });
+        ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' } }));
+      });
+    });
+  }
+
+  static async start(): Promise<FakeSlack> {
+    const f = new FakeSlack();
+    await new Promise<void>((r) => f.server.listen(0, '127.0.0.1', r));
+    return f;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+  /** What Bolt's and WebClient's `slackApiUrl` is set to. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+  responseUrl(id: string): string {
+    return `http://127.0.0.1:${this.port}/respond/${id}`;
+  }
+
+  /** The next `times` calls of `method` fail with `status` (429 carries Retry-After seconds). */
+  failNext(method: string, status: number, times = 1, retryAfter?: number): void {
+    this.faults.set(method, { status, remaining: times, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+  }
+  /** Every Web API call answers HTTP 500 while down (Slack unreachable for the worker and the bot). */
+  setDown(down: boolean): void {
+    this.down = down;
+  }
+
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Sends a Socket Mode envelope and resolves with the app's ack payload. */
+  sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: unknown): Promise<unknown> {
+    const ws = this.socket;
+    if (!ws) return Promise.reject(new Error('no Socket Mode connection'));
+    const envelope_id = randomUUID();
+    const acked = new Promise<unknown>((resolve) => this.acks.set(envelope_id, resolve));
+    ws.send(
+      JSON.stringify({ envelope_id, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0 }),
+    );
+    return acked;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.startsWith('/respond/') || url.pathname.startsWith('/upload/')) {
+      this.calls.push({
+        method: url.pathname.split('/')[1] === 'respond' ? 'response_url' : 'file_upload',
+        args: parseArgs(req, body),
+        at: Date.now(),
+      });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    if (this.down) {
+      res.writeHead(500).end('down');
+      return;
+    }
+    const fault = this.faults.get(method);
+    if (fault && fault.remaining > 0) {
+      fault.remaining--;
+      this.calls.push({ method: `${method}:${fault.status}`, args: parseArgs(req, body), at: Date.now() });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+      res
+        .writeHead(fault.status, headers)
+        .end(JSON.stringify({ ok: false, error: fault.status === 429 ? 'ratelimited' : 'fatal_error' }));
+      return;
+    }
+    const args = parseArgs(req, body);
+    this.calls.push({ method, args, at: Date.now() });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.answer(method, args)));
+  }
+
+  private answer(method: string, a: Record<string, unknown>): Record<string, unknown> {
+    const str = (k: string): string => (typeof a[k] === 'string' ? (a[k] as string) : '');
+    const blocks = (): unknown[] =>
+      typeof a.blocks === 'string' ? (JSON.parse(a.blocks) as unknown[]) : ((a.blocks as unknown[]) ?? []);
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: 'U0INFRABOT', bot_id: 'B0INFRABOT', team_id: 'T0SANDBOX', user: 'infra-agent' };
+      case 'chat.postMessage': {
+        const ts = `${1_700_000_000 + this.seq++}.000100`;
+        const m: StoredMessage = {
+          channel: str('channel'),
+          ts,
+          text: str('text'),
+          blocks: blocks(),
+          ...(str('thread_ts') ? { threadTs: str('thread_ts') } : {}),
+        };
+        this.messages.set(`${m.channel}/${ts}`, m);
+        return { ok: true, channel: m.channel, ts, message: { text: m.text, ts } };
+      }
+      case 'chat.update': {
+        const key = `${str('channel')}/${str('ts')}`;
+        const old = this.messages.get(key);
+        if (!old) return { ok: false, error: 'message_not_found' };
+        this.messages.set(key, { ...old, text: str('text'), blocks: blocks() });
+        return { ok: true, channel: old.channel, ts: old.ts };
+      }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `${1_700_000_000 + this.seq++}.000200` };
+      case 'views.open':
+      case 'views.publish':
+      case 'views.update':
+        return { ok: true, view: { id: `V${this.seq++}` } };
+      case 'conversations.open':
+        return { ok: true, channel: { id: `D${str('users').slice(1)}` } };
+      case 'files.getUploadURLExternal':
+        return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/F${this.seq}`, file_id: `F${this.seq++}` };
+      case 'files.completeUploadExternal':
+        return { ok: true, files: [{ id: 'F0', title: 'file' }] };
+      case 'apps.connections.open':
+        return { ok: true, url: `ws://127.0.0.1:${this.port}/link` };
+      default:
+        return { ok: true };
+    }
+  }
+
+  /** Messages in a channel (top level and replies), oldest first. */
+  messagesIn(channel: string): StoredMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel === channel);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    req.on('error', reject);
+  });
+}
+
+function parseArgs(req: IncomingMessage, body: string): Record<string, unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) return body ? (JSON.parse(body) as Record<string, unknown>) : {};
+  if (type.includes('x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(body));
+  return { bytes: body.length };
+}
