@@ -6,11 +6,13 @@ import type { CloudFormationDeps } from './iac/cloudformation';
 import { createCloudFormationActivities } from './iac/cloudformation';
 import type { ValidateDeps } from './iac/validate-templates';
 import { createValidateActivities } from './iac/validate-templates';
+import type { LlmDeps } from './llm';
+import { createLlmActivities } from './llm';
 import type { NotifyDeps } from './notify/notify-operation';
 import { createNotifyActivities } from './notify/notify-operation';
 
 /** Everything activities need from the outside world, built by the worker's composition root. */
-export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDeps {
+export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDeps, LlmDeps {
   readonly validate: ValidateDeps;
   /** Slack (or nothing): where operations report progress. */
   readonly notify: NotifyDeps;
@@ -23,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCloudFormationActivities(deps),
     ...createValidateActivities(deps.validate),
     ...createNotifyActivities(deps.notify),
+    ...createLlmActivities(deps),
   };
 }
 

@@ -11,7 +11,14 @@ export type AuditAction =
   | 'cancelled'
   | 'executed'
   | 'completed'
-  | 'failed';
+  | 'failed'
+  // The language front door (core/llm): what a model or the near-miss matcher proposed, and what came of it.
+  | 'proposed'
+  | 'proposal-refused'
+  | 'proposal-accepted'
+  | 'proposal-declined'
+  | 'diagnosed'
+  | 'model-failed';
 
 /** One audit entry as written by a caller. `key` makes retried appends idempotent. */
 export interface AuditEntry {

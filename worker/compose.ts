@@ -4,6 +4,8 @@ import type { Activities } from '../activities';
 import type { NotifyDeps } from '../activities/notify/notify-operation';
 import { silentNotifier } from '../activities/notify/notify-operation';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
+import { createBedrockModel } from '../adapters/llm/bedrock-converse';
+import type { ModelPort } from '../adapters/llm/bedrock-converse';
 import { createAwsClientFactory } from '../adapters/aws/clients';
 import type { AwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
@@ -32,7 +34,31 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
       baseDir: config.infraDir,
     },
     notify: composeNotify(config),
+    ...composeModel(config),
   });
+}
+
+/** Claude on Bedrock when `llm:` is configured; signed with the worker's AWS credentials, never the model's to see. */
+function composeModel(config: AppConfig): { model?: ModelPort } {
+  const llm = config.llm;
+  if (!llm) return {};
+  const keys = config.aws.accessKeyId && config.aws.secretAccessKey;
+  return {
+    model: createBedrockModel({
+      modelId: llm.modelId,
+      region: llm.region,
+      timeoutMs: llm.timeoutMs,
+      ...(llm.endpoint ? { endpoint: llm.endpoint } : {}),
+      ...(keys
+        ? {
+            credentials: {
+              accessKeyId: config.aws.accessKeyId ?? '',
+              secretAccessKey: config.aws.secretAccessKey ?? '',
+            },
+          }
+        : {}),
+    }),
+  };
 }
 
 /** Slack when configured, otherwise a notifier that sends nothing. */

@@ -2,3 +2,5 @@ export { whoamiWorkflow } from './whoami';
 export { deployStackWorkflow } from './deploy-stack';
 export { deleteStackWorkflow } from './delete-stack';
 export { describeStackWorkflow, validateTemplatesWorkflow } from './read-only';
+export { interpretRequestWorkflow } from './interpret';
+export { diagnoseWorkflow } from './diagnose';

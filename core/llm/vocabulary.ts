@@ -66,6 +66,8 @@ export function canonicalVerb(word: string): string | undefined {
   const w = word.toLowerCase();
   const exact = INDEX.get(w);
   if (exact) return exact;
+  // Swapped letters ('deplyo') are the commonest typo; edit distance counts them as two.
+  for (const [syn, verb] of INDEX) if (syn.length >= 4 && isTransposition(w, syn)) return verb;
   const budget = typoBudget(w);
   if (budget === 0) return undefined;
   let best: { verb: string; d: number } | undefined;
@@ -75,4 +77,12 @@ export function canonicalVerb(word: string): string | undefined {
     if (d <= budget && (!best || d < best.d)) best = { verb, d };
   }
   return best?.verb;
+}
+
+/** True when `a` is `b` with two neighbouring letters swapped. */
+export function isTransposition(a: string, b: string): boolean {
+  if (a.length !== b.length || a === b) return false;
+  const diff = [...a].flatMap((ch, i) => (ch === b[i] ? [] : [i]));
+  const [i, j] = diff;
+  return diff.length === 2 && i !== undefined && j === i + 1 && a[i] === b[j] && a[j] === b[i];
 }
