@@ -2,10 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AuditEntry, AuditLog, AuditRecord } from '../../core/audit';
+import type { AuditLog, AuditRecord } from '../../core/audit';
 
 const GENESIS = '0'.repeat(64);
 const LOCK_STALE_MS = 30_000;
+/**
+ * An append reads only this much of the file's end: enough for the previous record's hash and for the
+ * idempotency check (a retried activity appends again within seconds, so its first attempt is near the end).
+ */
+const TAIL_BYTES = 256 * 1024;
 
 /**
  * An append-only JSON-lines audit file, durable (fsync after every append) and tamper-evident (each record
@@ -51,10 +56,29 @@ export function createJsonlAuditLog(path: string, now: () => Date = () => new Da
     }
   }
 
+  async function readTail(): Promise<AuditRecord[]> {
+    const h = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (!h) return [];
+    try {
+      const { size } = await h.stat();
+      const start = Math.max(0, size - TAIL_BYTES);
+      const buf = Buffer.alloc(size - start);
+      await h.read(buf, 0, buf.length, start);
+      const lines = buf.toString('utf8').split('\n');
+      if (start > 0) lines.shift(); // the first line may be cut in the middle
+      return lines.filter((l) => l.trim().length > 0).map((l) => JSON.parse(l) as AuditRecord);
+    } finally {
+      await h.close();
+    }
+  }
+
   return {
     append: (entry) =>
       withLock(async () => {
-        const records = await readAll();
+        const records = await readTail();
         const existing = records.find((r) => r.key === entry.key);
         if (existing) return existing; // a retried activity: the event is already recorded
         const last = records[records.length - 1];
