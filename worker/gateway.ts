@@ -6,6 +6,10 @@ import type { AuditLog, AuditRecord } from '../core/audit';
 import type { AppConfig } from '../core/config';
 import type { EnvironmentName } from '../core/environments';
 import { InvalidInput, OperationConflict, PermissionDenied } from '../core/errors';
+import type { Diagnosis } from '../core/llm/diagnose';
+import type { InterpretResult } from '../core/llm/interpretation';
+import { diagnosisFacts, offlineAuditEntry, permissionsOf, proposalContext } from '../core/llm/requests';
+import { interpretOffline } from '../core/llm/route';
 import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 import type { ValidationReport } from '../core/validation';
@@ -13,6 +17,8 @@ import {
   deleteStackWorkflow,
   deployStackWorkflow,
   describeStackWorkflow,
+  diagnoseWorkflow,
+  interpretRequestWorkflow,
   validateTemplatesWorkflow,
   whoamiWorkflow,
 } from '../workflows';
@@ -307,6 +313,93 @@ export class Gateway {
       workflowId: `validate/${requester.requestId}`,
       args: [{ files: [file] }],
       workflowExecutionTimeout: '10m',
+    });
+  }
+  /** True when a language model is configured: free text then goes to `interpret`, questions to `diagnose`. */
+  get languageModel(): boolean {
+    return this.config.llm !== undefined;
+  }
+
+  /**
+   * Free text to proposed commands (language front door). Read-only: it only proposes. The grammar and the
+   * refusal guard answer first; then the model when configured, else the deterministic near-miss matcher.
+   * Front ends show each proposal's `line` ("I understood: `deploy stack vpc to dev`") with Run / Edit /
+   * Cancel, and on Run parse that line and dispatch it like typed text, so writes get preview + approval.
+   */
+  async interpret(text: string, requester: Requester): Promise<InterpretResult> {
+    const ctx = proposalContext(this.config, requester);
+    const id = `interpret/${requester.requestId}`;
+    const offline = interpretOffline(text, ctx);
+    const llm = this.config.llm;
+    if (!llm || offline.source === 'grammar' || offline.interpretation.kind === 'refuse') {
+      const r: InterpretResult = { ...offline.interpretation, id, source: offline.source };
+      if (r.source !== 'grammar') await this.props.audit.append(offlineAuditEntry(text, r, requester));
+      return r;
+    }
+    return this.client.workflow.execute(interpretRequestWorkflow, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: id,
+      args: [
+        {
+          id,
+          text,
+          requester,
+          context: ctx,
+          modelId: llm.modelId,
+          inference: { maxTokens: llm.maxTokens, temperature: llm.temperature },
+          policy: { timeoutMs: llm.timeoutMs, maxAttempts: llm.maxAttempts, backoffMs: llm.backoffMs },
+        },
+      ],
+      workflowExecutionTimeout: '10m',
+    });
+  }
+
+  /** Answers "why is … failing?" with a bounded, read-only investigation (needs a language model). */
+  async diagnose(question: string, requester: Requester): Promise<Diagnosis> {
+    const id = `diagnose/${requester.requestId}`;
+    const llm = this.config.llm;
+    if (!llm) {
+      const summary =
+        'diagnosis needs a language model (add an llm: section to the configuration); meanwhile try `list`, `audit` or `status stack <stack> <env>`.';
+      const usage = { calls: 0, inputTokens: 0, outputTokens: 0, latencyMs: 0 };
+      return { id, question, summary, evidence: [], refused: [], stoppedBy: 'model-error', usage };
+    }
+    return this.client.workflow.execute(diagnoseWorkflow, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: id,
+      args: [
+        {
+          id,
+          question,
+          requester,
+          permissions: permissionsOf(this.config, requester),
+          stacks: this.stackNames,
+          modelId: llm.modelId,
+          inference: { maxTokens: llm.maxTokens, temperature: llm.temperature },
+          policy: { timeoutMs: llm.timeoutMs, maxAttempts: llm.maxAttempts, backoffMs: llm.backoffMs },
+          budgets: llm.diagnose,
+          ...diagnosisFacts(this.config, (s, e) => this.stackName(s, e)),
+        },
+      ],
+      workflowExecutionTimeout: '30m',
+    });
+  }
+
+  /** Records what the person did with a proposal (Run or Cancel), next to the proposal in the audit trail. */
+  async recordProposalDecision(
+    interpretId: string,
+    decision: 'accepted' | 'declined',
+    lines: readonly string[],
+    requester: Requester,
+  ): Promise<void> {
+    await this.props.audit.append({
+      key: `${interpretId}|proposal-${decision}|${lines.join(';')}`,
+      action: decision === 'accepted' ? 'proposal-accepted' : 'proposal-declined',
+      actor: requester.userId,
+      operationId: interpretId,
+      environment: /\b(dev|tst|prd)\b/.exec(lines.join(' '))?.[1] ?? '-',
+      target: lines.join(' ; '),
+      details: { via: requester.via },
     });
   }
 }
