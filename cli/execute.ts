@@ -5,6 +5,7 @@ import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 import { renderAudit, renderFindings, renderList, renderPreview, renderState, phaseText } from './render';
 import type { Session } from './session';
+import { answerProposal, isProposalAnswer, understand } from './understand';
 
 /** Where a command's answer goes (stdout/stderr for one-shot use; the REPL's screen in chat). */
 export interface Output {
@@ -26,13 +27,12 @@ export async function executeLine(
   o: Output,
   opts: ExecuteOptions = {},
 ): Promise<number> {
+  // Free text the grammar cannot parse goes to the language front door; what it proposes is run only as the
+  // very line a person could have typed, through this same function (so writes get preview + approval).
+  const dispatch = (l: string) => executeLine(session, requester, l, o, opts);
+  if (isProposalAnswer(session, line)) return answerProposal(session, line, o, dispatch);
   const parsed = parseCommand(line, { stacks: session.gateway.stackNames });
-  if (!parsed.ok) {
-    o.err(
-      `${parsed.error}\n${parsed.suggestions.length ? `closest commands:\n${parsed.suggestions.map((s) => `  ${s}`).join('\n')}` : ''}`,
-    );
-    return 2;
-  }
+  if (!parsed.ok) return understand(session, requester, line, parsed.error, o, dispatch);
   try {
     return await run(session, requester, parsed.command, o, opts);
   } catch (e) {
