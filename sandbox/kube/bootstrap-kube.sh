@@ -7,6 +7,7 @@
 #
 #   bash sandbox/kube/bootstrap-kube.sh            # everything
 #   bash sandbox/kube/bootstrap-kube.sh etcd kwok  # only these steps (kube, etcd, kwok)
+#   bash sandbox/kube/bootstrap-kube.sh --check    # exit 0 when every pinned binary is present, build nothing
 #
 # Cold build on 2 cores: see README.md. The cache root is INFRA_AGENT_CACHE (default ~/.cache/infra-agent).
 set -euo pipefail
@@ -112,6 +113,12 @@ install_kwok() {
 }
 
 all=(etcd kwok kube)
+if [ "${1:-}" = --check ]; then
+  for t in "${all[@]}"; do
+    "check_$t" >/dev/null 2>&1 || { echo "[bootstrap-kube] $t: not built at the pinned version" >&2; exit 1; }
+  done
+  exit 0
+fi
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do
