@@ -331,7 +331,7 @@ export class Gateway {
     const id = `interpret/${requester.requestId}`;
     const offline = interpretOffline(text, ctx);
     const llm = this.config.llm;
-    if (!llm || offline.source === 'grammar' || offline.interpretation.kind === 'refuse') {
+    if (!llm || offline.source !== 'near-miss') {
       const r: InterpretResult = { ...offline.interpretation, id, source: offline.source };
       if (r.source !== 'grammar') await this.props.audit.append(offlineAuditEntry(text, r, requester));
       return r;

@@ -37,7 +37,8 @@ export type Interpretation =
 export type InterpretResult = Interpretation & {
   /** Id of this request in the audit trail (`interpret/<requestId>`). */
   readonly id: string;
-  readonly source: 'grammar' | 'near-miss' | 'model';
+  /** `guard`: refused by code before any matching or model call. */
+  readonly source: 'grammar' | 'guard' | 'near-miss' | 'model';
   readonly usage?: ModelUsage;
 };
 

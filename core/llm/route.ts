@@ -39,7 +39,7 @@ export function fromJudged(
 export function interpretOffline(
   text: string,
   ctx: ProposalContext,
-): { interpretation: Interpretation; source: 'grammar' | 'near-miss' } {
+): { interpretation: Interpretation; source: 'grammar' | 'guard' | 'near-miss' } {
   const parsed = parseCommand(text, ctx);
   if (parsed.ok) {
     const { name, ...args } = parsed.command;
@@ -47,7 +47,7 @@ export function interpretOffline(
     return { interpretation: fromJudged([judged], []), source: 'grammar' };
   }
   const refusal = guardRefusal(text);
-  if (refusal) return { interpretation: { kind: 'refuse', reason: refusal }, source: 'near-miss' };
+  if (refusal) return { interpretation: { kind: 'refuse', reason: refusal }, source: 'guard' };
   const m = matchNearMiss(text, ctx);
   if (m.kind === 'candidates') return { interpretation: judgeCandidates(m.candidates, ctx), source: 'near-miss' };
   return { interpretation: m, source: 'near-miss' };

@@ -1,0 +1,107 @@
+import { COMMANDS } from '../../core/commands/catalog';
+import { parseCommand } from '../../core/commands/parse';
+import { commandLine, toolSpecs } from '../../core/commands/tool-schema';
+import { diagnoseTools } from '../../core/llm/diagnose';
+import { effectOf } from '../../core/llm/effects';
+import type { ProposalContext } from '../../core/llm/proposal';
+import { judgeToolUse } from '../../core/llm/proposal';
+
+const stacks = ['vpc', 'security-groups', 'eks-cluster'];
+const ctx: ProposalContext = {
+  stacks,
+  permissions: { userId: 'alice', known: true, approverIn: ['dev'] },
+  autoRun: { environments: ['dev'], unscoped: true },
+};
+const judge = (name: string, input: unknown, c: ProposalContext = ctx) =>
+  judgeToolUse({ toolUseId: 't1', name, input }, c);
+
+describe('tool schemas generated from COMMANDS', () => {
+  it('GIVEN the catalog WHEN tools are generated THEN every command is a tool whose schema names exactly its parameters', () => {
+    const tools = toolSpecs({ stacks });
+    expect(tools.map((t) => t.name)).toEqual(COMMANDS.map((c) => c.name));
+    for (const c of COMMANDS) {
+      const t = tools.find((x) => x.name === c.name)!;
+      expect(t.description).toContain(c.summary);
+      expect(t.description).toContain(c.examples[0]);
+      const schema = t.inputSchema.json as { properties: Record<string, unknown>; required: string[] };
+      expect(Object.keys(schema.properties)).toEqual(c.params.map((p) => p.name));
+      expect(schema.required).toEqual(c.params.filter((p) => !('optional' in p && p.optional)).map((p) => p.name));
+      expect(/^[a-zA-Z0-9_-]{1,64}$/.test(t.name)).toBe(true); // Converse's tool-name rule
+    }
+    const deploy = tools.find((t) => t.name === 'deploy-stack')!.inputSchema.json as {
+      properties: Record<string, { enum?: string[] }>;
+    };
+    expect(deploy.properties.stack?.enum).toEqual(stacks);
+    expect(deploy.properties.env?.enum).toEqual(['dev', 'tst', 'prd']);
+    expect(tools.find((t) => t.name === 'deploy-stack')!.description).toMatch(/needs approval/);
+  });
+
+  it('GIVEN diagnosis WHEN its tools are generated THEN only reads are offered: no writes, no approve/reject/cancel', () => {
+    const names = diagnoseTools(stacks).map((t) => t.name);
+    expect(names.sort()).toEqual(['audit', 'list', 'operation-status', 'stack-status', 'validate', 'whoami']);
+    for (const n of names) expect(effectOf(COMMANDS.find((c) => c.name === n)!)).toBe('read');
+  });
+
+  it('GIVEN every example in the catalog WHEN parsed and rendered back THEN the canonical line parses to the same command', () => {
+    for (const c of COMMANDS)
+      for (const e of c.examples) {
+        const p = parseCommand(e, { stacks: ['vpc', 'eks-cluster'] });
+        expect(p.ok).toBe(true);
+        if (!p.ok) continue;
+        const again = parseCommand(commandLine(p.command), { stacks: ['vpc', 'eks-cluster'] });
+        expect(again).toEqual({ ok: true, command: p.command });
+      }
+  });
+});
+
+describe('proposal validation (grammar, then permissions)', () => {
+  it('GIVEN a well-formed write THEN it becomes a proposal that never runs by itself', () => {
+    expect(judge('deploy-stack', { stack: 'vpc', env: 'dev' })).toEqual({
+      command: { name: 'deploy-stack', stack: 'vpc', env: 'dev' },
+      line: 'deploy stack vpc to dev',
+      effect: 'write',
+      autoRun: false,
+    });
+  });
+
+  it('GIVEN reads THEN they auto-run only where the policy allows', () => {
+    expect(judge('stack-status', { stack: 'vpc', env: 'dev' })).toMatchObject({ autoRun: true, effect: 'read' });
+    expect(judge('stack-status', { stack: 'vpc', env: 'prd' })).toMatchObject({ autoRun: false, effect: 'read' });
+    expect(judge('list', {})).toMatchObject({ autoRun: true, line: 'list' });
+    expect(judge('approve', { op: 'stack/dev/vpc' })).toMatchObject({ autoRun: false, effect: 'decision' });
+  });
+
+  it.each([
+    ['an unknown tool', 'run-shell', { cmd: 'rm -rf /' }, /not a command/],
+    ['an unknown stack', 'deploy-stack', { stack: 'payments', env: 'dev' }, /not a known stack/],
+    ['an unknown environment', 'deploy-stack', { stack: 'vpc', env: 'staging' }, /not an environment/],
+    ['a missing argument', 'deploy-stack', { stack: 'vpc' }, /not a valid command/],
+    ['an extra argument', 'deploy-stack', { stack: 'vpc', env: 'dev', force: true }, /unknown argument/],
+    [
+      'a smuggled second command',
+      'stack-status',
+      { stack: 'vpc dev; delete stack vpc from prd', env: 'dev' },
+      /single word/,
+    ],
+    ['arguments that are not an object', 'list', 'list everything', /not an object/],
+    ['a path escaping the infra folder', 'validate', { path: '../../etc/passwd' }, /not an acceptable path/],
+  ])('GIVEN %s THEN it is refused as not a valid command', (_what, name, input, reason) => {
+    expect(judge(name, input)).toMatchObject({ kind: 'grammar', reason: expect.stringMatching(reason) });
+  });
+
+  it('GIVEN an unknown caller or a non-approver THEN writes and approvals are refused as permissions', () => {
+    const stranger: ProposalContext = { ...ctx, permissions: { userId: 'slack:U999', known: false, approverIn: [] } };
+    expect(judge('deploy-stack', { stack: 'vpc', env: 'dev' }, stranger)).toMatchObject({ kind: 'permission' });
+    expect(judge('list', {}, stranger)).toMatchObject({ line: 'list' });
+    expect(judge('approve', { op: 'stack/prd/vpc' })).toMatchObject({
+      kind: 'permission',
+      reason: 'alice is not an approver in prd',
+    });
+  });
+
+  it('GIVEN reads only WHEN a write is proposed THEN it is refused by policy, whatever the arguments', () => {
+    const readsOnly: ProposalContext = { ...ctx, allowedEffects: ['read'] };
+    expect(judge('delete-stack', { stack: 'vpc', env: 'dev' }, readsOnly)).toMatchObject({ kind: 'policy' });
+    expect(judge('approve', { op: 'stack/dev/vpc' }, readsOnly)).toMatchObject({ kind: 'policy' });
+  });
+});
