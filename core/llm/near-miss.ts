@@ -4,7 +4,7 @@ import { ENVIRONMENTS } from '../environments';
 import type { EnvironmentName } from '../environments';
 import type { Entities } from './entities';
 import { extractEntities } from './entities';
-import { PHRASES, canonicalVerb } from './vocabulary';
+import { PHRASES, matchVerb } from './vocabulary';
 
 /** A command the matcher is confident about, as tool-call style arguments (judged like a model's). */
 export interface Candidate {
@@ -75,14 +75,17 @@ function clauses(s: string): string[][] {
 
 function verbOf(word: string): string | undefined {
   if (GENERIC.has(word)) return 'status';
-  return canonicalVerb(word);
+  return matchVerb(word)?.verb;
 }
+
+/** A generic word, or a typo of one ('shwo'): it means `status` only when nothing more specific is said. */
+const isGeneric = (word: string): boolean => GENERIC.has(word) || GENERIC.has(matchVerb(word)?.synonym ?? '');
 
 function pickVerb(tokens: readonly string[], used: ReadonlySet<number>): string | undefined {
   const hits = tokens.flatMap((t, i) => {
     if (used.has(i)) return [];
     const v = verbOf(t);
-    return v ? [{ v, generic: GENERIC.has(t), strong: STRONG_STATUS.has(t), i }] : [];
+    return v ? [{ v, generic: isGeneric(t), strong: STRONG_STATUS.has(t), i }] : [];
   });
   if (hits.some((h) => h.strong)) return 'status';
   const specific = hits.filter((h) => !h.generic);

@@ -63,20 +63,25 @@ export const typoBudget = (word: string): number => (word.length >= 8 ? 2 : word
 
 /** The command verb a word stands for (exact synonym, or a close typo of one), or undefined. */
 export function canonicalVerb(word: string): string | undefined {
+  return matchVerb(word)?.verb;
+}
+
+/** The verb and the synonym it was recognised by ('shwo' → status by 'show'). */
+export function matchVerb(word: string): { verb: string; synonym: string } | undefined {
   const w = word.toLowerCase();
   const exact = INDEX.get(w);
-  if (exact) return exact;
+  if (exact) return { verb: exact, synonym: w };
   // Swapped letters ('deplyo') are the commonest typo; edit distance counts them as two.
-  for (const [syn, verb] of INDEX) if (syn.length >= 4 && isTransposition(w, syn)) return verb;
+  for (const [syn, verb] of INDEX) if (syn.length >= 4 && isTransposition(w, syn)) return { verb, synonym: syn };
   const budget = typoBudget(w);
   if (budget === 0) return undefined;
-  let best: { verb: string; d: number } | undefined;
+  let best: { verb: string; synonym: string; d: number } | undefined;
   for (const [syn, verb] of INDEX) {
     if (syn.length < 4) continue;
     const d = levenshtein(w, syn);
-    if (d <= budget && (!best || d < best.d)) best = { verb, d };
+    if (d <= budget && (!best || d < best.d)) best = { verb, synonym: syn, d };
   }
-  return best?.verb;
+  return best ? { verb: best.verb, synonym: best.synonym } : undefined;
 }
 
 /** True when `a` is `b` with two neighbouring letters swapped. */
