@@ -8,6 +8,7 @@ import { terminalRequester } from './identity';
 import { openSession } from './session';
 import { runComplianceReport } from '../worker/compliance-main';
 import { runWorker } from '../worker/worker-main';
+import { runBot } from '../worker/bot-main';
 
 const USAGE = `infra-agent — ChatOps for AWS, Kubernetes, Helm and Trivy, driven by durable Temporal workflows.
 
@@ -16,6 +17,7 @@ usage:
                                               run one command and exit (--follow: a deploy waits until done)
   infra-agent [--as <user>] chat              interactive session (type help)
   infra-agent worker                          run a Temporal worker
+  infra-agent bot                             run the Slack bot (needs a slack: block and INFRA_AGENT_MFA_KEY)
   infra-agent config                          print the configuration (secrets redacted)
   infra-agent compliance report [--check]     write docs/nist-compliance-report.md from a real validation run
                                               (--check: fail when the committed report is stale)
@@ -55,6 +57,11 @@ export async function main(argv: string[]): Promise<number> {
   if (first === 'worker') {
     await runWorker();
     return 0;
+  }
+  if (first === 'bot') {
+    await runBot();
+    // The bot runs until SIGINT/SIGTERM; its own handlers exit the process.
+    return new Promise<number>(() => undefined);
   }
   const config = loadConfig();
   if (first === 'compliance' && flags.rest[1] === 'report') {

@@ -106,7 +106,8 @@ export class FakeSlack {
     if (url.pathname.startsWith('/respond/') || url.pathname.startsWith('/upload/')) {
       this.calls.push({
         method: url.pathname.split('/')[1] === 'respond' ? 'response_url' : 'file_upload',
-        args: parseArgs(req, body),
+        // `_id` names which response_url (or upload) was used, so a test can tell its own answers apart.
+        args: { ...parseArgs(req, body), _id: url.pathname.split('/')[2] ?? '' },
         at: Date.now(),
       });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
@@ -134,7 +135,7 @@ export class FakeSlack {
   }
 
   private answer(method: string, a: Record<string, unknown>): Record<string, unknown> {
-    const str = (k: string): string => (typeof a[k] === 'string' ? (a[k] as string) : '');
+    const str = (k: string): string => (typeof a[k] === 'string' ? a[k] : '');
     const blocks = (): unknown[] =>
       typeof a.blocks === 'string' ? (JSON.parse(a.blocks) as unknown[]) : ((a.blocks as unknown[]) ?? []);
     switch (method) {

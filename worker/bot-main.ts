@@ -1,0 +1,46 @@
+import { join, dirname } from 'node:path';
+import { createBotApp } from '../bot/app';
+import { DeliveryDedupe } from '../bot/dedupe';
+import { TotpMfaVerifier } from '../bot/mfa/totp-verifier';
+import { openGateway } from './client-compose';
+import { ConfigError, loadConfig } from './config-loader';
+
+/**
+ * `infra-agent bot`: the Slack front end's composition root — config, a gateway over Temporal, the TOTP
+ * verifier (its key from INFRA_AGENT_MFA_KEY, never from the config file), and the Bolt app.
+ */
+export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadConfig(env);
+  if (!config.slack) throw new Error('no slack: block in the configuration; see docs/slack.md');
+  const key = env.INFRA_AGENT_MFA_KEY;
+  if (!key || Buffer.from(key, 'base64').length !== 32) {
+    throw new Error('set INFRA_AGENT_MFA_KEY to 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
+  }
+  const session = await openGateway(config);
+  const mfa = new TotpMfaVerifier({
+    // Next to the audit log: the state dir of this deployment.
+    path: join(dirname(config.audit.path), 'mfa-secrets.json'),
+    key: Buffer.from(key, 'base64'),
+  });
+  const app = createBotApp({
+    slack: config.slack,
+    deps: { config, gateway: session.gateway, mfa, dedupe: new DeliveryDedupe() },
+  });
+  if (config.slack.mode === 'http') await app.start(config.slack.port);
+  else await app.start();
+  console.log(
+    `[bot] Slack ${config.slack.mode === 'http' ? `HTTP receiver on :${config.slack.port}` : 'Socket Mode'} (pid ${process.pid})`,
+  );
+  const stop = (): void => {
+    void app.stop().finally(() => void session.close().finally(() => process.exit(0)));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  runBot().catch((e: unknown) => {
+    console.error(e instanceof ConfigError ? e.message : e instanceof Error ? `error: ${e.message}` : e);
+    process.exit(1);
+  });
+}
