@@ -82,6 +82,9 @@ function stackAt(
     for (const s of stacks) {
       const d = levenshtein(cand, s);
       if (d > 0 && d <= typoBudget(s) && cand.length >= 3) return { stack: s, width };
+      // A doubled or dropped last letter ('vpcc') even for names too short for a general typo budget.
+      if (d === 1 && s.length >= 3 && cand.length >= 3 && (cand.startsWith(s) || s.startsWith(cand)))
+        return { stack: s, width };
     }
   }
   return undefined;

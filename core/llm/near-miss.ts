@@ -103,6 +103,7 @@ export function matchNearMiss(text: string, ctx: ParseContext): NearMiss {
   const s = normalize(text);
   if (NEGATION.test(s)) return clarify('you said not to do something; what should I do instead?', []);
   const candidates: Candidate[] = [];
+  let previousStacks: string[] = [];
   for (const tokens of clauses(s)) {
     const probe = extractEntities(tokens, ctx.stacks, () => false);
     const verb = pickVerb(tokens, probe.used);
@@ -111,6 +112,9 @@ export function matchNearMiss(text: string, ctx: ParseContext): NearMiss {
       ctx.stacks,
       (i) => verbOf(tokens[i] ?? '') === verb && verb !== undefined && !probe.used.has(i),
     );
+    // "validate vpc then deploy it to dev": a pronoun refers to the previous clause's stacks.
+    if (e.stacks.length === 0 && tokens.some((t) => t === 'it' || t === 'them')) e.stacks.push(...previousStacks);
+    previousStacks = e.stacks;
     if (!verb) {
       if (QUESTION.test(s) || TROUBLE.test(s)) return { kind: 'diagnose', question: text.trim() };
       return noVerb(e, ctx);
