@@ -1,5 +1,6 @@
 import type { EnvironmentName } from '../environments';
 import { ENVIRONMENTS } from '../environments';
+import { canonicalVerb } from '../llm/vocabulary';
 import { COMMANDS } from './catalog';
 import type { CommandSpec, ParamKind } from './spec';
 import type { Command } from './types';
@@ -171,7 +172,9 @@ function toCommand(name: string, a: Record<string, string | number>): Command {
 
 /** The commands whose leading words look most like the input (edit distance on the first two words). */
 export function nearestCommands(tokens: readonly string[], max = 3): CommandSpec[] {
-  const head = tokens.slice(0, 2).join(' ').toLowerCase();
+  // Synonyms and typos of a command word ('ship', 'remove', 'deplyo') count as that word.
+  const lead = canonicalVerb(tokens[0] ?? '') ?? (tokens[0] ?? '').toLowerCase();
+  const head = [lead, ...tokens.slice(1, 2)].join(' ').toLowerCase();
   const scored = (COMMANDS as readonly CommandSpec[]).map((c) => {
     const literal = c.pattern
       .split(' ')
@@ -179,7 +182,7 @@ export function nearestCommands(tokens: readonly string[], max = 3): CommandSpec
       .slice(0, 2)
       .join(' ');
     const first = c.pattern.split(' ')[0] ?? '';
-    const d = Math.min(levenshtein(head, literal), levenshtein((tokens[0] ?? '').toLowerCase(), first) + 1);
+    const d = Math.min(levenshtein(head, literal), levenshtein(lead, first) + 1);
     return { c, d };
   });
   return scored

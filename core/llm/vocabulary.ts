@@ -1,4 +1,4 @@
-import { levenshtein } from '../commands/parse';
+import { editDistance } from './distance';
 
 /**
  * Words people use for each command's verb. Keys are the first word of a command's pattern (or its name for
@@ -92,7 +92,7 @@ export function matchVerb(word: string): { verb: string; synonym: string } | und
   let best: { verb: string; synonym: string; d: number } | undefined;
   for (const [syn, verb] of INDEX) {
     if (syn.length < 4) continue;
-    const d = levenshtein(w, syn);
+    const d = editDistance(w, syn);
     if (d <= budget && (!best || d < best.d)) best = { verb, synonym: syn, d };
   }
   return best ? { verb: best.verb, synonym: best.synonym } : undefined;
