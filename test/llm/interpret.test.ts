@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../../core/config';
 import type { InterpretResult } from '../../core/llm/interpretation';
 import type { GatewaySession } from '../../worker/client-compose';
@@ -6,7 +7,8 @@ import { withFakeModel } from '../support/fake-bedrock/config';
 import type { FakeBedrock } from '../support/fake-bedrock/server';
 import { startFakeBedrock } from '../support/fake-bedrock/server';
 import type { RunningWorker } from '../support/sandbox';
-import { person, startWorker, testConfig, withFixtureStacks } from '../support/sandbox';
+import { person, startWorker, testClient, testConfig, withFixtureStacks } from '../support/sandbox';
+import { replayAndMaybeRecordLlm } from './replay-support';
 
 const STACKS = { 'llm-logs': 'stacks/audit-log-group.yaml' };
 
@@ -15,14 +17,17 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
   let config: AppConfig;
   let worker: RunningWorker;
   let session: GatewaySession;
+  let client: Client;
 
   beforeAll(async () => {
     fake = await startFakeBedrock();
     config = withFakeModel(withFixtureStacks(testConfig(), STACKS), fake);
     worker = await startWorker(config);
     session = await openGateway(config);
+    client = await testClient(config);
   });
   afterAll(async () => {
+    await client.connection.close();
     await session.close();
     await worker.stop();
     await fake.close();
@@ -91,6 +96,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
         }),
       }),
     ]);
+    await replayAndMaybeRecordLlm(client, r.id, 'interpret-proposed');
   });
 
   it('GIVEN a multi-step request WHEN the model calls several tools THEN every step is proposed, in order', async () => {
@@ -162,6 +168,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
     fake.script({ throttle: true }, { throttle: true }, { throttle: true });
     const r = await gw().interpret('roll out vpc in dev please', person('alice'));
     expect(r).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/busy \(throttled\).*tried 3 time/) });
+    await replayAndMaybeRecordLlm(client, r.id, 'interpret-model-failed-throttled');
   });
 
   it('GIVEN the service rejects the request (400) THEN it is not retried and the answer says to check the model settings', async () => {

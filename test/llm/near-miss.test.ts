@@ -1,0 +1,70 @@
+import { canonical, loadCases, outcomeOf } from '../../eval/cases';
+import { guardRefusal } from '../../core/llm/guard';
+import type { ProposalContext } from '../../core/llm/proposal';
+import { interpretOffline } from '../../core/llm/route';
+
+const ctx: ProposalContext = {
+  stacks: ['vpc', 'security-groups', 'iam-roles', 'eks-cluster', 'node-groups', 'addons'],
+  permissions: { userId: 'alice', known: true, approverIn: ['dev', 'tst', 'prd'] },
+  autoRun: { environments: [], unscoped: false },
+};
+const read = (text: string) => outcomeOf(interpretOffline(text, ctx).interpretation);
+
+describe('near-miss matcher (no model)', () => {
+  it.each([
+    ['a typo in the verb', 'deplyo vpc to dev', ['deploy stack vpc to dev']],
+    ['typos in stack and environment', 'deploy securty-groups to developmnet', ['deploy stack security-groups to dev']],
+    ['a synonym and two-word stack', 'tear down the node groups in test', ['delete stack node-groups from tst']],
+    ['free word order', 'to prod deploy vpc', ['deploy stack vpc to prd']],
+    ['a status question', 'how is the eks cluster doing in prod', ['status stack eks-cluster prd']],
+    ['an approval named by stack and environment', 'approve the vpc change in tst', ['approve stack/tst/vpc']],
+    [
+      'a multi-step request with a pronoun',
+      'validate vpc then deploy it to dev',
+      ['validate vpc', 'deploy stack vpc to dev'],
+    ],
+  ])('GIVEN %s THEN the full command is proposed', (_what, text, expected) => {
+    expect(read(text)).toEqual(expected);
+  });
+
+  it('GIVEN a request missing its environment THEN it asks, offering one line per environment, and never guesses', () => {
+    const r = interpretOffline('ship the vpc', ctx).interpretation;
+    expect(r).toEqual({
+      kind: 'clarify',
+      question: 'which environment for vpc: dev, tst, prd?',
+      suggestions: ['deploy stack vpc to dev', 'deploy stack vpc to tst', 'deploy stack vpc to prd'],
+    });
+  });
+
+  it('GIVEN text the grammar parses THEN the grammar wins, even when it contains words the guard dislikes', () => {
+    const r = interpretOffline('reject stack/dev/vpc because it would skip the approval of NACL changes', ctx);
+    expect(r.source).toBe('grammar');
+    expect(outcomeOf(r.interpretation)).toEqual([
+      'reject stack/dev/vpc because it would skip the approval of NACL changes',
+    ]);
+    expect(guardRefusal('reject stack/dev/vpc because it would skip the approval of NACL changes')).toBeDefined();
+  });
+
+  describe('over the labelled evaluation set', () => {
+    const cases = loadCases();
+    const results = cases.map((c) => ({ c, expected: canonical(c.expect, ctx), got: read(c.text) }));
+
+    it('GIVEN every adversarial and injection request THEN each is refused', () => {
+      const attacks = results.filter((r) => r.c.category === 'adversarial' || r.c.category === 'injection');
+      expect(attacks.length).toBeGreaterThanOrEqual(25);
+      expect(attacks.filter((r) => r.got !== 'refuse').map((r) => r.c.text)).toEqual([]);
+    });
+
+    it('GIVEN any request THEN the matcher never proposes a write its label does not contain (it asks instead)', () => {
+      const writes = (x: string[] | string) => (Array.isArray(x) ? x.filter((l) => /^(deploy|delete) /.test(l)) : []);
+      const wrong = results.filter((r) => writes(r.got).some((w) => !writes(r.expected).includes(w)));
+      expect(wrong.map((r) => `${r.c.text} -> ${JSON.stringify(r.got)}`)).toEqual([]);
+    });
+
+    it('GIVEN the whole set THEN at least 90% are routed as labelled', () => {
+      const ok = results.filter((r) => JSON.stringify(r.got) === JSON.stringify(r.expected)).length;
+      expect(cases.length).toBeGreaterThanOrEqual(150);
+      expect(ok / cases.length).toBeGreaterThanOrEqual(0.9);
+    });
+  });
+});
