@@ -11,6 +11,8 @@ export function infraCommandCallback(deps: BotDeps) {
     await ack();
     // The same signed request delivered twice must not start two operations.
     if (!deps.dedupe.first(`command:${command.trigger_id}`)) return;
+    // Under a burst, let requests already received be acked before this one's work takes the event loop.
+    await new Promise((r) => setImmediate(r));
     const who = slackIdentity(deps.config, { userId: command.user_id, teamId: command.team_id }, command.trigger_id);
     const text = command.text.trim();
     const reply = /^mfa\b/i.test(text)
