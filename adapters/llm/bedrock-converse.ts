@@ -125,7 +125,13 @@ export function classify(e: unknown, timedOut: boolean, timeoutMs: number): Erro
     return new ModelTimeout(`no answer within ${timeoutMs} ms (${name})`);
   if (name === 'ThrottlingException' || name === 'ServiceQuotaExceededException' || status === 429)
     return new ModelThrottled(msg);
-  if (name === 'ModelNotReadyException' || err.$fault === 'server' || (status !== undefined && status >= 500))
+  // ModelErrorException (424) and ModelNotReadyException are the model's own hiccups: another try may succeed.
+  if (
+    name === 'ModelNotReadyException' ||
+    name === 'ModelErrorException' ||
+    err.$fault === 'server' ||
+    (status !== undefined && status >= 500)
+  )
     return new ModelUnavailable(msg);
   if (err.$fault === 'client' || (status !== undefined && status >= 400)) return new ModelRejected(msg);
   // Unreadable responses (a 200 with a broken body) and connection errors: worth another attempt.

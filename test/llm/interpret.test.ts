@@ -21,7 +21,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
 
   beforeAll(async () => {
     fake = await startFakeBedrock();
-    config = withFakeModel(withFixtureStacks(testConfig(), STACKS), fake);
+    config = withFakeModel(withFixtureStacks(testConfig(), STACKS), fake, { timeoutMs: 2_000 });
     worker = await startWorker(config);
     session = await openGateway(config);
     client = await testClient(config);
@@ -169,6 +169,17 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
     const r = await gw().interpret('roll out vpc in dev please', person('alice'));
     expect(r).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/busy \(throttled\).*tried 3 time/) });
     await replayAndMaybeRecordLlm(client, r.id, 'interpret-model-failed-throttled');
+  });
+
+  it('GIVEN a model slower than the timeout every time THEN each call is cut off and the person hears it did not answer in time', async () => {
+    const before = fake.requests.length;
+    const slow = { delayMs: 3_000, then: { toolUses: [{ name: 'list', input: {} }] } } as const;
+    fake.script(slow, slow, slow);
+    const t0 = Date.now();
+    const r = await gw().interpret('roll out vpc in dev please', person('alice'));
+    expect(r).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/did not answer in time/) });
+    expect(fake.requests.length - before).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(3 * 3_000);
   });
 
   it('GIVEN the service rejects the request (400) THEN it is not retried and the answer says to check the model settings', async () => {
