@@ -15,11 +15,22 @@ export async function handleMfaCommand(
   who: SlackIdentity,
   text: string,
 ): Promise<Reply> {
-  if (!/^mfa\s+enroll$/i.test(text.trim()))
-    return textReply('Usage: `/infra mfa enroll` — set up the authenticator used for PRD approvals.');
+  const m = /^mfa\s+enroll(?:\s+(\d{6}))?$/i.exec(text.trim());
+  if (!m)
+    return textReply(
+      'Usage: `/infra mfa enroll` — set up the authenticator used for PRD approvals (`/infra mfa enroll <current code>` to replace one).',
+    );
   if (!who.known) return textReply(":lock: Only people in infra-agent's user list can enroll an authenticator.");
   const slackUser = deps.config.users[who.requester.userId]?.slack?.userId;
   if (!slackUser) return textReply(':lock: Your config entry has no Slack user id.');
+  // Replacing an enrolled authenticator needs its current code: a borrowed Slack session alone cannot swap it.
+  if (await deps.mfa.isEnrolled(who.requester.userId)) {
+    const verdict = m[1] ? await deps.mfa.verify(who.requester.userId, m[1]) : 'wrong';
+    if (verdict !== 'ok')
+      return textReply(
+        ':lock: You already have an authenticator. To replace it run `/infra mfa enroll <current code>`; if it is lost, ask an admin to remove your entry.',
+      );
+  }
   const enrollment = await deps.mfa.enroll(who.requester.userId);
   const dm = await client.conversations.open({ users: slackUser });
   const channel = dm.channel?.id ?? slackUser;

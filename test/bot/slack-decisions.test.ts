@@ -15,7 +15,7 @@ import {
   viewSubmissionBody,
 } from '../support/fake-slack/signed';
 import type { RunningWorker } from '../support/sandbox';
-import { startWorker, testClient, testConfig, withFixtureStacks, workflowBundle } from '../support/sandbox';
+import { person, startWorker, testClient, testConfig, withFixtureStacks, workflowBundle } from '../support/sandbox';
 
 const FORM = 'application/x-www-form-urlencoded';
 const CHANNEL = 'C0DEVOPS1';
@@ -25,6 +25,7 @@ const CAROL: SlackPerson = { userId: 'U0CAROL01', teamId: 'T0SANDBOX' };
 const run = Date.now().toString(36);
 const STACK = `sl-rej-${run}`;
 const STACK_NAME = `infra-agent-dev-${STACK}`;
+const CLI_STACK = `sl-cli-${run}`;
 
 describe('Slack decisions: non-approver refused, reject with a reason, App Home, retried events', () => {
   let fake: FakeSlack;
@@ -34,7 +35,13 @@ describe('Slack decisions: non-approver refused, reject with a reason, App Home,
 
   beforeAll(async () => {
     fake = await FakeSlack.start();
-    config = withFakeSlack(withFixtureStacks(testConfig(), { [STACK]: 'stacks/audit-log-group.yaml' }), fake);
+    config = withFakeSlack(
+      withFixtureStacks(testConfig(), {
+        [STACK]: 'stacks/audit-log-group.yaml',
+        [CLI_STACK]: 'stacks/audit-log-group.yaml',
+      }),
+      fake,
+    );
     worker = await startWorker(config);
     bot = await startBot(config);
   });
@@ -134,6 +141,31 @@ describe('Slack decisions: non-approver refused, reject with a reason, App Home,
     } finally {
       await client.connection.close();
     }
+  });
+
+  it("GIVEN an operation started from the terminal THEN it reports into its environment's channel with buttons", async () => {
+    const op = (await bot.session.gateway.startStackOperation('deploy-stack', CLI_STACK, 'dev', person('alice')))
+      .operationId;
+    const m = await poll(
+      () =>
+        fake
+          .messagesIn(CHANNEL)
+          .find(
+            (x) =>
+              !x.threadTs &&
+              x.text.includes(`infra-agent-dev-${CLI_STACK}`) &&
+              JSON.stringify(x.blocks).includes(ActionIds.approve),
+          ),
+      90_000,
+      'status message of a terminal-started operation',
+    );
+    expect(JSON.stringify(m.blocks)).toContain(`Requested by*\\n<@${ALICE.userId}>`);
+    await bot.session.gateway.cancel(op, person('alice'));
+    await poll(
+      () => fake.messagesIn(CHANNEL).find((x) => x.ts === m.ts && JSON.stringify(x.blocks).includes('*cancelled*')),
+      30_000,
+      'cancelled',
+    );
   });
 
   it('GIVEN an @mention WHEN Slack retries the event (X-Slack-Retry-Num) THEN it is answered once', async () => {

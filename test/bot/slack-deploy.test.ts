@@ -252,6 +252,13 @@ describe('Slack front end: the real Bolt app against a local Slack, Temporal and
     expect(fake.callsOf('file_upload')).toHaveLength(1); // the QR code PNG
     const secret = /`([A-Z2-7]{16,})`/.exec(String(dm.args.text))?.[1] ?? '';
     expect(secret).not.toBe('');
+    // A second enrolment without the current code is refused: a borrowed Slack session cannot swap the authenticator.
+    await slash(BOB, 'mfa enroll');
+    await poll(
+      () => (responses().some((t) => t.includes('You already have an authenticator')) ? true : undefined),
+      20_000,
+      're-enrol refusal',
+    );
 
     await postSigned(
       bot.url,
@@ -267,6 +274,17 @@ describe('Slack front end: the real Bolt app against a local Slack, Temporal and
       90_000,
       'PRD status message',
     );
+    // Someone who may not approve gets no code prompt: the gateway refuses (and audits) at once.
+    const modalsBefore = fake.callsOf('views.open').length;
+    await click(STRANGER, ActionIds.approve, pending);
+    const refusal = await poll(
+      () => fake.callsOf('chat.postEphemeral').find((c) => c.args.user === STRANGER.userId),
+      20_000,
+      'stranger refusal',
+    );
+    expect(String(refusal.args.text)).toContain('slack:U0STRANGE may not approve in this environment');
+    expect(fake.callsOf('views.open')).toHaveLength(modalsBefore);
+
     await click(BOB, ActionIds.approve, pending);
     const opened = await poll(() => fake.callsOf('views.open').at(-1), 20_000, 'MFA modal');
     const view = JSON.parse(String(opened.args.view)) as { callback_id: string; private_metadata: string };

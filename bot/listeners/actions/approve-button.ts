@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { resolveApprovers } from '../../../core/approval';
 import { buildMfaModal } from '../../blocks/modals';
 import type { BotDeps } from '../../deps';
 import { parseDecisionValue } from '../../ids';
@@ -28,7 +29,9 @@ export function approveButtonCallback(deps: BotDeps) {
       `action-${action.action_ts}`,
     );
     const env = envOf(value.op);
-    if (env && deps.config.environments[env].approval.mfa) {
+    const policy = env ? deps.config.environments[env].approval : undefined;
+    // Only an approver is asked for a code; anyone else goes straight to the gateway, which refuses and audits.
+    if (policy?.mfa && resolveApprovers(policy, deps.config.users).includes(who.requester.userId)) {
       // trigger_id is valid for 3 seconds: open the modal before anything slow. The workflow still checks
       // the approver when the code comes back.
       await client.views.open({
