@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../core/llm/diagnose';
+import { diagnosisText } from '../core/llm/diagnose';
 import type { InterpretResult, Proposal } from '../core/llm/interpretation';
 import type { Requester } from '../core/requester';
 import type { Session } from './session';
@@ -117,19 +117,7 @@ export async function understand(
         return 2;
       }
       o.out('investigating (read-only)…');
-      o.out(renderDiagnosis(await gw.diagnose(r.question, requester)));
+      o.out(diagnosisText(await gw.diagnose(r.question, requester)));
       return 0;
   }
-}
-
-/** A diagnosis as text: summary, then the reads it relied on, then anything refused. */
-export function renderDiagnosis(d: Diagnosis): string {
-  return [
-    d.summary,
-    ...(d.evidence.length ? ['evidence:', ...d.evidence.map((e) => `  ${e.ok ? '✓' : '✗'} ${e.line}`)] : []),
-    ...(d.refused.length
-      ? ['refused (diagnosis only reads):', ...d.refused.map((x) => `  ${x.tool}: ${x.reason}`)]
-      : []),
-    `(${d.usage.calls} model call(s), ${d.usage.inputTokens + d.usage.outputTokens} tokens, stopped by: ${d.stoppedBy})`,
-  ].join('\n');
 }

@@ -101,3 +101,15 @@ export function budgetText(stop: DiagnosisStop, b: DiagnoseBudgets): string {
       return '';
   }
 }
+
+/** A diagnosis as plain text (terminal, Slack fallback): summary, the reads it relied on, anything refused. */
+export function diagnosisText(d: Diagnosis): string {
+  return [
+    d.summary,
+    ...(d.evidence.length ? ['evidence:', ...d.evidence.map((e) => `  ${e.ok ? '✓' : '✗'} ${e.line}`)] : []),
+    ...(d.refused.length
+      ? ['refused (diagnosis only reads):', ...d.refused.map((x) => `  ${x.tool}: ${x.reason}`)]
+      : []),
+    `(${d.usage.calls} model call(s), ${d.usage.inputTokens + d.usage.outputTokens} tokens, stopped by: ${d.stoppedBy})`,
+  ].join('\n');
+}
