@@ -79,8 +79,10 @@ export async function understand(
   const via = r.source === 'model' ? 'I understood' : 'did you mean';
   switch (r.kind) {
     case 'proposals': {
-      o.out(`${via}:\n${r.proposals.map(describe).join('\n')}`);
-      for (const x of r.refused) o.out(`  not offered: ${x.tool} — ${x.reason}`);
+      // A near miss is still "not understood" (stderr, like the grammar's own error); a model's reading is an answer.
+      const say = r.source === 'model' ? (t: string) => o.out(t) : (t: string) => o.err(t);
+      say(`${r.source === 'model' ? '' : `${grammarError}\n`}${via}:\n${r.proposals.map(describe).join('\n')}`);
+      for (const x of r.refused) say(`  not offered: ${x.tool} — ${x.reason}`);
       const lines = r.proposals.map((p) => p.line);
       if (r.proposals.every((p) => p.autoRun)) {
         o.out('running it now (read-only)');
@@ -88,7 +90,7 @@ export async function understand(
         return runAll(lines, dispatch);
       }
       pending.set(session, { result: r, requester });
-      o.out(
+      say(
         `run it? reply y (run), e (edit), n (cancel) — or run it yourself: ${lines.map((l) => `infra-agent ${l}`).join(' && ')}`,
       );
       return 2;

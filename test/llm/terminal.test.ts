@@ -105,6 +105,22 @@ describe('terminal front end: free text through the language front door', () => 
     });
   });
 
+  it('GIVEN a "why" question THEN the terminal runs the read-only diagnosis and prints the summary, the evidence and the cost', async () => {
+    fake.script(
+      { toolUses: [{ name: 'investigate', input: { question: 'why is llm-term failing in dev?' } }] },
+      { toolUses: [{ name: 'stack-status', input: { stack: 'llm-term', env: 'dev' } }] },
+      {
+        text: 'The last deploy of llm-term in dev was cancelled before it ran.',
+        usage: { inputTokens: 900, outputTokens: 30 },
+      },
+    );
+    const r = await say(person('alice'), 'hey, why is llm-term failing in dev?');
+    expect(r.code).toBe(0);
+    expect(r.text).toMatch(
+      /^investigating \(read-only\)…\nThe last deploy of llm-term in dev was cancelled before it ran\.\nevidence:\n {2}✓ status stack llm-term dev\n\(2 model call\(s\), \d+ tokens, stopped by: answer\)$/,
+    );
+  });
+
   it('GIVEN no model configured WHEN the text is a near miss THEN the terminal says "did you mean" and a y runs the corrected command', async () => {
     const plain = await openGateway({ ...config, llm: undefined }, { pollMs: 100 });
     try {
@@ -115,6 +131,8 @@ describe('terminal front end: free text through the language front door', () => 
       expect(printed.join('\n')).toContain('did you mean:\n  audit 20  (read-only)');
       expect(await executeLine(plain, person('alice'), 'y', o)).toBe(0);
       expect(printed.join('\n')).toMatch(/proposal-accepted/);
+      expect(await executeLine(plain, person('alice'), 'why is vpc broken in dev?', o)).toBe(2);
+      expect(printed.at(-1)).toMatch(/^diagnosis needs a language model/);
     } finally {
       await plain.close();
     }
