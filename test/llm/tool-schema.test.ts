@@ -42,6 +42,23 @@ describe('tool schemas generated from COMMANDS', () => {
     for (const n of names) expect(effectOf(COMMANDS.find((c) => c.name === n)!)).toBe('read');
   });
 
+  it('GIVEN the catalog THEN every command has a deliberate effect (a new non-writing command must be classified here first)', () => {
+    // Reads may auto-run and be called by diagnosis. A new command that steers operations without changing
+    // infrastructure (like approve) belongs in core/llm/effects.ts DECISIONS, not silently among the reads.
+    const byEffect = (e: string) => COMMANDS.filter((c) => effectOf(c) === e).map((c) => c.name);
+    expect(byEffect('write')).toEqual(['deploy-stack', 'delete-stack']);
+    expect(byEffect('decision')).toEqual(['approve', 'reject', 'cancel']);
+    expect(byEffect('read')).toEqual([
+      'stack-status',
+      'validate',
+      'operation-status',
+      'list',
+      'audit',
+      'whoami',
+      'help',
+    ]);
+  });
+
   it('GIVEN every example in the catalog WHEN parsed and rendered back THEN the canonical line parses to the same command', () => {
     for (const c of COMMANDS)
       for (const e of c.examples) {
