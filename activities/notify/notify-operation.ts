@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { OperationState } from '../../core/operations';
 
 /** A phase change worth telling people about. */
@@ -12,8 +12,13 @@ export interface RenderedMessage {
 
 /** The chat system, reduced to what operations need: post a message, update one in place. */
 export interface NotifierPort {
-  /** Posts a message (as a thread reply when `threadTs` is set) and returns its ts. */
-  post(m: { channel: string; threadTs?: string } & RenderedMessage): Promise<{ ts: string }>;
+  /**
+   * Posts a message (as a thread reply when `threadTs` is set) and returns its ts. `key` is stored with the
+   * message so a retry can find it instead of posting it twice.
+   */
+  post(m: { channel: string; threadTs?: string; key: string } & RenderedMessage): Promise<{ ts: string }>;
+  /** The ts of a message posted earlier with `key` (recent messages only), if any. */
+  findPosted(m: { channel: string; threadTs?: string; key: string }): Promise<string | undefined>;
   update(m: { channel: string; ts: string } & RenderedMessage): Promise<void>;
 }
 
@@ -59,21 +64,31 @@ export function createNotifyActivities(deps: NotifyDeps) {
   return {
     async notifyOperation(input: NotifyOperationInput): Promise<NotifyOperationResult> {
       try {
+        const info = Context.current().info;
+        // Activities run at least once: a retry first looks for what an earlier attempt may have posted.
+        const post = async (m: { channel: string; threadTs?: string; key: string } & RenderedMessage) => {
+          const earlier = info.attempt > 1 ? await deps.notifier.findPosted(m) : undefined;
+          return earlier ?? (await deps.notifier.post(m)).ts;
+        };
+        const runKey = info.workflowExecution?.runId ?? info.activityId;
         const status = deps.messages.status(input.state);
         if (!input.messageTs) {
           // First contact (or Slack was down until now): the status message itself carries the current state,
           // so no event reply is needed — and a retry after a lost response re-posts one message, not two.
-          const posted = await deps.notifier.post({
+          const ts = await post({
             channel: input.channel,
             ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+            key: `${runKey}|status`,
             ...status,
           });
-          return { messageTs: posted.ts };
+          return { messageTs: ts };
         }
         await deps.notifier.update({ channel: input.channel, ts: input.messageTs, ...status });
         const reply = deps.messages.event(input.state, input.event);
-        if (reply)
-          await deps.notifier.post({ channel: input.channel, threadTs: input.threadTs ?? input.messageTs, ...reply });
+        if (reply) {
+          const key = `${runKey}|${input.event}|${input.state.approvals.length}`;
+          await post({ channel: input.channel, threadTs: input.threadTs ?? input.messageTs, key, ...reply });
+        }
         return { messageTs: input.messageTs };
       } catch (e) {
         if (isRateLimited(e)) {
@@ -93,5 +108,6 @@ export function createNotifyActivities(deps: NotifyDeps) {
 /** The notifier used when no Slack is configured: every notification quietly goes nowhere. */
 export const silentNotifier: NotifierPort = {
   post: () => Promise.resolve({ ts: '' }),
+  findPosted: () => Promise.resolve(undefined),
   update: () => Promise.resolve(),
 };

@@ -23,6 +23,9 @@ export interface SlackNotifierProps {
 }
 
 // The bot's builders produce valid Block Kit; the adapter passes it through untouched.
+/** Message metadata type marking infra-agent's own posts (and carrying their idempotency key). */
+const EVENT_TYPE = 'infra_agent_notification';
+
 type Blocks = (KnownBlock | Block)[];
 
 /** Posts and updates messages with chat.postMessage / chat.update, pacing posts per channel. */
@@ -38,7 +41,7 @@ export function createSlackNotifier(props: SlackNotifierProps) {
   const blocks = (m: SlackMessage): { blocks?: Blocks } => (m.blocks ? { blocks: m.blocks as Blocks } : {});
 
   return {
-    async post(m: { channel: string; threadTs?: string } & SlackMessage): Promise<{ ts: string }> {
+    async post(m: { channel: string; threadTs?: string; key: string } & SlackMessage): Promise<{ ts: string }> {
       await pace(m.channel);
       const r = await call(() =>
         props.client.chat.postMessage({
@@ -47,9 +50,27 @@ export function createSlackNotifier(props: SlackNotifierProps) {
           ...blocks(m),
           ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
           unfurl_links: false,
+          metadata: { event_type: EVENT_TYPE, event_payload: { key: m.key } },
         }),
       );
       return { ts: r.ts ?? '' };
+    },
+    async findPosted(m: { channel: string; threadTs?: string; key: string }): Promise<string | undefined> {
+      const r = await call(() =>
+        m.threadTs
+          ? props.client.conversations.replies({
+              channel: m.channel,
+              ts: m.threadTs,
+              limit: 100,
+              include_all_metadata: true,
+            })
+          : props.client.conversations.history({ channel: m.channel, limit: 100, include_all_metadata: true }),
+      );
+      const hit = (r.messages ?? []).find(
+        // The SDK types event_payload as {}; ours is { key }.
+        (x) => x.metadata?.event_type === EVENT_TYPE && (x.metadata.event_payload as { key?: unknown })?.key === m.key,
+      );
+      return hit?.ts;
     },
     async update(m: { channel: string; ts: string } & SlackMessage): Promise<void> {
       await call(() => props.client.chat.update({ channel: m.channel, ts: m.ts, text: m.text, ...blocks(m) }));

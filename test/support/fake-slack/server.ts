@@ -19,6 +19,7 @@ export interface StoredMessage {
   readonly threadTs?: string;
   readonly text: string;
   readonly blocks: unknown[];
+  readonly metadata?: unknown;
 }
 
 type Fault = { status: number; retryAfter?: number; remaining: number };
@@ -33,6 +34,7 @@ export class FakeSlack {
   readonly messages = new Map<string, StoredMessage>();
   private readonly faults = new Map<string, Fault>();
   private down = false;
+  private readonly lostResponses = new Map<string, number>();
   private seq = 0;
   private readonly server = createServer((req, res) => void this.handle(req, res));
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -72,6 +74,10 @@ export class FakeSlack {
   /** The next `times` calls of `method` fail with `status` (429 carries Retry-After seconds). */
   failNext(method: string, status: number, times = 1, retryAfter?: number): void {
     this.faults.set(method, { status, remaining: times, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+  }
+  /** The next call of `method` is carried out, but its response is lost (HTTP 500): a retry must not repeat it. */
+  loseNextResponse(method: string): void {
+    this.lostResponses.set(method, (this.lostResponses.get(method) ?? 0) + 1);
   }
   /** Every Web API call answers HTTP 500 while down (Slack unreachable for the worker and the bot). */
   setDown(down: boolean): void {
@@ -131,7 +137,14 @@ export class FakeSlack {
     }
     const args = parseArgs(req, body);
     this.calls.push({ method, args, at: Date.now() });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.answer(method, args)));
+    const answer = this.answer(method, args);
+    const lost = this.lostResponses.get(method) ?? 0;
+    if (lost > 0) {
+      this.lostResponses.set(method, lost - 1);
+      res.writeHead(500).end('lost');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
   }
 
   private answer(method: string, a: Record<string, unknown>): Record<string, unknown> {
@@ -149,6 +162,7 @@ export class FakeSlack {
           text: str('text'),
           blocks: blocks(),
           ...(str('thread_ts') ? { threadTs: str('thread_ts') } : {}),
+          ...(str('metadata') ? { metadata: JSON.parse(str('metadata')) as unknown } : {}),
         };
         this.messages.set(`${m.channel}/${ts}`, m);
         return { ok: true, channel: m.channel, ts, message: { text: m.text, ts } };
@@ -159,6 +173,15 @@ export class FakeSlack {
         if (!old) return { ok: false, error: 'message_not_found' };
         this.messages.set(key, { ...old, text: str('text'), blocks: blocks() });
         return { ok: true, channel: old.channel, ts: old.ts };
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const inThread = method === 'conversations.replies';
+        const messages = this.messagesIn(str('channel'))
+          .filter((m) => (inThread ? m.threadTs === str('ts') || m.ts === str('ts') : !m.threadTs))
+          .reverse()
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.metadata ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages, has_more: false };
       }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `${1_700_000_000 + this.seq++}.000200` };
