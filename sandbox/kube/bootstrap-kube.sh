@@ -54,6 +54,19 @@ command -v go >/dev/null 2>&1 || { echo "[bootstrap-kube] 'go' is required but i
 # The version of module $2 that binary $1 was built from (main module or dependency).
 dep_version() { go version -m "$1" 2>/dev/null | awk -v m="$2" '($1=="mod"||$1=="dep") && $2==m {print $3; exit}'; }
 
+# prints LINE_PATTERN CMD...: true when one line of CMD's output matches the glob LINE_PATTERN. The output is
+# read in full first: `cmd | grep -q` under pipefail fails at random when grep exits early and cmd gets SIGPIPE.
+prints() {
+  local want=$1 out line
+  shift
+  out="$("$@" 2>&1)" || return 1
+  while IFS= read -r line; do
+    # shellcheck disable=SC2053 # $want is a glob on purpose
+    [[ $line == $want ]] && return 0
+  done <<<"$out"
+  return 1
+}
+
 # Builds several packages of a wrapper module into a temp dir, then moves them into $BIN together.
 build_into_bin() { # build_into_bin MODULE_DIR LDFLAGS PKG...
   local dir=$1 ldflags=$2 out
@@ -73,9 +86,9 @@ check_kube() {
   for c in "${KUBE_CMDS[@]}"; do
     [ "$(dep_version "$BIN/$c" k8s.io/kubernetes)" = "v$KUBE_VERSION" ] || return 1
     if [ "$c" = kubectl ]; then
-      "$BIN/kubectl" version --client | grep -qx "Client Version: v$KUBE_VERSION" || return 1
+      prints "Client Version: v$KUBE_VERSION" "$BIN/kubectl" version --client || return 1
     else
-      "$BIN/$c" --version | grep -qx "Kubernetes v$KUBE_VERSION" || return 1
+      prints "Kubernetes v$KUBE_VERSION" "$BIN/$c" --version || return 1
     fi
   done
 }
@@ -95,7 +108,7 @@ install_kube() {
 # --- etcd 3.6 --------------------------------------------------------------------------------------------------
 check_etcd() {
   [ "$(dep_version "$BIN/etcd" go.etcd.io/etcd/server/v3)" = "v$ETCD_VERSION" ] &&
-    "$BIN/etcd" --version | grep -qx "etcd Version: $ETCD_VERSION"
+    prints "etcd Version: $ETCD_VERSION" "$BIN/etcd" --version
 }
 install_etcd() {
   grep -q "go.etcd.io/etcd/server/v3 v$ETCD_VERSION" "$here/go/etcd/go.mod" ||
@@ -105,7 +118,7 @@ install_etcd() {
 
 # --- kwok (simulated nodes) ----------------------------------------------------------------------------------
 check_kwok() {
-  [ "$(dep_version "$BIN/kwok" sigs.k8s.io/kwok)" = "v$KWOK_VERSION" ] && "$BIN/kwok" --version | grep -q "$KWOK_VERSION"
+  [ "$(dep_version "$BIN/kwok" sigs.k8s.io/kwok)" = "v$KWOK_VERSION" ] && prints "kwok version v$KWOK_VERSION *" "$BIN/kwok" --version
 }
 install_kwok() {
   GOBIN="$BIN" nice -n "$NICE" go install -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v$KWOK_VERSION" \
