@@ -1,8 +1,6 @@
-import { setHandler } from '@temporalio/workflow';
 import type { OperationState } from '../core/operations';
-import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definitions';
 import type { StackOperationInput } from './definitions';
-import { activeFreeze, awaitDecision, executeApproved } from './stack-flow';
+import { activeFreeze, awaitDecision, executeApproved, registerHandlers, withFailureOutcome } from './stack-flow';
 import { audit, stackActivities } from './stack-activities';
 import { OperationNotifier } from './operation-notifier';
 import { StackOperation } from './stack-operation-state';
@@ -12,10 +10,7 @@ export async function deleteStackWorkflow(input: StackOperationInput): Promise<O
   const op = new StackOperation(input, 'delete-stack');
   const acts = stackActivities(input);
   const notifier = OperationNotifier.for(input);
-  setHandler(stateQuery, () => op.state);
-  setHandler(approveUpdate, (a) => op.approve(a), { validator: (a) => op.validateApprove(a) });
-  setHandler(rejectUpdate, (r) => op.reject(r), { validator: (r) => op.validateReject(r) });
-  setHandler(cancelUpdate, (c) => op.cancel(c), { validator: (c) => op.validateCancel(c) });
+  registerHandlers(op);
   const finish = async (outcome: OperationState['outcome'], message: string): Promise<OperationState> => {
     op.update({ phase: 'done', outcome, message });
     notifier.send(op.state, 'done');
@@ -23,34 +18,36 @@ export async function deleteStackWorkflow(input: StackOperationInput): Promise<O
     return op.state;
   };
 
-  await audit(acts, op, 'requested', input.requester.userId, {
-    via: input.requester.via,
-    requestId: input.requester.requestId,
-    delete: true,
-  });
-  notifier.send(op.state, 'requested');
-  const freeze = activeFreeze(input);
-  if (freeze) return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
-
-  const preview = await acts.previewStackDeletion({ region: input.region, stackName: input.stack.stackName });
-  op.update({ preview });
-  await audit(acts, op, 'previewed', 'infra-agent', {
-    artifactId: preview.artifactId,
-    resources: preview.changes.length,
-  });
-
-  const decision = await awaitDecision(op, acts, notifier);
-  if (decision !== 'approved') return finish(decision.outcome, decision.message);
-
-  return executeApproved(op, acts, notifier, async () => {
-    const r = await acts.deleteStack({
-      region: input.region,
-      stackName: input.stack.stackName,
-      stackId: preview.artifactId,
+  return withFailureOutcome(op, acts, finish, async () => {
+    await audit(acts, op, 'requested', input.requester.userId, {
+      via: input.requester.via,
+      requestId: input.requester.requestId,
+      delete: true,
     });
-    return {
-      startedAt: r.startedAt,
-      details: { token: r.token, alreadyDeleting: r.alreadyDeleting, stackId: preview.artifactId },
-    };
+    notifier.send(op.state, 'requested');
+    const freeze = activeFreeze(input);
+    if (freeze) return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
+
+    const preview = await acts.previewStackDeletion({ region: input.region, stackName: input.stack.stackName });
+    op.update({ preview });
+    await audit(acts, op, 'previewed', 'infra-agent', {
+      artifactId: preview.artifactId,
+      resources: preview.changes.length,
+    });
+
+    const decision = await awaitDecision(op, acts, notifier);
+    if (decision !== 'approved') return finish(decision.outcome, decision.message);
+
+    return executeApproved(op, acts, notifier, async () => {
+      const r = await acts.deleteStack({
+        region: input.region,
+        stackName: input.stack.stackName,
+        stackId: preview.artifactId,
+      });
+      return {
+        startedAt: r.startedAt,
+        details: { token: r.token, alreadyDeleting: r.alreadyDeleting, stackId: preview.artifactId },
+      };
+    });
   });
 }

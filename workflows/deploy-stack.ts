@@ -1,9 +1,7 @@
-import { setHandler } from '@temporalio/workflow';
 import { hasBlockingFindings } from '../core/validation';
 import type { OperationState } from '../core/operations';
-import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definitions';
 import type { StackOperationInput } from './definitions';
-import { activeFreeze, awaitDecision, executeApproved } from './stack-flow';
+import { activeFreeze, awaitDecision, executeApproved, registerHandlers, withFailureOutcome } from './stack-flow';
 import { audit, stackActivities } from './stack-activities';
 import { OperationNotifier } from './operation-notifier';
 import { StackOperation } from './stack-operation-state';
@@ -16,10 +14,7 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
   const op = new StackOperation(input, 'deploy-stack');
   const acts = stackActivities(input);
   const notifier = OperationNotifier.for(input);
-  setHandler(stateQuery, () => op.state);
-  setHandler(approveUpdate, (a) => op.approve(a), { validator: (a) => op.validateApprove(a) });
-  setHandler(rejectUpdate, (r) => op.reject(r), { validator: (r) => op.validateReject(r) });
-  setHandler(cancelUpdate, (c) => op.cancel(c), { validator: (c) => op.validateCancel(c) });
+  registerHandlers(op);
 
   const finish = async (outcome: OperationState['outcome'], message: string): Promise<OperationState> => {
     op.update({ phase: 'done', outcome, message });
@@ -28,64 +23,66 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
     return op.state;
   };
 
-  await audit(acts, op, 'requested', input.requester.userId, {
-    via: input.requester.via,
-    requestId: input.requester.requestId,
-    template: input.stack.templatePath,
-  });
-  notifier.send(op.state, 'requested');
+  return withFailureOutcome(op, acts, finish, async () => {
+    await audit(acts, op, 'requested', input.requester.userId, {
+      via: input.requester.via,
+      requestId: input.requester.requestId,
+      template: input.stack.templatePath,
+    });
+    notifier.send(op.state, 'requested');
 
-  const freeze = activeFreeze(input);
-  if (freeze) {
-    await audit(acts, op, 'failed', 'infra-agent', { reason: 'change freeze', freeze });
-    return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
-  }
+    const freeze = activeFreeze(input);
+    if (freeze) {
+      await audit(acts, op, 'failed', 'infra-agent', { reason: 'change freeze', freeze });
+      return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
+    }
 
-  const report = await acts.validateTemplates({ files: [input.stack.templatePath], environment: input.environment });
-  op.update({ findings: report.findings });
-  await audit(acts, op, 'validated', 'infra-agent', { passed: report.passed, findings: report.findings.length });
-  if (hasBlockingFindings(report.findings)) {
-    const errors = report.findings.filter((f) => f.severity === 'error').length;
-    await audit(acts, op, 'failed', 'infra-agent', { reason: 'validation failed', errors });
-    return finish('validation-failed', `validation found ${errors} error(s); nothing was changed`);
-  }
+    const report = await acts.validateTemplates({ files: [input.stack.templatePath], environment: input.environment });
+    op.update({ findings: report.findings });
+    await audit(acts, op, 'validated', 'infra-agent', { passed: report.passed, findings: report.findings.length });
+    if (hasBlockingFindings(report.findings)) {
+      const errors = report.findings.filter((f) => f.severity === 'error').length;
+      await audit(acts, op, 'failed', 'infra-agent', { reason: 'validation failed', errors });
+      return finish('validation-failed', `validation found ${errors} error(s); nothing was changed`);
+    }
 
-  op.update({ phase: 'creating-change-set' });
-  const cs = await acts.createChangeSet({
-    region: input.region,
-    stackName: input.stack.stackName,
-    templatePath: input.stack.templatePath,
-    parameters: input.parameters,
-    tags: input.tags,
-    ...(input.tuning?.pollMs ? { pollMs: input.tuning.pollMs } : {}),
-  });
-  const csRef = { region: input.region, stackName: input.stack.stackName, changeSetName: cs.changeSetName };
-  if (cs.noChanges) {
-    op.update({ phase: 'cleaning-up' });
-    await acts.deleteChangeSet(csRef);
-    await audit(acts, op, 'completed', 'infra-agent', { outcome: 'no-changes' });
-    return finish('no-changes', `no changes: ${input.stack.stackName} already matches the template`);
-  }
-  const { noChanges: _n, ...preview } = cs;
-  op.update({ preview });
-  await audit(acts, op, 'previewed', 'infra-agent', {
-    artifactId: preview.artifactId,
-    changes: preview.changes.length,
-    templateHash: preview.templateHash,
-  });
+    op.update({ phase: 'creating-change-set' });
+    const cs = await acts.createChangeSet({
+      region: input.region,
+      stackName: input.stack.stackName,
+      templatePath: input.stack.templatePath,
+      parameters: input.parameters,
+      tags: input.tags,
+      ...(input.tuning?.pollMs ? { pollMs: input.tuning.pollMs } : {}),
+    });
+    const csRef = { region: input.region, stackName: input.stack.stackName, changeSetName: cs.changeSetName };
+    if (cs.noChanges) {
+      op.update({ phase: 'cleaning-up' });
+      await acts.deleteChangeSet(csRef);
+      await audit(acts, op, 'completed', 'infra-agent', { outcome: 'no-changes' });
+      return finish('no-changes', `no changes: ${input.stack.stackName} already matches the template`);
+    }
+    const { noChanges: _n, ...preview } = cs;
+    op.update({ preview });
+    await audit(acts, op, 'previewed', 'infra-agent', {
+      artifactId: preview.artifactId,
+      changes: preview.changes.length,
+      templateHash: preview.templateHash,
+    });
 
-  const decision = await awaitDecision(op, acts, notifier);
-  if (decision !== 'approved') {
-    op.update({ phase: 'cleaning-up' });
-    await acts.deleteChangeSet(csRef);
-    return finish(decision.outcome, decision.message);
-  }
+    const decision = await awaitDecision(op, acts, notifier);
+    if (decision !== 'approved') {
+      op.update({ phase: 'cleaning-up' });
+      await acts.deleteChangeSet(csRef);
+      return finish(decision.outcome, decision.message);
+    }
 
-  return executeApproved(op, acts, notifier, async () => {
-    const r = await acts.executeChangeSet(csRef);
-    return {
-      startedAt: r.startedAt,
-      details: { token: r.token, alreadyExecuted: r.alreadyExecuted, changeSetId: preview.artifactId },
-    };
+    return executeApproved(op, acts, notifier, async () => {
+      const r = await acts.executeChangeSet(csRef);
+      return {
+        startedAt: r.startedAt,
+        details: { token: r.token, alreadyExecuted: r.alreadyExecuted, changeSetId: preview.artifactId },
+      };
+    });
   });
 }

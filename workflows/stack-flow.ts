@@ -1,8 +1,9 @@
-import { condition } from '@temporalio/workflow';
+import { ActivityFailure, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import { formatDuration } from '../core/duration';
 import type { ChangeFreeze } from '../core/environments';
 import type { OperationOutcome, OperationState } from '../core/operations';
-import type { StackOperationInput } from './definitions';
+import type { ApproveArgs, CancelArgs, RejectArgs, StackOperationInput } from './definitions';
+import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definitions';
 import type { OperationNotifier } from './operation-notifier';
 import type { stackActivities } from './stack-activities';
 import { audit } from './stack-activities';
@@ -95,4 +96,38 @@ export async function executeApproved(
   notifier?.send(op.state, 'done');
   await notifier?.flush();
   return op.state;
+}
+
+/**
+ * Runs an operation's main flow so that a failure still ends in an answer: an activity that failed for
+ * good (a template CloudFormation rejects, a stack that vanished) becomes the outcome `failed` with the
+ * reason, audited and notified, instead of a workflow failure that leaves people looking at the last phase.
+ * Cancellation is not a failure and propagates.
+ */
+export async function withFailureOutcome(
+  op: StackOperation,
+  acts: Acts,
+  finish: (outcome: OperationOutcome, message: string) => Promise<OperationState>,
+  flow: () => Promise<OperationState>,
+): Promise<OperationState> {
+  try {
+    return await flow();
+  } catch (e) {
+    if (isCancellation(e)) throw e;
+    const cause = e instanceof ActivityFailure ? e.cause : e;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const during = op.state.phase;
+    await audit(acts, op, 'failed', 'infra-agent', { reason, during }, 1);
+    return finish('failed', `failed while ${during.replace(/-/g, ' ')}: ${reason}`);
+  }
+}
+
+/** The state query and the approve / reject / cancel updates, whose validators refuse before history. */
+export function registerHandlers(op: StackOperation): void {
+  setHandler(stateQuery, () => op.state);
+  setHandler(approveUpdate, (a: ApproveArgs) => op.approve(a), {
+    validator: (a: ApproveArgs) => op.validateApprove(a),
+  });
+  setHandler(rejectUpdate, (r: RejectArgs) => op.reject(r), { validator: (r: RejectArgs) => op.validateReject(r) });
+  setHandler(cancelUpdate, (c: CancelArgs) => op.cancel(c), { validator: (c: CancelArgs) => op.validateCancel(c) });
 }

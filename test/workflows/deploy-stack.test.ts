@@ -17,6 +17,7 @@ const STACKS = {
   'logs-cancel': 'stacks/audit-log-group.yaml',
   'logs-lock': 'stacks/audit-log-group.yaml',
   'logs-untagged': 'stacks/untagged-log-group.yaml',
+  'logs-never-deployed': 'stacks/audit-log-group.yaml',
 };
 
 describe('deployStackWorkflow against the real Temporal server and the sandbox AWS endpoint', () => {
@@ -198,5 +199,18 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
     expect(await gw().result(op)).toMatchObject({ outcome: 'succeeded', stackStatus: 'DELETE_COMPLETE' });
     expect(await aws.stackStatus('infra-agent-dev-logs-approve')).toBeUndefined();
     await replayAndMaybeRecord(client, op, 'delete-approved');
+  });
+
+  it('GIVEN a stack that does not exist WHEN its deletion is requested THEN the operation ends failed with the reason, audited', async () => {
+    const op = (await gw().startStackOperation('delete-stack', 'logs-never-deployed', 'dev', person('alice'))).operationId;
+    const done = await gw().result(op);
+    expect(done).toMatchObject({
+      phase: 'done',
+      outcome: 'failed',
+      message: expect.stringMatching(/^failed while creating change set: stack infra-agent-dev-logs-never-deployed does not exist/),
+    });
+    const failed = (await auditOf(op)).filter((r) => r.action === 'failed');
+    expect(failed).toEqual([expect.objectContaining({ details: expect.objectContaining({ reason: expect.stringContaining('does not exist') }) })]);
+    await replayAndMaybeRecord(client, op, 'delete-failed');
   });
 });

@@ -15,6 +15,7 @@ const files = readdirSync(HISTORIES_DIR)
   .sort();
 const EXPECTED_OUTCOMES = [
   'delete-approved',
+  'delete-failed',
   'deploy-approved',
   'deploy-cancelled',
   'deploy-execute-retried-after-worker-kill',
