@@ -54,7 +54,7 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "[bootstrap] '$1' is required
 check_python() {
   [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/cfn-lint" ] &&
     [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))')" = "$MOTO_VERSION" ] &&
-    "$VENV/bin/cfn-lint" --version | grep -q "$CFN_LINT_VERSION" &&
+    REPORT_WANT="$CFN_LINT_VERSION" reports "$VENV/bin/cfn-lint" --version &&
     ln -sf "$VENV/bin/moto_server" "$BIN/moto_server" && ln -sf "$VENV/bin/cfn-lint" "$BIN/cfn-lint"
 }
 install_python() {
@@ -64,9 +64,12 @@ install_python() {
 }
 
 # --- Go tools ----------------------------------------------------------------------------------------
+# Version checks read a tool's whole output before matching: with pipefail, `tool | grep -q` fails at random
+# when grep exits early and the tool dies of SIGPIPE.
+reports() { local out; out=$("$@" 2>&1) || return 1; [[ "$out" == *"$REPORT_WANT"* ]]; }
 go_mod_version() { go version -m "$1" 2>/dev/null | awk '$1=="mod"{print $3; exit}'; }
 
-check_temporal() { [ "$(go_mod_version "$BIN/temporal")" = "v$TEMPORAL_CLI_VERSION" ] && "$BIN/temporal" --version | grep -q "$TEMPORAL_CLI_VERSION"; }
+check_temporal() { [ "$(go_mod_version "$BIN/temporal")" = "v$TEMPORAL_CLI_VERSION" ] && REPORT_WANT="$TEMPORAL_CLI_VERSION" reports "$BIN/temporal" --version; }
 install_temporal() {
   need go "the Temporal CLI"
   GOBIN="$BIN" go install \
@@ -74,7 +77,7 @@ install_temporal() {
     "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_CLI_VERSION"
 }
 
-check_helm() { [ "$(go_mod_version "$BIN/helm")" = "v$HELM_VERSION" ] && "$BIN/helm" version --short | grep -q "v$HELM_VERSION"; }
+check_helm() { [ "$(go_mod_version "$BIN/helm")" = "v$HELM_VERSION" ] && REPORT_WANT="v$HELM_VERSION" reports "$BIN/helm" version --short; }
 install_helm() {
   need go helm
   GOBIN="$BIN" go install -ldflags "-s -w \
@@ -84,7 +87,7 @@ install_helm() {
     "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
 }
 
-check_trivy() { [ "$(go_mod_version "$BIN/trivy")" = "v$TRIVY_VERSION" ] && "$BIN/trivy" --version | grep -q "$TRIVY_VERSION"; }
+check_trivy() { [ "$(go_mod_version "$BIN/trivy")" = "v$TRIVY_VERSION" ] && REPORT_WANT="$TRIVY_VERSION" reports "$BIN/trivy" --version; }
 install_trivy() {
   need go trivy
   # trivy 0.74 imports encoding/json/v2, which Go 1.25+ only builds with this experiment on.
@@ -92,7 +95,7 @@ install_trivy() {
     "github.com/aquasecurity/trivy/cmd/trivy@v$TRIVY_VERSION"
 }
 
-check_actionlint() { [ "$(go_mod_version "$BIN/actionlint")" = "v$ACTIONLINT_VERSION" ] && "$BIN/actionlint" -version | grep -q "$ACTIONLINT_VERSION"; }
+check_actionlint() { [ "$(go_mod_version "$BIN/actionlint")" = "v$ACTIONLINT_VERSION" ] && REPORT_WANT="$ACTIONLINT_VERSION" reports "$BIN/actionlint" -version; }
 install_actionlint() {
   need go actionlint
   GOBIN="$BIN" go install -ldflags "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION" \
@@ -100,18 +103,19 @@ install_actionlint() {
 }
 
 # --- Rust tools ----------------------------------------------------------------------------------------
-check_cfn_guard() { "$BIN/cfn-guard" --version | grep -q "$CFN_GUARD_VERSION"; }
+check_cfn_guard() { REPORT_WANT="$CFN_GUARD_VERSION" reports "$BIN/cfn-guard" --version; }
 install_cfn_guard() {
   need cargo cfn-guard
   cargo install --quiet --locked --root "$CACHE/cargo" cfn-guard --version "$CFN_GUARD_VERSION"
   ln -sf "$CACHE/cargo/bin/cfn-guard" "$BIN/cfn-guard"
 }
 
-# --- Kubernetes control plane ------------------------------------------------------------------------------
-# Reserved: kube-apiserver / controller-manager / scheduler, etcd and kwok arrive with the Kubernetes issue
-# and plug in here as further steps (check_kube / install_kube).
+# --- Kubernetes control plane: etcd 3.6, kube-apiserver/-controller-manager/-scheduler + kubectl v1.34.2, kwok ----
+# The longest step on a cold machine (~10-25 min on 2 cores); sandbox/kube/README.md has the details.
+check_kube() { bash "$here/kube/bootstrap-kube.sh" --check; }
+install_kube() { bash "$here/kube/bootstrap-kube.sh"; }
 
-all=(python temporal cfn_guard helm actionlint trivy)
+all=(python temporal cfn_guard helm actionlint trivy kube)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do

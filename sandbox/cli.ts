@@ -3,19 +3,26 @@ import { join } from 'node:path';
 import { createRunCommand } from '../adapters/cli/run-command';
 import { down, SandboxError, status, up } from './manager';
 import { toolPath } from './paths';
+import { kubeServices, kubeSettings, upKube } from './kube/services';
 import { allServices } from './services';
 import { sandboxSettings } from './settings';
 
+// A development tool: the AWS SDK's notice about Node 22 would only repeat on every command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const USAGE = `usage: npm run sandbox -- <command>
 
-  up        start Temporal (dev server, SQLite) and the AWS endpoint (moto); wait until both answer
+  up        start Temporal (dev server, SQLite), the AWS endpoint (moto) and a Kubernetes control plane
+            (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes); wait until each answers
+            --no-kube (or INFRA_AGENT_SANDBOX_NO_KUBE=1) leaves Kubernetes out
   down      stop the processes this sandbox started (and nothing else)
   status    show each service: healthy / unhealthy / stopped, pid, address, log file
   restart   down, then up
   tools     show every pinned tool and the version it reports
 
 environment: INFRA_AGENT_SANDBOX_DIR, INFRA_AGENT_TEMPORAL_PORT (7233), INFRA_AGENT_TEMPORAL_UI_PORT (8233),
-             INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_HEALTH_TIMEOUT (60), INFRA_AGENT_CACHE
+             INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_HEALTH_TIMEOUT (60), INFRA_AGENT_CACHE,
+             INFRA_AGENT_KUBE_{ETCD,ETCD_PEER,APISERVER,CONTROLLER_MANAGER,SCHEDULER,KWOK}_PORT
 
 examples:
   npm run sandbox -- up
@@ -31,10 +38,18 @@ const TOOLS: ReadonlyArray<[string, string[], string]> = [
   ['helm', ['version', '--short'], 'HELM_VERSION'],
   ['trivy', ['--version'], 'TRIVY_VERSION'],
   ['actionlint', ['-version'], 'ACTIONLINT_VERSION'],
+  ['kube-apiserver', ['--version'], 'KUBE_VERSION'],
+  ['kube-controller-manager', ['--version'], 'KUBE_VERSION'],
+  ['kube-scheduler', ['--version'], 'KUBE_VERSION'],
+  ['kubectl', ['version', '--client'], 'KUBE_VERSION'],
+  ['etcd', ['--version'], 'ETCD_VERSION'],
+  ['kwok', ['--version'], 'KWOK_VERSION'],
 ];
 
 function pinnedVersions(): Record<string, string> {
-  const text = readFileSync(join(__dirname, 'versions.env'), 'utf8');
+  const text = ['versions.env', join('kube', 'versions.env')]
+    .map((f) => readFileSync(join(__dirname, f), 'utf8'))
+    .join('\n');
   return Object.fromEntries(
     text
       .split('\n')
@@ -54,7 +69,9 @@ async function tools(): Promise<number> {
       const reported = (r.stdout + r.stderr).trim().split('\n')[0] ?? '';
       const ok = reported.includes(pin);
       if (!ok) bad++;
-      console.log(`${ok ? 'ok ' : 'BAD'} ${(name.startsWith('../') ? 'moto' : name).padEnd(12)} pinned ${pin.padEnd(8)} reports: ${reported}`);
+      console.log(
+        `${ok ? 'ok ' : 'BAD'} ${(name.startsWith('../') ? 'moto' : name).padEnd(12)} pinned ${pin.padEnd(8)} reports: ${reported}`,
+      );
     } catch {
       bad++;
       console.log(`MISSING ${name.padEnd(8)} pinned ${pin.padEnd(8)} install: bash sandbox/bootstrap.sh`);
@@ -67,20 +84,32 @@ async function main(argv: string[]): Promise<number> {
   const cmd = argv[0];
   const settings = sandboxSettings();
   const services = allServices(settings);
+  const noKube = argv.includes('--no-kube') || process.env.INFRA_AGENT_SANDBOX_NO_KUBE === '1';
+  const kube = kubeSettings(process.env, settings.stateDir);
+  const everything = [...services, ...kubeServices(kube)];
+  const upAll = async (): Promise<void> => {
+    await up(settings, services, log);
+    if (!noKube) await upKube(settings, kube, log);
+  };
   const log = (l: string): void => console.log(l);
   switch (cmd) {
     case 'up':
-      await up(settings, services, log);
+      await upAll();
       return 0;
     case 'down':
-      await down(settings, services, log);
+      await down(settings, everything, log);
       return 0;
     case 'restart':
-      await down(settings, services, log);
-      await up(settings, services, log);
+      await down(settings, everything, log);
+      await upAll();
       return 0;
     case 'status': {
-      const rows = await status(settings, services);
+      // Kubernetes rows only when it runs (or was asked for): `up --no-kube` is a normal way to work.
+      const kubeRows = noKube ? [] : await status(settings, kubeServices(kube));
+      const rows = [
+        ...(await status(settings, services)),
+        ...kubeRows.filter((r) => r.state !== 'stopped' || kubeRows.some((k) => k.state !== 'stopped')),
+      ];
       for (const r of rows) {
         const extra = r.extra
           ? ' ' +
@@ -89,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
               .join(' ')
           : '';
         console.log(
-          `${r.name.padEnd(9)} ${r.state.padEnd(10)} ${r.pid ? `pid ${r.pid}`.padEnd(11) : ''.padEnd(11)} ${r.url}${extra}  log: ${r.log}`,
+          `${r.name.padEnd(24)} ${r.state.padEnd(10)} ${r.pid ? `pid ${r.pid}`.padEnd(11) : ''.padEnd(11)} ${r.url}${extra}  log: ${r.log}`,
         );
       }
       return rows.every((r) => r.state === 'healthy') ? 0 : 1;
