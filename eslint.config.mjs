@@ -5,7 +5,10 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 const restrict = (patterns, allowTypeImports = false) => ({
-  '@typescript-eslint/no-restricted-imports': ['error', { patterns: patterns.map((p) => ({ ...p, allowTypeImports })) }],
+  '@typescript-eslint/no-restricted-imports': [
+    'error',
+    { patterns: patterns.map((p) => ({ ...p, allowTypeImports })) },
+  ],
 });
 
 export default tseslint.config(
@@ -26,8 +29,25 @@ export default tseslint.config(
     files: ['core/**/*.ts'],
     rules: {
       ...restrict([
-        { group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto', 'http', 'https', 'net'], message: 'core/ is pure: no Node built-ins.' },
-        { group: ['**/adapters/**', '**/activities/**', '**/workflows/**', '**/worker/**', '**/bot/**', '**/cli/**', '@aws-sdk/*', '@temporalio/*', '@slack/*', '@kubernetes/*'], message: 'core/ depends on nothing but itself.' },
+        {
+          group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto', 'http', 'https', 'net'],
+          message: 'core/ is pure: no Node built-ins.',
+        },
+        {
+          group: [
+            '**/adapters/**',
+            '**/activities/**',
+            '**/workflows/**',
+            '**/worker/**',
+            '**/bot/**',
+            '**/cli/**',
+            '@aws-sdk/*',
+            '@temporalio/*',
+            '@slack/*',
+            '@kubernetes/*',
+          ],
+          message: 'core/ depends on nothing but itself.',
+        },
       ]),
     },
   },
@@ -36,9 +56,29 @@ export default tseslint.config(
     rules: {
       ...restrict(
         [
-          { group: ['**/adapters/**', '**/worker/**', '**/bot/**', '**/cli/**', '@aws-sdk/*', '@slack/*', '@kubernetes/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'workflows are deterministic orchestration: no I/O modules.' },
-          { group: ['**/activities/**'], message: 'workflows import activities as types only (proxyActivities<Activities>).' },
-          { group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto'], message: 'no Node built-ins in workflow code.' },
+          {
+            group: [
+              '**/adapters/**',
+              '**/worker/**',
+              '**/bot/**',
+              '**/cli/**',
+              '@aws-sdk/*',
+              '@slack/*',
+              '@kubernetes/*',
+              '@temporalio/client',
+              '@temporalio/worker',
+              '@temporalio/activity',
+            ],
+            message: 'workflows are deterministic orchestration: no I/O modules.',
+          },
+          {
+            group: ['**/activities/**'],
+            message: 'workflows import activities as types only (proxyActivities<Activities>).',
+          },
+          {
+            group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto'],
+            message: 'no Node built-ins in workflow code.',
+          },
         ],
         true,
       ),
@@ -49,7 +89,17 @@ export default tseslint.config(
     rules: {
       ...restrict([
         // '!**/adapters/cli/**' keeps the adapter layer's cli/ folder importable; '**/cli/**' means the front end.
-        { group: ['**/workflows/**', '**/worker/**', '**/bot/**', '**/cli/**', '!**/adapters/cli/**', '@temporalio/client'], message: 'an activity never starts a workflow or calls a front end.' },
+        {
+          group: [
+            '**/workflows/**',
+            '**/worker/**',
+            '**/bot/**',
+            '**/cli/**',
+            '!**/adapters/cli/**',
+            '@temporalio/client',
+          ],
+          message: 'an activity never starts a workflow or calls a front end.',
+        },
       ]),
     },
   },
@@ -57,17 +107,29 @@ export default tseslint.config(
     files: ['adapters/**/*.ts'],
     rules: {
       ...restrict([
-        { group: ['**/activities/**', '**/workflows/**', '**/worker/**', '**/bot/**', '**/cli/**', '@temporalio/*'], message: 'adapters only talk to the world.' },
+        {
+          group: ['**/activities/**', '**/workflows/**', '**/worker/**', '**/bot/**', '**/cli/**', '@temporalio/*'],
+          message: 'adapters only talk to the world.',
+        },
       ]),
     },
   },
   {
     files: ['bot/**/*.ts', 'cli/**/*.ts'],
     rules: {
-      ...restrict([
-        { group: ['**/adapters/**', '**/activities/**', '@aws-sdk/*', '@kubernetes/*'], message: 'front ends go through the gateway (worker/gateway), never to the world.' },
-        { group: ['**/workflows/**'], message: 'front ends only need workflow types (definitions), via the gateway.' },
-      ], true),
+      ...restrict(
+        [
+          {
+            group: ['**/adapters/**', '**/activities/**', '@aws-sdk/*', '@kubernetes/*'],
+            message: 'front ends go through the gateway (worker/gateway), never to the world.',
+          },
+          {
+            group: ['**/workflows/**'],
+            message: 'front ends only need workflow types (definitions), via the gateway.',
+          },
+        ],
+        true,
+      ),
     },
   },
   {

@@ -9,7 +9,7 @@ t0=$(date +%s)
 phase "npm dependencies"; ensure_node_modules; phase_done
 phase "pinned tools (sandbox/bootstrap.sh)"; bash sandbox/bootstrap.sh; phase_done
 phase "typecheck"; npx tsc --noEmit -p .; phase_done
-phase "lint"; npx eslint . && npx prettier --check . --log-level warn; phase_done
+phase "lint"; npx eslint . && npx prettier --check "**/*.{ts,js,mjs,cjs,json}" --log-level warn; phase_done
 phase "NIST compliance report is current"; node bin/infra-agent compliance report --check; phase_done
 phase "tests"
 status=0

@@ -7,7 +7,11 @@ import type { AppConfig } from '../core/config';
  * `infra-agent compliance report [--check]`: validates every template with the real tools and writes
  * docs/nist-compliance-report.md; with --check it only compares and fails when the committed report is stale.
  */
-export async function runComplianceReport(config: AppConfig, check: boolean, log: (s: string) => void): Promise<number> {
+export async function runComplianceReport(
+  config: AppConfig,
+  check: boolean,
+  log: (s: string) => void,
+): Promise<number> {
   const repoRoot = dirname(config.infraDir);
   const target = join(repoRoot, 'docs', 'nist-compliance-report.md');
   const fresh = await generateComplianceReport({

@@ -271,9 +271,7 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
     },
 
     /** Read-only: a stack's status, outputs and latest events, for `status stack`. */
-    async describeStack(
-      ref: StackRef,
-    ): Promise<{
+    async describeStack(ref: StackRef): Promise<{
       exists: boolean;
       status?: string;
       reason?: string;

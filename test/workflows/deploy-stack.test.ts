@@ -202,15 +202,22 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
   });
 
   it('GIVEN a stack that does not exist WHEN its deletion is requested THEN the operation ends failed with the reason, audited', async () => {
-    const op = (await gw().startStackOperation('delete-stack', 'logs-never-deployed', 'dev', person('alice'))).operationId;
+    const op = (await gw().startStackOperation('delete-stack', 'logs-never-deployed', 'dev', person('alice')))
+      .operationId;
     const done = await gw().result(op);
     expect(done).toMatchObject({
       phase: 'done',
       outcome: 'failed',
-      message: expect.stringMatching(/^failed while creating change set: stack infra-agent-dev-logs-never-deployed does not exist/),
+      message: expect.stringMatching(
+        /^failed while creating change set: stack infra-agent-dev-logs-never-deployed does not exist/,
+      ),
     });
     const failed = (await auditOf(op)).filter((r) => r.action === 'failed');
-    expect(failed).toEqual([expect.objectContaining({ details: expect.objectContaining({ reason: expect.stringContaining('does not exist') }) })]);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        details: expect.objectContaining({ reason: expect.stringContaining('does not exist') }),
+      }),
+    ]);
     await replayAndMaybeRecord(client, op, 'delete-failed');
   });
 });
