@@ -6,6 +6,7 @@ import { silentNotifier } from '../activities/notify/notify-operation';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
 import { createBedrockModel } from '../adapters/llm/bedrock-converse';
 import type { ModelPort } from '../adapters/llm/bedrock-converse';
+import { createCredentialBroker } from '../adapters/aws/assume-role';
 import { createAwsClientFactory } from '../adapters/aws/clients';
 import type { AwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
@@ -24,6 +25,7 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
   });
   return createActivities({
     aws,
+    broker: createCredentialBroker(aws),
     infraDir: config.infraDir,
     audit: createJsonlAuditLog(config.audit.path),
     validate: {

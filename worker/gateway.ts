@@ -136,6 +136,7 @@ export class Gateway {
         approvers: resolveApprovers(e.approval, this.config.users),
       },
       changeFreezes: e.changeFreezes,
+      ...(e.deployRoleArn ? { deployRoleArn: e.deployRoleArn } : {}),
       // Slack requests name their conversation; others (the terminal) report into the environment's channel.
       ...(notify ? { notify } : this.config.slack && e.slack.channel ? { notify: { channel: e.slack.channel } } : {}),
       ...(this.props.tuning ? { tuning: this.props.tuning } : {}),

@@ -29,6 +29,10 @@ export interface StackOperationInput {
     readonly approvers: readonly string[];
   };
   readonly changeFreezes: readonly ChangeFreeze[];
+  /** The environment's deploy role: approved mutations run as the approver under it (just-in-time, M4). */
+  readonly deployRoleArn?: string;
+  /** How long after the approval new credentials may still be issued. Default 2 h. */
+  readonly grantSeconds?: number;
   /**
    * Where progress is posted (Slack): the channel, and the thread to post into when the request came from one.
    * The workflow posts the status message itself and keeps its ts in workflow state. Absent: no notifications.

@@ -38,15 +38,21 @@ export async function deleteStackWorkflow(input: StackOperationInput): Promise<O
     const decision = await awaitDecision(op, acts, notifier);
     if (decision !== 'approved') return finish(decision.outcome, decision.message);
 
-    return executeApproved(op, acts, notifier, async () => {
+    return executeApproved(op, acts, notifier, async (grant) => {
       const r = await acts.deleteStack({
         region: input.region,
         stackName: input.stack.stackName,
         stackId: preview.artifactId,
+        ...(grant ? { grant } : {}),
       });
       return {
         startedAt: r.startedAt,
-        details: { token: r.token, alreadyDeleting: r.alreadyDeleting, stackId: preview.artifactId },
+        details: {
+          token: r.token,
+          alreadyDeleting: r.alreadyDeleting,
+          stackId: preview.artifactId,
+          ...(r.assumedRoleArn ? { assumedRoleArn: r.assumedRoleArn, sourceIdentity: grant?.sourceIdentity } : {}),
+        },
       };
     });
   });

@@ -77,11 +77,16 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
       return finish(decision.outcome, decision.message);
     }
 
-    return executeApproved(op, acts, notifier, async () => {
-      const r = await acts.executeChangeSet(csRef);
+    return executeApproved(op, acts, notifier, async (grant) => {
+      const r = await acts.executeChangeSet({ ...csRef, ...(grant ? { grant } : {}) });
       return {
         startedAt: r.startedAt,
-        details: { token: r.token, alreadyExecuted: r.alreadyExecuted, changeSetId: preview.artifactId },
+        details: {
+          token: r.token,
+          alreadyExecuted: r.alreadyExecuted,
+          changeSetId: preview.artifactId,
+          ...(r.assumedRoleArn ? { assumedRoleArn: r.assumedRoleArn, sourceIdentity: grant?.sourceIdentity } : {}),
+        },
       };
     });
   });

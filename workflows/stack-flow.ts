@@ -1,4 +1,6 @@
-import { ActivityFailure, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { AccessGrant } from '../core/access';
+import { toSourceIdentity } from '../core/access';
 import { formatDuration } from '../core/duration';
 import type { ChangeFreeze } from '../core/environments';
 import type { OperationOutcome, OperationState } from '../core/operations';
@@ -65,11 +67,12 @@ export async function executeApproved(
   op: StackOperation,
   acts: Acts,
   notifier: OperationNotifier | undefined,
-  mutate: () => Promise<{ startedAt: string; details: Record<string, unknown> }>,
+  mutate: (grant: AccessGrant | undefined) => Promise<{ startedAt: string; details: Record<string, unknown> }>,
 ): Promise<OperationState> {
   op.update({ phase: 'executing' });
   notifier?.send(op.state, 'executing');
-  const started = await mutate();
+  const grant = accessGrant(op);
+  const started = await mutate(grant);
   await audit(acts, op, 'executed', 'infra-agent', {
     approvers: op.state.approvals.map((a) => a.approver),
     ...started.details,
@@ -80,6 +83,7 @@ export async function executeApproved(
     stackName: op.input.stack.stackName,
     sinceIso: started.startedAt,
     ...(op.input.tuning?.pollMs ? { pollMs: op.input.tuning.pollMs } : {}),
+    ...(grant ? { grant } : {}),
   });
   op.update({ stackStatus: result.status, events: result.events });
   await audit(acts, op, result.succeeded ? 'completed' : 'failed', 'infra-agent', {
@@ -120,6 +124,24 @@ export async function withFailureOutcome(
     await audit(acts, op, 'failed', 'infra-agent', { reason, during }, 1);
     return finish('failed', `failed while ${during.replace(/-/g, ' ')}: ${reason}`);
   }
+}
+
+/**
+ * The just-in-time access this approval grants (M4), when the environment has a deploy role: the last
+ * approver as SourceIdentity, ids as session tags, and a window from the approval (workflow time, so
+ * deterministic) after which no new credentials are issued.
+ */
+export function accessGrant(op: StackOperation): AccessGrant | undefined {
+  const role = op.input.deployRoleArn;
+  const last = op.state.approvals[op.state.approvals.length - 1];
+  if (!role || !last) return undefined;
+  return {
+    roleArn: role,
+    sourceIdentity: toSourceIdentity(last.approver),
+    approvalId: `${workflowInfo().runId}:${op.state.approvals.length}`,
+    operationId: op.input.operationId,
+    notAfter: new Date(Date.parse(last.at) + (op.input.grantSeconds ?? 7200) * 1000).toISOString(),
+  };
 }
 
 /** The state query and the approve / reject / cancel updates, whose validators refuse before history. */

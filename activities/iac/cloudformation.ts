@@ -13,14 +13,18 @@ import {
   ExecuteChangeSetCommand,
 } from '@aws-sdk/client-cloudformation';
 import { Context, sleep } from '@temporalio/activity';
+import type { CredentialBroker } from '../../adapters/aws/assume-role';
 import type { AwsClientFactory } from '../../adapters/aws/clients';
+import type { AccessGrant } from '../../core/access';
 import { parseCfnTemplate } from '../../core/compliance/cfn-template';
-import { ChangeSetFailed, InvalidInput, StackNotFound } from '../../core/errors';
+import { ChangeSetFailed, InvalidInput, PermissionDenied, StackNotFound } from '../../core/errors';
 import type { ChangePreview, ResourceChange, StackEventSummary } from '../../core/operations';
 import { activityToken, currentRun, runToken } from './tokens';
 
 export interface CloudFormationDeps {
   readonly aws: AwsClientFactory;
+  /** Just-in-time credentials for approved mutations; without it the worker's own credentials are used. */
+  readonly broker?: CredentialBroker;
   /** Relative template paths resolve against this (the config's infraDir). */
   readonly infraDir: string;
 }
@@ -44,9 +48,12 @@ export type CreateChangeSetResult =
 
 export interface ChangeSetRef extends StackRef {
   readonly changeSetName: string;
+  /** Present once approved when the environment has a deploy role: calls run as the approver (M4). */
+  readonly grant?: AccessGrant;
 }
 
 export interface WaitForStackInput extends StackRef {
+  readonly grant?: AccessGrant;
   readonly sinceIso: string;
   readonly pollMs?: number;
 }
@@ -73,6 +80,19 @@ function isNotFound(e: unknown): boolean {
 
 export function createCloudFormationActivities(deps: CloudFormationDeps) {
   const cfn = (r: StackRef): CloudFormationClient => deps.aws.cloudFormation({ region: r.region });
+
+  /** A client for an approved call: as the approver under the grant when there is one. */
+  async function granted(
+    r: StackRef & { readonly grant?: AccessGrant },
+  ): Promise<{ client: CloudFormationClient; assumedRoleArn?: string }> {
+    if (!r.grant) return { client: cfn(r) };
+    if (!deps.broker) throw new PermissionDenied(`no credential broker configured to assume ${r.grant.roleArn}`);
+    const g = await deps.broker.credentialsFor(r.grant, r.region);
+    return {
+      client: deps.aws.cloudFormation({ region: r.region, credentials: g.credentials }),
+      assumedRoleArn: g.assumedRoleArn,
+    };
+  }
 
   async function findStack(client: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
     try {
@@ -215,9 +235,12 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
      * already did (the outcome of a call whose worker died is unknown): the change set's execution status,
      * or — once CloudFormation has removed the change set — stack events carrying our request token.
      */
-    async executeChangeSet(ref: ChangeSetRef): Promise<{ token: string; alreadyExecuted: boolean; startedAt: string }> {
+    async executeChangeSet(
+      ref: ChangeSetRef,
+    ): Promise<{ token: string; alreadyExecuted: boolean; startedAt: string; assumedRoleArn?: string }> {
       const token = activityToken('execute');
-      const client = cfn(ref);
+      const { client, assumedRoleArn } = await granted(ref);
+      const as = assumedRoleArn ? { assumedRoleArn } : {};
       const startedAt = new Date().toISOString();
       const cs = await describeChangeSet(client, ref);
       if (!cs) {
@@ -225,13 +248,13 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
           .send(new DescribeStackEventsCommand({ StackName: ref.stackName }))
           .catch(() => undefined);
         if (events?.StackEvents?.some((e) => e.ClientRequestToken === token))
-          return { token, alreadyExecuted: true, startedAt };
+          return { token, alreadyExecuted: true, startedAt, ...as };
         throw new ChangeSetFailed(
           `change set ${ref.changeSetName} no longer exists and was not executed by this operation`,
         );
       }
       if (cs.ExecutionStatus && cs.ExecutionStatus !== 'AVAILABLE') {
-        if (/^EXECUTE_/.test(cs.ExecutionStatus)) return { token, alreadyExecuted: true, startedAt };
+        if (/^EXECUTE_/.test(cs.ExecutionStatus)) return { token, alreadyExecuted: true, startedAt, ...as };
         throw new ChangeSetFailed(
           `change set ${ref.changeSetName} cannot be executed: ${cs.ExecutionStatus} ${cs.StatusReason ?? ''}`.trim(),
         );
@@ -243,13 +266,14 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
           ClientRequestToken: token,
         }),
       );
-      return { token, alreadyExecuted: false, startedAt };
+      return { token, alreadyExecuted: false, startedAt, ...as };
     },
 
     /** Waits, heartbeating, until the stack leaves every *_IN_PROGRESS state; reports status and events. */
     async waitForStackStable(input: WaitForStackInput): Promise<StackOutcome> {
-      const client = cfn(input);
       for (;;) {
+        // Fetched per poll: the broker renews the session inside the approval's window, never beyond it.
+        const { client } = await granted(input);
         const stack = await findStack(client, input.stackName);
         if (!stack) {
           return { status: 'DELETE_COMPLETE', succeeded: true, events: [], outputs: {} };
@@ -316,16 +340,16 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
 
     /** Deletes the approved stack (by its id, so a re-created stack of the same name is never touched). Idempotent. */
     async deleteStack(
-      input: StackRef & { readonly stackId: string },
-    ): Promise<{ token: string; alreadyDeleting: boolean; startedAt: string }> {
+      input: StackRef & { readonly stackId: string; readonly grant?: AccessGrant },
+    ): Promise<{ token: string; alreadyDeleting: boolean; startedAt: string; assumedRoleArn?: string }> {
       const token = activityToken('delete');
-      const client = cfn(input);
+      const { client, assumedRoleArn } = await granted(input);
       const startedAt = new Date().toISOString();
       const stack = await findStack(client, input.stackId);
       if (!stack || /^DELETE_(IN_PROGRESS|COMPLETE)$/.test(stack.StackStatus ?? ''))
-        return { token, alreadyDeleting: true, startedAt };
+        return { token, alreadyDeleting: true, startedAt, ...(assumedRoleArn ? { assumedRoleArn } : {}) };
       await client.send(new DeleteStackCommand({ StackName: input.stackId, ClientRequestToken: token }));
-      return { token, alreadyDeleting: false, startedAt };
+      return { token, alreadyDeleting: false, startedAt, ...(assumedRoleArn ? { assumedRoleArn } : {}) };
     },
   };
 }

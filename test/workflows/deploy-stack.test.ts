@@ -96,6 +96,12 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
       'executed:infra-agent',
       'completed:infra-agent',
     ]);
+    // Just-in-time access (M4): the change ran as the approver under the environment's deploy role.
+    const executed = (await auditOf(started.operationId)).find((r) => r.action === 'executed');
+    expect(executed?.details).toMatchObject({
+      assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/infra-agent-deploy-dev/infra-agent-bob',
+      sourceIdentity: 'bob',
+    });
     await replayAndMaybeRecord(client, started.operationId, 'deploy-approved');
 
     // The same template again: CloudFormation reports no changes, which is an outcome, not an error.
