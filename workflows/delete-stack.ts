@@ -1,22 +1,11 @@
 import type { OperationState } from '../core/operations';
 import type { StackOperationInput } from './definitions';
-import { activeFreeze, awaitDecision, executeApproved, registerHandlers, withFailureOutcome } from './stack-flow';
-import { audit, stackActivities } from './stack-activities';
-import { OperationNotifier } from './operation-notifier';
-import { StackOperation } from './stack-operation-state';
+import { activeFreeze, awaitDecision, beginStackOperation, executeApproved, withFailureOutcome } from './stack-flow';
+import { audit } from './stack-activities';
 
 /** preview (every resource that will go) → approval bound to the stack id → delete once → wait. */
 export async function deleteStackWorkflow(input: StackOperationInput): Promise<OperationState> {
-  const op = new StackOperation(input, 'delete-stack');
-  const acts = stackActivities(input);
-  const notifier = OperationNotifier.for(input);
-  registerHandlers(op);
-  const finish = async (outcome: OperationState['outcome'], message: string): Promise<OperationState> => {
-    op.update({ phase: 'done', outcome, message });
-    notifier.send(op.state, 'done');
-    await notifier.flush();
-    return op.state;
-  };
+  const { op, acts, notifier, finish } = beginStackOperation(input, 'delete-stack');
 
   return withFailureOutcome(op, acts, finish, async () => {
     await audit(acts, op, 'requested', input.requester.userId, {

@@ -1,27 +1,15 @@
 import { hasBlockingFindings } from '../core/validation';
 import type { OperationState } from '../core/operations';
 import type { StackOperationInput } from './definitions';
-import { activeFreeze, awaitDecision, executeApproved, registerHandlers, withFailureOutcome } from './stack-flow';
-import { audit, stackActivities } from './stack-activities';
-import { OperationNotifier } from './operation-notifier';
-import { StackOperation } from './stack-operation-state';
+import { activeFreeze, awaitDecision, beginStackOperation, executeApproved, withFailureOutcome } from './stack-flow';
+import { audit } from './stack-activities';
 
 /**
  * validate → change set → preview → approval bound to the change set → execute once → wait until stable.
  * Rejection, expiry, cancellation and "no changes" end the workflow normally with that outcome.
  */
 export async function deployStackWorkflow(input: StackOperationInput): Promise<OperationState> {
-  const op = new StackOperation(input, 'deploy-stack');
-  const acts = stackActivities(input);
-  const notifier = OperationNotifier.for(input);
-  registerHandlers(op);
-
-  const finish = async (outcome: OperationState['outcome'], message: string): Promise<OperationState> => {
-    op.update({ phase: 'done', outcome, message });
-    notifier.send(op.state, 'done');
-    await notifier.flush();
-    return op.state;
-  };
+  const { op, acts, notifier, finish } = beginStackOperation(input, 'deploy-stack');
 
   return withFailureOutcome(op, acts, finish, async () => {
     await audit(acts, op, 'requested', input.requester.userId, {

@@ -6,10 +6,9 @@ import type { ChangeFreeze } from '../core/environments';
 import type { OperationOutcome, OperationState } from '../core/operations';
 import type { ApproveArgs, CancelArgs, RejectArgs, StackOperationInput } from './definitions';
 import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definitions';
-import type { OperationNotifier } from './operation-notifier';
-import type { stackActivities } from './stack-activities';
-import { audit } from './stack-activities';
-import type { StackOperation } from './stack-operation-state';
+import { OperationNotifier } from './operation-notifier';
+import { audit, stackActivities } from './stack-activities';
+import { StackOperation } from './stack-operation-state';
 
 type Acts = ReturnType<typeof stackActivities>;
 
@@ -152,4 +151,22 @@ export function registerHandlers(op: StackOperation): void {
   });
   setHandler(rejectUpdate, (r: RejectArgs) => op.reject(r), { validator: (r: RejectArgs) => op.validateReject(r) });
   setHandler(cancelUpdate, (c: CancelArgs) => op.cancel(c), { validator: (c: CancelArgs) => op.validateCancel(c) });
+}
+
+/**
+ * What every stack operation starts with: its state, activities, thread notifier and handlers, and the
+ * `finish` that records an outcome, posts it and waits (bounded) for the post before the workflow ends.
+ */
+export function beginStackOperation(input: StackOperationInput, kind: OperationState['kind']) {
+  const op = new StackOperation(input, kind);
+  const acts = stackActivities(input);
+  const notifier = OperationNotifier.for(input);
+  registerHandlers(op);
+  const finish = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
+    op.update({ phase: 'done', outcome, message });
+    notifier.send(op.state, 'done');
+    await notifier.flush();
+    return op.state;
+  };
+  return { op, acts, notifier, finish };
 }

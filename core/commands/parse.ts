@@ -1,4 +1,5 @@
 import type { EnvironmentName } from '../environments';
+import { editDistance } from '../edit-distance';
 import { ENVIRONMENTS } from '../environments';
 import { canonicalVerb } from '../llm/vocabulary';
 import { COMMANDS } from './catalog';
@@ -201,16 +202,5 @@ export function closest(word: string, options: readonly string[]): string | unde
   return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-export function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] ?? 0;
-}
+/** Kept under this name for callers of the grammar; the measure lives in core/edit-distance.ts. */
+export const levenshtein = editDistance;

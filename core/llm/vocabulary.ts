@@ -1,4 +1,4 @@
-import { editDistance } from './distance';
+import { editDistance } from '../edit-distance';
 
 /**
  * Words people use for each command's verb. Keys are the first word of a command's pattern (or its name for

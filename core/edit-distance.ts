@@ -1,7 +1,4 @@
-/**
- * Levenshtein distance. A copy of the grammar's, kept here so that the grammar (core/commands/parse.ts) can
- * use this vocabulary for its "did you mean" without an import cycle.
- */
+/** Levenshtein distance between two strings: the "did you mean" measure of the grammar and the matcher. */
 export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
