@@ -4,22 +4,17 @@
  * bare Bolt app that only acks (the floor), in the same run, against a private sandbox and a local Slack.
  * BENCH_SLACK_N (default "50,200") sets the concurrency levels.
  */
+import { startPrivateSandbox } from './private-sandbox';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App, LogLevel } from '@slack/bolt';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { down, up } from '../sandbox/manager';
-import { allServices } from '../sandbox/services';
-import { sandboxSettings } from '../sandbox/settings';
 import { loadConfig } from '../worker/config-loader';
 import { SIGNING_SECRET, startBot, withFakeSlack } from '../test/support/fake-slack/bot-harness';
 import { FakeSlack } from '../test/support/fake-slack/server';
-import { freePort } from '../test/support/ports';
 
 const LEVELS = (process.env.BENCH_SLACK_N ?? '50,200').split(',').map(Number);
 const execFileAsync = promisify(execFile);
@@ -43,18 +38,8 @@ async function burst(url: string, n: number, tag: string): Promise<number[]> {
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const dir = mkdtempSync(join(tmpdir(), 'infra-agent-bench-slack-'));
-  const env = {
-    ...process.env,
-    INFRA_AGENT_SANDBOX_DIR: join(dir, 'sandbox'),
-    INFRA_AGENT_STATE_DIR: join(dir, 'state'),
-    INFRA_AGENT_TEMPORAL_PORT: String(await freePort()),
-    INFRA_AGENT_TEMPORAL_UI_PORT: String(await freePort()),
-    INFRA_AGENT_MOTO_PORT: String(await freePort()),
-    INFRA_AGENT_TASK_QUEUE: 'bench-slack',
-  };
-  const settings = sandboxSettings(env);
-  await up(settings, allServices(settings), (l) => console.log(l));
+  const sandbox = await startPrivateSandbox('bench-slack', 'bench-slack');
+  const { dir, env } = sandbox;
   const fake = await FakeSlack.start();
   const bot = await startBot(withFakeSlack(loadConfig(env), fake), join(dir, 'mfa.json'));
   // The floor: the same Bolt receiver and signature check, a listener that only acks.
@@ -93,7 +78,7 @@ async function main(): Promise<void> {
     await bare.stop();
     await bot.stop();
     await fake.stop();
-    await down(settings, allServices(settings), () => undefined);
+    await sandbox.stop();
   }
 }
 

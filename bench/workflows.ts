@@ -4,20 +4,15 @@
  * (the floor), in the same run against a private sandbox. Prints p50/p99 of request → preview and
  * approval → execution start, and the worker process's RSS. BENCH_N (default 10) sets the concurrency.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { startPrivateSandbox } from './private-sandbox';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { AppConfig, StackConfig } from '../core/config';
-import { down, up } from '../sandbox/manager';
-import { allServices } from '../sandbox/services';
-import { sandboxSettings } from '../sandbox/settings';
 import { openGateway } from '../worker/client-compose';
 import { composeActivities } from '../worker/compose';
 import { loadConfig } from '../worker/config-loader';
 import { createWorker } from '../worker/create-worker';
 import { connectClient } from '../worker/temporal-connection';
-import { freePort } from '../test/support/ports';
 import { floorDeployWorkflow } from './floor-workflow';
 
 const N = Number(process.env.BENCH_N ?? 10);
@@ -33,21 +28,12 @@ const fmt = (xs: number[]): string =>
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const dir = mkdtempSync(join(tmpdir(), 'infra-agent-bench-'));
-  const env = {
-    ...process.env,
-    INFRA_AGENT_SANDBOX_DIR: join(dir, 'sandbox'),
-    INFRA_AGENT_STATE_DIR: join(dir, 'state'),
-    INFRA_AGENT_TEMPORAL_PORT: String(await freePort()),
-    INFRA_AGENT_TEMPORAL_UI_PORT: String(await freePort()),
-    INFRA_AGENT_MOTO_PORT: String(await freePort()),
-    INFRA_AGENT_TASK_QUEUE: 'bench',
-  };
-  const settings = sandboxSettings(env);
-  await up(settings, allServices(settings), (l) => console.log(l));
+  const sandbox = await startPrivateSandbox('bench', 'bench');
+  const { env } = sandbox;
   const base = loadConfig(env);
   const run = Date.now().toString(36);
   const stacks: Record<string, StackConfig> = {};
+  stacks[`b${run}-w`] = { name: `b${run}-w`, template: TEMPLATE };
   for (let i = 0; i < N; i++) {
     stacks[`b${run}-p${i}`] = { name: `b${run}-p${i}`, template: TEMPLATE };
     stacks[`b${run}-f${i}`] = { name: `b${run}-f${i}`, template: TEMPLATE };
@@ -68,6 +54,22 @@ async function main(): Promise<void> {
   try {
     console.log(`\nbench:workflows — ${N} concurrent deploys, product path vs floor (same activities)\n`);
 
+    // Warm-up (not measured): fills the validation cache both sides then share, so neither pays it alone.
+    await client.workflow.execute(floorDeployWorkflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `bench/warmup/${run}`,
+      args: [
+        {
+          ...gw.stackInput('deploy-stack', `b${run}-w`, 'dev', {
+            userId: 'alice',
+            displayName: 'alice',
+            via: 'cli',
+            requestId: 'w',
+          }),
+          tuning: { pollMs: 100 },
+        },
+      ],
+    });
     const floorPreview: number[] = [];
     const floorExec: number[] = [];
     const t0 = Date.now();
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
     worker.shutdown();
     await running;
     await connection.close();
-    await down(settings, allServices(settings), () => undefined);
+    await sandbox.stop();
   }
 }
 
