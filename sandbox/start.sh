@@ -24,7 +24,10 @@ done
 echo "worker pid $worker, log $state/worker.log"
 phase_done
 
+# The sandbox config's people: alice (platform engineer) requests, bob/carol approve from another terminal.
+export INFRA_AGENT_USER="${INFRA_AGENT_USER:-alice}"
 if [ -t 0 ]; then
+  echo "you are '$INFRA_AGENT_USER' (INFRA_AGENT_USER); approve from another terminal: node bin/infra-agent --as bob approve <op>"
   node bin/infra-agent chat "$@"
 else
   echo "no terminal on stdin: the sandbox and worker are up; try: node bin/infra-agent --as alice whoami dev"

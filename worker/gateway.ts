@@ -155,6 +155,13 @@ export class Gateway {
     requester: Requester,
     opts: { notify?: StackOperationInput['notify'] } = {},
   ): Promise<StartedOperation> {
+    if (!this.config.users[requester.userId]) {
+      // Unknown people may read, never change: a write needs an identity approvals and the audit can name.
+      throw new PermissionDenied(
+        `${requester.displayName} is not a known user, so ${kind} is refused (read-only commands still work). ` +
+          'Use a configured identity (--as <user> or INFRA_AGENT_USER in the terminal) or ask to be added under users: in the config.',
+      );
+    }
     const input = this.stackInput(kind, stack, env, requester, opts.notify);
     try {
       await this.client.workflow.start(kind === 'deploy-stack' ? deployStackWorkflow : deleteStackWorkflow, {

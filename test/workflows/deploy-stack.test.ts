@@ -226,4 +226,17 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
     ]);
     await replayAndMaybeRecord(client, op, 'delete-failed');
   });
+
+  it('GIVEN someone not in the config WHEN they ask for a deploy THEN it is refused and nothing starts', async () => {
+    const stranger = {
+      userId: 'unknown:mallory',
+      displayName: 'mallory',
+      via: 'cli' as const,
+      requestId: 'r-stranger',
+    };
+    await expect(gw().startStackOperation('deploy-stack', 'logs-never-deployed', 'tst', stranger)).rejects.toThrow(
+      'mallory is not a known user, so deploy-stack is refused (read-only commands still work)',
+    );
+    await expect(client.workflow.getHandle('stack/tst/logs-never-deployed').describe()).rejects.toThrow(/not found/i);
+  });
 });
