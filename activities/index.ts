@@ -6,6 +6,8 @@ import type { CloudFormationDeps } from './iac/cloudformation';
 import { createCloudFormationActivities } from './iac/cloudformation';
 import type { ValidateDeps } from './iac/validate-templates';
 import { createValidateActivities } from './iac/validate-templates';
+import type { K8sDeps } from './k8s';
+import { createK8sActivities } from './k8s';
 import type { LlmDeps } from './llm';
 import { createLlmActivities } from './llm';
 import type { NotifyDeps } from './notify/notify-operation';
@@ -16,6 +18,8 @@ export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDep
   readonly validate: ValidateDeps;
   /** Slack (or nothing): where operations report progress. */
   readonly notify: NotifyDeps;
+  /** The Kubernetes agent; absent when the worker has no kubeconfig (its activities then say so). */
+  readonly k8s?: K8sDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -26,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createValidateActivities(deps.validate),
     ...createNotifyActivities(deps.notify),
     ...createLlmActivities(deps),
+    ...createK8sActivities(deps.k8s),
   };
 }
 

@@ -1,6 +1,8 @@
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createActivities } from '../activities';
 import type { Activities } from '../activities';
+import type { K8sDeps } from '../activities/k8s';
 import type { NotifyDeps } from '../activities/notify/notify-operation';
 import { silentNotifier } from '../activities/notify/notify-operation';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
@@ -22,6 +24,8 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
   const run = createRunCommand({
     'cfn-lint': 'install it with: bash sandbox/bootstrap.sh python (or set tools.cfnLint in the config)',
     'cfn-guard': 'install it with: bash sandbox/bootstrap.sh cfn-guard (or set tools.cfnGuard in the config)',
+    helm: 'install it with: bash sandbox/bootstrap.sh helm (or set tools.helm in the config)',
+    kubectl: 'build it with: bash sandbox/kube/bootstrap-kube.sh kube (or set tools.kubectl in the config)',
   });
   return createActivities({
     aws,
@@ -37,7 +41,28 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
     },
     notify: composeNotify(config),
     ...composeModel(config),
+    ...composeK8s(config, env, run),
   });
+}
+
+/**
+ * The Kubernetes agent when some environment names a cluster. The kubeconfig is KUBECONFIG's first file or
+ * ~/.kube/config, as for kubectl; each environment picks its own context in it.
+ */
+function composeK8s(config: AppConfig, env: NodeJS.ProcessEnv, run: K8sDeps['run']): { k8s?: K8sDeps } {
+  if (!Object.values(config.environments).some((e) => e.cluster)) return {};
+  const kubeconfig = env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
+  return {
+    k8s: {
+      run,
+      kubectlBin: config.tools.kubectl,
+      helmBin: config.tools.helm,
+      kubeconfig,
+      environments: config.environments,
+      // Local charts are named relative to the repository, which holds infraDir.
+      chartRoot: resolve(config.infraDir, '..'),
+    },
+  };
 }
 
 /** Claude on Bedrock when `llm:` is configured; signed with the worker's AWS credentials, never the model's to see. */

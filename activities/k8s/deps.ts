@@ -1,0 +1,62 @@
+import { Context } from '@temporalio/activity';
+import type { RunCommand } from '../../adapters/cli/run-command';
+import type { KubeTarget } from '../../adapters/k8s/target';
+import { checkKubeTarget } from '../../adapters/k8s/target';
+import { InvalidInput } from '../../core/errors';
+import type { K8sRequest } from '../../core/k8s/request';
+import type { ValidatedK8sRequest } from '../../core/k8s/validate';
+import { validateK8sRequest } from '../../core/k8s/validate';
+
+/** What the Kubernetes agent needs from the outside world. */
+export interface K8sDeps {
+  readonly run: RunCommand;
+  /** Config `tools.kubectl`. */
+  readonly kubectlBin: string;
+  /** Config `tools.helm`. */
+  readonly helmBin: string;
+  /** The worker's kubeconfig; each environment picks its context in it. */
+  readonly kubeconfig: string;
+  /** Per environment, the kube context (config `environments.<env>.cluster.kubeContext`). */
+  readonly environments: Readonly<Record<string, { readonly cluster?: { readonly kubeContext: string } }>>;
+  /** Local charts (`./path`) resolve under this folder and may not leave it (the repository root). */
+  readonly chartRoot: string;
+  /** Clock for ages in tables; default Date.now. */
+  readonly now?: () => number;
+}
+
+/** A request for one environment's cluster. */
+export interface K8sActivityInput<R extends K8sRequest = K8sRequest> {
+  readonly environment: string;
+  readonly request: R;
+}
+
+/** The environment's target and the checked request, or InvalidInput/PermissionDenied saying why not. */
+export async function prepare(
+  deps: K8sDeps,
+  input: K8sActivityInput,
+): Promise<{ target: KubeTarget } & ValidatedK8sRequest> {
+  const env = deps.environments[input.environment];
+  if (!env) {
+    throw new InvalidInput(
+      `environment: '${input.environment}' is unknown; use one of ${Object.keys(deps.environments).join(', ')}`,
+    );
+  }
+  if (!env.cluster) {
+    throw new InvalidInput(
+      `environment: '${input.environment}' has no cluster; add environments.${input.environment}.cluster.kubeContext to the config`,
+    );
+  }
+  const target: KubeTarget = { kubeconfig: deps.kubeconfig, context: env.cluster.kubeContext };
+  const validated = validateK8sRequest(input.request, target.context);
+  await checkKubeTarget(target);
+  return { target, ...validated };
+}
+
+/** The activity's cancellation signal, so a cancelled activity kills its child process; none outside an activity. */
+export function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,33 @@
+import { ToolMissing } from '../../core/errors';
+import type { HelmReadRequest, KubectlReadRequest } from '../../core/k8s/request';
+import type { HelmReadResult, HelmWriteResult, K8sReadResult } from '../../core/k8s/results';
+import type { K8sActivityInput, K8sDeps } from './deps';
+import type { HelmWriteInput } from './helm-write';
+import { helmWrite } from './helm-write';
+import { helmRead, k8sRead } from './read';
+
+export type { K8sActivityInput, K8sDeps } from './deps';
+export type { HelmWriteInput } from './helm-write';
+
+/** The Kubernetes agent's activities. Reads run at once; `helmWrite` is for changes that were approved. */
+export interface K8sActivities {
+  k8sRead(input: K8sActivityInput<KubectlReadRequest>): Promise<K8sReadResult>;
+  helmRead(input: K8sActivityInput<HelmReadRequest>): Promise<HelmReadResult>;
+  helmWrite(input: HelmWriteInput): Promise<HelmWriteResult>;
+}
+
+/**
+ * Builds the activities. Without deps (no cluster configured for this worker) each one fails with a message that
+ * says what to configure, instead of the worker refusing to start.
+ */
+export function createK8sActivities(deps: K8sDeps | undefined): K8sActivities {
+  const need = (): K8sDeps => {
+    if (!deps) throw new ToolMissing('the Kubernetes agent is not configured on this worker: set a kubeconfig for it');
+    return deps;
+  };
+  return {
+    k8sRead: (input) => k8sRead(need(), input),
+    helmRead: (input) => helmRead(need(), input),
+    helmWrite: (input) => helmWrite(need(), input),
+  };
+}

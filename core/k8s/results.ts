@@ -1,0 +1,60 @@
+/** A table for chat: a header and rows of short strings. */
+export interface K8sTable {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  /** Rows not shown (the table is capped for chat). */
+  readonly omittedRows: number;
+}
+
+/** Long text cut for chat, with how long the whole was. */
+export interface TruncatedText {
+  readonly text: string;
+  readonly truncated: boolean;
+  readonly totalChars: number;
+  readonly totalLines: number;
+}
+
+/** What a kubectl read returns, by request kind. JSON-safe. */
+export type K8sReadResult =
+  | { readonly kind: 'get'; readonly resource: string; readonly table: K8sTable }
+  | { readonly kind: 'events'; readonly table: K8sTable }
+  | ({ readonly kind: 'describe' } & TruncatedText)
+  | ({ readonly kind: 'logs'; readonly pod: string; readonly tailLines: number } & TruncatedText)
+  | { readonly kind: 'rollout-status'; readonly done: boolean; readonly message: string };
+
+/** One field that differs between the release and the chart. Values are JSON text, cut to a chat-sized length. */
+export interface FieldChange {
+  readonly path: string;
+  readonly before?: string;
+  readonly after?: string;
+}
+
+/** One resource of a Helm diff (`Kind/namespace/name`). */
+export interface ResourceDiff {
+  readonly resource: string;
+  readonly change: 'added' | 'removed' | 'changed';
+  readonly fields: readonly FieldChange[];
+}
+
+/** What a helm read returns. */
+export type HelmReadResult =
+  | { readonly kind: 'helm-history'; readonly release: string; readonly table: K8sTable }
+  | {
+      readonly kind: 'helm-diff';
+      readonly release: string;
+      /** The revision compared against. */
+      readonly revision: number;
+      readonly changes: readonly ResourceDiff[];
+      readonly unchanged: number;
+    };
+
+/** The outcome of an install, upgrade or rollback. */
+export interface HelmWriteResult {
+  readonly kind: 'helm-install' | 'helm-upgrade' | 'helm-rollback';
+  readonly release: string;
+  readonly namespace: string;
+  readonly revision: number;
+  readonly status: string;
+  /** True when a previous attempt had already done it: this attempt changed nothing. */
+  readonly alreadyApplied: boolean;
+}

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INSTALL_HINT } from '../../sandbox/kube/settings';
+import {
+  createSimulatedNodes,
+  kubeServices,
+  kubeSettings,
+  prepareKube,
+  waitNodesReady,
+} from '../../sandbox/kube/services';
+import type { KubeSettings } from '../../sandbox/kube/services';
+import { down, up } from '../../sandbox/manager';
+import { toolPath } from '../../sandbox/paths';
+import { sandboxSettings } from '../../sandbox/settings';
+import type { SandboxSettings } from '../../sandbox/settings';
+import { freePort } from '../support/ports';
+
+/** A control plane of our own, on free ports in a temp folder (as test/sandbox/kube.test.ts starts one). */
+export interface PrivateCluster {
+  readonly dir: string;
+  readonly kube: KubeSettings;
+  readonly sandbox: SandboxSettings;
+  readonly helm: string;
+  stop(): Promise<void>;
+}
+
+/** Starts etcd, apiserver, controller-manager, scheduler and kwok with `nodes` Ready kwok nodes. */
+export async function startPrivateCluster(nodes = 2): Promise<PrivateCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'infra-agent-k8s-test-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    INFRA_AGENT_SANDBOX_DIR: dir,
+    INFRA_AGENT_HEALTH_TIMEOUT: '180',
+    INFRA_AGENT_KUBE_ETCD_PORT: String(await freePort()),
+    INFRA_AGENT_KUBE_ETCD_PEER_PORT: String(await freePort()),
+    INFRA_AGENT_KUBE_APISERVER_PORT: String(await freePort()),
+    INFRA_AGENT_KUBE_CONTROLLER_MANAGER_PORT: String(await freePort()),
+    INFRA_AGENT_KUBE_SCHEDULER_PORT: String(await freePort()),
+    INFRA_AGENT_KUBE_KWOK_PORT: String(await freePort()),
+  };
+  const sandbox = sandboxSettings(env);
+  const kube = kubeSettings(env, dir);
+  const helm = toolPath('helm');
+  const missing = [...Object.values(kube.bin), helm].filter((b) => !existsSync(b));
+  if (missing.length > 0) {
+    throw new Error(
+      `binaries missing: ${missing.join(', ')}.\nBuild them with: ${INSTALL_HINT}; bash sandbox/bootstrap.sh helm`,
+    );
+  }
+  await prepareKube(kube);
+  await up(sandbox, kubeServices(kube), () => undefined);
+  await createSimulatedNodes(kube, nodes);
+  await waitNodesReady(kube, nodes, 60_000);
+  return {
+    dir,
+    kube,
+    sandbox,
+    helm,
+    stop: async () => {
+      await down(sandbox, kubeServices(kube), () => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
