@@ -138,7 +138,10 @@ export class Gateway {
       changeFreezes: e.changeFreezes,
       ...(e.deployRoleArn ? { deployRoleArn: e.deployRoleArn } : {}),
       // Slack requests name their conversation; others (the terminal) report into the environment's channel.
-      ...(notify ? { notify } : this.config.slack && e.slack.channel ? { notify: { channel: e.slack.channel } } : {}),
+      ...notifyTarget(
+        notify ?? (this.config.slack && e.slack.channel ? { channel: e.slack.channel } : undefined),
+        e.slack.alertsChannel,
+      ),
       ...(this.props.tuning ? { tuning: this.props.tuning } : {}),
     };
   }
@@ -411,4 +414,13 @@ export class Gateway {
       details: { via: requester.via },
     });
   }
+}
+
+/** The thread target, plus the environment's on-call channel for failures. */
+function notifyTarget(
+  target: StackOperationInput['notify'],
+  alertsChannel: string | undefined,
+): { notify?: StackOperationInput['notify'] } {
+  if (!target) return {};
+  return { notify: { ...target, ...(alertsChannel && !target.alertsChannel ? { alertsChannel } : {}) } };
 }

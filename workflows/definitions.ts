@@ -51,6 +51,8 @@ export interface NotifyTarget {
   readonly channel: string;
   /** Post the status message as a reply in this thread (e.g. under an @mention) instead of at top level. */
   readonly threadTs?: string;
+  /** The environment's on-call channel: an operation that fails is raised there too. */
+  readonly alertsChannel?: string;
 }
 
 /** An approval attempt. `mfaVerified` is set by the front end after step-up verification, never a code. */

@@ -53,6 +53,26 @@ export class OperationNotifier {
     });
   }
 
+  /**
+   * Raises a failed operation in the environment's on-call channel, on the same background chain (never
+   * blocking or failing the operation). `alert-on-failure-v1` keeps earlier failed runs replaying as they ran.
+   */
+  alert(state: OperationState): void {
+    const target = this.target;
+    if (!target?.alertsChannel || !patched('alert-on-failure-v1')) return;
+    const channel = target.alertsChannel;
+    this.pending++;
+    this.chain = this.chain.then(async () => {
+      try {
+        await this.acts.alertOperation({ channel, state, statusChannel: target.channel });
+      } catch {
+        // On-call channel unreachable after all retries: the operation's own thread still has the outcome.
+      } finally {
+        this.pending--;
+      }
+    });
+  }
+
   /** Waits (at most FLUSH_MS) for queued notifications, so the outcome is posted before the workflow ends. */
   async flush(): Promise<void> {
     if (this.target) await condition(() => this.pending === 0, FLUSH_MS);

@@ -97,6 +97,7 @@ export async function executeApproved(
       : `${op.input.stack.stackName} ended ${result.status}${result.reason ? `: ${result.reason}` : ''}`,
   });
   notifier?.send(op.state, 'done');
+  if (!result.succeeded) notifier?.alert(op.state);
   await notifier?.flush();
   return op.state;
 }
@@ -165,6 +166,7 @@ export function beginStackOperation(input: StackOperationInput, kind: OperationS
   const finish = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
     op.update({ phase: 'done', outcome, message });
     notifier.send(op.state, 'done');
+    if (outcome === 'failed') notifier.alert(op.state);
     await notifier.flush();
     return op.state;
   };

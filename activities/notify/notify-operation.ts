@@ -59,9 +59,47 @@ export interface NotifyOperationResult {
   readonly messageTs: string;
 }
 
+/** Input of `alertOperation`: a failed operation, raised to an on-call channel. */
+export interface AlertOperationInput {
+  readonly channel: string;
+  readonly state: OperationState;
+  /** Where the operation's own status message lives, for a pointer in the alert. */
+  readonly statusChannel?: string;
+}
+
+/** The on-call alert for a failed operation: which environment, what, who asked, why it failed. */
+export function renderOperationAlert(input: AlertOperationInput): RenderedMessage {
+  const s = input.state;
+  const text =
+    `:rotating_light: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} ${s.outcome ?? 'failed'}: ${s.message ?? 'no reason given'}` +
+    ` — operation ${s.operationId}, requested by ${s.requester.displayName}` +
+    (input.statusChannel ? ` (status in <#${input.statusChannel}>)` : '');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }] };
+}
+
 /** Posts or updates an operation's status message in Slack, and replies in its thread on events. */
 export function createNotifyActivities(deps: NotifyDeps) {
   return {
+    /** Raises a failed operation in the on-call channel, once (a retry finds its earlier post by key). */
+    async alertOperation(input: AlertOperationInput): Promise<{ ts: string }> {
+      const info = Context.current().info;
+      const key = `${info.workflowExecution?.runId ?? info.activityId}|alert`;
+      const m = { channel: input.channel, key, ...renderOperationAlert(input) };
+      try {
+        const earlier = info.attempt > 1 ? await deps.notifier.findPosted(m) : undefined;
+        return { ts: earlier ?? (await deps.notifier.post(m)).ts };
+      } catch (e) {
+        if (isRateLimited(e)) {
+          throw ApplicationFailure.create({
+            type: 'TransientFailure',
+            message: e.message,
+            nextRetryDelay: e.retryAfterMs,
+          });
+        }
+        throw e;
+      }
+    },
+
     async notifyOperation(input: NotifyOperationInput): Promise<NotifyOperationResult> {
       try {
         const info = Context.current().info;
