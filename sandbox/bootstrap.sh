@@ -102,6 +102,18 @@ install_actionlint() {
     "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
 }
 
+# --- Debian packages ------------------------------------------------------------------------------------------
+# actionlint runs shellcheck over the workflows' `run:` scripts when it is on PATH (SANDBOX.md); without it
+# those scripts would go unchecked, so install it (root on these machines) or say how.
+check_shellcheck() { command -v shellcheck >/dev/null; }
+install_shellcheck() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "shellcheck is missing: run 'sudo apt-get install -y shellcheck'" >&2
+    return 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck
+}
+
 # --- Rust tools ----------------------------------------------------------------------------------------
 check_cfn_guard() { REPORT_WANT="$CFN_GUARD_VERSION" reports "$BIN/cfn-guard" --version; }
 install_cfn_guard() {
@@ -115,7 +127,7 @@ install_cfn_guard() {
 check_kube() { bash "$here/kube/bootstrap-kube.sh" --check; }
 install_kube() { bash "$here/kube/bootstrap-kube.sh"; }
 
-all=(python temporal cfn_guard helm actionlint trivy kube)
+all=(python temporal cfn_guard helm actionlint shellcheck trivy kube)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do

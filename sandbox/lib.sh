@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by start.sh and test.sh: timed phases and the idempotent npm install.
 phase_start=0
 phase() { phase_start=$(date +%s); printf '\n== %s\n' "$1"; }
