@@ -38,6 +38,10 @@ export async function executeLine(
   } catch (e) {
     const err = e as Error;
     // Known conditions (refusals, conflicts, bad input) are answers, not crashes: print the message only.
+    if (err.name === 'NoWorkerAnswering') {
+      o.err(err.message);
+      return 1;
+    }
     if (['PermissionDenied', 'OperationConflict', 'InvalidInput'].includes(err.name)) {
       o.err(
         `${err.name === 'PermissionDenied' ? 'refused' : err.name === 'OperationConflict' ? 'busy' : 'invalid'}: ${err.message}`,

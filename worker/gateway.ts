@@ -25,6 +25,11 @@ import {
 import type { StackOperationInput } from '../workflows/definitions';
 import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from '../workflows/definitions';
 
+/** A query found no worker to answer it; the operation itself is safe in Temporal. */
+export class NoWorkerAnswering extends Error {
+  override readonly name = 'NoWorkerAnswering';
+}
+
 /** A started (or re-found) operation. `duplicate` means this very request had already started it. */
 export interface StartedOperation {
   readonly operationId: string;
@@ -211,6 +216,14 @@ export class Gateway {
     } catch (e) {
       if ((e as Error).name === 'WorkflowNotFoundError')
         throw new InvalidInput(`no operation ${operationId} (see list)`);
+      // gRPC DEADLINE_EXCEEDED on a query: the server found no worker to answer it.
+      if ((e as { cause?: { code?: unknown } }).cause?.code === 4) {
+        throw new NoWorkerAnswering(
+          `${operationId} is recorded, but no worker answered on task queue '${this.config.temporal.taskQueue}'. ` +
+            'Is a worker running? Start one with: infra-agent worker (npm start runs one). Nothing is lost: the ' +
+            'operation continues when a worker is back.',
+        );
+      }
       throw e;
     }
   }
