@@ -1,3 +1,4 @@
+import { privateKubeEnv } from '../support/kube-env';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,6 @@ import { down, up } from '../../sandbox/manager';
 import { toolPath } from '../../sandbox/paths';
 import { sandboxSettings } from '../../sandbox/settings';
 import type { SandboxSettings } from '../../sandbox/settings';
-import { freePort } from '../support/ports';
 
 /** A control plane of our own, on free ports in a temp folder (as test/sandbox/kube.test.ts starts one). */
 export interface PrivateCluster {
@@ -28,17 +28,7 @@ export interface PrivateCluster {
 /** Starts etcd, apiserver, controller-manager, scheduler and kwok with `nodes` Ready kwok nodes. */
 export async function startPrivateCluster(nodes = 2): Promise<PrivateCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'infra-agent-k8s-test-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    INFRA_AGENT_SANDBOX_DIR: dir,
-    INFRA_AGENT_HEALTH_TIMEOUT: '180',
-    INFRA_AGENT_KUBE_ETCD_PORT: String(await freePort()),
-    INFRA_AGENT_KUBE_ETCD_PEER_PORT: String(await freePort()),
-    INFRA_AGENT_KUBE_APISERVER_PORT: String(await freePort()),
-    INFRA_AGENT_KUBE_CONTROLLER_MANAGER_PORT: String(await freePort()),
-    INFRA_AGENT_KUBE_SCHEDULER_PORT: String(await freePort()),
-    INFRA_AGENT_KUBE_KWOK_PORT: String(await freePort()),
-  };
+  const env: NodeJS.ProcessEnv = await privateKubeEnv(dir);
   const sandbox = sandboxSettings(env);
   const kube = kubeSettings(env, dir);
   const helm = toolPath('helm');

@@ -1,3 +1,4 @@
+import { privateKubeEnv } from '../support/kube-env';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,6 @@ import { readPidRecord } from '../../sandbox/process-control';
 import { toolPath } from '../../sandbox/paths';
 import { sandboxSettings } from '../../sandbox/settings';
 import type { SandboxSettings } from '../../sandbox/settings';
-import { freePort } from '../support/ports';
 
 const HELM = toolPath('helm');
 const CHART = join(__dirname, '..', 'fixtures', 'charts', 'hello');
@@ -86,17 +86,7 @@ describe('sandbox Kubernetes control plane (etcd, kube-apiserver, controller-man
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'infra-agent-kube-test-'));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      INFRA_AGENT_SANDBOX_DIR: dir,
-      INFRA_AGENT_HEALTH_TIMEOUT: '180',
-      INFRA_AGENT_KUBE_ETCD_PORT: String(await freePort()),
-      INFRA_AGENT_KUBE_ETCD_PEER_PORT: String(await freePort()),
-      INFRA_AGENT_KUBE_APISERVER_PORT: String(await freePort()),
-      INFRA_AGENT_KUBE_CONTROLLER_MANAGER_PORT: String(await freePort()),
-      INFRA_AGENT_KUBE_SCHEDULER_PORT: String(await freePort()),
-      INFRA_AGENT_KUBE_KWOK_PORT: String(await freePort()),
-    };
+    const env: NodeJS.ProcessEnv = await privateKubeEnv(dir);
     sandbox = sandboxSettings(env);
     kube = kubeSettings(env, dir);
     const missing = Object.values(kube.bin).filter((b) => !existsSync(b));
