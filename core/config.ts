@@ -1,7 +1,15 @@
 import { parseDurationSeconds } from './duration';
-import type { ApprovalPolicy, ChangeFreeze, EnvironmentConfig, EnvironmentName, UserConfig } from './environments';
+import type {
+  ApprovalPolicy,
+  ChangeFreeze,
+  ClusterConfig,
+  EnvironmentConfig,
+  EnvironmentName,
+  UserConfig,
+} from './environments';
 import { ENVIRONMENTS, isEnvironmentName } from './environments';
 import type { LlmConfig } from './llm/settings';
+import type { AnalysisSpec, RolloutPolicy, ServiceConfig, TrafficSpec } from './rollout/types';
 import { readLlmConfig } from './llm/settings';
 
 /** Where the Temporal server is and which task queue the worker polls. */
@@ -55,6 +63,8 @@ export interface AppConfig {
   readonly environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>;
   /** The stacks people may deploy, by catalog name; anything else is refused. */
   readonly stacks: Readonly<Record<string, StackConfig>>;
+  /** The services people may roll out (`rollout <service> <version> to <env>`), by name. */
+  readonly services: Readonly<Record<string, ServiceConfig>>;
   readonly slack?: SlackConfig;
   /** Claude on Bedrock for free-text requests; absent = grammar and near-miss matcher only. */
   readonly llm?: LlmConfig;
@@ -200,6 +210,7 @@ export function validateConfig(raw: unknown): ConfigResult {
   const environments = readEnvironments(r, root.environments, users);
   const slack = root.slack === undefined ? undefined : readSlack(r, r.obj(root.slack, 'slack'));
   const stacks = readStacks(r, root.stacks);
+  const services = readServices(r, root.services);
   const llm = root.llm === undefined ? undefined : readLlmConfig(root.llm);
   for (const i of llm?.issues ?? []) r.fail(i.path, i.problem);
 
@@ -215,6 +226,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       users,
       environments,
       stacks,
+      services,
       ...(slack ? { slack } : {}),
       ...(llm?.value ? { llm: llm.value } : {}),
     },
@@ -289,8 +301,7 @@ function readEnvironments(
     const e = r.obj(o[name], path);
     const approval = readApproval(r, r.obj(e.approval, `${path}.approval`), `${path}.approval`, users, name);
     const cl = e.cluster === undefined ? undefined : r.obj(e.cluster, `${path}.cluster`);
-    const clusterName = cl ? r.str(cl, 'name', `${path}.cluster`) : undefined;
-    const kubeContext = cl ? r.str(cl, 'kubeContext', `${path}.cluster`) : undefined;
+    const cluster = cl ? readCluster(r, cl, `${path}.cluster`) : undefined;
     const sl = r.obj(e.slack, `${path}.slack`, false);
     out[name] = {
       name,
@@ -305,7 +316,7 @@ function readEnvironments(
           hint: 'arn:aws:iam::<account>:role/<name>',
         }),
       ),
-      ...(clusterName && kubeContext ? { cluster: { name: clusterName, kubeContext } } : {}),
+      ...(cluster ? { cluster } : {}),
       slack: {
         ...opt('channel', r.str(sl, 'channel', `${path}.slack`, { required: false })),
         ...opt('alertsChannel', r.str(sl, 'alertsChannel', `${path}.slack`, { required: false })),
@@ -417,4 +428,146 @@ export function formatConfigIssues(source: string, issues: readonly ConfigIssue[
     `configuration ${source} has ${issues.length} problem(s):`,
     ...issues.map((i) => `  - ${i.path}: ${i.problem}`),
   ].join('\n');
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function readCluster(r: Reader, cl: Obj, path: string): ClusterConfig | undefined {
+  const name = r.str(cl, 'name', path);
+  const kubeContext = r.str(cl, 'kubeContext', path);
+  const kubeconfig = r.str(cl, 'kubeconfig', path, { required: false });
+  const namespaceSuffix = r.str(cl, 'namespaceSuffix', path, { required: false, pattern: /^-?[a-z0-9-]{0,20}$/ }) ?? '';
+  const t = r.obj(cl.traffic, `${path}.traffic`, false);
+  const kind = r.str(t, 'kind', `${path}.traffic`, { required: false }) ?? 'istio';
+  let traffic: TrafficSpec = { kind: 'istio' };
+  if (kind === 'alb') {
+    traffic = {
+      kind: 'alb',
+      loadBalancerName: r.str(t, 'loadBalancerName', `${path}.traffic`, { hint: 'e.g. {service}-{env}' }) ?? '',
+      listenerPort: r.int(t, 'listenerPort', `${path}.traffic`, 443, 1, 65535),
+      targetGroupName: r.str(t, 'targetGroupName', `${path}.traffic`, { hint: 'e.g. {service}-{env}-{colour}' }) ?? '',
+    };
+    if (traffic.targetGroupName && !traffic.targetGroupName.includes('{colour}'))
+      r.fail(`${path}.traffic.targetGroupName`, 'must contain {colour}: each colour has its own target group');
+  } else if (kind !== 'istio') r.fail(`${path}.traffic.kind`, `'${kind}' is not a traffic kind; use istio or alb`);
+  if (!name || !kubeContext) return undefined;
+  return { name, kubeContext, ...opt('kubeconfig', kubeconfig), namespaceSuffix, traffic };
+}
+
+function readServices(r: Reader, raw: unknown): Record<string, ServiceConfig> {
+  const o = r.obj(raw, 'services', false);
+  const out: Record<string, ServiceConfig> = {};
+  for (const [name, v] of Object.entries(o)) {
+    const path = `services.${name}`;
+    // <service>-green must stay a DNS label, and ALB target group names are at most 32 characters.
+    if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name))
+      r.fail(path, 'service names are lower-case letters, digits and - (at most 40), e.g. payments-api');
+    const s = r.obj(v, path);
+    const namespace = r.str(s, 'namespace', path, { pattern: DNS_LABEL, hint: 'a namespace name, e.g. payments' });
+    const image = r.str(s, 'image', path, {
+      pattern: /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/,
+      hint: 'an image repository without tag, e.g. ghcr.io/example/payments-api',
+    });
+    const port = r.int(s, 'port', path, 8080, 1, 65535);
+    const replicas = r.int(s, 'replicas', path, 2, 1, 100);
+    const rollout = readRolloutPolicy(r, r.obj(s.rollout, `${path}.rollout`, false), `${path}.rollout`);
+    if (namespace && image) out[name] = { name, namespace, image, port, replicas, rollout };
+  }
+  return out;
+}
+
+function readSeconds(r: Reader, o: Obj, key: string, path: string, fallback: string): number {
+  const raw = o[key] ?? fallback;
+  const s = parseDurationSeconds(raw);
+  if (s === undefined) {
+    r.fail(`${path}.${key}`, `'${show(raw)}' is not a duration; use e.g. 30s, 5m, 1h`);
+    return parseDurationSeconds(fallback) ?? 60;
+  }
+  return s;
+}
+
+function readRolloutPolicy(r: Reader, o: Obj, path: string): RolloutPolicy {
+  const rawSteps = o.steps ?? [10, 50, 100];
+  let steps: number[] = [10, 50, 100];
+  if (
+    !Array.isArray(rawSteps) ||
+    rawSteps.length === 0 ||
+    rawSteps.some(
+      (x, i) =>
+        typeof x !== 'number' ||
+        !Number.isInteger(x) ||
+        x < 1 ||
+        x > 100 ||
+        (i > 0 && x <= (rawSteps[i - 1] as number)),
+    ) ||
+    rawSteps.at(-1) !== 100
+  ) {
+    r.fail(
+      `${path}.steps`,
+      `'${show(rawSteps)}' is not a list of rising percentages ending at 100, e.g. [10, 50, 100]`,
+    );
+  } else steps = rawSteps as number[];
+  const analysisRaw = o.analysis ?? [{ provider: 'pods', maxRestarts: 0 }];
+  const analysis: AnalysisSpec[] = [];
+  if (!Array.isArray(analysisRaw) || analysisRaw.length === 0) {
+    r.fail(`${path}.analysis`, 'must be a non-empty list of providers (pods, cloudwatch, http)');
+  } else {
+    analysisRaw.forEach((a, i) => {
+      const spec = readAnalysis(r, r.obj(a, `${path}.analysis[${i}]`), `${path}.analysis[${i}]`);
+      if (spec) analysis.push(spec);
+    });
+  }
+  return {
+    steps,
+    stepSeconds: readSeconds(r, o, 'stepWait', path, '30s'),
+    bakeSeconds: readSeconds(r, o, 'bake', path, '5m'),
+    readyTimeoutSeconds: readSeconds(r, o, 'readyTimeout', path, '5m'),
+    timeBudgetSeconds: readSeconds(r, o, 'timeBudget', path, '1h'),
+    analysis,
+  };
+}
+
+function readAnalysis(r: Reader, a: Obj, path: string): AnalysisSpec | undefined {
+  const provider = r.str(a, 'provider', path, { hint: 'pods, cloudwatch or http' });
+  switch (provider) {
+    case 'pods':
+      return { provider, maxRestarts: r.int(a, 'maxRestarts', path, 0, 0, 1000) };
+    case 'cloudwatch': {
+      const namespace = r.str(a, 'namespace', path, { hint: 'e.g. AWS/ApplicationELB' });
+      const metricName = r.str(a, 'metricName', path, { hint: 'e.g. HTTPCode_Target_5XX_Count' });
+      const statistic = r.str(a, 'statistic', path, { required: false }) ?? 'Sum';
+      if (statistic !== 'Sum' && statistic !== 'Average' && statistic !== 'Maximum')
+        r.fail(`${path}.statistic`, `'${statistic}' is not supported; use Sum, Average or Maximum`);
+      const max = a.max;
+      if (typeof max !== 'number' || max < 0) r.fail(`${path}.max`, 'must be a number >= 0 (fail above it)');
+      const dimensions = readStringMap(r, a.dimensions, `${path}.dimensions`);
+      if (!namespace || !metricName || typeof max !== 'number') return undefined;
+      return {
+        provider,
+        namespace,
+        metricName,
+        dimensions,
+        statistic: statistic as 'Sum' | 'Average' | 'Maximum',
+        max,
+      };
+    }
+    case 'http': {
+      const url = r.str(a, 'url', path, { pattern: /^https?:\/\//, hint: 'an http(s) URL; {colour} etc. allowed' });
+      const rate = a.minSuccessRate ?? 1;
+      if (typeof rate !== 'number' || rate < 0 || rate > 1) r.fail(`${path}.minSuccessRate`, 'must be from 0 to 1');
+      if (!url) return undefined;
+      return {
+        provider,
+        url,
+        samples: r.int(a, 'samples', path, 5, 1, 100),
+        minSuccessRate: typeof rate === 'number' ? rate : 1,
+        timeoutMs: r.int(a, 'timeoutMs', path, 2000, 100, 60000),
+      };
+    }
+    case undefined:
+      return undefined;
+    default:
+      r.fail(`${path}.provider`, `'${provider}' is not an analysis provider; use pods, cloudwatch or http`);
+      return undefined;
+  }
 }

@@ -1,3 +1,4 @@
+import type { TrafficSpec } from './rollout/types';
 /** The environments infra-agent knows. Every message names the one it acts on. */
 export const ENVIRONMENTS = ['dev', 'tst', 'prd'] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -35,12 +36,28 @@ export interface EnvironmentConfig {
   readonly region: string;
   /** Role the worker assumes for changes; undefined means the worker's own credentials (sandbox). */
   readonly deployRoleArn?: string;
-  readonly cluster?: { readonly name: string; readonly kubeContext: string };
+  readonly cluster?: ClusterConfig;
   readonly slack: { readonly channel?: string; readonly alertsChannel?: string };
   readonly approval: ApprovalPolicy;
   readonly changeFreezes: readonly ChangeFreeze[];
   /** Parameters offered to every stack in this environment (e.g. Owner, SecurityLevel). */
   readonly stackParameters: Readonly<Record<string, string>>;
+}
+
+/** The environment's Kubernetes cluster (config `environments.<env>.cluster`). */
+export interface ClusterConfig {
+  readonly name: string;
+  /** The context in the kubeconfig; the agent refuses any other. */
+  readonly kubeContext: string;
+  /** Kubeconfig file; default: the worker's KUBECONFIG (first file) or ~/.kube/config. */
+  readonly kubeconfig?: string;
+  /**
+   * Appended to every service namespace in this environment (`payments` + `-dev`). For clusters shared by
+   * several environments, like the sandbox's one local cluster; empty for a cluster per environment.
+   */
+  readonly namespaceSuffix: string;
+  /** How rollouts shift traffic here: Istio VirtualService weights (default) or ALB weighted target groups. */
+  readonly traffic: TrafficSpec;
 }
 
 /** A person infra-agent knows: the key is their id in approvals and audit records. */

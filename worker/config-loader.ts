@@ -93,6 +93,12 @@ export function loadConfig(
     ...c,
     audit: { path: abs(c.audit.path) },
     infraDir: abs(c.infraDir),
+    environments: Object.fromEntries(
+      Object.entries(c.environments).map(([k, e]) => [
+        k,
+        e.cluster?.kubeconfig ? { ...e, cluster: { ...e.cluster, kubeconfig: abs(e.cluster.kubeconfig) } } : e,
+      ]),
+    ) as AppConfig['environments'],
     tools: {
       cfnLint: tool(c.tools.cfnLint),
       cfnGuard: tool(c.tools.cfnGuard),

@@ -17,7 +17,9 @@ export interface K8sDeps {
   /** The worker's kubeconfig; each environment picks its context in it. */
   readonly kubeconfig: string;
   /** Per environment, the kube context (config `environments.<env>.cluster.kubeContext`). */
-  readonly environments: Readonly<Record<string, { readonly cluster?: { readonly kubeContext: string } }>>;
+  readonly environments: Readonly<
+    Record<string, { readonly cluster?: { readonly kubeContext: string; readonly kubeconfig?: string } }>
+  >;
   /** Local charts (`./path`) resolve under this folder and may not leave it (the repository root). */
   readonly chartRoot: string;
   /** Clock for ages in tables; default Date.now. */
@@ -46,7 +48,10 @@ export async function prepare(
       `environment: '${input.environment}' has no cluster; add environments.${input.environment}.cluster.kubeContext to the config`,
     );
   }
-  const target: KubeTarget = { kubeconfig: deps.kubeconfig, context: env.cluster.kubeContext };
+  const target: KubeTarget = {
+    kubeconfig: env.cluster.kubeconfig ?? deps.kubeconfig,
+    context: env.cluster.kubeContext,
+  };
   const validated = validateK8sRequest(input.request, target.context);
   await checkKubeTarget(target);
   return { target, ...validated };
