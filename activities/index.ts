@@ -10,6 +10,8 @@ import type { K8sDeps } from './k8s';
 import { createK8sActivities } from './k8s';
 import type { LlmDeps } from './llm';
 import { createLlmActivities } from './llm';
+import type { RolloutDeps } from './rollout';
+import { createRolloutActivities } from './rollout';
 import type { NotifyDeps } from './notify/notify-operation';
 import { createNotifyActivities } from './notify/notify-operation';
 
@@ -20,6 +22,8 @@ export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDep
   readonly notify: NotifyDeps;
   /** The Kubernetes agent; absent when the worker has no kubeconfig (its activities then say so). */
   readonly k8s?: K8sDeps;
+  /** Blue/green rollouts; absent when no environment names a cluster (its activities then say so). */
+  readonly rollout?: RolloutDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -31,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps.notify),
     ...createLlmActivities(deps),
     ...createK8sActivities(deps.k8s),
+    ...createRolloutActivities(deps.rollout),
   };
 }
 

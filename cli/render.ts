@@ -1,18 +1,8 @@
 import type { AuditRecord } from '../core/audit';
-import { summarizeChanges } from '../core/operations';
+import { PHASE_TEXT, summarizeChanges } from '../core/operations';
 import type { OperationState, ResourceChange } from '../core/operations';
 import type { ValidationFinding } from '../core/validation';
 import type { OperationSummary } from '../worker/gateway';
-
-const PHASE_TEXT: Readonly<Record<OperationState['phase'], string>> = {
-  validating: 'validating the template (cfn-lint, NIST guard rules, mandatory tags)',
-  'creating-change-set': 'computing the change set',
-  'awaiting-approval': 'waiting for approval',
-  executing: 'executing the approved change',
-  'waiting-for-stack': 'waiting for the stack to settle',
-  'cleaning-up': 'discarding the change set',
-  done: 'done',
-};
 
 export function phaseText(s: OperationState): string {
   return PHASE_TEXT[s.phase];

@@ -1,6 +1,7 @@
 import type { EnvironmentName } from './environments';
 import type { Requester } from './requester';
 import type { ValidationFinding } from './validation';
+import type { AnalysisMeasurement, Colour, SecurityGateResult, TrafficSpec, TrafficWeights } from './rollout/types';
 
 /** Where an operation is in its life. Shown to people, so each phase reads as plain English in messages. */
 export type OperationPhase =
@@ -10,11 +11,31 @@ export type OperationPhase =
   | 'executing'
   | 'waiting-for-stack'
   | 'cleaning-up'
+  // Rollouts (blue/green):
+  | 'security-gate'
+  | 'deploying'
+  | 'waiting-ready'
+  | 'shifting-traffic'
+  | 'analysing'
+  | 'paused'
+  | 'baking'
+  | 'scaling-down'
+  | 'rolling-back'
   | 'done';
 
 /** How an operation ended. Rejection, expiry and "no changes" are outcomes, not errors. */
 export type OperationOutcome =
-  'succeeded' | 'no-changes' | 'rejected' | 'expired' | 'cancelled' | 'validation-failed' | 'frozen' | 'failed';
+  | 'succeeded'
+  | 'no-changes'
+  | 'rejected'
+  | 'expired'
+  | 'cancelled'
+  | 'validation-failed'
+  | 'frozen'
+  | 'failed'
+  /** A rollout whose analysis failed (or that was aborted) and whose traffic went back to the old colour. */
+  | 'rolled-back'
+  | 'aborted';
 
 /** One resource in a change set preview. */
 export interface ResourceChange {
@@ -60,7 +81,7 @@ export interface StackEventSummary {
 /** The state of an operation, as the `state` query returns it. JSON-safe. */
 export interface OperationState {
   readonly operationId: string;
-  readonly kind: 'deploy-stack' | 'delete-stack';
+  readonly kind: 'deploy-stack' | 'delete-stack' | 'rollout' | 'rollback';
   readonly environment: EnvironmentName;
   readonly target: string;
   readonly requester: Requester;
@@ -77,6 +98,43 @@ export interface OperationState {
   readonly message?: string;
   readonly stackStatus?: string;
   readonly events: readonly StackEventSummary[];
+  /** Rollouts and rollbacks only: colours, traffic, analyses. */
+  readonly rollout?: RolloutProgress;
+}
+
+/** One analysis judged during a rollout. */
+export interface AnalysisRecord {
+  /** Traffic share on the new colour when judged (the bake is judged at 100). */
+  readonly percent: number;
+  readonly stage: 'step' | 'bake' | 'ready';
+  readonly at: string;
+  readonly passed: boolean;
+  readonly measurements: readonly AnalysisMeasurement[];
+}
+
+/** Where a blue/green rollout (or rollback) is: shown in previews, status and the thread. */
+export interface RolloutProgress {
+  readonly service: string;
+  readonly namespace: string;
+  /** The tag asked for (rollouts) and the full image. */
+  readonly version?: string;
+  readonly image?: string;
+  /** The colour holding the traffic before, and the one receiving it. */
+  readonly fromColour: Colour;
+  readonly toColour: Colour;
+  /** What the old colour runs (the rollback target). */
+  readonly previousImage?: string;
+  readonly traffic: TrafficSpec['kind'];
+  readonly steps: readonly number[];
+  /** Index into steps of the last step whose traffic was set; -1 before the first. */
+  readonly stepIndex: number;
+  readonly weights: TrafficWeights;
+  readonly securityGate?: SecurityGateResult;
+  readonly analyses: readonly AnalysisRecord[];
+  readonly paused: boolean;
+  readonly pausedBy?: string;
+  /** Set by the watchdog when the rollout runs past its time budget. */
+  readonly overdueSince?: string;
 }
 
 /** Human-readable summary lines for a preview: counts by action, and warnings for replacements. */
@@ -92,3 +150,23 @@ export function summarizeChanges(changes: readonly ResourceChange[]): { counts: 
     );
   return { counts, warnings };
 }
+
+/** Each phase in plain words, for every front end (terminal, Slack). */
+export const PHASE_TEXT: Readonly<Record<OperationPhase, string>> = {
+  validating: 'validating the template (cfn-lint, NIST guard rules, mandatory tags)',
+  'creating-change-set': 'computing the change set',
+  'awaiting-approval': 'waiting for approval',
+  executing: 'executing the approved change',
+  'waiting-for-stack': 'waiting for the stack to settle',
+  'cleaning-up': 'discarding the change set',
+  'security-gate': 'checking the image (security gate)',
+  deploying: 'deploying the new colour',
+  'waiting-ready': 'waiting for the new colour to be Ready',
+  'shifting-traffic': 'shifting traffic',
+  analysing: 'analysing the new colour under traffic',
+  paused: 'paused (resume or abort it)',
+  baking: 'baking: the new colour carries all traffic',
+  'scaling-down': 'scaling the old colour down (kept for fast rollback)',
+  'rolling-back': 'rolling back: traffic returns to the old colour',
+  done: 'done',
+};

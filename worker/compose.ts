@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { createActivities } from '../activities';
 import type { Activities } from '../activities';
 import type { K8sDeps } from '../activities/k8s';
+import type { RolloutDeps } from '../activities/rollout';
 import type { NotifyDeps } from '../activities/notify/notify-operation';
 import { silentNotifier } from '../activities/notify/notify-operation';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
@@ -41,7 +42,7 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
     },
     notify: composeNotify(config),
     ...composeModel(config),
-    ...composeK8s(config, env, run),
+    ...composeK8s(config, env, run, aws),
   });
 }
 
@@ -49,10 +50,16 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
  * The Kubernetes agent when some environment names a cluster. The kubeconfig is KUBECONFIG's first file or
  * ~/.kube/config, as for kubectl; each environment picks its own context in it.
  */
-function composeK8s(config: AppConfig, env: NodeJS.ProcessEnv, run: K8sDeps['run']): { k8s?: K8sDeps } {
+function composeK8s(
+  config: AppConfig,
+  env: NodeJS.ProcessEnv,
+  run: K8sDeps['run'],
+  aws: AwsClientFactory,
+): { k8s?: K8sDeps; rollout?: RolloutDeps } {
   if (!Object.values(config.environments).some((e) => e.cluster)) return {};
   const kubeconfig = env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
   return {
+    rollout: { run, kubectlBin: config.tools.kubectl, kubeconfig, environments: config.environments, aws },
     k8s: {
       run,
       kubectlBin: config.tools.kubectl,

@@ -273,6 +273,39 @@ export class Gateway {
     }
   }
 
+  /**
+   * Starts a blue/green rollout of `service` at `version` (the image tag) in `env`. Workflow id
+   * `rollout/<env>/<service>`: one rollout or rollback per service and environment at a time.
+   */
+  async startRollout(
+    _service: string,
+    _version: string,
+    _env: EnvironmentName,
+    _requester: Requester,
+    _opts: { notify?: StackOperationInput['notify'] } = {},
+  ): Promise<StartedOperation> {
+    return Promise.reject(new Error('rollouts: being written'));
+  }
+
+  /** Sends traffic back to the colour that held it before the last rollout (its own workflow, with approval). */
+  async startRollback(
+    _service: string,
+    _env: EnvironmentName,
+    _requester: Requester,
+    _opts: { notify?: StackOperationInput['notify'] } = {},
+  ): Promise<StartedOperation> {
+    return Promise.reject(new Error('rollbacks: being written'));
+  }
+
+  /** Pause, resume or abort a running rollout (abort sends all traffic back to the old colour). */
+  async controlRollout(
+    _operationId: string,
+    _action: 'pause' | 'resume' | 'abort',
+    _by: Requester,
+  ): Promise<OperationState> {
+    return Promise.reject(new Error('rollout control: being written'));
+  }
+
   private async refused(
     e: unknown,
     action: 'approval-refused' | 'rejection-refused',

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { EnvironmentConfig } from '../../core/environments';
 import type { OperationState } from '../../core/operations';
-import { summarizeChanges } from '../../core/operations';
+import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
 import type { ValidationFinding } from '../../core/validation';
 import type { DecisionButtonValue } from '../ids';
 import { ActionIds } from '../ids';
@@ -28,15 +28,8 @@ const OUTCOME_ICON: Readonly<Record<NonNullable<OperationState['outcome']>, stri
   'validation-failed': ':x:',
   frozen: ':snowflake:',
   failed: ':x:',
-};
-const PHASE_TEXT: Readonly<Record<OperationState['phase'], string>> = {
-  validating: 'validating the template (cfn-lint, NIST guard rules, mandatory tags)',
-  'creating-change-set': 'computing the change set',
-  'awaiting-approval': 'waiting for approval',
-  executing: 'executing the approved change',
-  'waiting-for-stack': 'waiting for the stack to settle',
-  'cleaning-up': 'discarding the change set',
-  done: 'done',
+  'rolled-back': ':leftwards_arrow_with_hook:',
+  aborted: ':octagonal_sign:',
 };
 
 /** The operation's one status message: request and target, preview, buttons or decision, outcome. */

@@ -1,0 +1,10 @@
+// PLACEHOLDER — being written by the AWS rollout helper (replace whole file).
+import type { AnalyseInput, AnalysisMeasurement, AnalysisSpec } from '../../core/rollout/types';
+import type { RolloutDeps } from './deps';
+export async function measureHttp(
+  _d: RolloutDeps,
+  _i: AnalyseInput,
+  _s: Extract<AnalysisSpec, { provider: 'http' }>,
+): Promise<AnalysisMeasurement> {
+  throw new Error('not written yet');
+}
