@@ -3,12 +3,30 @@ import type { ChangeFreeze, EnvironmentName } from '../core/environments';
 import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 
-/** Everything a stack operation needs, fixed at start and therefore recorded in history. */
-export interface StackOperationInput {
-  /** Also the workflow id: `stack/<env>/<name>`; one open operation per stack and environment. */
+/** What every approvable operation (stack change, rollout, rollback) is started with. */
+export interface OperationBaseInput {
+  /** Also the workflow id (`stack/<env>/<name>`, `rollout/<env>/<service>`): the lock. */
   readonly operationId: string;
   readonly environment: EnvironmentName;
   readonly region: string;
+  readonly requester: Requester;
+  readonly approval: {
+    readonly required: number;
+    readonly expirySeconds: number;
+    readonly mfa: boolean;
+    /** Resolved from the policy's users and groups when the operation started. */
+    readonly approvers: readonly string[];
+  };
+  readonly changeFreezes: readonly ChangeFreeze[];
+  /**
+   * Where progress is posted (Slack): the channel, and the thread to post into when the request came from one.
+   * The workflow posts the status message itself and keeps its ts in workflow state. Absent: no notifications.
+   */
+  readonly notify?: NotifyTarget;
+}
+
+/** Everything a stack operation needs, fixed at start and therefore recorded in history. */
+export interface StackOperationInput extends OperationBaseInput {
   readonly stack: {
     /** Catalog name, e.g. `vpc`. */
     readonly name: string;
@@ -20,24 +38,10 @@ export interface StackOperationInput {
   /** Parameters offered to the template (only declared ones are passed): Environment, Owner, IaCVersion, … */
   readonly parameters: Readonly<Record<string, string>>;
   readonly tags: Readonly<Record<string, string>>;
-  readonly requester: Requester;
-  readonly approval: {
-    readonly required: number;
-    readonly expirySeconds: number;
-    readonly mfa: boolean;
-    /** Resolved from the policy's users and groups when the operation started. */
-    readonly approvers: readonly string[];
-  };
-  readonly changeFreezes: readonly ChangeFreeze[];
   /** The environment's deploy role: approved mutations run as the approver under it (just-in-time, M4). */
   readonly deployRoleArn?: string;
   /** How long after the approval new credentials may still be issued. Default 2 h. */
   readonly grantSeconds?: number;
-  /**
-   * Where progress is posted (Slack): the channel, and the thread to post into when the request came from one.
-   * The workflow posts the status message itself and keeps its ts in workflow state. Absent: no notifications.
-   */
-  readonly notify?: NotifyTarget;
   /** Knobs for tests and slow accounts; defaults suit real AWS. */
   readonly tuning?: {
     readonly pollMs?: number;

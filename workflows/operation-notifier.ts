@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { OperationEvent } from '../activities/notify/notify-operation';
 import type { OperationState } from '../core/operations';
 import { notifyActivity } from './activity-options';
-import type { StackOperationInput } from './definitions';
+import type { OperationBaseInput } from './definitions';
 
 /** How long a finished operation waits for its last messages to reach Slack before closing. */
 const FLUSH_MS = 2 * 60_000;
@@ -20,13 +20,13 @@ export class OperationNotifier {
   private pending = 0;
   private readonly acts = proxyActivities<Activities>(notifyActivity);
 
-  private constructor(private readonly target: StackOperationInput['notify']) {}
+  private constructor(private readonly target: OperationBaseInput['notify']) {}
 
   /**
    * A notifier for this run. The `notify-v1` patch keeps workflows started before notifications existed
    * replaying exactly as they ran (they never call the activity).
    */
-  static for(input: StackOperationInput): OperationNotifier {
+  static for(input: Pick<OperationBaseInput, 'notify'>): OperationNotifier {
     return new OperationNotifier(input.notify && patched('notify-v1') ? input.notify : undefined);
   }
 

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { AuditAction } from '../core/audit';
 import { notifyActivity, shortActivity, toolActivity, waitActivity } from './activity-options';
 import type { StackOperationInput } from './definitions';
-import type { StackOperation } from './stack-operation-state';
+import type { ApprovableOperation } from './stack-operation-state';
 
 /** Activity proxies for stack operations; mutating calls get a start-to-close the input may shorten. */
 export function stackActivities(input: StackOperationInput) {
@@ -30,8 +30,8 @@ export function stackActivities(input: StackOperationInput) {
 
 /** Appends one audit record for this operation (idempotent per run and event). */
 export async function audit(
-  acts: ReturnType<typeof stackActivities>,
-  op: StackOperation,
+  acts: Pick<ReturnType<typeof stackActivities>, 'recordAudit'>,
+  op: ApprovableOperation,
   action: AuditAction,
   actor: string,
   details: Record<string, unknown> = {},
@@ -43,7 +43,7 @@ export async function audit(
     actor,
     operationId: op.input.operationId,
     environment: op.input.environment,
-    target: op.input.stack.stackName,
+    target: op.state.target,
     details,
   });
 }

@@ -4,16 +4,17 @@ import { toSourceIdentity } from '../core/access';
 import { formatDuration } from '../core/duration';
 import type { ChangeFreeze } from '../core/environments';
 import type { OperationOutcome, OperationState } from '../core/operations';
-import type { ApproveArgs, CancelArgs, RejectArgs, StackOperationInput } from './definitions';
+import type { ApproveArgs, CancelArgs, OperationBaseInput, RejectArgs, StackOperationInput } from './definitions';
 import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definitions';
 import { OperationNotifier } from './operation-notifier';
 import { audit, stackActivities } from './stack-activities';
+import type { ApprovableOperation } from './stack-operation-state';
 import { StackOperation } from './stack-operation-state';
 
 type Acts = ReturnType<typeof stackActivities>;
 
 /** The change freeze in force now (workflow time is deterministic), if any. */
-export function activeFreeze(input: StackOperationInput): ChangeFreeze | undefined {
+export function activeFreeze(input: Pick<OperationBaseInput, 'changeFreezes'>): ChangeFreeze | undefined {
   const now = Date.now();
   return input.changeFreezes.find((f) => Date.parse(f.from) <= now && now < Date.parse(f.to));
 }
@@ -23,8 +24,8 @@ export function activeFreeze(input: StackOperationInput): ChangeFreeze | undefin
  * it is an outcome, never an implicit approval.
  */
 export async function awaitDecision(
-  op: StackOperation,
-  acts: Acts,
+  op: ApprovableOperation,
+  acts: Pick<Acts, 'recordAudit'>,
   notifier?: OperationNotifier,
 ): Promise<'approved' | { outcome: OperationOutcome; message: string }> {
   const expiryMs = op.input.approval.expirySeconds * 1000;
@@ -109,8 +110,8 @@ export async function executeApproved(
  * Cancellation is not a failure and propagates.
  */
 export async function withFailureOutcome(
-  op: StackOperation,
-  acts: Acts,
+  op: ApprovableOperation,
+  acts: Pick<Acts, 'recordAudit'>,
   finish: (outcome: OperationOutcome, message: string) => Promise<OperationState>,
   flow: () => Promise<OperationState>,
 ): Promise<OperationState> {
@@ -131,7 +132,9 @@ export async function withFailureOutcome(
  * approver as SourceIdentity, ids as session tags, and a window from the approval (workflow time, so
  * deterministic) after which no new credentials are issued.
  */
-export function accessGrant(op: StackOperation): AccessGrant | undefined {
+export function accessGrant(
+  op: ApprovableOperation<OperationBaseInput & Pick<StackOperationInput, 'deployRoleArn' | 'grantSeconds'>>,
+): AccessGrant | undefined {
   const role = op.input.deployRoleArn;
   const last = op.state.approvals[op.state.approvals.length - 1];
   if (!role || !last) return undefined;
@@ -145,7 +148,7 @@ export function accessGrant(op: StackOperation): AccessGrant | undefined {
 }
 
 /** The state query and the approve / reject / cancel updates, whose validators refuse before history. */
-export function registerHandlers(op: StackOperation): void {
+export function registerHandlers(op: ApprovableOperation): void {
   setHandler(stateQuery, () => op.state);
   setHandler(approveUpdate, (a: ApproveArgs) => op.approve(a), {
     validator: (a: ApproveArgs) => op.validateApprove(a),

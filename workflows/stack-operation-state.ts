@@ -3,34 +3,21 @@ import { approvalRefusal, rejectionRefusal } from '../core/approval';
 import type { ApprovalContext } from '../core/approval';
 import { OperationConflict, PermissionDenied } from '../core/errors';
 import type { OperationState } from '../core/operations';
-import type { ApproveArgs, CancelArgs, RejectArgs, StackOperationInput } from './definitions';
+import type { ApproveArgs, CancelArgs, OperationBaseInput, RejectArgs, StackOperationInput } from './definitions';
 
 /**
- * The mutable state of one stack operation and the approval rules over it, shared by the deploy and delete
- * workflows. Handlers only change state; the workflow's main flow does all the waiting and calling.
+ * The mutable state of one approvable operation and the approval rules over it, shared by the stack and
+ * rollout workflows. Handlers only change state; the workflow's main flow does all the waiting and calling.
  */
-export class StackOperation {
-  state: OperationState;
+export class ApprovableOperation<I extends OperationBaseInput = OperationBaseInput> {
   cancelledBy: string | undefined;
 
   constructor(
-    readonly input: StackOperationInput,
-    kind: OperationState['kind'],
-  ) {
-    this.state = {
-      operationId: input.operationId,
-      kind,
-      environment: input.environment,
-      target: input.stack.stackName,
-      requester: input.requester,
-      startedAt: new Date(workflowInfo().startTime).toISOString(),
-      phase: kind === 'deploy-stack' ? 'validating' : 'creating-change-set',
-      findings: [],
-      approvalsRequired: input.approval.required,
-      approvals: [],
-      events: [],
-    };
-  }
+    readonly input: I,
+    public state: OperationState,
+    /** Phases in which `cancel` is accepted (before anything changed). */
+    private readonly cancellable: readonly OperationState['phase'][],
+  ) {}
 
   update(patch: Partial<OperationState>): void {
     this.state = { ...this.state, ...patch };
@@ -88,7 +75,7 @@ export class StackOperation {
   }
 
   validateCancel(c: CancelArgs): void {
-    if (!['validating', 'creating-change-set', 'awaiting-approval'].includes(this.state.phase) || this.decided) {
+    if (!this.cancellable.includes(this.state.phase) || this.decided) {
       throw new OperationConflict(
         `cannot cancel: the operation is ${this.state.phase}${this.state.approvals.length ? ' (already approved)' : ''}`,
       );
@@ -109,5 +96,28 @@ export class StackOperation {
   auditKey(action: string, n = 0): string {
     const info = workflowInfo();
     return `${info.workflowId}|${info.runId}|${action}|${n}`;
+  }
+}
+
+/** A stack deploy or delete: the approvable operation, started from its stack input. */
+export class StackOperation extends ApprovableOperation<StackOperationInput> {
+  constructor(input: StackOperationInput, kind: OperationState['kind']) {
+    super(
+      input,
+      {
+        operationId: input.operationId,
+        kind,
+        environment: input.environment,
+        target: input.stack.stackName,
+        requester: input.requester,
+        startedAt: new Date(workflowInfo().startTime).toISOString(),
+        phase: kind === 'deploy-stack' ? 'validating' : 'creating-change-set',
+        findings: [],
+        approvalsRequired: input.approval.required,
+        approvals: [],
+        events: [],
+      },
+      ['validating', 'creating-change-set', 'awaiting-approval'],
+    );
   }
 }
