@@ -12,6 +12,17 @@ export type AuditAction =
   | 'executed'
   | 'completed'
   | 'failed'
+  // Blue/green rollouts (workflows/rollout.ts):
+  | 'security-gate'
+  | 'deployed'
+  | 'traffic-shifted'
+  | 'analysed'
+  | 'paused'
+  | 'resumed'
+  | 'aborted'
+  | 'rolled-back'
+  | 'scaled'
+  | 'overdue'
   // The language front door (core/llm): what a model or the near-miss matcher proposed, and what came of it.
   | 'proposed'
   | 'proposal-refused'

@@ -14,16 +14,26 @@ import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 import type { ValidationReport } from '../core/validation';
 import {
+  blueGreenRolloutWorkflow,
   deleteStackWorkflow,
   deployStackWorkflow,
   describeStackWorkflow,
   diagnoseWorkflow,
   interpretRequestWorkflow,
+  rollbackWorkflow,
   validateTemplatesWorkflow,
   whoamiWorkflow,
 } from '../workflows';
-import type { StackOperationInput } from '../workflows/definitions';
-import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from '../workflows/definitions';
+import type { RolloutInput, StackOperationInput } from '../workflows/definitions';
+import {
+  abortUpdate,
+  approveUpdate,
+  cancelUpdate,
+  pauseUpdate,
+  rejectUpdate,
+  resumeUpdate,
+  stateQuery,
+} from '../workflows/definitions';
 
 /** A query found no worker to answer it; the operation itself is safe in Temporal. */
 export class NoWorkerAnswering extends Error {
@@ -54,6 +64,8 @@ export interface GatewayProps {
   readonly iacVersion: string | undefined;
   /** Test knobs passed into stack operations (short polls, short timeouts). */
   readonly tuning?: StackOperationInput['tuning'];
+  /** Test knobs passed into rollouts (short readiness polls). */
+  readonly rolloutTuning?: RolloutInput['tuning'];
 }
 
 /**
@@ -273,37 +285,144 @@ export class Gateway {
     }
   }
 
+  /** Services people may roll out, by name. */
+  get serviceNames(): string[] {
+    return Object.keys(this.config.services);
+  }
+
+  /** The recorded input of a rollout or rollback: service, policy, traffic and approvers resolved from config now. */
+  rolloutInput(
+    kind: 'rollout' | 'rollback',
+    service: string,
+    env: EnvironmentName,
+    requester: Requester,
+    version: string | undefined,
+    notify?: StackOperationInput['notify'],
+  ): RolloutInput {
+    const s = this.config.services[service];
+    if (!s) {
+      throw new InvalidInput(
+        `service: '${service}' is not in the catalog; known services: ${this.serviceNames.join(', ') || 'none (add services: to the config)'}`,
+      );
+    }
+    const e = this.config.environments[env];
+    if (!e.cluster) {
+      throw new InvalidInput(
+        `environment: ${env} has no cluster; add environments.${env}.cluster (name, kubeContext) to the config`,
+      );
+    }
+    return {
+      kind,
+      operationId: `rollout/${env}/${service}`,
+      environment: env,
+      region: e.region,
+      target: { environment: env, service, namespace: `${s.namespace}${e.cluster.namespaceSuffix}` },
+      service: { name: service, image: s.image, port: s.port, replicas: s.replicas },
+      ...(version ? { version } : {}),
+      policy: s.rollout,
+      traffic: e.cluster.traffic,
+      requester,
+      approval: {
+        required: e.approval.required,
+        expirySeconds: e.approval.expirySeconds,
+        mfa: e.approval.mfa,
+        approvers: resolveApprovers(e.approval, this.config.users),
+      },
+      changeFreezes: e.changeFreezes,
+      ...notifyTarget(
+        notify ?? (this.config.slack && e.slack.channel ? { channel: e.slack.channel } : undefined),
+        e.slack.alertsChannel,
+      ),
+      ...(this.props.rolloutTuning ? { tuning: this.props.rolloutTuning } : {}),
+    };
+  }
+
   /**
    * Starts a blue/green rollout of `service` at `version` (the image tag) in `env`. Workflow id
    * `rollout/<env>/<service>`: one rollout or rollback per service and environment at a time.
    */
   async startRollout(
-    _service: string,
-    _version: string,
-    _env: EnvironmentName,
-    _requester: Requester,
-    _opts: { notify?: StackOperationInput['notify'] } = {},
+    service: string,
+    version: string,
+    env: EnvironmentName,
+    requester: Requester,
+    opts: { notify?: StackOperationInput['notify'] } = {},
   ): Promise<StartedOperation> {
-    return Promise.reject(new Error('rollouts: being written'));
+    this.refuseUnknown(requester, 'rollout');
+    return this.startLocked(this.rolloutInput('rollout', service, env, requester, version, opts.notify));
   }
 
   /** Sends traffic back to the colour that held it before the last rollout (its own workflow, with approval). */
   async startRollback(
-    _service: string,
-    _env: EnvironmentName,
-    _requester: Requester,
-    _opts: { notify?: StackOperationInput['notify'] } = {},
+    service: string,
+    env: EnvironmentName,
+    requester: Requester,
+    opts: { notify?: StackOperationInput['notify'] } = {},
   ): Promise<StartedOperation> {
-    return Promise.reject(new Error('rollbacks: being written'));
+    this.refuseUnknown(requester, 'rollback');
+    return this.startLocked(this.rolloutInput('rollback', service, env, requester, undefined, opts.notify));
   }
 
-  /** Pause, resume or abort a running rollout (abort sends all traffic back to the old colour). */
+  private refuseUnknown(requester: Requester, what: string): void {
+    if (!this.config.users[requester.userId]) {
+      // Unknown people may read, never change: a write needs an identity approvals and the audit can name.
+      throw new PermissionDenied(
+        `${requester.displayName} is not a known user, so ${what} is refused (read-only commands still work). ` +
+          'Use a configured identity (--as <user> or INFRA_AGENT_USER in the terminal) or ask to be added under users: in the config.',
+      );
+    }
+  }
+
+  /** Starts a rollout/rollback; the workflow id is the lock shared by both. */
+  private async startLocked(input: RolloutInput): Promise<StartedOperation> {
+    const workflow = input.kind === 'rollout' ? blueGreenRolloutWorkflow : rollbackWorkflow;
+    try {
+      await this.client.workflow.start(workflow, {
+        taskQueue: this.config.temporal.taskQueue,
+        workflowId: input.operationId,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        args: [input],
+        memo: { requester: input.requester },
+        searchAttributes: {
+          InfraEnvironment: [input.environment],
+          InfraRequester: [input.requester.userId],
+          InfraTarget: [`${input.target.namespace}/${input.service.name}`],
+          InfraKind: [input.kind],
+        },
+      });
+      return { operationId: input.operationId, duplicate: false, ...this.urlOf(input.operationId) };
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      const desc = await this.client.workflow.getHandle(input.operationId).describe();
+      const holder = (desc.memo?.requester ?? {}) as Partial<Requester>;
+      if (holder.requestId === input.requester.requestId)
+        return { operationId: input.operationId, duplicate: true, ...this.urlOf(input.operationId) };
+      const what = desc.type === 'rollbackWorkflow' ? 'a rollback' : 'a rollout';
+      throw new OperationConflict(
+        `${input.service.name} in ${input.environment} is busy: ${holder.displayName ?? holder.userId ?? 'someone'} started ${what} at ${desc.startTime.toISOString()}. ` +
+          `One rollout per service and environment at a time: follow it with \`status ${input.operationId}\`` +
+          (desc.type === 'blueGreenRolloutWorkflow' ? `, or stop it with \`abort ${input.operationId}\`` : ''),
+      );
+    }
+  }
+
+  /** Pause, resume or abort a running rollout (abort sends all traffic back to the old colour). Refusals are audited. */
   async controlRollout(
-    _operationId: string,
-    _action: 'pause' | 'resume' | 'abort',
-    _by: Requester,
+    operationId: string,
+    action: 'pause' | 'resume' | 'abort',
+    by: Requester,
   ): Promise<OperationState> {
-    return Promise.reject(new Error('rollout control: being written'));
+    const state = await this.state(operationId);
+    if (state.kind !== 'rollout') {
+      throw new InvalidInput(`${operationId} is a ${state.kind}, not a rollout: ${action} applies to rollouts only`);
+    }
+    const update = action === 'pause' ? pauseUpdate : action === 'resume' ? resumeUpdate : abortUpdate;
+    try {
+      return await this.handle(operationId).executeUpdate(update, { args: [{ by: by.userId, via: by.via }] });
+    } catch (e) {
+      throw await this.refused(e, 'approval-refused', operationId, state, by, { attempted: action });
+    }
   }
 
   private async refused(
@@ -331,7 +450,7 @@ export class Gateway {
   async list(limit = 20): Promise<OperationSummary[]> {
     const out: OperationSummary[] = [];
     for await (const w of this.client.workflow.list({
-      query: `WorkflowType IN ("deployStackWorkflow","deleteStackWorkflow")`,
+      query: `WorkflowType IN ("deployStackWorkflow","deleteStackWorkflow","blueGreenRolloutWorkflow","rollbackWorkflow")`,
     })) {
       const r = (w.memo?.requester ?? {}) as Partial<Requester>;
       out.push({

@@ -2,6 +2,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ChangeFreeze, EnvironmentName } from '../core/environments';
 import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
+import type { RolloutPolicy, ServiceTarget, TrafficSpec } from '../core/rollout/types';
 
 /** What every approvable operation (stack change, rollout, rollback) is started with. */
 export interface OperationBaseInput {
@@ -85,3 +86,35 @@ export const approveUpdate = defineUpdate<OperationState, [ApproveArgs]>('approv
 export const rejectUpdate = defineUpdate<OperationState, [RejectArgs]>('reject');
 /** Cancel before execution starts; refused once the change is executing. */
 export const cancelUpdate = defineUpdate<OperationState, [CancelArgs]>('cancel');
+
+/** A blue/green rollout of one service version, or a rollback to the colour kept from the last one. */
+export interface RolloutInput extends OperationBaseInput {
+  readonly kind: 'rollout' | 'rollback';
+  readonly target: ServiceTarget;
+  readonly service: {
+    readonly name: string;
+    /** Image repository, e.g. ghcr.io/example/payments-api. */
+    readonly image: string;
+    readonly port: number;
+    readonly replicas: number;
+  };
+  /** Rollouts only: the tag asked for. The image run is `<service.image>:<version>`. */
+  readonly version?: string;
+  readonly policy: RolloutPolicy;
+  readonly traffic: TrafficSpec;
+  /** Knobs for tests: poll interval of readiness waits. */
+  readonly tuning?: { readonly pollMs?: number };
+}
+
+/** Who pauses, resumes or aborts a rollout, and from where. */
+export interface ControlArgs {
+  readonly by: string;
+  readonly via: Requester['via'];
+}
+
+/** Hold the rollout at its current traffic split after the running step. */
+export const pauseUpdate = defineUpdate<OperationState, [ControlArgs]>('pause');
+/** Continue a paused rollout. */
+export const resumeUpdate = defineUpdate<OperationState, [ControlArgs]>('resume');
+/** Stop the rollout: all traffic back to the old colour, the new one scaled down. */
+export const abortUpdate = defineUpdate<OperationState, [ControlArgs]>('abort');

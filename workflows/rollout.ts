@@ -1,0 +1,265 @@
+import { condition, workflowInfo } from '@temporalio/workflow';
+import type { OperationOutcome, OperationState } from '../core/operations';
+import { otherColour } from '../core/rollout/types';
+import type { Colour } from '../core/rollout/types';
+import type { RolloutInput } from './definitions';
+import { OperationNotifier } from './operation-notifier';
+import type { RolloutActs } from './rollout-flow';
+import {
+  RolloutOperation,
+  auditControls,
+  failedText,
+  liveColour,
+  recordAnalysis,
+  rolloutActivities,
+  startWatchdog,
+  weightsFor,
+} from './rollout-flow';
+import { audit } from './stack-activities';
+import { activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
+
+/**
+ * Blue/green rollout (M7): security gate → deploy the idle colour → wait Ready → health check → approval →
+ * shift traffic step by step with analysis after each → bake at 100% → scale the old colour down (kept for
+ * fast rollback). A failed analysis or an abort sends all traffic back to the old colour. Every step is an
+ * idempotent activity, so a worker killed mid-step resumes at that step without redoing finished ones.
+ */
+export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<OperationState> {
+  const op = new RolloutOperation(input, 'blue');
+  const acts = rolloutActivities();
+  const notifier = OperationNotifier.for(input);
+  registerHandlers(op);
+  op.register();
+  const controls = { n: 0 };
+  const t = input.target;
+  const image = `${input.service.image}:${input.version ?? 'latest'}`;
+
+  const finish = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
+    await auditControls(op, acts, controls);
+    op.update({ phase: 'done', outcome, message });
+    notifier.send(op.state, 'done');
+    if (outcome === 'failed' || outcome === 'rolled-back') notifier.alert(op.state);
+    await notifier.flush();
+    return op.state;
+  };
+
+  /** Traffic all back on the old colour, the new one scaled to zero: the state before the rollout. */
+  const rollBack = async (
+    outcome: 'rolled-back' | 'aborted',
+    reason: string,
+    actor: string,
+  ): Promise<OperationState> => {
+    const { fromColour: from, toColour: to } = op.progress;
+    op.update({ phase: 'rolling-back' });
+    notifier.send(op.state, 'executing');
+    const set = await acts.setTraffic({
+      target: t,
+      traffic: input.traffic,
+      weights: weightsFor(to, 0),
+      operationId: input.operationId,
+    });
+    op.patch({ weights: weightsFor(to, 0) });
+    await acts.scaleColour({ target: t, colour: to, replicas: 0 });
+    await audit(acts, op, outcome === 'aborted' ? 'aborted' : 'rolled-back', actor, {
+      reason,
+      restored: from,
+      previousWeights: set.previous,
+    });
+    return finish(
+      outcome,
+      `${outcome === 'aborted' ? `aborted by ${actor}` : 'rolled back'}: ${reason}. ` +
+        `All traffic is back on ${from}${op.progress.previousImage ? ` (${op.progress.previousImage})` : ''}; ${to} scaled to 0.`,
+    );
+  };
+
+  /** Waits out `ms` unless an abort comes first; true when aborted. */
+  const abortableWait = async (ms: number): Promise<boolean> => condition(() => op.abortedBy !== undefined, ms);
+
+  /** Holds while paused (an abort ends the hold); true when aborted. */
+  const holdIfPaused = async (): Promise<boolean> => {
+    if (!op.progress.paused) return op.abortedBy !== undefined;
+    const before = op.state.phase;
+    op.update({ phase: 'paused' });
+    notifier.send(op.state, 'executing');
+    await auditControls(op, acts, controls);
+    await condition(() => !op.progress.paused || op.abortedBy !== undefined);
+    await auditControls(op, acts, controls);
+    op.update({ phase: before });
+    return op.abortedBy !== undefined;
+  };
+
+  startWatchdog(op, acts, notifier);
+
+  /**
+   * An activity failed for good: if the new colour already had traffic, the traffic goes back before the
+   * outcome is reported, so a failure never leaves a half-shifted split behind.
+   */
+  const failSafely = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
+    const { toColour: to, weights } = op.progress;
+    if (outcome === 'failed' && weights[to] > 0 && op.state.phase !== 'rolling-back') {
+      try {
+        return await rollBack('rolled-back', `${message} (the rollout could not continue)`, 'infra-agent');
+      } catch {
+        return finish(
+          'failed',
+          `${message}; restoring traffic to ${op.progress.fromColour} ALSO failed: check the router now`,
+        );
+      }
+    }
+    return finish(outcome, message);
+  };
+
+  return withFailureOutcome(op, acts, failSafely, async () => {
+    await audit(acts, op, 'requested', input.requester.userId, {
+      via: input.requester.via,
+      requestId: input.requester.requestId,
+      image,
+    });
+    notifier.send(op.state, 'requested');
+    const freeze = activeFreeze(input);
+    if (freeze) {
+      await audit(acts, op, 'failed', 'infra-agent', { reason: 'change freeze', freeze });
+      return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
+    }
+
+    const gate = await acts.rolloutSecurityGate({ target: t, image });
+    op.patch({ securityGate: gate });
+    await audit(acts, op, 'security-gate', 'infra-agent', { ...gate });
+    if (!gate.passed) return finish('failed', `security gate refused ${image}: ${gate.summary}`);
+
+    // Which colour is live now decides where the new version goes.
+    const traffic = await acts.readTraffic({ target: t, traffic: input.traffic });
+    const colours = await acts.readColours({ target: t });
+    const from: Colour = liveColour(traffic.weights);
+    const to = otherColour(from);
+    const previousImage = colours[from].image;
+    op.patch({
+      fromColour: from,
+      toColour: to,
+      weights: traffic.weights,
+      ...(previousImage ? { previousImage } : {}),
+    });
+    if (previousImage === image && traffic.weights[from] === 100 && colours[from].readyReplicas > 0) {
+      await audit(acts, op, 'completed', 'infra-agent', { outcome: 'no-changes', image, colour: from });
+      return finish('no-changes', `no changes: ${from} already runs ${image} with all traffic`);
+    }
+
+    op.update({ phase: 'deploying' });
+    const deployed = await acts.deployColour({
+      target: t,
+      colour: to,
+      image,
+      port: input.service.port,
+      replicas: input.service.replicas,
+      operationId: input.operationId,
+    });
+    await audit(acts, op, 'deployed', 'infra-agent', { colour: to, image, changed: deployed.changed });
+
+    op.update({ phase: 'waiting-ready' });
+    const deployedAt = new Date().toISOString();
+    const ready = await acts.waitColourReady({
+      target: t,
+      colour: to,
+      timeoutSeconds: input.policy.readyTimeoutSeconds,
+      ...(input.tuning?.pollMs ? { pollMs: input.tuning.pollMs } : {}),
+    });
+    if (!ready.ready) {
+      await acts.scaleColour({ target: t, colour: to, replicas: 0 });
+      await audit(acts, op, 'failed', 'infra-agent', { reason: 'not ready', detail: ready.message });
+      return finish(
+        'failed',
+        `${to} (${image}) did not become ready: ${ready.message}. No traffic moved; ${to} scaled to 0.`,
+      );
+    }
+
+    // Health check before any traffic: the same providers, at 0%.
+    op.update({ phase: 'analysing' });
+    const health = await acts.analyseColour({
+      target: t,
+      colour: to,
+      specs: input.policy.analysis,
+      windowStart: deployedAt,
+      windowEnd: new Date().toISOString(),
+    });
+    await recordAnalysis(op, acts, 'ready', 0, health);
+    if (!health.passed) {
+      await acts.scaleColour({ target: t, colour: to, replicas: 0 });
+      return finish(
+        'failed',
+        `health checks failed before any traffic moved: ${failedText(health)}; ${to} scaled to 0.`,
+      );
+    }
+
+    // The approval names exactly this image on this colour in this run.
+    const artifactId = `${image}@${to}#${workflowInfo().runId.slice(0, 8)}`;
+    op.update({ preview: { artifactId, stackName: `${input.service.name}-${to}`, changes: [] } });
+    await audit(acts, op, 'previewed', 'infra-agent', {
+      artifactId,
+      from,
+      to,
+      previousImage,
+      steps: input.policy.steps,
+    });
+    const decision = await awaitDecision(op, acts, notifier);
+    if (decision !== 'approved') {
+      await acts.scaleColour({ target: t, colour: to, replicas: 0 });
+      return finish(decision.outcome, `${decision.message}; ${to} scaled to 0`);
+    }
+
+    // Shift traffic step by step; analysis judges each step before the next.
+    for (let i = op.progress.stepIndex + 1; i < input.policy.steps.length; i++) {
+      const percent = input.policy.steps[i] ?? 100;
+      if (await holdIfPaused()) return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
+      op.update({ phase: 'shifting-traffic' });
+      const weights = weightsFor(to, percent);
+      const set = await acts.setTraffic({ target: t, traffic: input.traffic, weights, operationId: input.operationId });
+      op.patch({ weights, stepIndex: i });
+      await audit(acts, op, 'traffic-shifted', 'infra-agent', { weights, changed: set.changed, step: i + 1 }, i);
+      notifier.send(op.state, 'executing');
+
+      op.update({ phase: 'analysing' });
+      const windowStart = new Date().toISOString();
+      if (await abortableWait(input.policy.stepSeconds * 1000))
+        return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
+      const r = await acts.analyseColour({
+        target: t,
+        colour: to,
+        specs: input.policy.analysis,
+        windowStart,
+        windowEnd: new Date().toISOString(),
+      });
+      await recordAnalysis(op, acts, 'step', percent, r);
+      await auditControls(op, acts, controls);
+      if (!r.passed) return rollBack('rolled-back', `analysis failed at ${percent}%: ${failedText(r)}`, 'infra-agent');
+    }
+
+    // Bake: the new colour carries everything for a while, then is judged once more.
+    if (await holdIfPaused()) return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
+    op.update({ phase: 'baking' });
+    const bakeStart = new Date().toISOString();
+    if (await abortableWait(input.policy.bakeSeconds * 1000))
+      return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
+    const baked = await acts.analyseColour({
+      target: t,
+      colour: to,
+      specs: input.policy.analysis,
+      windowStart: bakeStart,
+      windowEnd: new Date().toISOString(),
+    });
+    await recordAnalysis(op, acts, 'bake', 100, baked);
+    if (!baked.passed)
+      return rollBack('rolled-back', `analysis failed during the bake: ${failedText(baked)}`, 'infra-agent');
+    if (await holdIfPaused()) return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
+
+    op.update({ phase: 'scaling-down' });
+    await acts.scaleColour({ target: t, colour: from, replicas: 0 });
+    await audit(acts, op, 'scaled', 'infra-agent', { colour: from, replicas: 0, kept: true });
+    await audit(acts, op, 'completed', 'infra-agent', { image, colour: to });
+    return finish(
+      'succeeded',
+      `${image} is live on ${to} with 100% of traffic; ${from}${previousImage ? ` (${previousImage})` : ''} scaled to 0 and kept for rollback`,
+    );
+  });
+}
+
+export type { RolloutActs };
