@@ -4,3 +4,5 @@ export { deleteStackWorkflow } from './delete-stack';
 export { describeStackWorkflow, validateTemplatesWorkflow } from './read-only';
 export { interpretRequestWorkflow } from './interpret';
 export { diagnoseWorkflow } from './diagnose';
+export { blueGreenRolloutWorkflow } from './rollout';
+export { rollbackWorkflow } from './rollback';
