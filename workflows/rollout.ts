@@ -252,12 +252,17 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
     if (await holdIfPaused()) return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
 
     op.update({ phase: 'scaling-down' });
-    await acts.scaleColour({ target: t, colour: from, replicas: 0 });
-    await audit(acts, op, 'scaled', 'infra-agent', { colour: from, replicas: 0, kept: true });
+    if (colours[from].exists) {
+      await acts.scaleColour({ target: t, colour: from, replicas: 0 });
+      await audit(acts, op, 'scaled', 'infra-agent', { colour: from, replicas: 0, kept: true });
+    }
     await audit(acts, op, 'completed', 'infra-agent', { image, colour: to });
     return finish(
       'succeeded',
-      `${image} is live on ${to} with 100% of traffic; ${from}${previousImage ? ` (${previousImage})` : ''} scaled to 0 and kept for rollback`,
+      `${image} is live on ${to} with 100% of traffic` +
+        (colours[from].exists
+          ? `; ${from}${previousImage ? ` (${previousImage})` : ''} scaled to 0 and kept for rollback`
+          : ' (first rollout: nothing to scale down)'),
     );
   });
 }

@@ -1,0 +1,245 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
+import type { OperationState } from '../../core/operations';
+import { up } from '../../sandbox/manager';
+import { stopRecorded } from '../../sandbox/process-control';
+import { temporalService } from '../../sandbox/services';
+import type { SandboxSettings } from '../../sandbox/settings';
+import type { GatewaySession } from '../../worker/client-compose';
+import { openGateway } from '../../worker/client-compose';
+import type { PrivateCluster } from '../k8s/private-cluster';
+import { startPrivateCluster } from '../k8s/private-cluster';
+import { startChildWorker } from '../support/child-worker';
+import { replayAndMaybeRecord } from '../support/histories';
+import type { RolloutTestConfig } from '../support/rollout-env';
+import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
+import type { RunningWorker } from '../support/sandbox';
+import { eventually, person, startWorker, testClient } from '../support/sandbox';
+
+const exec = promisify(execFile);
+
+/**
+ * Blue/green rollouts end to end: gateway → Temporal → worker → a real control plane (kwok nodes make pods
+ * Ready). Each test rolls out its own service in namespace shop-dev.
+ */
+describe('blue/green rollouts against a real cluster', () => {
+  let cluster: PrivateCluster;
+  let tc: RolloutTestConfig;
+  let session: GatewaySession;
+  let client: Client;
+  let worker: RunningWorker | undefined;
+
+  beforeAll(async () => {
+    cluster = await startPrivateCluster(2);
+    tc = rolloutTestConfig(cluster, {
+      'shop-api': testServiceYaml({}, { image: 'ghcr.io/example/shop-api' }),
+      'cart-api': testServiceYaml({}, { image: 'ghcr.io/example/cart-api' }),
+      'steer-api': testServiceYaml({ stepWait: '4s' }, { image: 'ghcr.io/example/steer-api' }),
+      'bad-api': testServiceYaml({}, { image: 'ghcr.io/example/bad-api' }),
+      'kill-api': testServiceYaml({ stepWait: '5s' }, { image: 'ghcr.io/example/kill-api' }),
+      'bake-api': testServiceYaml({ bake: '12s' }, { image: 'ghcr.io/example/bake-api' }),
+    });
+    session = await openGateway(tc.config);
+    client = await testClient(tc.config);
+  }, 240_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await client?.connection.close();
+    await session?.close();
+    await cluster?.stop();
+  }, 60_000);
+
+  const gw = () => session.gateway;
+  const kubectl = async (...args: string[]): Promise<string> =>
+    (
+      await exec(cluster.kube.bin.kubectl, [
+        '--kubeconfig',
+        cluster.kube.kubeconfig,
+        '--context',
+        cluster.kube.contextName,
+        ...args,
+      ])
+    ).stdout;
+  const weights = async (service: string): Promise<Record<string, number>> => {
+    const vs = JSON.parse(await kubectl('get', 'virtualservice', service, '-n', 'shop-dev', '-o', 'json')) as {
+      spec: { http: { route: { destination: { host: string }; weight?: number }[] }[] };
+    };
+    const out: Record<string, number> = {};
+    for (const r of vs.spec.http[0]?.route ?? []) out[r.destination.host.replace(`${service}-`, '')] = r.weight ?? 0;
+    return out;
+  };
+  const deployment = async (name: string): Promise<{ image: string; replicas: number }> => {
+    const d = JSON.parse(await kubectl('get', 'deployment', name, '-n', 'shop-dev', '-o', 'json')) as {
+      spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+    };
+    return { image: d.spec.template.spec.containers[0]?.image ?? '', replicas: d.spec.replicas };
+  };
+  const when = (op: string, ok: (s: OperationState) => boolean, what: string, ms = 120_000) =>
+    eventually(
+      async () => {
+        const s = await gw().state(op);
+        return ok(s) ? s : undefined;
+      },
+      ms,
+      what,
+    );
+  const awaitingApproval = (op: string) => when(op, (s) => s.phase === 'awaiting-approval', 'approval wait');
+  const approveAndWait = async (op: string): Promise<OperationState> => {
+    const pending = await awaitingApproval(op);
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    return gw().result(op);
+  };
+  const ensureWorker = async (): Promise<void> => {
+    worker ??= await startWorker(tc.config);
+  };
+  const stages = (s: OperationState) => s.rollout!.analyses.map((a) => `${a.stage}@${a.percent}:${a.passed}`);
+
+  it('GIVEN a service WHEN two versions are rolled out THEN each goes to the idle colour through every step, analysed, and the old colour is kept at 0', async () => {
+    await ensureWorker();
+    const op = (await gw().startRollout('shop-api', '1.0.0', 'dev', person('alice'))).operationId;
+    expect(op).toBe('rollout/dev/shop-api');
+    const pending = await awaitingApproval(op);
+    expect(pending.rollout).toMatchObject({
+      fromColour: 'blue',
+      toColour: 'green',
+      image: 'ghcr.io/example/shop-api:1.0.0',
+      securityGate: { passed: true, provider: 'pass-through' },
+    });
+    expect(pending.rollout!.weights).toEqual({ blue: 100, green: 0 });
+    expect(await deployment('shop-api-green')).toEqual({ image: 'ghcr.io/example/shop-api:1.0.0', replicas: 2 });
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    const first = await gw().result(op);
+    expect(first).toMatchObject({ outcome: 'succeeded' });
+    expect(stages(first)).toEqual(['ready@0:true', 'step@10:true', 'step@50:true', 'step@100:true', 'bake@100:true']);
+    expect(await weights('shop-api')).toEqual({ blue: 0, green: 100 });
+
+    const op2 = (await gw().startRollout('shop-api', '1.1.0', 'dev', person('alice'))).operationId;
+    const second = await approveAndWait(op2);
+    expect(second).toMatchObject({
+      outcome: 'succeeded',
+      rollout: { fromColour: 'green', toColour: 'blue', previousImage: 'ghcr.io/example/shop-api:1.0.0' },
+    });
+    expect(second.message).toContain('green (ghcr.io/example/shop-api:1.0.0) scaled to 0 and kept for rollback');
+    expect(await weights('shop-api')).toEqual({ blue: 100, green: 0 });
+    expect(await deployment('shop-api-blue')).toEqual({ image: 'ghcr.io/example/shop-api:1.1.0', replicas: 2 });
+    expect(await deployment('shop-api-green')).toEqual({ image: 'ghcr.io/example/shop-api:1.0.0', replicas: 0 });
+
+    const shifted = (await gw().audit(2000)).filter(
+      (r) => r.operationId === op2 && r.action === 'traffic-shifted' && r.at >= second.startedAt,
+    );
+    expect(shifted.map((r) => (r.details as { weights: { blue: number } }).weights.blue)).toEqual([10, 50, 100]);
+    await replayAndMaybeRecord(client, op2, 'rollout-succeeded');
+  }, 240_000);
+
+  it('GIVEN the last rollout WHEN `rollback` is approved THEN the kept colour is scaled up and takes all traffic', async () => {
+    await ensureWorker();
+    const op = (await gw().startRollback('shop-api', 'dev', person('alice'))).operationId;
+    const pending = await awaitingApproval(op);
+    expect(pending).toMatchObject({
+      kind: 'rollback',
+      rollout: { fromColour: 'blue', toColour: 'green', image: 'ghcr.io/example/shop-api:1.0.0' },
+    });
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    const done = await gw().result(op);
+    expect(done).toMatchObject({ outcome: 'succeeded' });
+    expect(await weights('shop-api')).toEqual({ blue: 0, green: 100 });
+    expect(await deployment('shop-api-green')).toEqual({ image: 'ghcr.io/example/shop-api:1.0.0', replicas: 2 });
+    expect(await deployment('shop-api-blue')).toMatchObject({ replicas: 0 });
+    await replayAndMaybeRecord(client, op, 'rollback-succeeded');
+  }, 180_000);
+
+  it('GIVEN a rollout waiting for approval WHEN someone else starts a rollout or rollback of the same service THEN it is refused; the same request is a duplicate; a rejection scales the new colour down', async () => {
+    await ensureWorker();
+    const alice = person('alice');
+    const op = (await gw().startRollout('cart-api', '2.0.0', 'dev', alice)).operationId;
+    await awaitingApproval(op);
+    expect(await gw().startRollout('cart-api', '2.0.0', 'dev', alice)).toMatchObject({ duplicate: true });
+    await expect(gw().startRollout('cart-api', '2.0.1', 'dev', person('carol'))).rejects.toThrow(
+      /cart-api in dev is busy: alice started a rollout at .*One rollout per service and environment at a time/,
+    );
+    await expect(gw().startRollback('cart-api', 'dev', person('carol'))).rejects.toThrow(/is busy/);
+    await expect(gw().approve(op, alice)).rejects.toThrow(/someone else must approve/);
+    await gw().reject(op, person('bob'), 'not this week');
+    const done = await gw().result(op);
+    expect(done).toMatchObject({ outcome: 'rejected' });
+    expect(await deployment('cart-api-green')).toMatchObject({ replicas: 0 });
+    await replayAndMaybeRecord(client, op, 'rollout-rejected');
+  }, 180_000);
+
+  it('GIVEN a rollout shifting traffic WHEN paused, resumed, then aborted THEN it holds its split while paused and abort sends all traffic back', async () => {
+    await ensureWorker();
+    const op = (await gw().startRollout('steer-api', '1.0.0', 'dev', person('alice'))).operationId;
+    const pending = await awaitingApproval(op);
+    await expect(gw().controlRollout(op, 'abort', person('alice'))).rejects.toThrow(/not approved yet: use cancel/);
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    await when(op, (s) => s.rollout!.stepIndex === 0, 'first step');
+    await gw().controlRollout(op, 'pause', person('alice'));
+    await expect(gw().controlRollout(op, 'pause', person('bob'))).rejects.toThrow(/already paused by alice/);
+    await expect(gw().controlRollout(op, 'resume', person('dave'))).rejects.toThrow(/dave may not resume/);
+    const paused = await when(op, (s) => s.phase === 'paused', 'paused');
+    expect(paused.rollout).toMatchObject({ stepIndex: 0, paused: true, pausedBy: 'alice' });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await gw().state(op)).rollout).toMatchObject({ stepIndex: 0, weights: { blue: 90, green: 10 } });
+    expect(await weights('steer-api')).toEqual({ blue: 90, green: 10 });
+
+    await gw().controlRollout(op, 'resume', person('bob'));
+    await when(op, (s) => s.rollout!.stepIndex === 1, 'second step');
+    await gw().controlRollout(op, 'abort', person('bob'));
+    const done = await gw().result(op);
+    expect(done).toMatchObject({ outcome: 'aborted', rollout: { weights: { blue: 100, green: 0 } } });
+    expect(done.message).toMatch(/^aborted by bob: stopped by command\. All traffic is back on blue; green scaled to 0\.$/);
+    expect(await weights('steer-api')).toEqual({ blue: 100, green: 0 });
+    expect(await deployment('steer-api-green')).toMatchObject({ replicas: 0 });
+    const actions = (await gw().audit(2000))
+      .filter((r) => r.operationId === op && r.at >= done.startedAt)
+      .map((r) => r.action)
+      .filter((a) => ['paused', 'resumed', 'aborted'].includes(a));
+    expect(actions).toEqual(['paused', 'resumed', 'aborted', 'aborted']);
+    await replayAndMaybeRecord(client, op, 'rollout-aborted');
+  }, 180_000);
+
+  it('GIVEN a worker killed -9 during a traffic step THEN a new worker resumes at that step without redoing finished ones', async () => {
+    // The in-process worker would steal the tasks: stop it, and run a real worker process to kill.
+    await worker?.stop();
+    worker = undefined;
+    const w1 = await startChildWorker(tc.config.temporal.taskQueue, tc.env);
+    const op = (await gw().startRollout('kill-api', '1.0.0', 'dev', person('alice'))).operationId;
+    const pending = await awaitingApproval(op);
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    await when(op, (s) => s.rollout!.stepIndex === 1 && s.phase === 'analysing', 'second step');
+    await w1.kill9();
+    expect(await weights('kill-api')).toEqual({ blue: 50, green: 50 });
+
+    await ensureWorker();
+    const done = await gw().result(op);
+    expect(done).toMatchObject({ outcome: 'succeeded' });
+    expect(await weights('kill-api')).toEqual({ blue: 0, green: 100 });
+    // Each traffic step ran exactly once across both workers.
+    const history = await client.workflow.getHandle(op).fetchHistory();
+    const scheduled = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((n) => n === 'setTraffic');
+    expect(scheduled).toHaveLength(3);
+    await replayAndMaybeRecord(client, op, 'rollout-worker-killed');
+  }, 240_000);
+
+  it('GIVEN a rollout baking WHEN the Temporal server restarts THEN it completes', async () => {
+    await ensureWorker();
+    const settings = JSON.parse(
+      readFileSync(join(process.env.INFRA_AGENT_TEST_DIR!, 'sandbox.json'), 'utf8'),
+    ) as SandboxSettings;
+    const op = (await gw().startRollout('bake-api', '1.0.0', 'dev', person('alice'))).operationId;
+    const pending = await awaitingApproval(op);
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    await when(op, (s) => s.phase === 'baking', 'bake');
+    expect(await stopRecorded(settings.stateDir, 'temporal')).toBe('stopped');
+    await up(settings, [temporalService(settings)], () => undefined);
+    const done = await eventually(async () => gw().result(op), 120_000, 'result after restart');
+    expect(done).toMatchObject({ outcome: 'succeeded' });
+    expect(stages(done)).toContain('bake@100:true');
+    expect(await weights('bake-api')).toEqual({ blue: 0, green: 100 });
+  }, 240_000);
+});
