@@ -1,7 +1,14 @@
 import type { EnvironmentName } from './environments';
 import type { Requester } from './requester';
 import type { ValidationFinding } from './validation';
-import type { AnalysisMeasurement, Colour, SecurityGateResult, TrafficSpec, TrafficWeights } from './rollout/types';
+import type {
+  AnalysisMeasurement,
+  AnalysisSpec,
+  Colour,
+  SecurityGateResult,
+  TrafficSpec,
+  TrafficWeights,
+} from './rollout/types';
 
 /** Where an operation is in its life. Shown to people, so each phase reads as plain English in messages. */
 export type OperationPhase =
@@ -126,6 +133,13 @@ export interface RolloutProgress {
   readonly previousImage?: string;
   readonly traffic: TrafficSpec['kind'];
   readonly steps: readonly number[];
+  /** Timing and analysis providers of the policy, for the preview. */
+  readonly policy?: {
+    readonly stepSeconds: number;
+    readonly bakeSeconds: number;
+    readonly timeBudgetSeconds: number;
+    readonly analysis: readonly AnalysisSpec[];
+  };
   /** Index into steps of the last step whose traffic was set; -1 before the first. */
   readonly stepIndex: number;
   readonly weights: TrafficWeights;

@@ -68,6 +68,12 @@ export class RolloutOperation extends ApprovableOperation<RolloutInput> {
           toColour: fromColour === 'blue' ? 'green' : 'blue',
           traffic: input.traffic.kind,
           steps: input.kind === 'rollout' ? input.policy.steps : [100],
+          policy: {
+            stepSeconds: input.policy.stepSeconds,
+            bakeSeconds: input.policy.bakeSeconds,
+            timeBudgetSeconds: input.policy.timeBudgetSeconds,
+            analysis: input.policy.analysis,
+          },
           stepIndex: -1,
           weights: { blue: 100, green: 0 },
           analyses: [],

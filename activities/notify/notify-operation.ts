@@ -71,7 +71,10 @@ export interface AlertOperationInput {
 export function renderOperationAlert(input: AlertOperationInput): RenderedMessage {
   const s = input.state;
   const text =
-    `:rotating_light: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} ${s.outcome ?? 'failed'}: ${s.message ?? 'no reason given'}` +
+    (s.outcome === undefined && s.rollout?.overdueSince
+      ? `:hourglass: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} is overdue: still ${s.phase} after its time budget` +
+        ` (since ${s.rollout.overdueSince}); it was not stopped — follow it or abort it`
+      : `:rotating_light: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} ${s.outcome ?? 'failed'}: ${s.message ?? 'no reason given'}`) +
     ` — operation ${s.operationId}, requested by ${s.requester.displayName}` +
     (input.statusChannel ? ` (status in <#${input.statusChannel}>)` : '');
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }] };
@@ -83,7 +86,7 @@ export function createNotifyActivities(deps: NotifyDeps) {
     /** Raises a failed operation in the on-call channel, once (a retry finds its earlier post by key). */
     async alertOperation(input: AlertOperationInput): Promise<{ ts: string }> {
       const info = Context.current().info;
-      const key = `${info.workflowExecution?.runId ?? info.activityId}|alert`;
+      const key = `${info.workflowExecution?.runId ?? info.activityId}|alert|${input.state.outcome ?? 'overdue'}`;
       const m = { channel: input.channel, key, ...renderOperationAlert(input) };
       try {
         const earlier = info.attempt > 1 ? await deps.notifier.findPosted(m) : undefined;

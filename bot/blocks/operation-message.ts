@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { EnvironmentConfig } from '../../core/environments';
 import type { OperationState } from '../../core/operations';
+import { rolloutLines } from '../../core/rollout/summary';
 import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
 import type { ValidationFinding } from '../../core/validation';
 import type { DecisionButtonValue } from '../ids';
@@ -32,13 +33,20 @@ const OUTCOME_ICON: Readonly<Record<NonNullable<OperationState['outcome']>, stri
   aborted: ':octagonal_sign:',
 };
 
+const VERB: Readonly<Record<OperationState['kind'], string>> = {
+  'deploy-stack': 'Deploy',
+  'delete-stack': 'Delete',
+  rollout: 'Rollout',
+  rollback: 'Rollback',
+};
+
 /** The operation's one status message: request and target, preview, buttons or decision, outcome. */
 export function buildOperationMessage(
   s: OperationState,
   ctx: OperationMessageContext,
 ): { text: string; blocks: KnownBlock[] } {
   const env = s.environment.toUpperCase();
-  const verb = s.kind === 'delete-stack' ? 'Delete' : 'Deploy';
+  const verb = VERB[s.kind];
   const blocks: KnownBlock[] = [
     {
       type: 'header',
@@ -67,7 +75,8 @@ export function buildOperationMessage(
     },
   ];
   if (s.findings.length) blocks.push(...findingBlocks(s.findings));
-  if (s.preview) blocks.push(...previewBlocks(s));
+  if (s.rollout) blocks.push(...preformatted(rolloutLines(s).join('\n'), 4));
+  else if (s.preview) blocks.push(...previewBlocks(s));
   blocks.push(...decisionBlocks(s, ctx));
   if (s.outcome) {
     blocks.push({
