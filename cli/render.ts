@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../core/audit';
+import { rolloutLines } from '../core/rollout/summary';
 import { PHASE_TEXT, summarizeChanges } from '../core/operations';
 import type { OperationState, ResourceChange } from '../core/operations';
 import type { ValidationFinding } from '../core/validation';
@@ -30,6 +31,7 @@ export function renderFindings(findings: readonly ValidationFinding[]): string {
 /** The preview people approve: what changes, what gets replaced, what validation said. */
 export function renderPreview(s: OperationState): string {
   const p = s.preview;
+  if (s.rollout) return [...rolloutLines(s), ...(p ? [`approval artifact: ${p.artifactId}`] : [])].join('\n');
   if (!p) return '(no preview yet)';
   const { counts, warnings } = summarizeChanges(p.changes);
   const width = Math.max(10, ...p.changes.map((c) => c.logicalId.length));
@@ -52,7 +54,7 @@ export function renderState(s: OperationState): string {
     `approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.map((a) => ` ${a.approver}@${a.at}${a.mfa ? ' (mfa)' : ''}`).join(',')}${s.approvalDeadline && !s.outcome ? `; expires ${s.approvalDeadline}` : ''}`,
   ];
   if (s.rejection) lines.push(`rejected by ${s.rejection.by} at ${s.rejection.at}: ${s.rejection.reason}`);
-  if (s.preview) lines.push(renderPreview(s));
+  if (s.preview || s.rollout) lines.push(renderPreview(s));
   if (s.events.length)
     lines.push(
       'stack events:',
