@@ -8,6 +8,7 @@ import type {
   UserConfig,
 } from './environments';
 import { ENVIRONMENTS, isEnvironmentName } from './environments';
+import type { HelmValues } from './k8s/request';
 import type { LlmConfig } from './llm/settings';
 import type { AnalysisSpec, RolloutPolicy, ServiceConfig, TrafficSpec } from './rollout/types';
 import { readLlmConfig } from './llm/settings';
@@ -65,6 +66,8 @@ export interface AppConfig {
   readonly stacks: Readonly<Record<string, StackConfig>>;
   /** The services people may roll out (`rollout <service> <version> to <env>`), by name. */
   readonly services: Readonly<Record<string, ServiceConfig>>;
+  /** Helm releases people may install, upgrade or roll back (`helm upgrade <release> <env>`), by name. */
+  readonly releases: Readonly<Record<string, ReleaseConfig>>;
   readonly slack?: SlackConfig;
   /** Claude on Bedrock for free-text requests; absent = grammar and near-miss matcher only. */
   readonly llm?: LlmConfig;
@@ -74,6 +77,16 @@ export interface AppConfig {
 export interface StackConfig {
   readonly name: string;
   readonly template: string;
+}
+
+/** One Helm release: its chart (local `./path` under the repository, or `repo/chart` with a version) and values. */
+export interface ReleaseConfig {
+  readonly name: string;
+  readonly chart: string;
+  readonly version?: string;
+  /** Namespace in each environment's cluster (plus the cluster's `namespaceSuffix`). */
+  readonly namespace: string;
+  readonly values?: HelmValues;
 }
 
 /** One bad or missing setting: where, what is wrong, what to do. */
@@ -211,6 +224,7 @@ export function validateConfig(raw: unknown): ConfigResult {
   const slack = root.slack === undefined ? undefined : readSlack(r, r.obj(root.slack, 'slack'));
   const stacks = readStacks(r, root.stacks);
   const services = readServices(r, root.services);
+  const releases = readReleases(r, root.releases);
   const llm = root.llm === undefined ? undefined : readLlmConfig(root.llm);
   for (const i of llm?.issues ?? []) r.fail(i.path, i.problem);
 
@@ -227,6 +241,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       environments,
       stacks,
       services,
+      releases,
       ...(slack ? { slack } : {}),
       ...(llm?.value ? { llm: llm.value } : {}),
     },
@@ -570,4 +585,33 @@ function readAnalysis(r: Reader, a: Obj, path: string): AnalysisSpec | undefined
       r.fail(`${path}.provider`, `'${provider}' is not an analysis provider; use pods, cloudwatch or http`);
       return undefined;
   }
+}
+
+function readReleases(r: Reader, raw: unknown): Record<string, ReleaseConfig> {
+  const o = r.obj(raw, 'releases', false);
+  const out: Record<string, ReleaseConfig> = {};
+  for (const [name, v] of Object.entries(o)) {
+    const path = `releases.${name}`;
+    if (!DNS_LABEL.test(name) || name.length > 53)
+      r.fail(path, 'release names are lower-case letters, digits and - (at most 53), e.g. ingress-nginx');
+    const x = r.obj(v, path);
+    const chart = r.str(x, 'chart', path, {
+      pattern: /^(\.\/(?!.*\.\.)[\w./-]+|[a-z0-9-]+\/[a-z0-9-]+)$/,
+      hint: 'a local chart ./path inside the repository, or repo/chart',
+    });
+    const version = r.str(x, 'version', path, { required: false });
+    if (chart && !chart.startsWith('./') && !version)
+      r.fail(`${path}.version`, 'a repository chart needs a pinned version, e.g. 4.11.3');
+    const namespace = r.str(x, 'namespace', path, { pattern: DNS_LABEL, hint: 'a namespace name' });
+    const values = x.values === undefined ? undefined : r.obj(x.values, `${path}.values`);
+    if (chart && namespace)
+      out[name] = {
+        name,
+        chart,
+        namespace,
+        ...opt('version', version),
+        ...(values ? { values: values as HelmValues } : {}),
+      };
+  }
+  return out;
 }

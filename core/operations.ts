@@ -18,6 +18,8 @@ export type OperationPhase =
   | 'executing'
   | 'waiting-for-stack'
   | 'cleaning-up'
+  // Helm releases:
+  | 'diffing'
   // Rollouts (blue/green):
   | 'security-gate'
   | 'deploying'
@@ -88,7 +90,7 @@ export interface StackEventSummary {
 /** The state of an operation, as the `state` query returns it. JSON-safe. */
 export interface OperationState {
   readonly operationId: string;
-  readonly kind: 'deploy-stack' | 'delete-stack' | 'rollout' | 'rollback';
+  readonly kind: 'deploy-stack' | 'delete-stack' | 'rollout' | 'rollback' | 'helm-release';
   readonly environment: EnvironmentName;
   readonly target: string;
   readonly requester: Requester;
@@ -173,6 +175,7 @@ export const PHASE_TEXT: Readonly<Record<OperationPhase, string>> = {
   executing: 'executing the approved change',
   'waiting-for-stack': 'waiting for the stack to settle',
   'cleaning-up': 'discarding the change set',
+  diffing: 'computing what the chart changes (helm template vs the deployed release)',
   'security-gate': 'checking the image (security gate)',
   deploying: 'deploying the new colour',
   'waiting-ready': 'waiting for the new colour to be Ready',

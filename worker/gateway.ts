@@ -18,13 +18,15 @@ import {
   deleteStackWorkflow,
   deployStackWorkflow,
   describeStackWorkflow,
+  helmReleaseWorkflow,
   diagnoseWorkflow,
   interpretRequestWorkflow,
   rollbackWorkflow,
   validateTemplatesWorkflow,
   whoamiWorkflow,
 } from '../workflows';
-import type { RolloutInput, StackOperationInput } from '../workflows/definitions';
+import type { HelmReleaseInput, RolloutInput, StackOperationInput } from '../workflows/definitions';
+import type { HelmWriteRequest } from '../core/k8s/request';
 import {
   abortUpdate,
   approveUpdate,
@@ -374,8 +376,25 @@ export class Gateway {
   }
 
   /** Starts a rollout/rollback; the workflow id is the lock shared by both. */
-  private async startLocked(input: RolloutInput): Promise<StartedOperation> {
-    const workflow = input.kind === 'rollout' ? blueGreenRolloutWorkflow : rollbackWorkflow;
+  private startLocked(input: RolloutInput): Promise<StartedOperation> {
+    return this.startExclusive(
+      input.kind === 'rollout' ? blueGreenRolloutWorkflow : rollbackWorkflow,
+      input,
+      `${input.target.namespace}/${input.service.name}`,
+      input.kind,
+    );
+  }
+
+  /**
+   * Starts an operation whose workflow id is its lock: the same request again is a duplicate; anyone else's is
+   * told who holds the lock since when, and how to follow (or stop) it.
+   */
+  private async startExclusive<I extends { operationId: string; environment: EnvironmentName; requester: Requester }>(
+    workflow: (input: I) => Promise<OperationState>,
+    input: I,
+    target: string,
+    kind: string,
+  ): Promise<StartedOperation> {
     try {
       await this.client.workflow.start(workflow, {
         taskQueue: this.config.temporal.taskQueue,
@@ -387,8 +406,8 @@ export class Gateway {
         searchAttributes: {
           InfraEnvironment: [input.environment],
           InfraRequester: [input.requester.userId],
-          InfraTarget: [`${input.target.namespace}/${input.service.name}`],
-          InfraKind: [input.kind],
+          InfraTarget: [target],
+          InfraKind: [kind],
         },
       });
       return { operationId: input.operationId, duplicate: false, ...this.urlOf(input.operationId) };
@@ -398,13 +417,83 @@ export class Gateway {
       const holder = (desc.memo?.requester ?? {}) as Partial<Requester>;
       if (holder.requestId === input.requester.requestId)
         return { operationId: input.operationId, duplicate: true, ...this.urlOf(input.operationId) };
-      const what = desc.type === 'rollbackWorkflow' ? 'a rollback' : 'a rollout';
+      const what =
+        desc.type === 'rollbackWorkflow'
+          ? 'a rollback'
+          : desc.type === 'blueGreenRolloutWorkflow'
+            ? 'a rollout'
+            : 'a change';
       throw new OperationConflict(
-        `${input.service.name} in ${input.environment} is busy: ${holder.displayName ?? holder.userId ?? 'someone'} started ${what} at ${desc.startTime.toISOString()}. ` +
-          `One rollout per service and environment at a time: follow it with \`status ${input.operationId}\`` +
+        `${target.split('/').pop() ?? target} in ${input.environment} is busy: ${holder.displayName ?? holder.userId ?? 'someone'} started ${what} at ${desc.startTime.toISOString()}. ` +
+          `One change at a time per ${input.operationId.startsWith('helm/') ? 'release' : 'service'} and environment: follow it with \`status ${input.operationId}\`` +
           (desc.type === 'blueGreenRolloutWorkflow' ? `, or stop it with \`abort ${input.operationId}\`` : ''),
       );
     }
+  }
+
+  /** Helm releases people may change, by name. */
+  get releaseNames(): string[] {
+    return Object.keys(this.config.releases);
+  }
+
+  /**
+   * Starts a Helm install, upgrade or rollback of a catalog release after approval. Workflow id
+   * `helm/<env>/<release>`: one change per release and environment at a time.
+   */
+  async startHelmRelease(
+    kind: 'helm-install' | 'helm-upgrade' | 'helm-rollback',
+    release: string,
+    env: EnvironmentName,
+    requester: Requester,
+    opts: { revision?: number; notify?: StackOperationInput['notify'] } = {},
+  ): Promise<StartedOperation> {
+    this.refuseUnknown(requester, kind.replace('-', ' '));
+    const rel = this.config.releases[release];
+    if (!rel) {
+      throw new InvalidInput(
+        `release: '${release}' is not in the catalog; known releases: ${this.releaseNames.join(', ') || 'none (add releases: to the config)'}`,
+      );
+    }
+    const e = this.config.environments[env];
+    if (!e.cluster) {
+      throw new InvalidInput(`environment: ${env} has no cluster; add environments.${env}.cluster to the config`);
+    }
+    const namespace = `${rel.namespace}${e.cluster.namespaceSuffix}`;
+    let request: HelmWriteRequest;
+    if (kind === 'helm-rollback') {
+      if (!opts.revision) throw new InvalidInput('revision: say which revision to roll back to (see helm history)');
+      request = { kind, namespace, release, revision: opts.revision };
+    } else {
+      request = {
+        kind,
+        namespace,
+        release,
+        chart: rel.chart,
+        ...(rel.version ? { version: rel.version } : {}),
+        ...(rel.values ? { values: rel.values } : {}),
+        // Wait for the release's workloads, so the outcome says whether it runs; an install creates its namespace.
+        flags: [...(kind === 'helm-install' ? ['--create-namespace'] : []), '--wait', '--timeout', '300s'],
+      };
+    }
+    const input: HelmReleaseInput = {
+      operationId: `helm/${env}/${release}`,
+      environment: env,
+      region: e.region,
+      request,
+      requester,
+      approval: {
+        required: e.approval.required,
+        expirySeconds: e.approval.expirySeconds,
+        mfa: e.approval.mfa,
+        approvers: resolveApprovers(e.approval, this.config.users),
+      },
+      changeFreezes: e.changeFreezes,
+      ...notifyTarget(
+        opts.notify ?? (this.config.slack && e.slack.channel ? { channel: e.slack.channel } : undefined),
+        e.slack.alertsChannel,
+      ),
+    };
+    return this.startExclusive(helmReleaseWorkflow, input, `${namespace}/${release}`, kind);
   }
 
   /** Pause, resume or abort a running rollout (abort sends all traffic back to the old colour). Refusals are audited. */
@@ -450,7 +539,7 @@ export class Gateway {
   async list(limit = 20): Promise<OperationSummary[]> {
     const out: OperationSummary[] = [];
     for await (const w of this.client.workflow.list({
-      query: `WorkflowType IN ("deployStackWorkflow","deleteStackWorkflow","blueGreenRolloutWorkflow","rollbackWorkflow")`,
+      query: `WorkflowType IN ("deployStackWorkflow","deleteStackWorkflow","blueGreenRolloutWorkflow","rollbackWorkflow","helmReleaseWorkflow")`,
     })) {
       const r = (w.memo?.requester ?? {}) as Partial<Requester>;
       out.push({

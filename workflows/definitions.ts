@@ -2,6 +2,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ChangeFreeze, EnvironmentName } from '../core/environments';
 import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
+import type { HelmWriteRequest } from '../core/k8s/request';
 import type { RolloutPolicy, ServiceTarget, TrafficSpec } from '../core/rollout/types';
 
 /** What every approvable operation (stack change, rollout, rollback) is started with. */
@@ -118,3 +119,11 @@ export const pauseUpdate = defineUpdate<OperationState, [ControlArgs]>('pause');
 export const resumeUpdate = defineUpdate<OperationState, [ControlArgs]>('resume');
 /** Stop the rollout: all traffic back to the old colour, the new one scaled down. */
 export const abortUpdate = defineUpdate<OperationState, [ControlArgs]>('abort');
+
+/** An approved Helm install, upgrade or rollback of a catalog release. */
+export interface HelmReleaseInput extends OperationBaseInput {
+  /** The release's request, namespace resolved; charts and values come from the config's releases catalog. */
+  readonly request: HelmWriteRequest;
+  /** Knobs for tests: start-to-close of the helm write (helm --wait can take minutes). Default 15m. */
+  readonly tuning?: { readonly writeTimeoutMs?: number };
+}

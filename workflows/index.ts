@@ -6,3 +6,4 @@ export { interpretRequestWorkflow } from './interpret';
 export { diagnoseWorkflow } from './diagnose';
 export { blueGreenRolloutWorkflow } from './rollout';
 export { rollbackWorkflow } from './rollback';
+export { helmReleaseWorkflow } from './helm-release';

@@ -38,6 +38,7 @@ const VERB: Readonly<Record<OperationState['kind'], string>> = {
   'delete-stack': 'Delete',
   rollout: 'Rollout',
   rollback: 'Rollback',
+  'helm-release': 'Helm',
 };
 
 /** The operation's one status message: request and target, preview, buttons or decision, outcome. */

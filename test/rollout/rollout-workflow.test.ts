@@ -158,7 +158,7 @@ describe('blue/green rollouts against a real cluster', () => {
     await awaitingApproval(op);
     expect(await gw().startRollout('cart-api', '2.0.0', 'dev', alice)).toMatchObject({ duplicate: true });
     await expect(gw().startRollout('cart-api', '2.0.1', 'dev', person('carol'))).rejects.toThrow(
-      /cart-api in dev is busy: alice started a rollout at .*One rollout per service and environment at a time/,
+      /cart-api in dev is busy: alice started a rollout at .*One change at a time per service and environment/,
     );
     await expect(gw().startRollback('cart-api', 'dev', person('carol'))).rejects.toThrow(/is busy/);
     await expect(gw().approve(op, alice)).rejects.toThrow(/someone else must approve/);
