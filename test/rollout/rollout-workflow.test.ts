@@ -190,7 +190,9 @@ describe('blue/green rollouts against a real cluster', () => {
     await gw().controlRollout(op, 'abort', person('bob'));
     const done = await gw().result(op);
     expect(done).toMatchObject({ outcome: 'aborted', rollout: { weights: { blue: 100, green: 0 } } });
-    expect(done.message).toMatch(/^aborted by bob: stopped by command\. All traffic is back on blue; green scaled to 0\.$/);
+    expect(done.message).toMatch(
+      /^aborted by bob: stopped by command\. All traffic is back on blue; green scaled to 0\.$/,
+    );
     expect(await weights('steer-api')).toEqual({ blue: 100, green: 0 });
     expect(await deployment('steer-api-green')).toMatchObject({ replicas: 0 });
     const actions = (await gw().audit(2000))
