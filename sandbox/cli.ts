@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createAwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
+import { loadConfig } from '../worker/config-loader';
+import { seedRolloutLoadBalancers } from './aws-seed';
 import { down, SandboxError, status, up } from './manager';
 import { toolPath } from './paths';
 import { kubeServices, kubeSettings, upKube } from './kube/services';
 import { allServices } from './services';
+import type { SandboxSettings } from './settings';
 import { sandboxSettings } from './settings';
 
 // A development tool: the AWS SDK's notice about Node 22 would only repeat on every command.
@@ -80,6 +84,29 @@ async function tools(): Promise<number> {
   return bad === 0 ? 0 : 1;
 }
 
+/**
+ * The load balancers PRD rollouts shift traffic on (config environments.<env>.cluster.traffic kind alb), created
+ * in this sandbox's moto if missing. Skipped when the config's AWS endpoint is not this sandbox's moto.
+ */
+async function seedAws(settings: SandboxSettings, log: (l: string) => void): Promise<void> {
+  const t0 = Date.now();
+  const config = loadConfig(process.env);
+  const endpoint = config.aws.endpoint;
+  if (!endpoint || new URL(endpoint).port !== String(settings.motoPort)) {
+    log(
+      `[sandbox] aws seed  skipped: the config's AWS endpoint (${endpoint ?? 'real AWS'}) is not this sandbox's moto`,
+    );
+    return;
+  }
+  const seeded = await seedRolloutLoadBalancers(config, createAwsClientFactory(config.aws));
+  const created = seeded.filter((s) => s.created.length > 0);
+  log(
+    `[sandbox] aws seed  ${seeded.length} rollout load balancer(s) ready, ` +
+      `${created.length ? `${created.length} created` : 'all existed'} (${Date.now() - t0} ms)`,
+  );
+  for (const s of created) log(`[sandbox]   ${s.environment}/${s.service}: created ${s.created.join(', ')}`);
+}
+
 async function main(argv: string[]): Promise<number> {
   const cmd = argv[0];
   const settings = sandboxSettings();
@@ -89,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
   const everything = [...services, ...kubeServices(kube)];
   const upAll = async (): Promise<void> => {
     await up(settings, services, log);
+    await seedAws(settings, log);
     if (!noKube) await upKube(settings, kube, log);
   };
   const log = (l: string): void => console.log(l);

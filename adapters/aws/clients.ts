@@ -1,4 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsConfig } from '../../core/config';
@@ -14,6 +17,12 @@ export interface AwsTarget {
 export interface AwsClientFactory {
   cloudFormation(target: AwsTarget): CloudFormationClient;
   sts(target: AwsTarget): STSClient;
+  /** ALB listeners and target groups (blue/green traffic weights in PRD). */
+  elbv2(target: AwsTarget): ElasticLoadBalancingV2Client;
+  /** Metrics for rollout analysis (e.g. a target group's 5xx count). */
+  cloudWatch(target: AwsTarget): CloudWatchClient;
+  /** VPCs and subnets (the sandbox seeds its load balancers into one). */
+  ec2(target: AwsTarget): EC2Client;
 }
 
 /**
@@ -34,5 +43,8 @@ export function createAwsClientFactory(aws: AwsConfig): AwsClientFactory {
   return {
     cloudFormation: (t) => new CloudFormationClient(base(t)),
     sts: (t) => new STSClient(base(t)),
+    elbv2: (t) => new ElasticLoadBalancingV2Client(base(t)),
+    cloudWatch: (t) => new CloudWatchClient(base(t)),
+    ec2: (t) => new EC2Client(base(t)),
   };
 }

@@ -68,6 +68,7 @@ from moto.utilities.utils import get_partition  # noqa: E402
 # Fixes to moto's CloudFormation engine and some of moto's own models (a sibling module, see its docstring).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cfn_engine  # noqa: E402
+import elbv2_fixes  # noqa: E402
 
 # ----------------------------------------------------------------------------------------------
 # small helpers
@@ -1344,6 +1345,7 @@ def install() -> None:
     install_eks_addon_api()
     install_drift_api()
     cfn_engine.install()
+    elbv2_fixes.install()
     # The model list is lru_cached on first use; clear it so it is rebuilt with our subclasses included.
     for cached in (cfn_parsing.get_model_list, cfn_parsing.get_model_map, cfn_parsing.get_name_type_map):
         cached.cache_clear()

@@ -53,7 +53,7 @@ def clients() -> Iterator[dict[str, Any]]:
                 if time.time() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.1)
-        yield {name: boto3.client(name, **kw) for name in ("cloudformation", "ec2", "eks", "iam")}
+        yield {name: boto3.client(name, **kw) for name in ("cloudformation", "ec2", "eks", "iam", "elbv2")}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -163,3 +163,51 @@ def test_execute_change_set_twice_and_list_change_sets(clients: dict[str, Any]) 
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     for name in ("cs-a", "cs-b"):
         cfn.delete_stack(StackName=name)
+
+
+def test_elbv2_duplicates_and_listener_checks(clients: dict[str, Any]) -> None:
+    """elbv2_fixes.py: same-name load balancers and same-port listeners as in AWS; ModifyListener validated."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ec2, elb = clients["ec2"], clients["elbv2"]
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    ids = sorted(s["SubnetId"] for s in subnets)
+
+    def create(_: int) -> str:
+        lbs = elb.create_load_balancer(Name="dup-lb", Subnets=ids[:2], Scheme="internal")["LoadBalancers"]
+        return str(lbs[0]["LoadBalancerArn"])
+
+    with ThreadPoolExecutor(6) as pool:
+        arns = set(pool.map(create, range(12)))
+    assert len(arns) == 1
+    assert len(elb.describe_load_balancers(Names=["dup-lb"])["LoadBalancers"]) == 1
+    with pytest.raises(elb.exceptions.DuplicateLoadBalancerNameException):
+        elb.create_load_balancer(Name="dup-lb", Subnets=ids[1:3], Scheme="internal")
+
+    lb = arns.pop()
+    tg = elb.create_target_group(Name="dup-tg", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip")
+    tg_arn = tg["TargetGroups"][0]["TargetGroupArn"]
+    action = [{"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": tg_arn, "Weight": 100}]}}]
+    first = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=action)
+    again = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=action)
+    assert first["Listeners"][0]["ListenerArn"] == again["Listeners"][0]["ListenerArn"]
+    fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]
+    with pytest.raises(elb.exceptions.DuplicateListenerException):
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=fixed)
+    assert len(elb.describe_listeners(LoadBalancerArn=lb)["Listeners"]) == 1
+
+    listener = first["Listeners"][0]["ListenerArn"]
+    unknown = tg_arn.replace("dup-tg", "nope")
+    with pytest.raises(elb.exceptions.TargetGroupNotFoundException):
+        elb.modify_listener(
+            ListenerArn=listener,
+            DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": unknown}]}}],
+        )
+    with pytest.raises(elb.exceptions.ClientError, match="between 0 and 999"):
+        elb.modify_listener(
+            ListenerArn=listener,
+            DefaultActions=[
+                {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": tg_arn, "Weight": 1000}]}}
+            ],
+        )
