@@ -53,8 +53,9 @@ export async function measureCloudWatch(
         Namespace: spec.namespace,
         MetricName: spec.metricName,
         Dimensions: dimensions,
-        StartTime: new Date(start),
-        EndTime: new Date(end),
+        // Whole seconds (the wire format's resolution), the end strictly after the start even for a short window.
+        StartTime: new Date(Math.floor(start / 1000) * 1000),
+        EndTime: new Date(Math.max(Math.ceil(end / 1000), Math.floor(start / 1000) + 1) * 1000),
         Period: period,
         // Average over the window = total Sum / total SampleCount (averaging per-bucket averages would be wrong).
         Statistics: ['Sum', 'SampleCount', 'Maximum'],

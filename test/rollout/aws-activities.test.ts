@@ -319,6 +319,12 @@ describe('rollout AWS activities: ALB traffic, CloudWatch and HTTP analysis', ()
       expect(average.detail).toContain('no datapoints: cannot judge');
     });
 
+    test('a window shorter than a second (a fast health check) is still judged, not refused by CloudWatch', async () => {
+      const end = Date.parse(windowEnd);
+      const short = { ...input('green'), windowStart: new Date(end - 300).toISOString() };
+      await expect(measureCloudWatch(deps, short, spec)).resolves.toMatchObject({ provider: 'cloudwatch' });
+    });
+
     test('a window that is not a time range is InvalidInput', async () => {
       await expect(
         measureCloudWatch(deps, { ...input('green'), windowStart: windowEnd, windowEnd: windowStart }, spec),

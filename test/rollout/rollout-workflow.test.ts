@@ -17,7 +17,7 @@ import { replayAndMaybeRecord } from '../support/histories';
 import type { RolloutTestConfig } from '../support/rollout-env';
 import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
 import type { RunningWorker } from '../support/sandbox';
-import { eventually, person, startWorker, testClient } from '../support/sandbox';
+import { EndedEarly, eventually, person, startWorker, testClient } from '../support/sandbox';
 
 const exec = promisify(execFile);
 
@@ -81,6 +81,8 @@ describe('blue/green rollouts against a real cluster', () => {
     eventually(
       async () => {
         const s = await gw().state(op);
+        if (s.outcome && !ok(s))
+          throw new EndedEarly(`${op} ended ${s.outcome} while waiting for ${what}: ${s.message}`);
         return ok(s) ? s : undefined;
       },
       ms,

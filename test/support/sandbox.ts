@@ -75,7 +75,12 @@ export function person(userId: string): Requester {
   return { userId, displayName: userId, via: 'cli', requestId: randomUUID() };
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+/** Thrown by a check to stop `eventually` at once: waiting longer cannot help (e.g. the operation ended). */
+export class EndedEarly extends Error {
+  override readonly name = 'EndedEarly';
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs` (or at once on EndedEarly). */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 30_000,
@@ -88,6 +93,7 @@ export async function eventually<T>(
       const v = await check();
       if (v !== undefined) return v;
     } catch (e) {
+      if (e instanceof EndedEarly) throw e;
       lastError = e;
     }
     await new Promise((r) => setTimeout(r, 200));
