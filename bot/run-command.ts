@@ -4,7 +4,7 @@ import { parseCommand } from '../core/commands/parse';
 import type { Command } from '../core/commands/types';
 import type { StackOperationInput } from '../workflows/definitions';
 // The terminal's plain-text renderers are pure; Slack shows the same text preformatted.
-import { renderAudit, renderList, renderState } from '../cli/render';
+import { phaseText, renderAudit, renderKubeRead, renderList, renderState } from '../cli/render';
 import type { EnvironmentName } from '../core/environments';
 import { textReply } from './blocks/text';
 import type { BotDeps } from './deps';
@@ -25,6 +25,11 @@ const READ_ONLY: ReadonlySet<Command['name']> = new Set([
   'audit',
   'whoami',
   'validate',
+  'service-pods',
+  'service-events',
+  'service-deployments',
+  'pod-logs',
+  'helm-history',
 ]);
 
 /**
@@ -37,7 +42,8 @@ export async function runCommand(
   line: string,
   where: NonNullable<StackOperationInput['notify']>,
 ): Promise<Reply> {
-  const parsed = parseCommand(line, { stacks: deps.gateway.stackNames });
+  const gw = deps.gateway;
+  const parsed = parseCommand(line, { stacks: gw.stackNames, services: gw.serviceNames, releases: gw.releaseNames });
   if (!parsed.ok) {
     return textReply(
       `:thinking_face: ${parsed.error}`,
@@ -47,7 +53,7 @@ export async function runCommand(
   const c = parsed.command;
   if (!who.known && !READ_ONLY.has(c.name)) {
     return textReply(
-      `:lock: \`${c.name}\` changes infrastructure, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit). Ask the platform team to add you.`,
+      `:lock: \`${c.name}\` changes infrastructure or steers an operation, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit, pods, logs, …). Ask the platform team to add you.`,
     );
   }
   try {
@@ -83,6 +89,36 @@ async function dispatch(
         `${started.duplicate ? 'Already started' : 'Started'} \`${started.operationId}\` — ${c.name === 'deploy-stack' ? 'deploy' : 'delete'} ` +
           `${gw.stackName(c.stack, c.env)} in *${c.env.toUpperCase()}* (account ${e.account}, ${e.region}). Progress and approval buttons follow in <#${where.channel}>.`,
       );
+    }
+    case 'rollout':
+    case 'rollback': {
+      const started =
+        c.name === 'rollout'
+          ? await gw.startRollout(c.service, c.version, c.env, r, { notify: where })
+          : await gw.startRollback(c.service, c.env, r, { notify: where });
+      return textReply(
+        `${started.duplicate ? 'Already started' : 'Started'} \`${started.operationId}\` — ${c.name === 'rollout' ? `rollout of ${c.service} ${c.version}` : `rollback of ${c.service}`} ` +
+          `in *${c.env.toUpperCase()}*. Progress and approval buttons follow in <#${where.channel}>.`,
+      );
+    }
+    case 'rollout-pause':
+    case 'rollout-resume': {
+      const action = c.name === 'rollout-pause' ? 'pause' : 'resume';
+      const s = await gw.controlRollout(c.op, action, r);
+      return textReply(
+        `${action === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} \`${c.op}\` — ${phaseText(s)}.`,
+      );
+    }
+    case 'rollout-abort':
+      await gw.controlRollout(c.op, 'abort', r);
+      return textReply(`:rewind: Aborting \`${c.op}\`: traffic goes back to the old colour.`);
+    case 'service-pods':
+    case 'service-events':
+    case 'service-deployments':
+    case 'pod-logs':
+    case 'helm-history': {
+      const { headline, body } = renderKubeRead(c, await gw.kubernetesRead(c, r));
+      return textReply(headline, body || undefined);
     }
     case 'approve': {
       const env = envOf(c.op);

@@ -3,7 +3,15 @@ import { parseCommand } from '../core/commands/parse';
 import type { Command } from '../core/commands/types';
 import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
-import { renderAudit, renderFindings, renderList, renderPreview, renderState, phaseText } from './render';
+import {
+  renderAudit,
+  renderFindings,
+  renderKubeRead,
+  renderList,
+  renderPreview,
+  renderState,
+  phaseText,
+} from './render';
 import type { Session } from './session';
 import { answerProposal, isProposalAnswer, understand } from './understand';
 
@@ -31,7 +39,8 @@ export async function executeLine(
   // very line a person could have typed, through this same function (so writes get preview + approval).
   const dispatch = (l: string) => executeLine(session, requester, l, o, opts);
   if (isProposalAnswer(session, line)) return answerProposal(session, line, o, dispatch);
-  const parsed = parseCommand(line, { stacks: session.gateway.stackNames });
+  const gw = session.gateway;
+  const parsed = parseCommand(line, { stacks: gw.stackNames, services: gw.serviceNames, releases: gw.releaseNames });
   if (!parsed.ok) return understand(session, requester, line, parsed.error, o, dispatch);
   try {
     return await run(session, requester, parsed.command, o, opts);
@@ -76,6 +85,39 @@ async function run(
         `[${c.env}] ${started.duplicate ? 'already started' : 'started'} ${started.operationId} (${c.name} ${gw.stackName(c.stack, c.env)} in account ${session.config.environments[c.env].account}, ${session.config.environments[c.env].region})${started.url ? `\n  ${started.url}` : ''}`,
       );
       return follow(session, started.operationId, o, opts.follow ? 'done' : 'approval', opts.pollMs);
+    }
+    case 'rollout':
+    case 'rollback': {
+      const started =
+        c.name === 'rollout'
+          ? await gw.startRollout(c.service, c.version, c.env, requester)
+          : await gw.startRollback(c.service, c.env, requester);
+      const what = c.name === 'rollout' ? `rollout of ${c.service} ${c.version}` : `rollback of ${c.service}`;
+      o.out(
+        `[${c.env}] ${started.duplicate ? 'already started' : 'started'} ${started.operationId} (${what})${started.url ? `\n  ${started.url}` : ''}`,
+      );
+      return follow(session, started.operationId, o, opts.follow ? 'done' : 'approval', opts.pollMs);
+    }
+    case 'rollout-pause':
+    case 'rollout-resume': {
+      const action = c.name === 'rollout-pause' ? 'pause' : 'resume';
+      const s = await gw.controlRollout(c.op, action, requester);
+      o.out(`${action === 'pause' ? 'paused' : 'resumed'} ${c.op} by ${requester.userId} — ${phaseText(s)}`);
+      return 0;
+    }
+    case 'rollout-abort': {
+      await gw.controlRollout(c.op, 'abort', requester);
+      o.out(`aborting ${c.op}: traffic goes back to the old colour`);
+      return follow(session, c.op, o, 'done', opts.pollMs);
+    }
+    case 'service-pods':
+    case 'service-events':
+    case 'service-deployments':
+    case 'pod-logs':
+    case 'helm-history': {
+      const { headline, body } = renderKubeRead(c, await gw.kubernetesRead(c, requester));
+      o.out(body ? `${headline}\n${body}` : headline);
+      return 0;
     }
     case 'approve': {
       const before = await gw.state(c.op);

@@ -1,4 +1,8 @@
 import type { AuditRecord } from '../core/audit';
+import { commandLine } from '../core/commands/tool-schema';
+import type { KubeReadCommand } from '../core/commands/types';
+import type { K8sTable } from '../core/k8s/results';
+import type { KubeReadResult } from '../workflows/read-only';
 import { rolloutLines } from '../core/rollout/summary';
 import { PHASE_TEXT, summarizeChanges } from '../core/operations';
 import type { OperationState, ResourceChange } from '../core/operations';
@@ -81,4 +85,61 @@ export function renderAudit(records: readonly AuditRecord[]): string {
       return `#${r.seq} ${r.at} ${r.actor.padEnd(12)} ${r.action.padEnd(18)} ${r.operationId} [${r.environment}] ${r.target}${d}`;
     })
     .join('\n');
+}
+
+/** A table with padded columns, and how many rows were left out. */
+export function renderTable(t: K8sTable): string {
+  const widths = t.columns.map((c, i) => Math.max(c.length, ...t.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(t.columns),
+    ...t.rows.map(line),
+    ...(t.omittedRows ? [`(${t.omittedRows} more row(s) not shown)`] : []),
+  ].join('\n');
+}
+
+/** What a Kubernetes read found, as a headline and the table or log text (terminal; Slack shows it preformatted). */
+export function renderKubeRead(
+  c: KubeReadCommand,
+  a: { environment: string; namespace: string; result: KubeReadResult },
+): { headline: string; body: string } {
+  const where = `[${a.environment}] ${a.namespace}`;
+  const r = a.result;
+  switch (r.kind) {
+    case 'get': {
+      const what = r.resource === 'pods' ? 'pods' : 'Deployments';
+      const svc = 'service' in c ? c.service : '';
+      return r.table.rows.length
+        ? { headline: `${where}: ${what} of ${svc} (label app=${svc})`, body: renderTable(r.table) }
+        : { headline: `${where}: no ${what} of ${svc} (label app=${svc})`, body: '' };
+    }
+    case 'events':
+      return r.table.rows.length
+        ? { headline: `${where}: events, newest last`, body: renderTable(r.table) }
+        : { headline: `${where}: no recent events`, body: '' };
+    case 'logs': {
+      const cut = r.truncated
+        ? ` (showing the end: ${r.text.length} of ${r.totalChars} characters, ${r.totalLines} lines)`
+        : '';
+      return {
+        headline: `${where}: last ${r.tailLines} lines of pod ${r.pod}${cut}`,
+        body: r.text.trimEnd() || '(the log is empty)',
+      };
+    }
+    case 'describe':
+      return { headline: `${where}: ${commandLine(c)}`, body: r.text };
+    case 'rollout-status':
+      return { headline: `${where}: ${r.done ? 'rollout complete' : 'rollout in progress'}`, body: r.message };
+    case 'helm-history':
+      return { headline: `${where}: Helm release ${r.release}, newest revision first`, body: renderTable(r.table) };
+    case 'helm-diff':
+      return {
+        headline: `${where}: ${r.release} compared with revision ${r.revision}`,
+        body: r.changes.map((x) => `${x.change} ${x.resource}`).join('\n'),
+      };
+  }
 }

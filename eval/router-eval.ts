@@ -27,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
   // An approver in every environment, so permissions do not hide routing mistakes.
   const ctx: ProposalContext = {
     stacks,
+    services: Object.keys(config.services),
+    releases: Object.keys(config.releases),
     permissions: { userId: userInfo().username, known: true, approverIn: ['dev', 'tst', 'prd'] },
     autoRun: { environments: [], unscoped: false },
   };

@@ -1,5 +1,10 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { GetCallerIdentityResult } from '../activities/access/identity';
 import { resolveApprovers } from '../core/approval';
 import type { AuditLog, AuditRecord } from '../core/audit';
@@ -13,6 +18,9 @@ import { interpretOffline } from '../core/llm/route';
 import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 import type { ValidationReport } from '../core/validation';
+import { kubeFacts, kubeReadRequest } from '../core/commands/kube-reads';
+import type { KubeReadCommand } from '../core/commands/types';
+import type { KubeReadResult } from '../workflows/read-only';
 import {
   blueGreenRolloutWorkflow,
   deleteStackWorkflow,
@@ -20,6 +28,7 @@ import {
   describeStackWorkflow,
   helmReleaseWorkflow,
   diagnoseWorkflow,
+  kubernetesReadWorkflow,
   interpretRequestWorkflow,
   rollbackWorkflow,
   validateTemplatesWorkflow,
@@ -580,6 +589,34 @@ export class Gateway {
       args: [{ files: [file] }],
       workflowExecutionTimeout: '10m',
     });
+  }
+
+  /**
+   * A Kubernetes read (pods, deployments, events, logs of a catalog service; helm history of a catalog release) in
+   * the environment's cluster, in the namespace the catalog gives it plus the cluster's namespaceSuffix.
+   */
+  async kubernetesRead(
+    command: KubeReadCommand,
+    requester: Requester,
+  ): Promise<{ environment: EnvironmentName; namespace: string; result: KubeReadResult }> {
+    const read = kubeReadRequest(command, kubeFacts(this.config));
+    try {
+      const result = await this.client.workflow.execute(kubernetesReadWorkflow, {
+        taskQueue: this.config.temporal.taskQueue,
+        workflowId: `kube-read/${command.env}/${command.name}/${requester.requestId}`,
+        args: [read],
+        workflowExecutionTimeout: '2m',
+      });
+      return { environment: read.environment, namespace: read.request.namespace, result };
+    } catch (e) {
+      // The agent's refusals and kubectl's own answers ("pods … not found") are answers: pass their message on.
+      let root: unknown = e;
+      while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+      if (!(e instanceof WorkflowFailedError) || !(root instanceof ApplicationFailure)) throw e;
+      if (root.type === 'PermissionDenied') throw new PermissionDenied(root.message);
+      if (root.type === 'InvalidInput' || root.type === 'ToolMissing') throw new InvalidInput(root.message);
+      throw new Error(`reading ${read.request.namespace} in ${read.environment} failed: ${root.message}`);
+    }
   }
   /** True when a language model is configured: free text then goes to `interpret`, questions to `diagnose`. */
   get languageModel(): boolean {

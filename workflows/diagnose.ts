@@ -1,5 +1,7 @@
 import { CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { KubeFacts } from '../core/commands/kube-reads';
+import { isKubeRead, kubeReadRequest } from '../core/commands/kube-reads';
 import type { Command } from '../core/commands/types';
 import type { Diagnosis, DiagnosisStop, Evidence } from '../core/llm/diagnose';
 import { budgetExhausted, budgetText, diagnoseRequest, wrapToolResult } from '../core/llm/diagnose';
@@ -32,13 +34,26 @@ export interface DiagnoseInput {
   readonly stackNames: Readonly<Record<EnvironmentName, Readonly<Record<string, string>>>>;
   /** Template path (relative to the infra folder) by catalog name. */
   readonly templates: Readonly<Record<string, string>>;
+  /** Catalog services and Helm releases (absent in histories recorded before the Kubernetes reads: none). */
+  readonly services?: readonly string[];
+  readonly releases?: readonly string[];
+  /** Namespaces and clusters for the Kubernetes reads (pods, deployments, events, logs, helm history). */
+  readonly kube?: KubeFacts;
 }
 
 const MAX_CALLS_PER_STEP = 5;
 const EXCERPT = 400;
 
-const { describeStack, getCallerIdentity, recordAudit, readAuditTail, readOperationAudit, readRecentOperations } =
-  proxyActivities<Activities>(shortActivity);
+const {
+  describeStack,
+  getCallerIdentity,
+  helmRead,
+  k8sRead,
+  recordAudit,
+  readAuditTail,
+  readOperationAudit,
+  readRecentOperations,
+} = proxyActivities<Activities>(shortActivity);
 const { validateTemplates } = proxyActivities<Activities>(toolActivity);
 
 /**
@@ -60,7 +75,7 @@ export async function diagnoseWorkflow(input: DiagnoseInput): Promise<Diagnosis>
   while (!(stop = budgetExhausted(input.budgets, steps, usage, Date.now() - started))) {
     let response: ModelResponse;
     try {
-      const request = diagnoseRequest(input.question, history, input.stacks, input.inference);
+      const request = diagnoseRequest(input.question, history, catalogOf(input), input.inference);
       response = await CancellationScope.withTimeout(remaining(), () => converseModel({ request }));
     } catch (e) {
       if (!isCancellation(e)) {
@@ -81,7 +96,7 @@ export async function diagnoseWorkflow(input: DiagnoseInput): Promise<Diagnosis>
     const results: ModelToolResult[] = [];
     for (const u of uses.slice(0, MAX_CALLS_PER_STEP)) {
       const judged = judgeToolUse(u, {
-        stacks: input.stacks,
+        ...catalogOf(input),
         permissions: input.permissions,
         autoRun: { environments: [], unscoped: false },
         allowedEffects: ['read'],
@@ -123,7 +138,23 @@ async function runRead(c: Command, input: DiagnoseInput, timeMs: number): Promis
   }
 }
 
-function read(c: Command, input: DiagnoseInput): Promise<unknown> {
+const catalogOf = (input: DiagnoseInput) => ({
+  stacks: input.stacks,
+  services: input.services ?? [],
+  releases: input.releases ?? [],
+});
+
+const NO_KUBE: KubeFacts = { serviceNamespaces: {}, releaseNamespaces: {}, clusters: {} };
+
+async function read(c: Command, input: DiagnoseInput): Promise<unknown> {
+  if (isKubeRead(c)) {
+    // Same request the command builds for a person (namespace from the catalog + the cluster's suffix). Pod logs
+    // are world data like any other: wrapped as untrusted for the model, and nothing here can write.
+    const r = kubeReadRequest(c, input.kube ?? NO_KUBE);
+    return r.tool === 'helm'
+      ? helmRead({ environment: r.environment, request: r.request })
+      : k8sRead({ environment: r.environment, request: r.request });
+  }
   switch (c.name) {
     case 'stack-status':
       return describeStack({ region: input.regions[c.env], stackName: input.stackNames[c.env][c.stack] ?? c.stack });

@@ -1,7 +1,7 @@
 export { whoamiWorkflow } from './whoami';
 export { deployStackWorkflow } from './deploy-stack';
 export { deleteStackWorkflow } from './delete-stack';
-export { describeStackWorkflow, validateTemplatesWorkflow } from './read-only';
+export { describeStackWorkflow, kubernetesReadWorkflow, validateTemplatesWorkflow } from './read-only';
 export { interpretRequestWorkflow } from './interpret';
 export { diagnoseWorkflow } from './diagnose';
 export { blueGreenRolloutWorkflow } from './rollout';

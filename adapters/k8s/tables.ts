@@ -10,6 +10,7 @@ interface Item {
     readonly nodeName?: string;
     readonly type?: string;
     readonly clusterIP?: string;
+    readonly template?: { readonly spec?: { readonly containers?: readonly { readonly image?: string }[] } };
   };
   readonly status?: {
     readonly phase?: string;
@@ -50,13 +51,14 @@ export function itemsTable(resource: string, items: readonly Item[], nowMs: numb
     case 'statefulsets':
     case 'replicasets':
       return table(
-        ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+        ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'IMAGES'],
         items.map((i) => [
           name(i),
           `${n(i.status?.readyReplicas)}/${n(i.spec?.replicas)}`,
           n(i.status?.updatedReplicas),
           n(i.status?.availableReplicas),
           ago(i),
+          (i.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').join(','),
         ]),
       );
     case 'services':

@@ -9,7 +9,17 @@ const stack = {
 const op = {
   name: 'op',
   kind: 'operation',
-  description: 'operation id as shown by `list`, e.g. stack/dev/vpc',
+  description: 'operation id as shown by `list`, e.g. stack/dev/vpc or rollout/dev/payments-api',
+} as const;
+const service = {
+  name: 'service',
+  kind: 'service',
+  description: "service name from the config's services: catalog, e.g. payments-api",
+} as const;
+const rolloutOp = {
+  name: 'op',
+  kind: 'rollout-operation',
+  description: 'a rollout operation id as shown by `list`: rollout/<env>/<service>, e.g. rollout/dev/payments-api',
 } as const;
 
 /** Every command infra-agent understands, in the order `help` lists them. */
@@ -33,12 +43,93 @@ export const COMMANDS = [
     writes: true,
   },
   {
+    name: 'rollout',
+    pattern: 'rollout {service} {version} to {env}',
+    // `deploy {stack} to {env}` has one slot less, so `deploy <service> <version> to <env>` never reads as a stack.
+    // No form without `to`: a tag may be any word, so `rollout payments-api to dev` would read `to` as the version.
+    aliases: ['deploy {service} {version} to {env}', 'roll out {service} {version} to {env}'],
+    summary: 'roll a new version of a service out blue/green: preview, approval, traffic in steps with analysis',
+    params: [service, { name: 'version', kind: 'version', description: 'the image tag to run, e.g. 1.4.2' }, env],
+    examples: ['rollout payments-api 1.4.2 to dev', 'deploy checkout-web 2.0.0-rc1 to tst'],
+    writes: true,
+  },
+  {
+    name: 'rollback',
+    pattern: 'rollback {service} {env}',
+    aliases: ['rollback {service} in {env}', 'roll back {service} in {env}', 'roll back {service} {env}'],
+    summary: "send a service's traffic back to the colour that held it before the last rollout, after approval",
+    params: [service, env],
+    examples: ['rollback payments-api prd'],
+    writes: true,
+  },
+  {
     name: 'stack-status',
     pattern: 'status stack {stack} {env}',
     aliases: ['status stack {stack} in {env}', 'status {stack} {env}'],
     summary: 'show a stack: status, outputs, recent events',
     params: [stack, env],
     examples: ['status stack vpc dev'],
+    writes: false,
+  },
+  {
+    name: 'service-pods',
+    pattern: 'pods {service} {env}',
+    aliases: ['pods {service} in {env}', 'pods of {service} in {env}', 'pods of {service} {env}'],
+    summary: "list a service's pods (both colours): ready, status, restarts, node, age",
+    params: [service, env],
+    examples: ['pods payments-api dev'],
+    writes: false,
+  },
+  {
+    name: 'service-deployments',
+    pattern: 'deployments {service} {env}',
+    aliases: [
+      'deployments {service} in {env}',
+      'deployments of {service} in {env}',
+      'workloads {service} {env}',
+      'workloads {service} in {env}',
+    ],
+    summary: "list a service's Deployments (one per colour): images and ready replicas",
+    params: [service, env],
+    examples: ['deployments payments-api prd'],
+    writes: false,
+  },
+  {
+    name: 'service-events',
+    pattern: 'events {service} {env}',
+    aliases: ['events {service} in {env}', 'events of {service} in {env}', 'events of {service} {env}'],
+    summary: "show the recent Kubernetes events in a service's namespace, newest last",
+    params: [service, env],
+    examples: ['events payments-api dev'],
+    writes: false,
+  },
+  {
+    name: 'pod-logs',
+    pattern: 'logs {pod} {service} {env}',
+    aliases: ['logs {pod} {service} in {env}', 'logs {pod} of {service} in {env}', 'logs {pod} of {service} {env}'],
+    summary: "show the last 100 lines of a pod's log (a pod of the service, as `pods` lists them)",
+    params: [
+      { name: 'pod', kind: 'pod', description: 'pod name as `pods` shows it, e.g. payments-api-blue-7d9c6b5f4-x2x7q' },
+      service,
+      env,
+    ],
+    examples: ['logs payments-api-blue-7d9c6b5f4-x2x7q payments-api dev'],
+    writes: false,
+  },
+  {
+    name: 'helm-history',
+    pattern: 'helm history {release} {env}',
+    aliases: ['helm history {release} in {env}'],
+    summary: "show a Helm release's revisions, newest first",
+    params: [
+      {
+        name: 'release',
+        kind: 'release',
+        description: "Helm release from the config's releases: catalog, e.g. sample-app",
+      },
+      env,
+    ],
+    examples: ['helm history sample-app dev'],
     writes: false,
   },
   {
@@ -92,6 +183,33 @@ export const COMMANDS = [
     summary: 'cancel an operation that has not started executing (its change set is discarded)',
     params: [op],
     examples: ['cancel stack/dev/vpc'],
+    writes: false,
+  },
+  {
+    name: 'rollout-pause',
+    pattern: 'pause {op}',
+    aliases: ['pause rollout {op}'],
+    summary: 'pause a running rollout before its next traffic step (traffic stays where it is)',
+    params: [rolloutOp],
+    examples: ['pause rollout/dev/payments-api'],
+    writes: false,
+  },
+  {
+    name: 'rollout-resume',
+    pattern: 'resume {op}',
+    aliases: ['resume rollout {op}'],
+    summary: 'resume a paused rollout',
+    params: [rolloutOp],
+    examples: ['resume rollout/dev/payments-api'],
+    writes: false,
+  },
+  {
+    name: 'rollout-abort',
+    pattern: 'abort {op}',
+    aliases: ['abort rollout {op}'],
+    summary: 'abort a running rollout: all traffic goes back to the old colour',
+    params: [rolloutOp],
+    examples: ['abort rollout/dev/payments-api'],
     writes: false,
   },
   {

@@ -6,7 +6,11 @@ export function renderHelp(topic?: string): string {
   const all = COMMANDS as readonly CommandSpec[];
   if (topic) {
     const t = topic.toLowerCase();
-    const hits = all.filter((c) => c.name === t || c.name.startsWith(t) || c.pattern.split(' ')[0] === t);
+    // A command's name, or the first word of its pattern or of an alias (`help deploy` also shows rollouts).
+    const hits = all.filter(
+      (c) =>
+        c.name === t || c.name.startsWith(t) || [c.pattern, ...(c.aliases ?? [])].some((p) => p.split(' ')[0] === t),
+    );
     if (hits.length === 0) return `no command called '${topic}'.\n\n${renderHelp()}`;
     return hits
       .map((c) =>

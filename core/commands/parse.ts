@@ -6,9 +6,15 @@ import { COMMANDS } from './catalog';
 import type { CommandSpec, ParamKind } from './spec';
 import type { Command } from './types';
 
-/** What the parser needs to know about the deployment: which stack names exist. */
+/**
+ * What the parser needs to know about the deployment: which stack, service and release names exist.
+ * `services` and `releases` are absent in contexts recorded before those catalogs existed (workflow
+ * histories): no names then.
+ */
 export interface ParseContext {
   readonly stacks: readonly string[];
+  readonly services?: readonly string[];
+  readonly releases?: readonly string[];
 }
 
 export type ParseResult =
@@ -25,8 +31,14 @@ const ENV_SYNONYMS: Readonly<Record<string, EnvironmentName>> = {
   production: 'prd',
 };
 
-/** Operation ids are workflow ids such as `stack/dev/vpc`. */
-export const OPERATION_ID = /^[a-z][a-z-]*\/(dev|tst|prd)\/[a-z0-9][a-z0-9-]{0,62}$/;
+/** Operation ids are workflow ids: `stack/dev/vpc`, `rollout/dev/payments-api`, `helm/dev/sample-app`. */
+export const OPERATION_ID = /^(stack|rollout|helm)\/(dev|tst|prd)\/[a-z0-9][a-z0-9-]{0,62}$/;
+/** The operations pause, resume and abort apply to: blue/green rollouts. */
+export const ROLLOUT_OPERATION_ID = /^rollout\/(dev|tst|prd)\/[a-z0-9][a-z0-9-]{0,62}$/;
+/** An image tag (Docker's tag grammar). */
+export const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** A pod name: a DNS-1123 subdomain of at most 253 characters. */
+export const POD_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const PATH = /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}$/;
 
 /** Splits on whitespace; double or single quotes keep spaces. Leading `/infra` and bot mentions are dropped. */
@@ -55,12 +67,43 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
     case 'stack': {
       const s = raw.toLowerCase();
       if (ctx.stacks.includes(s)) return { ok: true, value: s };
-      const near = closest(s, ctx.stacks);
-      return {
-        ok: false,
-        error: `'${raw}' is not a known stack${near ? ` — did you mean '${near}'?` : ''} Known stacks: ${ctx.stacks.join(', ')}`,
-      };
+      if (ctx.services?.includes(s))
+        return {
+          ok: false,
+          error: `'${raw}' is a service, not a stack: services are rolled out with a version, e.g. rollout ${s} 1.2.3 to dev`,
+        };
+      return catalogMiss(raw, 'stack', ctx.stacks, 'stacks:');
     }
+    case 'service': {
+      const s = raw.toLowerCase();
+      const known = ctx.services ?? [];
+      if (known.includes(s)) return { ok: true, value: s };
+      if (ctx.stacks.includes(s))
+        return {
+          ok: false,
+          error: `'${raw}' is a stack, not a service: stacks are deployed with deploy stack ${s} to <env>`,
+        };
+      return catalogMiss(raw, 'service', known, 'services:');
+    }
+    case 'release': {
+      const s = raw.toLowerCase();
+      const known = ctx.releases ?? [];
+      return known.includes(s) ? { ok: true, value: s } : catalogMiss(raw, 'release', known, 'releases:');
+    }
+    case 'pod':
+      return POD_NAME.test(raw)
+        ? { ok: true, value: raw }
+        : {
+            ok: false,
+            error: `'${raw}' is not a pod name (lower-case letters, digits, '-' and '.', at most 253; see \`pods <service> <env>\`)`,
+          };
+    case 'version':
+      return VERSION.test(raw)
+        ? { ok: true, value: raw }
+        : {
+            ok: false,
+            error: `'${raw}' is not an image tag (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'), e.g. 1.4.2`,
+          };
     case 'path':
       return PATH.test(raw)
         ? { ok: true, value: raw }
@@ -68,7 +111,18 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
     case 'operation':
       return OPERATION_ID.test(raw)
         ? { ok: true, value: raw }
-        : { ok: false, error: `'${raw}' is not an operation id; ids look like stack/dev/vpc (see \`list\`)` };
+        : {
+            ok: false,
+            error: `'${raw}' is not an operation id; ids look like stack/dev/vpc, rollout/dev/payments-api or helm/dev/sample-app (see \`list\`)`,
+          };
+    case 'rollout-operation':
+      if (ROLLOUT_OPERATION_ID.test(raw)) return { ok: true, value: raw };
+      return {
+        ok: false,
+        error: OPERATION_ID.test(raw)
+          ? `'${raw}' is not a rollout; pause, resume and abort apply to rollouts (rollout/<env>/<service>)${raw.startsWith('stack/') ? `; to stop a stack change before it runs: cancel ${raw}` : ''}`
+          : `'${raw}' is not a rollout operation id; ids look like rollout/dev/payments-api (see \`list\`)`,
+      };
     case 'count': {
       const n = Number(raw);
       return Number.isInteger(n) && n >= 1 && n <= 1000
@@ -82,6 +136,14 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
         ? { ok: true, value: raw }
         : { ok: false, error: 'text must be 1 to 500 characters' };
   }
+}
+
+function catalogMiss(raw: string, what: string, known: readonly string[], section: string): SlotResult {
+  const near = closest(raw.toLowerCase(), known);
+  return {
+    ok: false,
+    error: `'${raw}' is not a known ${what}${near ? ` — did you mean '${near}'?` : ''} Known ${what}s: ${known.length ? known.join(', ') : `none (add ${section} to the config)`}`,
+  };
 }
 
 type MatchResult =
@@ -126,7 +188,9 @@ export function parseCommand(input: string, ctx: ParseContext): ParseResult {
   for (const spec of COMMANDS as readonly CommandSpec[]) {
     for (const pattern of [spec.pattern, ...(spec.aliases ?? [])]) {
       const m = matchPattern(spec, pattern, tokens, ctx);
-      if (m.kind === 'match') return { ok: true, command: toCommand(spec.name, m.args) };
+      const crossError = m.kind === 'match' ? crossCheck(spec.name, m.args) : undefined;
+      if (m.kind === 'match' && !crossError) return { ok: true, command: toCommand(spec.name, m.args) };
+      if (crossError && !slotError) slotError = { error: crossError, spec };
       if (m.kind === 'slot-error' && !slotError) slotError = { error: m.error, spec };
     }
   }
@@ -143,6 +207,16 @@ export function parseCommand(input: string, ctx: ParseContext): ParseResult {
     error: `I did not understand '${tokens.join(' ')}'.`,
     suggestions: near.flatMap((c) => c.examples.slice(0, 1).map((e) => `${e}    (${c.pattern})`)),
   };
+}
+
+/** Checks across slots: a pod must be one of the service's (`<service>-<colour>-…`), so `logs of x dev` is no pod. */
+function crossCheck(name: string, a: Record<string, string | number>): string | undefined {
+  if (name !== 'pod-logs') return undefined;
+  const pod = String(a.pod ?? '');
+  const service = String(a.service ?? '');
+  return pod.startsWith(`${service}-`)
+    ? undefined
+    : `pod: '${pod}' is not a pod of ${service} (its pods are named ${service}-…; see \`pods ${service} <env>\`)`;
 }
 
 function toCommand(name: string, a: Record<string, string | number>): Command {
@@ -166,6 +240,21 @@ function toCommand(name: string, a: Record<string, string | number>): Command {
       return { name, env: s('env') as EnvironmentName };
     case 'help':
       return a.command === undefined ? { name } : { name, command: s('command') };
+    case 'service-pods':
+    case 'service-events':
+    case 'service-deployments':
+    case 'rollback':
+      return { name, service: s('service'), env: s('env') as EnvironmentName };
+    case 'pod-logs':
+      return { name, pod: s('pod'), service: s('service'), env: s('env') as EnvironmentName };
+    case 'helm-history':
+      return { name, release: s('release'), env: s('env') as EnvironmentName };
+    case 'rollout':
+      return { name, service: s('service'), version: s('version'), env: s('env') as EnvironmentName };
+    case 'rollout-pause':
+    case 'rollout-resume':
+    case 'rollout-abort':
+      return { name, op: s('op') };
     default:
       return { name: 'list' };
   }
@@ -183,7 +272,8 @@ export function nearestCommands(tokens: readonly string[], max = 3): CommandSpec
       .slice(0, 2)
       .join(' ');
     const first = c.pattern.split(' ')[0] ?? '';
-    const d = Math.min(levenshtein(head, literal), levenshtein(lead, first) + 1);
+    const typed = (tokens[0] ?? '').toLowerCase();
+    const d = Math.min(levenshtein(head, literal), levenshtein(lead, first) + 1, levenshtein(typed, first) + 1);
     return { c, d };
   });
   return scored

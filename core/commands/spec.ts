@@ -1,5 +1,18 @@
 /** Kinds of parameter a command takes. Each kind has one validator, shared by the grammar and the LLM schema. */
-export type ParamKind = 'environment' | 'stack' | 'path' | 'operation' | 'count' | 'text' | 'command-name' | 'user';
+export type ParamKind =
+  | 'environment'
+  | 'stack'
+  | 'service'
+  | 'release'
+  | 'pod'
+  | 'version'
+  | 'path'
+  | 'operation'
+  | 'rollout-operation'
+  | 'count'
+  | 'text'
+  | 'command-name'
+  | 'user';
 
 /** One parameter slot in a command's pattern. */
 export interface ParamSpec {

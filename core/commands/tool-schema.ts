@@ -1,6 +1,6 @@
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
-import { OPERATION_ID } from './parse';
+import { OPERATION_ID, POD_NAME, ROLLOUT_OPERATION_ID, VERSION } from './parse';
 import type { CommandSpec, ParamKind, ParamSpec } from './spec';
 import type { Command } from './types';
 
@@ -20,6 +20,8 @@ export interface ToolSpec {
 /** What the schema needs to know about the deployment (the same facts the parser gets). */
 export interface ToolSchemaContext {
   readonly stacks: readonly string[];
+  readonly services?: readonly string[];
+  readonly releases?: readonly string[];
 }
 
 const PATH_PATTERN = '^(?!.*\\.\\.)[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}$';
@@ -30,6 +32,16 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
       return { type: 'string', enum: [...ENVIRONMENTS] };
     case 'stack':
       return { type: 'string', enum: [...ctx.stacks] };
+    case 'service':
+      return { type: 'string', enum: [...(ctx.services ?? [])] };
+    case 'release':
+      return { type: 'string', enum: [...(ctx.releases ?? [])] };
+    case 'pod':
+      return { type: 'string', pattern: POD_NAME.source, maxLength: 253 };
+    case 'version':
+      return { type: 'string', pattern: VERSION.source };
+    case 'rollout-operation':
+      return { type: 'string', pattern: ROLLOUT_OPERATION_ID.source };
     case 'path':
       return { type: 'string', pattern: PATH_PATTERN };
     case 'operation':

@@ -13,4 +13,20 @@ export type Command =
   | { readonly name: 'cancel'; readonly op: string }
   | { readonly name: 'audit'; readonly n: number }
   | { readonly name: 'whoami'; readonly env: EnvironmentName }
-  | { readonly name: 'help'; readonly command?: string };
+  | { readonly name: 'help'; readonly command?: string }
+  | { readonly name: 'service-pods'; readonly service: string; readonly env: EnvironmentName }
+  | { readonly name: 'service-events'; readonly service: string; readonly env: EnvironmentName }
+  | { readonly name: 'service-deployments'; readonly service: string; readonly env: EnvironmentName }
+  | { readonly name: 'pod-logs'; readonly pod: string; readonly service: string; readonly env: EnvironmentName }
+  | { readonly name: 'helm-history'; readonly release: string; readonly env: EnvironmentName }
+  | { readonly name: 'rollout'; readonly service: string; readonly version: string; readonly env: EnvironmentName }
+  | { readonly name: 'rollback'; readonly service: string; readonly env: EnvironmentName }
+  | { readonly name: 'rollout-pause'; readonly op: string }
+  | { readonly name: 'rollout-resume'; readonly op: string }
+  | { readonly name: 'rollout-abort'; readonly op: string };
+
+/** The Kubernetes reads: each runs one kubectl or helm read in the namespace of a catalog service or release. */
+export type KubeReadCommand = Extract<
+  Command,
+  { name: 'service-pods' | 'service-events' | 'service-deployments' | 'pod-logs' | 'helm-history' }
+>;

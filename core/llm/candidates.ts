@@ -1,4 +1,5 @@
 import type { ParseContext } from '../commands/parse';
+import { ROLLOUT_OPERATION_ID } from '../commands/parse';
 import { ENVIRONMENTS } from '../environments';
 import type { EnvironmentName } from '../environments';
 import type { Entities } from './entities';
@@ -25,6 +26,16 @@ export const clarify = (question: string, suggestions: readonly string[]): NearM
 export function noVerb(e: Entities, ctx: ParseContext): NearMiss {
   const stack = e.stacks[0];
   const env = e.envs[0];
+  const service = e.services[0];
+  const pod = e.pods[0];
+  if (pod && env)
+    return clarify(`what should I do with pod ${pod.pod} in ${env}?`, [`logs ${pod.pod} ${pod.service} ${env}`]);
+  if (service && env)
+    return clarify(`what should I do with ${service} in ${env}?`, [
+      `pods ${service} ${env}`,
+      `deployments ${service} ${env}`,
+      `events ${service} ${env}`,
+    ]);
   if (stack && env)
     return clarify(`what should I do with ${stack} in ${env}?`, [
       `status stack ${stack} ${env}`,
@@ -41,7 +52,48 @@ export function noVerb(e: Entities, ctx: ParseContext): NearMiss {
 /** Fills a verb's command from the entities, or asks for what is missing (never guesses a stack or environment). */
 export function build(verb: string, e: Entities, ctx: ParseContext): Candidate[] | NearMiss {
   const stacks = e.stacks;
+  const services = e.services;
+  const service = services[0];
+  // "roll out payments-api 1.4.2 to dev": a service target makes a deploy a rollout (stacks are another catalog).
+  if (verb === 'deploy' && service && stacks.length === 0) return rollout(e, service);
+  // Reads of a service: its pods, Deployments, events, and the log of one of its pods. Its status, or what is
+  // running for it, is its Deployments (images, ready replicas).
+  if (
+    ['status', 'list', 'pods', 'deployments', 'events', 'audit'].includes(verb) &&
+    services.length &&
+    stacks.length === 0
+  ) {
+    if (e.ops.length) return e.ops.map((op) => ({ name: 'operation-status', args: { op } }));
+    return serviceRead(verb, e);
+  }
+  if (verb === 'audit' && e.releases.length && stacks.length === 0) {
+    const release = e.releases[0] ?? '';
+    if (e.envs.length === 0) return askEnv(release, (v) => `helm history ${release} ${v}`);
+    return e.envs.map((env) => ({ name: 'helm-history', args: { release, env } }));
+  }
   switch (verb) {
+    case 'rollback': {
+      const fromOps = e.ops.flatMap((op) => {
+        const [, env, svc] = op.split('/');
+        return op.startsWith('rollout/') && env && svc ? [{ service: svc, env }] : [];
+      });
+      if (fromOps.length) return fromOps.map((args) => ({ name: 'rollback', args }));
+      if (!service) {
+        return clarify(
+          `roll back which service?${stacks[0] ? ` ${stacks[0]} is a stack; stacks are changed with deploy stack, not rolled back.` : ''} known services: ${(ctx.services ?? []).join(', ') || 'none'}`,
+          (ctx.services ?? []).slice(0, 3).map((s) => `rollback ${s} ${e.envs[0] ?? 'dev'}`),
+        );
+      }
+      if (e.envs.length === 0) return askEnv(service, (v) => `rollback ${service} ${v}`);
+      return services.flatMap((s) => e.envs.map((env) => ({ name: 'rollback', args: { service: s, env } })));
+    }
+    case 'pause':
+    case 'resume': {
+      const ops = rolloutOps(e);
+      if (ops.length === 0)
+        return clarify(`${verb} which rollout? ids look like rollout/dev/payments-api (see list)`, ['list']);
+      return ops.map((op) => ({ name: `rollout-${verb}`, args: { op } }));
+    }
     case 'deploy':
     case 'delete': {
       const name = `${verb}-stack`;
@@ -79,7 +131,15 @@ export function build(verb: string, e: Entities, ctx: ParseContext): Candidate[]
     case 'approve':
     case 'cancel':
     case 'reject': {
-      const ops = e.ops.length ? e.ops : stacks.flatMap((s) => e.envs.map((env) => `stack/${env}/${s}`));
+      // Stopping a rollout is an abort: traffic goes back to the old colour.
+      if (verb === 'cancel' && stacks.length === 0 && rolloutOps(e).length)
+        return rolloutOps(e).map((op) => ({ name: 'rollout-abort', args: { op } }));
+      const ops = e.ops.length
+        ? e.ops
+        : [
+            ...stacks.flatMap((s) => e.envs.map((env) => `stack/${env}/${s}`)),
+            ...services.flatMap((s) => e.envs.map((env) => `rollout/${env}/${s}`)),
+          ];
       if (ops.length === 0) return clarify(`${verb} which operation? ids look like stack/dev/vpc (see list)`, ['list']);
       if (verb !== 'reject') return ops.map((op) => ({ name: verb, args: { op } }));
       if (!e.reason) return clarify(`why reject ${ops[0] ?? ''}? say: reject ${ops[0] ?? ''} because <reason>`, []);
@@ -95,6 +155,52 @@ export function build(verb: string, e: Entities, ctx: ParseContext): Candidate[]
     default:
       return [{ name: 'help', args: {} }];
   }
+}
+
+/** The rollout operations a clause names: ids, or a service and environment. */
+function rolloutOps(e: Entities): string[] {
+  const ids = e.ops.filter((op) => ROLLOUT_OPERATION_ID.test(op));
+  if (e.ops.length) return ids;
+  return e.services.flatMap((s) => e.envs.map((env) => `rollout/${env}/${s}`));
+}
+
+/** A rollout needs a service, a version and an environment: never guessed, asked for. */
+function rollout(e: Entities, service: string): Candidate[] | NearMiss {
+  const version = e.versions[0] ?? (e.counts[0] !== undefined ? String(e.counts[0]) : undefined);
+  const env = e.envs[0];
+  if (!version) {
+    return clarify(
+      `which version (image tag) of ${service}${env ? ` in ${env}` : ''}? say: rollout ${service} <version> to ${env ?? '<env>'}; to see what runs now:`,
+      (env ? [env] : ENVIRONMENTS).map((v) => `deployments ${service} ${v}`),
+    );
+  }
+  if (!env) return askEnv(`${service} ${version}`, (v) => `rollout ${service} ${version} to ${v}`);
+  return e.services.flatMap((s) => e.envs.map((v) => ({ name: 'rollout', args: { service: s, version, env: v } })));
+}
+
+/** pods / deployments / events of a service, or the log of one of its pods. */
+function serviceRead(verb: string, e: Entities): Candidate[] | NearMiss {
+  const service = e.services[0] ?? '';
+  if (verb === 'audit') {
+    // "logs of payments-api in dev": a log is a pod's; name one, or list them first.
+    const pod = e.pods[0];
+    if (!pod) {
+      return clarify(
+        `logs of which pod of ${service}? list them first:`,
+        (e.envs.length ? e.envs : ENVIRONMENTS).map((v) => `pods ${service} ${v}`),
+      );
+    }
+    if (e.envs.length === 0) return askEnv(pod.pod, (v) => `logs ${pod.pod} ${pod.service} ${v}`);
+    return e.envs.map((env) => ({ name: 'pod-logs', args: { pod: pod.pod, service: pod.service, env } }));
+  }
+  const [name, word] =
+    verb === 'pods'
+      ? ['service-pods', 'pods']
+      : verb === 'events'
+        ? ['service-events', 'events']
+        : ['service-deployments', 'deployments'];
+  if (e.envs.length === 0) return askEnv(service, (v) => `${word} ${service} ${v}`);
+  return e.services.flatMap((s) => e.envs.map((env) => ({ name, args: { service: s, env } })));
 }
 
 function askEnv(what: string, line: (env: EnvironmentName) => string): NearMiss {

@@ -1,10 +1,24 @@
-import { OPERATION_ID, levenshtein } from '../commands/parse';
+import { OPERATION_ID, POD_NAME, VERSION, levenshtein } from '../commands/parse';
 import type { EnvironmentName } from '../environments';
 import { typoBudget } from './vocabulary';
+
+/** The catalogs' names a clause is read against. */
+export interface Catalog {
+  readonly stacks: readonly string[];
+  readonly services?: readonly string[];
+  readonly releases?: readonly string[];
+}
 
 /** What a clause mentions, in the order it appears. */
 export interface Entities {
   readonly stacks: string[];
+  /** Catalog services (rollouts, pods, logs), and the service a named pod belongs to. */
+  readonly services: string[];
+  readonly releases: string[];
+  /** Pod names: words that start with a catalog service's name and a dash (`payments-api-blue-7d9c-x2x7q`). */
+  readonly pods: { readonly pod: string; readonly service: string }[];
+  /** Image tags: `1.4.2`, `v2.0.0-rc1`, or any word after `version`/`tag`/`image`, or after `<service>:`. */
+  readonly versions: string[];
   readonly envs: EnvironmentName[];
   /** Environments named after `from` (a deploy's source, a delete's target). */
   readonly fromEnvs: EnvironmentName[];
@@ -63,6 +77,31 @@ export function envOf(word: string): EnvironmentName | undefined {
   return undefined;
 }
 
+/** A name from a catalog without aliases (services, releases): exact, or a typo within the name's budget. */
+function nameAt(
+  tokens: readonly string[],
+  i: number,
+  names: readonly string[],
+): { name: string; width: number } | undefined {
+  const one = tokens[i] ?? '';
+  const two = tokens[i + 1] !== undefined ? `${one}-${tokens[i + 1]}` : undefined;
+  for (const [cand, width] of [
+    [two, 2],
+    [one, 1],
+  ] as const) {
+    if (!cand) continue;
+    if (names.includes(cand)) return { name: cand, width };
+    for (const n of names) {
+      const d = levenshtein(cand, n);
+      if (d > 0 && d <= typoBudget(n) && cand.length >= 4) return { name: n, width };
+    }
+  }
+  return undefined;
+}
+
+/** A word that reads as an image tag: digits first (`1.4.2`, `v2`, `2024.06.01-rc1`). */
+const looksLikeVersion = (t: string): boolean => /^v?\d[\w.-]*$/i.test(t) && VERSION.test(t);
+
 /** A catalog stack named by one or two words (`security groups`, `securty-groups`, `eks`). */
 function stackAt(
   tokens: readonly string[],
@@ -116,14 +155,20 @@ const STOP = new Set([
   'please',
 ]);
 
-/** Reads the stacks, environments, operation ids, paths, counts and reason a clause mentions. */
-export function extractEntities(
-  tokens: readonly string[],
-  stacks: readonly string[],
-  verbAt: (i: number) => boolean,
-): Entities {
+/**
+ * Reads the stacks, services, releases, pods, versions, environments, operation ids, paths, counts and reason a
+ * clause mentions.
+ */
+export function extractEntities(tokens: readonly string[], catalog: Catalog, verbAt: (i: number) => boolean): Entities {
+  const stacks = catalog.stacks;
+  const services = catalog.services ?? [];
+  const releases = catalog.releases ?? [];
   const e: Entities = {
     stacks: [],
+    services: [],
+    releases: [],
+    pods: [],
+    versions: [],
     envs: [],
     fromEnvs: [],
     ops: [],
@@ -144,6 +189,27 @@ export function extractEntities(
       e.used.add(i);
       continue;
     }
+    // `payments-api:1.4.2` / `payments-api@1.4.2`: a service and its tag in one word.
+    const tagged = /^([a-z][a-z0-9-]*)[:@]([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(t);
+    if (tagged?.[1] && tagged[2] && services.includes(tagged[1]) && VERSION.test(tagged[2])) {
+      if (!e.services.includes(tagged[1])) e.services.push(tagged[1]);
+      e.versions.push(tagged[2]);
+      e.used.add(i);
+      continue;
+    }
+    // A word after `version`/`tag`/`image` is the tag, whatever it looks like (`tag latest-green`).
+    if (['version', 'tag', 'image'].includes(tokens[i - 1] ?? '') && VERSION.test(t) && !envOf(t)) {
+      e.versions.push(t);
+      e.used.add(i);
+      continue;
+    }
+    const owner = services.find((s) => t.startsWith(`${s}-`) && t.length > s.length + 1);
+    if (owner && POD_NAME.test(t) && !verbAt(i)) {
+      e.pods.push({ pod: t, service: owner });
+      if (!e.services.includes(owner)) e.services.push(owner);
+      e.used.add(i);
+      continue;
+    }
     if (/\//.test(t) || /\.(ya?ml|json|template)$/.test(t)) {
       e.paths.push(t);
       e.used.add(i);
@@ -154,19 +220,38 @@ export function extractEntities(
       e.used.add(i);
       continue;
     }
+    if (looksLikeVersion(t)) {
+      e.versions.push(t);
+      e.used.add(i);
+      continue;
+    }
     const env = envOf(t);
     if (env && !verbAt(i)) {
       (tokens[i - 1] === 'from' ? e.fromEnvs : e.envs).push(env);
       e.used.add(i);
       continue;
     }
-    const st = verbAt(i) ? undefined : stackAt(tokens, i, stacks);
+    // Exact names first, across catalogs (a service is never read as a typo of a stack); then typos.
+    const exactService = !verbAt(i) && services.includes(t);
+    const st = verbAt(i) || exactService ? undefined : stackAt(tokens, i, stacks);
     if (st) {
       if (!e.stacks.includes(st.stack)) e.stacks.push(st.stack);
       for (let j = i; j < i + st.width; j++) e.used.add(j);
       i += st.width - 1;
       continue;
     }
+    for (const [names, into] of [
+      [services, e.services],
+      [releases, e.releases],
+    ] as const) {
+      const hit = verbAt(i) ? undefined : nameAt(tokens, i, names);
+      if (!hit) continue;
+      if (!into.includes(hit.name)) into.push(hit.name);
+      for (let j = i; j < i + hit.width; j++) e.used.add(j);
+      i += hit.width - 1;
+      break;
+    }
+    if (e.used.has(i)) continue;
     if (!verbAt(i) && !STOP.has(t) && /^[a-z][a-z0-9-]{2,}$/.test(t) && /-/.test(t)) e.unknownTargets.push(t);
   }
   return e;

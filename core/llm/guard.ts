@@ -5,11 +5,11 @@
  */
 const RULES: readonly (readonly [RegExp, string])[] = [
   [
-    /\b(ignore|disregard|forget|override|bypass|circumvent)\b.{0,40}\b(rules?|instructions?|prompts?|polic(?:y|ies)|guardrails?|safety|restrictions?|approvals?|checks?)\b/i,
+    /\b(ignore|disregard|forget|override|bypass|circumvent)\b.{0,40}\b(rules?|instructions?|prompts?|polic(?:y|ies)|guardrails?|safety|restrictions?|approvals?|checks?|analys[ie]s|canary|bake|gates?)\b/i,
     'asks me to set aside my rules',
   ],
   [
-    /\b(without|skip(?:ping)?|no|bypass(?:ing)?|avoid(?:ing)?)\s+(?:any\s+|the\s+|an?\s+)?(approvals?|review|preview|mfa|confirmation|sign[\s-]?off|change[\s-]?sets?)\b/i,
+    /\b(without|skip(?:ping)?|no|bypass(?:ing)?|avoid(?:ing)?)\s+(?:any\s+|the\s+|an?\s+)?(approvals?|review|preview|mfa|confirmation|sign[\s-]?off|change[\s-]?sets?|analys[ie]s|canary|bake|security[\s-]?gate)\b/i,
     'asks to skip preview or approval, which every change needs',
   ],
   [

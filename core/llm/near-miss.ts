@@ -19,13 +19,19 @@ const PRIORITY = [
   'help',
   'status',
   'audit',
+  'pods',
+  'deployments',
+  'events',
   'whoami',
   'list',
   'approve',
   'reject',
   'cancel',
+  'pause',
+  'resume',
   'validate',
   'deploy',
+  'rollback',
   'delete',
 ];
 /** Generic words that mean `status` only when nothing more specific is said. */
@@ -93,17 +99,23 @@ export function matchNearMiss(text: string, ctx: ParseContext): NearMiss {
   if (NEGATION.test(s)) return clarify('you said not to do something; what should I do instead?', []);
   const candidates: Candidate[] = [];
   let previousStacks: string[] = [];
+  let previousServices: string[] = [];
   for (const tokens of clauses(s)) {
-    const probe = extractEntities(tokens, ctx.stacks, () => false);
+    const probe = extractEntities(tokens, ctx, () => false);
     const verb = pickVerb(tokens, probe.used);
     const e = extractEntities(
       tokens,
-      ctx.stacks,
+      ctx,
       (i) => verbOf(tokens[i] ?? '') === verb && verb !== undefined && !probe.used.has(i),
     );
-    // "validate vpc then deploy it to dev": a pronoun refers to the previous clause's stacks.
-    if (e.stacks.length === 0 && tokens.some((t) => t === 'it' || t === 'them')) e.stacks.push(...previousStacks);
+    // "validate vpc then deploy it to dev": a pronoun refers to the previous clause's stacks (or services).
+    const pronoun = tokens.some((t) => t === 'it' || t === 'them');
+    if (pronoun && e.stacks.length === 0 && e.services.length === 0) {
+      e.stacks.push(...previousStacks);
+      e.services.push(...previousServices);
+    }
     previousStacks = e.stacks;
+    previousServices = e.services;
     if (!verb) {
       if (QUESTION.test(s) || TROUBLE.test(s)) return { kind: 'diagnose', question: text.trim() };
       return noVerb(e, ctx);

@@ -1,5 +1,6 @@
 import { resolveApprovers } from '../approval';
 import type { AuditEntry } from '../audit';
+import { kubeFacts } from '../commands/kube-reads';
 import type { AppConfig } from '../config';
 import { ENVIRONMENTS } from '../environments';
 import type { EnvironmentName } from '../environments';
@@ -22,12 +23,17 @@ export function permissionsOf(config: AppConfig, requester: Requester): CallerPe
 export function proposalContext(config: AppConfig, requester: Requester): ProposalContext {
   return {
     stacks: Object.keys(config.stacks),
+    services: Object.keys(config.services),
+    releases: Object.keys(config.releases),
     permissions: permissionsOf(config, requester),
     autoRun: config.llm?.autoRunReads ?? { environments: [], unscoped: false },
   };
 }
 
-/** Region, CloudFormation name and template of every catalog stack, for the diagnosis reads. */
+/**
+ * Region, CloudFormation name and template of every catalog stack, and the services, releases and namespaces
+ * the Kubernetes reads need, for the diagnosis reads.
+ */
 export function diagnosisFacts(config: AppConfig, stackName: (stack: string, env: EnvironmentName) => string) {
   const names = (env: EnvironmentName) =>
     Object.fromEntries(Object.keys(config.stacks).map((s) => [s, stackName(s, env)]));
@@ -39,6 +45,9 @@ export function diagnosisFacts(config: AppConfig, stackName: (stack: string, env
     },
     stackNames: { dev: names('dev'), tst: names('tst'), prd: names('prd') },
     templates: Object.fromEntries(Object.entries(config.stacks).map(([k, v]) => [k, v.template])),
+    services: Object.keys(config.services),
+    releases: Object.keys(config.releases),
+    kube: kubeFacts(config),
   };
 }
 

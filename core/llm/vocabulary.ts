@@ -2,7 +2,8 @@ import { editDistance } from '../edit-distance';
 
 /**
  * Words people use for each command's verb. Keys are the first word of a command's pattern (or its name for
- * `whoami`/`list`); the deterministic matcher and the grammar's "did you mean" both read this table.
+ * `whoami`/`list`); the deterministic matcher and the grammar's "did you mean" both read this table. `deploy`
+ * covers stacks and services alike (the target decides: `deploy stack` or `rollout`).
  */
 export const VERB_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   deploy: [
@@ -36,9 +37,18 @@ export const VERB_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   ],
   approve: ['approve', 'lgtm', 'accept', 'greenlight', 'sign-off', 'signoff', 'ok'],
   reject: ['reject', 'deny', 'decline', 'refuse', 'veto'],
+  // On a rollout, cancel means abort (traffic back to the old colour): the matcher picks rollout-abort there.
   cancel: ['cancel', 'abort', 'stop', 'halt', 'withdraw'],
+  rollback: ['rollback', 'revert', 'roll-back'],
+  pause: ['pause', 'hold', 'suspend'],
+  resume: ['resume', 'unpause', 'continue', 'unsuspend'],
+  pods: ['pods', 'containers'],
+  deployments: ['deployments', 'workloads'],
+  events: ['events', 'warnings'],
   // Not 'operation(s)': "cancel the operation stack/dev/vpc" names the object, not the verb.
   list: ['list', 'ls', 'running', 'pending', 'queue', 'jobs'],
+  // `logs` of a service's pod is pod-logs and `history` of a Helm release is helm-history: the matcher decides
+  // by what the clause names (a pod or service, a release), else it is the audit trail.
   audit: ['audit', 'history', 'trail', 'log', 'logs', 'activity'],
   whoami: ['whoami', 'identity', 'account', 'caller', 'credentials-info'],
   help: ['help', 'commands', 'usage', 'manual', 'options'],
@@ -46,7 +56,11 @@ export const VERB_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
 
 /** Multi-word phrases folded into one verb word before matching. */
 export const PHRASES: readonly (readonly [RegExp, string])[] = [
-  [/\broll(?:ing)?[\s-]?out\b/g, 'deploy'],
+  // Lookarounds, not \b: `rollout/dev/payments-api` is an operation id, not the verb.
+  [/(?<![\w/.-])roll(?:ing)?[\s-]?out(?![\w/.-])/g, 'deploy'],
+  [/(?<![\w/.-])roll(?:ing)?[\s-]?back(?![\w/.-])/g, 'rollback'],
+  [/\bgo\s+back\s+to\s+(?:the\s+)?(?:previous|old|last)\s+(?:version|colou?r|release)\b/g, 'rollback'],
+  [/\bput\s+(?:on\s+hold|on\s+pause)\b/g, 'pause'],
   [/\bspin\s+up\b/g, 'deploy'],
   [/\bbring\s+up\b/g, 'deploy'],
   [/\bstand\s+up\b/g, 'deploy'],

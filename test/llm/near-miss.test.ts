@@ -5,6 +5,8 @@ import { interpretOffline } from '../../core/llm/route';
 
 const ctx: ProposalContext = {
   stacks: ['vpc', 'security-groups', 'iam-roles', 'eks-cluster', 'node-groups', 'addons'],
+  services: ['payments-api', 'checkout-web'],
+  releases: ['sample-app'],
   permissions: { userId: 'alice', known: true, approverIn: ['dev', 'tst', 'prd'] },
   autoRun: { environments: [], unscoped: false },
 };
@@ -23,6 +25,27 @@ describe('near-miss matcher (no model)', () => {
       'validate vpc then deploy it to dev',
       ['validate vpc', 'deploy stack vpc to dev'],
     ],
+    [
+      'a rollout by synonym, with the tag after the service',
+      'ship checkout-web 2.1.0 to test',
+      ['rollout checkout-web 2.1.0 to tst'],
+    ],
+    ['a service and its tag in one word', 'roll out payments-api@1.4.2 to dev', ['rollout payments-api 1.4.2 to dev']],
+    ['a rollback by phrase', 'roll back payments-api in prod', ['rollback payments-api prd']],
+    [
+      'stopping a rollout (an abort, not a cancel)',
+      'stop the payments-api rollout in tst',
+      ['abort rollout/tst/payments-api'],
+    ],
+    ['cancelling a stack change (still a cancel)', 'abort stack/dev/eks-cluster', ['cancel stack/dev/eks-cluster']],
+    ['a pause by service and environment', 'pause payments-api in prd', ['pause rollout/prd/payments-api']],
+    ['pods of a service', 'show me the pods of checkout-web in dev', ['pods checkout-web dev']],
+    [
+      'the logs of a pod (its service read from the name)',
+      'logs of payments-api-blue-7d9c6-x2x7q in dev',
+      ['logs payments-api-blue-7d9c6-x2x7q payments-api dev'],
+    ],
+    ['the history of a Helm release', 'history of sample-app in tst', ['helm history sample-app tst']],
   ])('GIVEN %s THEN the full command is proposed', (_what, text, expected) => {
     expect(read(text)).toEqual(expected);
   });
@@ -33,6 +56,23 @@ describe('near-miss matcher (no model)', () => {
       kind: 'clarify',
       question: 'which environment for vpc: dev, tst, prd?',
       suggestions: ['deploy stack vpc to dev', 'deploy stack vpc to tst', 'deploy stack vpc to prd'],
+    });
+  });
+
+  it('GIVEN a rollout without a version THEN it asks, offering to show what runs now, and never guesses a tag', () => {
+    expect(interpretOffline('roll out payments-api to prd', ctx).interpretation).toEqual({
+      kind: 'clarify',
+      question:
+        'which version (image tag) of payments-api in prd? say: rollout payments-api <version> to prd; to see what runs now:',
+      suggestions: ['deployments payments-api prd'],
+    });
+  });
+
+  it('GIVEN logs of a service without a pod THEN it offers to list the pods first', () => {
+    expect(interpretOffline('logs of payments-api in dev', ctx).interpretation).toEqual({
+      kind: 'clarify',
+      question: 'logs of which pod of payments-api? list them first:',
+      suggestions: ['pods payments-api dev'],
     });
   });
 
@@ -56,7 +96,8 @@ describe('near-miss matcher (no model)', () => {
     });
 
     it('GIVEN any request THEN the matcher never proposes a write its label does not contain (it asks instead)', () => {
-      const writes = (x: string[] | string) => (Array.isArray(x) ? x.filter((l) => /^(deploy|delete) /.test(l)) : []);
+      const writes = (x: string[] | string) =>
+        Array.isArray(x) ? x.filter((l) => /^(deploy|delete|rollout|rollback) /.test(l)) : [];
       const wrong = results.filter((r) => writes(r.got).some((w) => !writes(r.expected).includes(w)));
       expect(wrong.map((r) => `${r.c.text} -> ${JSON.stringify(r.got)}`)).toEqual([]);
     });

@@ -7,8 +7,12 @@ import type { ProposalContext } from '../../core/llm/proposal';
 import { judgeToolUse } from '../../core/llm/proposal';
 
 const stacks = ['vpc', 'security-groups', 'eks-cluster'];
+const services = ['payments-api', 'checkout-web'];
+const releases = ['sample-app'];
 const ctx: ProposalContext = {
   stacks,
+  services,
+  releases,
   permissions: { userId: 'alice', known: true, approverIn: ['dev'] },
   autoRun: { environments: ['dev'], unscoped: true },
 };
@@ -17,7 +21,7 @@ const judge = (name: string, input: unknown, c: ProposalContext = ctx) =>
 
 describe('tool schemas generated from COMMANDS', () => {
   it('GIVEN the catalog WHEN tools are generated THEN every command is a tool whose schema names exactly its parameters', () => {
-    const tools = toolSpecs({ stacks });
+    const tools = toolSpecs({ stacks, services, releases });
     expect(tools.map((t) => t.name)).toEqual(COMMANDS.map((c) => c.name));
     for (const c of COMMANDS) {
       const t = tools.find((x) => x.name === c.name)!;
@@ -37,8 +41,20 @@ describe('tool schemas generated from COMMANDS', () => {
   });
 
   it('GIVEN diagnosis WHEN its tools are generated THEN only reads are offered: no writes, no approve/reject/cancel', () => {
-    const names = diagnoseTools(stacks).map((t) => t.name);
-    expect(names.sort()).toEqual(['audit', 'list', 'operation-status', 'stack-status', 'validate', 'whoami']);
+    const names = diagnoseTools({ stacks, services, releases }).map((t) => t.name);
+    expect(names.sort()).toEqual([
+      'audit',
+      'helm-history',
+      'list',
+      'operation-status',
+      'pod-logs',
+      'service-deployments',
+      'service-events',
+      'service-pods',
+      'stack-status',
+      'validate',
+      'whoami',
+    ]);
     for (const n of names) expect(effectOf(COMMANDS.find((c) => c.name === n)!)).toBe('read');
   });
 
@@ -46,10 +62,22 @@ describe('tool schemas generated from COMMANDS', () => {
     // Reads may auto-run and be called by diagnosis. A new command that steers operations without changing
     // infrastructure (like approve) belongs in core/llm/effects.ts DECISIONS, not silently among the reads.
     const byEffect = (e: string) => COMMANDS.filter((c) => effectOf(c) === e).map((c) => c.name);
-    expect(byEffect('write')).toEqual(['deploy-stack', 'delete-stack']);
-    expect(byEffect('decision')).toEqual(['approve', 'reject', 'cancel']);
+    expect(byEffect('write')).toEqual(['deploy-stack', 'delete-stack', 'rollout', 'rollback']);
+    expect(byEffect('decision')).toEqual([
+      'approve',
+      'reject',
+      'cancel',
+      'rollout-pause',
+      'rollout-resume',
+      'rollout-abort',
+    ]);
     expect(byEffect('read')).toEqual([
       'stack-status',
+      'service-pods',
+      'service-deployments',
+      'service-events',
+      'pod-logs',
+      'helm-history',
       'validate',
       'operation-status',
       'list',
@@ -62,10 +90,10 @@ describe('tool schemas generated from COMMANDS', () => {
   it('GIVEN every example in the catalog WHEN parsed and rendered back THEN the canonical line parses to the same command', () => {
     for (const c of COMMANDS)
       for (const e of c.examples) {
-        const p = parseCommand(e, { stacks: ['vpc', 'eks-cluster'] });
+        const p = parseCommand(e, { stacks: ['vpc', 'eks-cluster'], services, releases });
         expect(p.ok).toBe(true);
         if (!p.ok) continue;
-        const again = parseCommand(commandLine(p.command), { stacks: ['vpc', 'eks-cluster'] });
+        const again = parseCommand(commandLine(p.command), { stacks: ['vpc', 'eks-cluster'], services, releases });
         expect(again).toEqual({ ok: true, command: p.command });
       }
   });
