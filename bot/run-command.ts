@@ -101,6 +101,18 @@ async function dispatch(
           `in *${c.env.toUpperCase()}*. Progress and approval buttons follow in <#${where.channel}>.`,
       );
     }
+    case 'helm-install':
+    case 'helm-upgrade':
+    case 'helm-rollback': {
+      const started = await gw.startHelmRelease(c.name, c.release, c.env, r, {
+        notify: where,
+        ...(c.name === 'helm-rollback' ? { revision: c.revision } : {}),
+      });
+      return textReply(
+        `${started.duplicate ? 'Already started' : 'Started'} \`${started.operationId}\` — ${c.name.replace('-', ' ')} ${c.release} ` +
+          `in *${c.env.toUpperCase()}*. The diff and approval buttons follow in <#${where.channel}>.`,
+      );
+    }
     case 'rollout-pause':
     case 'rollout-resume': {
       const action = c.name === 'rollout-pause' ? 'pause' : 'resume';

@@ -98,6 +98,17 @@ async function run(
       );
       return follow(session, started.operationId, o, opts.follow ? 'done' : 'approval', opts.pollMs);
     }
+    case 'helm-install':
+    case 'helm-upgrade':
+    case 'helm-rollback': {
+      const started = await gw.startHelmRelease(c.name, c.release, c.env, requester, {
+        ...(c.name === 'helm-rollback' ? { revision: c.revision } : {}),
+      });
+      o.out(
+        `[${c.env}] ${started.duplicate ? 'already started' : 'started'} ${started.operationId} (${c.name.replace('-', ' ')} ${c.release})${started.url ? `\n  ${started.url}` : ''}`,
+      );
+      return follow(session, started.operationId, o, opts.follow ? 'done' : 'approval', opts.pollMs);
+    }
     case 'rollout-pause':
     case 'rollout-resume': {
       const action = c.name === 'rollout-pause' ? 'pause' : 'resume';

@@ -22,6 +22,12 @@ const rolloutOp = {
   description: 'a rollout operation id as shown by `list`: rollout/<env>/<service>, e.g. rollout/dev/payments-api',
 } as const;
 
+const releaseParam = {
+  name: 'release',
+  kind: 'release',
+  description: "Helm release from the config's releases: catalog, e.g. sample-app",
+} as const;
+
 /** Every command infra-agent understands, in the order `help` lists them. */
 export const COMMANDS = [
   {
@@ -131,6 +137,33 @@ export const COMMANDS = [
     ],
     examples: ['helm history sample-app dev'],
     writes: false,
+  },
+  {
+    name: 'helm-install',
+    pattern: 'helm install {release} {env}',
+    aliases: ['helm install {release} to {env}', 'helm install {release} in {env}'],
+    summary: 'install a catalog Helm release: preview what it adds, then install after approval',
+    params: [releaseParam, env],
+    examples: ['helm install sample-app dev'],
+    writes: true,
+  },
+  {
+    name: 'helm-upgrade',
+    pattern: 'helm upgrade {release} {env}',
+    aliases: ['helm upgrade {release} in {env}'],
+    summary: "upgrade a Helm release to the catalog's chart and values: field-level diff, approval, one upgrade",
+    params: [releaseParam, env],
+    examples: ['helm upgrade sample-app dev'],
+    writes: true,
+  },
+  {
+    name: 'helm-rollback',
+    pattern: 'helm rollback {release} {revision} {env}',
+    aliases: ['helm rollback {release} to {revision} in {env}', 'helm rollback {release} {revision} in {env}'],
+    summary: 'roll a Helm release back to an earlier revision (see helm history), after approval',
+    params: [releaseParam, { name: 'revision', kind: 'count', description: 'the revision to return to, e.g. 3' }, env],
+    examples: ['helm rollback sample-app 1 dev'],
+    writes: true,
   },
   {
     name: 'validate',

@@ -142,7 +142,7 @@ function catalogMiss(raw: string, what: string, known: readonly string[], sectio
   const near = closest(raw.toLowerCase(), known);
   return {
     ok: false,
-    error: `'${raw}' is not a known ${what}${near ? ` — did you mean '${near}'?` : ''} Known ${what}s: ${known.length ? known.join(', ') : `none (add ${section} to the config)`}`,
+    error: `'${raw}' is not a known ${what}${near ? ` — did you mean '${near}'?` : '.'} Known ${what}s: ${known.length ? known.join(', ') : `none (add ${section} to the config)`}`,
   };
 }
 
@@ -248,7 +248,11 @@ function toCommand(name: string, a: Record<string, string | number>): Command {
     case 'pod-logs':
       return { name, pod: s('pod'), service: s('service'), env: s('env') as EnvironmentName };
     case 'helm-history':
+    case 'helm-install':
+    case 'helm-upgrade':
       return { name, release: s('release'), env: s('env') as EnvironmentName };
+    case 'helm-rollback':
+      return { name, release: s('release'), revision: Number(a.revision), env: s('env') as EnvironmentName };
     case 'rollout':
       return { name, service: s('service'), version: s('version'), env: s('env') as EnvironmentName };
     case 'rollout-pause':

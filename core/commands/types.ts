@@ -21,6 +21,13 @@ export type Command =
   | { readonly name: 'helm-history'; readonly release: string; readonly env: EnvironmentName }
   | { readonly name: 'rollout'; readonly service: string; readonly version: string; readonly env: EnvironmentName }
   | { readonly name: 'rollback'; readonly service: string; readonly env: EnvironmentName }
+  | { readonly name: 'helm-install' | 'helm-upgrade'; readonly release: string; readonly env: EnvironmentName }
+  | {
+      readonly name: 'helm-rollback';
+      readonly release: string;
+      readonly revision: number;
+      readonly env: EnvironmentName;
+    }
   | { readonly name: 'rollout-pause'; readonly op: string }
   | { readonly name: 'rollout-resume'; readonly op: string }
   | { readonly name: 'rollout-abort'; readonly op: string };

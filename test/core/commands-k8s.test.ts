@@ -218,3 +218,35 @@ describe('rollout commands (grammar, help, tool schema)', () => {
     });
   });
 });
+
+describe('Helm write commands (grammar, tool schema, effects)', () => {
+  it.each([
+    ['helm install sample-app dev', { name: 'helm-install', release: 'sample-app', env: 'dev' }],
+    ['helm upgrade sample-app in prd', { name: 'helm-upgrade', release: 'sample-app', env: 'prd' }],
+    ['helm rollback sample-app 2 tst', { name: 'helm-rollback', release: 'sample-app', revision: 2, env: 'tst' }],
+    ['helm rollback sample-app to 3 in dev', { name: 'helm-rollback', release: 'sample-app', revision: 3, env: 'dev' }],
+  ])('GIVEN `%s` THEN it parses to a typed write whose canonical line parses back the same', (line, command) => {
+    const p = parse(line);
+    expect(p).toEqual({ ok: true, command });
+    if (p.ok) expect(parse(commandLine(p.command))).toEqual(p);
+  });
+
+  it('GIVEN a bad release or revision THEN the error names the slot and what is accepted', () => {
+    expect(errorOf('helm upgrade nginx dev')).toBe(
+      "helm upgrade {release} {env}: release: 'nginx' is not a known release. Known releases: sample-app",
+    );
+    expect(errorOf('helm rollback sample-app latest dev')).toMatch(/revision: 'latest' is not a count/);
+  });
+
+  it('GIVEN model tool calls THEN helm writes never auto-run, even where reads do', () => {
+    const pctx: ProposalContext = {
+      ...ctx,
+      permissions: { userId: 'alice', known: true, approverIn: ['dev'] },
+      autoRun: { environments: ['dev'], unscoped: true },
+    };
+    expect(
+      judgeToolUse({ toolUseId: 't', name: 'helm-upgrade', input: { release: 'sample-app', env: 'dev' } }, pctx),
+    ).toMatchObject({ line: 'helm upgrade sample-app dev', effect: 'write', autoRun: false });
+    expect(schema('helm-rollback').required.sort()).toEqual(['env', 'release', 'revision']);
+  });
+});

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { INSTALL_HINT } from '../../sandbox/kube/settings';
 import {
   createSimulatedNodes,
+  installCrds,
   kubeServices,
   kubeSettings,
   prepareKube,
@@ -42,6 +43,8 @@ export async function startPrivateCluster(nodes = 2): Promise<PrivateCluster> {
   await up(sandbox, kubeServices(kube), () => undefined);
   await createSimulatedNodes(kube, nodes);
   await waitNodesReady(kube, nodes, 60_000);
+  // The CRDs the product uses (VirtualService, DestinationRule, VulnerabilityReport), as `sandbox up` installs them.
+  await installCrds(kube);
   return {
     dir,
     kube,

@@ -62,7 +62,15 @@ describe('tool schemas generated from COMMANDS', () => {
     // Reads may auto-run and be called by diagnosis. A new command that steers operations without changing
     // infrastructure (like approve) belongs in core/llm/effects.ts DECISIONS, not silently among the reads.
     const byEffect = (e: string) => COMMANDS.filter((c) => effectOf(c) === e).map((c) => c.name);
-    expect(byEffect('write')).toEqual(['deploy-stack', 'delete-stack', 'rollout', 'rollback']);
+    expect(byEffect('write')).toEqual([
+      'deploy-stack',
+      'delete-stack',
+      'rollout',
+      'rollback',
+      'helm-install',
+      'helm-upgrade',
+      'helm-rollback',
+    ]);
     expect(byEffect('decision')).toEqual([
       'approve',
       'reject',
