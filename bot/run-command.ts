@@ -16,7 +16,10 @@ export interface Reply {
   readonly blocks: types.KnownBlock[];
 }
 
-/** Commands that change nothing: the only ones people unknown to the config may run. */
+/**
+ * Commands that change nothing and reveal nothing sensitive: the only ones people unknown to the config may run.
+ * Pod logs are left out on purpose: applications log request data, tokens and personal data by mistake.
+ */
 const READ_ONLY: ReadonlySet<Command['name']> = new Set([
   'help',
   'list',
@@ -28,7 +31,6 @@ const READ_ONLY: ReadonlySet<Command['name']> = new Set([
   'service-pods',
   'service-events',
   'service-deployments',
-  'pod-logs',
   'helm-history',
 ]);
 
@@ -51,9 +53,14 @@ export async function runCommand(
     );
   }
   const c = parsed.command;
+  if (!who.known && c.name === 'pod-logs') {
+    return textReply(
+      ":lock: Pod logs can hold request data and secrets logged by mistake, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events and deployments work meanwhile).",
+    );
+  }
   if (!who.known && !READ_ONLY.has(c.name)) {
     return textReply(
-      `:lock: \`${c.name}\` changes infrastructure or steers an operation, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit, pods, logs, …). Ask the platform team to add you.`,
+      `:lock: \`${c.name}\` changes infrastructure or steers an operation, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit, pods, events, …; pod logs need a known user). Ask the platform team to add you.`,
     );
   }
   try {

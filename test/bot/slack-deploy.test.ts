@@ -204,6 +204,13 @@ describe('Slack front end: the real Bolt app against a local Slack, Temporal and
     expect(responses().some((t) => t.startsWith('*infra-agent commands*'))).toBe(true);
     expect(responses().some((t) => t.startsWith('*Operations*'))).toBe(true);
     await expect(bot.session.gateway.state(`stack/dev/${stack}`)).rejects.toThrow('no operation');
+    // Pod logs may hold secrets logged by mistake: known people only, refused before anything runs.
+    await slash(STRANGER, 'logs payments-api-blue-7d9c6b5f4-x2x7q payments-api dev');
+    await poll(
+      () => (responses().some((t) => t.includes('Pod logs can hold request data and secrets')) ? true : undefined),
+      20_000,
+      'logs refusal',
+    );
   });
 
   it('GIVEN Slack is unreachable WHEN a deploy runs THEN the operation still completes, and the message catches up when Slack is back', async () => {
