@@ -10,6 +10,7 @@ import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
 import { createBedrockModel } from '../adapters/llm/bedrock-converse';
 import type { ModelPort } from '../adapters/llm/bedrock-converse';
 import { createCredentialBroker } from '../adapters/aws/assume-role';
+import type { CredentialBroker } from '../adapters/aws/assume-role';
 import { createAwsClientFactory } from '../adapters/aws/clients';
 import type { AwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
@@ -28,9 +29,10 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
     helm: 'install it with: bash sandbox/bootstrap.sh helm (or set tools.helm in the config)',
     kubectl: 'build it with: bash sandbox/kube/bootstrap-kube.sh kube (or set tools.kubectl in the config)',
   });
+  const broker = createCredentialBroker(aws);
   return createActivities({
     aws,
-    broker: createCredentialBroker(aws),
+    broker,
     infraDir: config.infraDir,
     audit: createJsonlAuditLog(config.audit.path),
     validate: {
@@ -42,7 +44,7 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
     },
     notify: composeNotify(config),
     ...composeModel(config),
-    ...composeK8s(config, env, run, aws),
+    ...composeK8s(config, env, run, aws, broker),
   });
 }
 
@@ -55,11 +57,12 @@ function composeK8s(
   env: NodeJS.ProcessEnv,
   run: K8sDeps['run'],
   aws: AwsClientFactory,
+  broker: CredentialBroker,
 ): { k8s?: K8sDeps; rollout?: RolloutDeps } {
   if (!Object.values(config.environments).some((e) => e.cluster)) return {};
   const kubeconfig = env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
   return {
-    rollout: { run, kubectlBin: config.tools.kubectl, kubeconfig, environments: config.environments, aws },
+    rollout: { run, kubectlBin: config.tools.kubectl, kubeconfig, environments: config.environments, aws, broker },
     k8s: {
       run,
       kubectlBin: config.tools.kubectl,

@@ -332,6 +332,9 @@ export class Gateway {
       ...(version ? { version } : {}),
       policy: s.rollout,
       traffic: e.cluster.traffic,
+      ...(e.deployRoleArn
+        ? { deployRoleArn: e.deployRoleArn, grantSeconds: Math.max(7200, 2 * s.rollout.timeBudgetSeconds) }
+        : {}),
       requester,
       approval: {
         required: e.approval.required,

@@ -103,6 +103,10 @@ export interface RolloutInput extends OperationBaseInput {
   readonly version?: string;
   readonly policy: RolloutPolicy;
   readonly traffic: TrafficSpec;
+  /** The environment's deploy role: approved AWS traffic changes (ALB) run as the approver under it. */
+  readonly deployRoleArn?: string;
+  /** How long after the approval new credentials may be issued (covers the rollout's time budget). */
+  readonly grantSeconds?: number;
   /** Knobs for tests: poll interval of readiness waits. */
   readonly tuning?: { readonly pollMs?: number };
 }

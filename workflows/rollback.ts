@@ -5,7 +5,7 @@ import type { RolloutInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
 import { RolloutOperation, liveColour, rolloutActivities, startWatchdog, weightsFor } from './rollout-flow';
 import { audit } from './stack-activities';
-import { activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
+import { accessGrant, activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
 
 /**
  * `rollback <service> <env>`: all traffic back to the colour the last rollout kept scaled down. Preview (which
@@ -83,7 +83,14 @@ export async function rollbackWorkflow(input: RolloutInput): Promise<OperationSt
 
     op.update({ phase: 'shifting-traffic' });
     const weights = weightsFor(to, 100);
-    const set = await acts.setTraffic({ target: t, traffic: input.traffic, weights, operationId: input.operationId });
+    const grant = accessGrant(op);
+    const set = await acts.setTraffic({
+      target: t,
+      traffic: input.traffic,
+      weights,
+      operationId: input.operationId,
+      ...(grant ? { grant } : {}),
+    });
     op.patch({ weights, stepIndex: 0 });
     await audit(acts, op, 'traffic-shifted', 'infra-agent', { weights, changed: set.changed });
 

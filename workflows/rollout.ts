@@ -1,4 +1,5 @@
 import { condition, workflowInfo } from '@temporalio/workflow';
+import type { AccessGrant } from '../core/access';
 import type { OperationOutcome, OperationState } from '../core/operations';
 import { otherColour } from '../core/rollout/types';
 import type { Colour } from '../core/rollout/types';
@@ -16,7 +17,7 @@ import {
   weightsFor,
 } from './rollout-flow';
 import { audit } from './stack-activities';
-import { activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
+import { accessGrant, activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
 
 /**
  * Blue/green rollout (M7): security gate → deploy the idle colour → wait Ready → health check → approval →
@@ -31,6 +32,8 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
   registerHandlers(op);
   op.register();
   const controls = { n: 0 };
+  /** Set at approval: AWS traffic changes run as the approver under the deploy role. */
+  let grant: AccessGrant | undefined;
   const t = input.target;
   const image = `${input.service.image}:${input.version ?? 'latest'}`;
 
@@ -50,6 +53,7 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
     actor: string,
   ): Promise<OperationState> => {
     const { fromColour: from, toColour: to } = op.progress;
+    await auditControls(op, acts, controls); // the abort (if any) is recorded before what it caused
     op.update({ phase: 'rolling-back' });
     notifier.send(op.state, 'executing');
     const set = await acts.setTraffic({
@@ -57,10 +61,12 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       traffic: input.traffic,
       weights: weightsFor(to, 0),
       operationId: input.operationId,
+      ...(grant ? { grant } : {}),
     });
     op.patch({ weights: weightsFor(to, 0) });
     await acts.scaleColour({ target: t, colour: to, replicas: 0 });
-    await audit(acts, op, outcome === 'aborted' ? 'aborted' : 'rolled-back', actor, {
+    await audit(acts, op, 'rolled-back', actor, {
+      outcome,
       reason,
       restored: from,
       previousWeights: set.previous,
@@ -205,6 +211,7 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       await acts.scaleColour({ target: t, colour: to, replicas: 0 });
       return finish(decision.outcome, `${decision.message}; ${to} scaled to 0`);
     }
+    grant = accessGrant(op);
 
     // Shift traffic step by step; analysis judges each step before the next.
     for (let i = op.progress.stepIndex + 1; i < input.policy.steps.length; i++) {
@@ -212,9 +219,27 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       if (await holdIfPaused()) return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
       op.update({ phase: 'shifting-traffic' });
       const weights = weightsFor(to, percent);
-      const set = await acts.setTraffic({ target: t, traffic: input.traffic, weights, operationId: input.operationId });
+      const set = await acts.setTraffic({
+        target: t,
+        traffic: input.traffic,
+        weights,
+        operationId: input.operationId,
+        ...(grant ? { grant } : {}),
+      });
       op.patch({ weights, stepIndex: i });
-      await audit(acts, op, 'traffic-shifted', 'infra-agent', { weights, changed: set.changed, step: i + 1 }, i);
+      await audit(
+        acts,
+        op,
+        'traffic-shifted',
+        'infra-agent',
+        {
+          weights,
+          changed: set.changed,
+          step: i + 1,
+          ...(set.assumedRoleArn ? { assumedRoleArn: set.assumedRoleArn, sourceIdentity: grant?.sourceIdentity } : {}),
+        },
+        i,
+      );
       notifier.send(op.state, 'executing');
 
       op.update({ phase: 'analysing' });

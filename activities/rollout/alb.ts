@@ -1,3 +1,4 @@
+import type { AccessGrant } from '../../core/access';
 import type { Action, ElasticLoadBalancingV2Client, Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   DescribeListenersCommand,
@@ -109,6 +110,8 @@ interface AlbState {
   /** Index of the forward action in the listener's default actions. */
   readonly forwardIndex: number;
   readonly weights: TrafficWeights;
+  /** Set when the client runs as the approver under the grant. */
+  readonly assumedRoleArn?: string;
 }
 
 function recipe(names: AlbNames): string {
@@ -141,10 +144,16 @@ async function findTargetGroupArn(
 }
 
 /** Finds the load balancer, listener and both target groups, and reads the listener's current split. */
-async function resolveAlb(deps: RolloutDeps, target: ServiceTarget, spec: AlbTraffic): Promise<AlbState> {
+async function resolveAlb(
+  deps: RolloutDeps,
+  target: ServiceTarget,
+  spec: AlbTraffic,
+  grant?: AccessGrant,
+): Promise<AlbState> {
   const names = albNames(target, spec);
   const region = regionOf(deps, target.environment);
-  const elb = deps.aws.elbv2({ region });
+  const granted = grant ? await grantedCredentials(deps, grant, region) : undefined;
+  const elb = deps.aws.elbv2({ region, ...(granted ? { credentials: granted.credentials } : {}) });
   let lbArn: string | undefined;
   let vpc: string | undefined;
   try {
@@ -238,6 +247,7 @@ async function resolveAlb(deps: RolloutDeps, target: ServiceTarget, spec: AlbTra
     targetGroupArns,
     forwardIndex,
     weights: { blue, green: 100 - blue },
+    ...(granted ? { assumedRoleArn: granted.assumedRoleArn } : {}),
   };
 }
 
@@ -272,7 +282,7 @@ export async function setAlbTraffic(
   spec: AlbTraffic,
 ): Promise<SetTrafficResult> {
   checkWeights(input.weights);
-  const state = await resolveAlb(deps, input.target, spec);
+  const state = await resolveAlb(deps, input.target, spec, input.grant);
   const previous = state.weights;
   if (previous.blue === input.weights.blue && previous.green === input.weights.green) {
     return { changed: false, previous };
@@ -304,5 +314,11 @@ export async function setAlbTraffic(
   } catch (e) {
     rethrowAws(e, what);
   }
-  return { changed: true, previous };
+  return { changed: true, previous, ...(state.assumedRoleArn ? { assumedRoleArn: state.assumedRoleArn } : {}) };
+}
+
+/** The approver's credentials under the deploy role; without a broker a granted change is refused (fails closed). */
+async function grantedCredentials(deps: RolloutDeps, grant: AccessGrant, region: string) {
+  if (!deps.broker) throw new PermissionDenied(`no credential broker configured to assume ${grant.roleArn}`);
+  return deps.broker.credentialsFor(grant, region);
 }

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { CredentialBroker } from '../../adapters/aws/assume-role';
 import type { AwsClientFactory } from '../../adapters/aws/clients';
 import type { RunCommand } from '../../adapters/cli/run-command';
 import type { KubeTarget } from '../../adapters/k8s/target';
@@ -17,6 +18,8 @@ export interface RolloutDeps {
   readonly environments: Readonly<Record<string, { readonly region: string; readonly cluster?: ClusterConfig }>>;
   /** AWS clients (ELBv2 and CloudWatch for ALB traffic and metric analysis). */
   readonly aws: AwsClientFactory;
+  /** Assumes the deploy role as the approver for granted (approved) AWS changes. */
+  readonly broker?: CredentialBroker;
   /** HTTP for the probe provider; default global fetch. */
   readonly fetch?: typeof fetch;
   /** Clock; default Date.now. */

@@ -1,3 +1,4 @@
+import type { AccessGrant } from '../access';
 import type { EnvironmentName } from '../environments';
 
 /**
@@ -194,10 +195,17 @@ export interface SetTrafficInput {
   readonly traffic: TrafficSpec;
   readonly weights: TrafficWeights;
   readonly operationId: string;
+  /**
+   * The approval's just-in-time access (M4): AWS traffic changes (ALB) run as the approver under the
+   * environment's deploy role. Kubernetes routers use the cluster identity of the kubeconfig.
+   */
+  readonly grant?: AccessGrant;
 }
 export interface SetTrafficResult {
   readonly changed: boolean;
   readonly previous: TrafficWeights;
+  /** The role session the change ran as, when it ran under the approval's grant (for the audit trail). */
+  readonly assumedRoleArn?: string;
 }
 
 /** Judges the new colour over a window with every configured provider. */

@@ -130,6 +130,14 @@ describe('PRD rollouts: ALB weighted target groups, MFA approvals, CloudWatch an
     expect(done).toMatchObject({ outcome: 'succeeded', approvals: [{ approver: 'bob', mfa: true }] });
     expect(done.rollout!.analyses.filter((a) => a.stage === 'step').map((a) => a.percent)).toEqual([10, 50, 100]);
     expect(await listenerWeights()).toEqual({ blue: 0, green: 100 });
+    // Each ALB change ran as the approver under PRD's deploy role (just-in-time access), not as the worker.
+    const shifted = (await gw().audit(2000)).filter((r) => r.operationId === op && r.action === 'traffic-shifted');
+    expect(shifted).toHaveLength(3);
+    for (const r of shifted)
+      expect(r.details).toMatchObject({
+        assumedRoleArn: expect.stringMatching(/^arn:aws:sts::123456789012:assumed-role\/infra-agent-deploy-prd\//),
+        sourceIdentity: 'bob',
+      });
   }, 240_000);
 
   it('GIVEN 5xx answers from the new colour at the first step THEN the rollout rolls back by itself and the old colour keeps all traffic', async () => {

@@ -14,6 +14,7 @@ import type { PrivateCluster } from '../k8s/private-cluster';
 import { startPrivateCluster } from '../k8s/private-cluster';
 import { startChildWorker } from '../support/child-worker';
 import { replayAndMaybeRecord } from '../support/histories';
+import { CRASH_TAG_MARKER } from '../support/rollout-cluster';
 import type { RolloutTestConfig } from '../support/rollout-env';
 import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
 import type { RunningWorker } from '../support/sandbox';
@@ -200,9 +201,24 @@ describe('blue/green rollouts against a real cluster', () => {
     const actions = (await gw().audit(2000))
       .filter((r) => r.operationId === op && r.at >= done.startedAt)
       .map((r) => r.action)
-      .filter((a) => ['paused', 'resumed', 'aborted'].includes(a));
-    expect(actions).toEqual(['paused', 'resumed', 'aborted', 'aborted']);
+      .filter((a) => ['paused', 'resumed', 'aborted', 'rolled-back'].includes(a));
+    expect(actions).toEqual(['paused', 'resumed', 'aborted', 'rolled-back']);
     await replayAndMaybeRecord(client, op, 'rollout-aborted');
+  }, 180_000);
+
+  it('GIVEN a version whose pods crash WHEN rolled out THEN it fails before any traffic moves, with the reason, and the new colour is scaled down', async () => {
+    await ensureWorker();
+    const op = (await gw().startRollout('bad-api', `1.0.0-${CRASH_TAG_MARKER}`, 'dev', person('alice'))).operationId;
+    const done = await gw().result(op);
+    expect(done.outcome).toBe('failed');
+    expect(done.message).toMatch(
+      /^green \(ghcr\.io\/example\/bad-api:1\.0\.0-crash\) did not become ready: .*CrashLoopBackOff/,
+    );
+    expect(done.message).toContain('No traffic moved; green scaled to 0.');
+    expect(done.approvals).toEqual([]);
+    expect(done.rollout!.weights).toEqual({ blue: 100, green: 0 });
+    expect(await deployment('bad-api-green')).toMatchObject({ replicas: 0 });
+    await replayAndMaybeRecord(client, op, 'rollout-not-ready');
   }, 180_000);
 
   it('GIVEN a worker killed -9 during a traffic step THEN a new worker resumes at that step without redoing finished ones', async () => {
