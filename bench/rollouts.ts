@@ -35,7 +35,7 @@ import { createWorker } from '../worker/create-worker';
 import { connectClient } from '../worker/temporal-connection';
 import type { PrivateSandbox } from './private-sandbox';
 import { startPrivateSandbox } from './private-sandbox';
-import { startBenchCluster } from './rollout-cluster';
+import { startPrivateCluster } from '../test/k8s/private-cluster';
 import { floorRollout } from './rollout-floor';
 import type { FloorRolloutInput, FloorTimes } from './rollout-floor';
 import type { HistoryTimes } from './rollout-history';
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   let failed = 0;
   try {
     sandbox = await startPrivateSandbox('bench-rollouts', 'bench-rollouts');
-    cluster = await startBenchCluster(nodes);
+    cluster = await startPrivateCluster(nodes);
     const serviceYaml = (name: string) =>
       testServiceYaml(
         { stepWait: '1s', bake: '1s', readyTimeout: '120s', timeBudget: '30m' },

@@ -153,6 +153,9 @@ export function kwokService(s: KubeSettings): ServiceSpec {
       `--cidr=${s.podCidr}`,
       `--node-ip=${s.host}`,
       `--server-address=${s.host}:${s.kwokPort}`,
+      // Without a lease duration kwok renews no node Leases: ~50 s after start the node controller marks every
+      // node NotReady and every pod not Ready, and kwok never makes them Ready again.
+      '--node-lease-duration-seconds=40',
     ],
     ports: [s.kwokPort],
     installHint: `${INSTALL_HINT} kwok`,
