@@ -12,6 +12,7 @@ import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
 import type { PrivateCluster } from '../k8s/private-cluster';
 import { startPrivateCluster } from '../k8s/private-cluster';
+import type { ChildWorker } from '../support/child-worker';
 import { startChildWorker } from '../support/child-worker';
 import { replayAndMaybeRecord } from '../support/histories';
 import { CRASH_TAG_MARKER } from '../support/rollout-cluster';
@@ -32,6 +33,8 @@ describe('blue/green rollouts against a real cluster', () => {
   let session: GatewaySession;
   let client: Client;
   let worker: RunningWorker | undefined;
+  /** A worker process a test meant to kill: killed in afterAll too if the test failed before it did. */
+  let child: ChildWorker | undefined;
 
   beforeAll(async () => {
     cluster = await startPrivateCluster(2);
@@ -47,6 +50,7 @@ describe('blue/green rollouts against a real cluster', () => {
     client = await testClient(tc.config);
   }, 240_000);
   afterAll(async () => {
+    if (child?.process.exitCode === null && child.process.signalCode === null) await child.kill9();
     await worker?.stop();
     await client?.connection.close();
     await session?.close();
@@ -226,6 +230,7 @@ describe('blue/green rollouts against a real cluster', () => {
     await worker?.stop();
     worker = undefined;
     const w1 = await startChildWorker(tc.config.temporal.taskQueue, tc.env);
+    child = w1;
     const op = (await gw().startRollout('kill-api', '1.0.0', 'dev', person('alice'))).operationId;
     const pending = await awaitingApproval(op);
     await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });

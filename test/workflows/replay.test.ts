@@ -23,6 +23,15 @@ const EXPECTED_OUTCOMES = [
   'deploy-no-changes',
   'deploy-rejected',
   'deploy-validation-failed',
+  'helm-install-succeeded',
+  'helm-upgrade-release-moved',
+  'rollback-succeeded',
+  'rollout-aborted',
+  'rollout-not-ready',
+  'rollout-rejected',
+  'rollout-rolled-back',
+  'rollout-succeeded',
+  'rollout-worker-killed',
 ];
 
 describe('replay of stored workflow histories', () => {
