@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AuditLog, AuditRecord } from '../../core/audit';
+import type { AuditEntry, AuditLog, AuditRecord } from '../../core/audit';
 
 const GENESIS = '0'.repeat(64);
 const LOCK_STALE_MS = 30_000;
@@ -11,9 +11,11 @@ const LOCK_STALE_MS = 30_000;
  * idempotency check (a retried activity appends again within seconds, so its first attempt is near the end).
  */
 const TAIL_BYTES = 256 * 1024;
+/** Most appends written under one lock and one fsync. */
+const MAX_BATCH = 200;
 
 /**
- * An append-only JSON-lines audit file, durable (fsync after every append) and tamper-evident (each record
+ * An append-only JSON-lines audit file, durable (an append resolves only after fsync) and tamper-evident (each record
  * carries the sha256 of the previous one). A lock file serialises writers across processes (the worker and
  * the front ends both append). Export is the file itself: one JSON object per line.
  */
@@ -75,24 +77,73 @@ export function createJsonlAuditLog(path: string, now: () => Date = () => new Da
     }
   }
 
-  return {
-    append: (entry) =>
-      withLock(async () => {
-        const records = await readTail();
-        const existing = records.find((r) => r.key === entry.key);
-        if (existing) return existing; // a retried activity: the event is already recorded
-        const last = records[records.length - 1];
+  /**
+   * Group commit: appends from this process queue up and are written in batches — one lock, one tail read,
+   * one write and one fsync per batch — so many concurrent operations in one worker do not each poll the
+   * cross-process lock file. Order within a batch is arrival order; every caller gets its own record back.
+   */
+  type Pending = { entry: AuditEntry; resolve: (r: AuditRecord) => void; reject: (e: unknown) => void };
+  let queue: Pending[] = [];
+  let flushing = false;
+
+  async function writeBatch(batch: readonly Pending[]): Promise<AuditRecord[]> {
+    return withLock(async () => {
+      const records = await readTail();
+      const byKey = new Map(records.map((r) => [r.key, r]));
+      let last = records[records.length - 1];
+      const out: AuditRecord[] = [];
+      const lines: string[] = [];
+      for (const { entry } of batch) {
+        const existing = byKey.get(entry.key);
+        if (existing) {
+          out.push(existing); // a retried activity (or the same event twice in one batch): already recorded
+          continue;
+        }
         const body = { ...entry, seq: (last?.seq ?? 0) + 1, at: now().toISOString(), prevHash: last?.hash ?? GENESIS };
         const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
         const record: AuditRecord = { ...body, hash };
+        byKey.set(record.key, record);
+        lines.push(JSON.stringify(record) + '\n');
+        out.push(record);
+        last = record;
+      }
+      if (lines.length > 0) {
         const h = await open(path, 'a');
         try {
-          await h.write(JSON.stringify(record) + '\n');
+          await h.write(lines.join(''));
           await h.sync();
         } finally {
           await h.close();
         }
-        return record;
+      }
+      return out;
+    });
+  }
+
+  async function flush(): Promise<void> {
+    if (flushing) return;
+    flushing = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, MAX_BATCH);
+        queue = queue.slice(batch.length);
+        try {
+          const records = await writeBatch(batch);
+          batch.forEach((p, i) => p.resolve(records[i] as AuditRecord));
+        } catch (e) {
+          for (const p of batch) p.reject(e);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  return {
+    append: (entry) =>
+      new Promise<AuditRecord>((resolve, reject) => {
+        queue.push({ entry, resolve, reject });
+        void flush();
       }),
     tail: async (n) => (await readAll()).slice(-n),
     forOperation: async (operationId) => (await readAll()).filter((r) => r.operationId === operationId),
