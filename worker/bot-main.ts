@@ -1,7 +1,7 @@
 import { join, dirname } from 'node:path';
 import { createBotApp } from '../bot/app';
 import { DeliveryDedupe } from '../bot/dedupe';
-import { TotpMfaVerifier } from '../bot/mfa/totp-verifier';
+import { TotpMfaVerifier } from '../adapters/mfa/totp-verifier';
 import { openGateway } from './client-compose';
 import { ConfigError, loadConfig } from './config-loader';
 

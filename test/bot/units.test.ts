@@ -6,7 +6,7 @@ import { generate } from 'otplib';
 import { buildOperationMessage } from '../../bot/blocks/operation-message';
 import { DeliveryDedupe } from '../../bot/dedupe';
 import { slackIdentity } from '../../bot/identity';
-import { TotpMfaVerifier } from '../../bot/mfa/totp-verifier';
+import { TotpMfaVerifier } from '../../adapters/mfa/totp-verifier';
 import type { OperationState, ResourceChange } from '../../core/operations';
 import { blockKitViolations } from '../support/fake-slack/block-kit';
 import { testConfig } from '../support/sandbox';

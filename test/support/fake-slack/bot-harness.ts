@@ -6,7 +6,7 @@ import type { App } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt';
 import { createBotApp } from '../../../bot/app';
 import { DeliveryDedupe } from '../../../bot/dedupe';
-import { TotpMfaVerifier } from '../../../bot/mfa/totp-verifier';
+import { TotpMfaVerifier } from '../../../adapters/mfa/totp-verifier';
 import type { AppConfig, SlackConfig } from '../../../core/config';
 import type { GatewaySession } from '../../../worker/client-compose';
 import { openGateway } from '../../../worker/client-compose';
