@@ -2,6 +2,8 @@ import { renderHelp } from '../core/commands/help';
 import { parseCommand } from '../core/commands/parse';
 import type { Command } from '../core/commands/types';
 import type { OperationState } from '../core/operations';
+import type { MfaVerifier } from '../core/mfa';
+import { mfaRefusalText } from '../core/mfa';
 import type { Requester } from '../core/requester';
 import {
   renderAudit,
@@ -25,6 +27,15 @@ export interface ExecuteOptions {
   /** Follow a deploy/delete until it finishes instead of returning once it waits for approval. */
   readonly follow?: boolean;
   readonly pollMs?: number;
+  /** Step-up MFA for approvals in environments that require it (PRD); absent = such approvals are refused. */
+  readonly mfa?: TerminalMfa;
+}
+
+/** How the terminal checks a second factor: the shared verifier, and where the code comes from. */
+export interface TerminalMfa {
+  readonly verifier: MfaVerifier;
+  /** The 6-digit code: from --mfa-code, or asked for on the terminal. Undefined = none given. */
+  askCode(prompt: string): Promise<string | undefined>;
 }
 
 /** Parses and runs one line. Returns a process exit code: 0 done, 1 failed or refused, 2 not understood. */
@@ -132,8 +143,24 @@ async function run(
     }
     case 'approve': {
       const before = await gw.state(c.op);
-      if (before.preview) o.out(`approving:\n${renderPreview(before)}`);
-      await gw.approve(c.op, requester, before.preview ? { artifactId: before.preview.artifactId } : {});
+      if (before.preview || before.rollout) o.out(`approving:\n${renderPreview(before)}`);
+      let mfaVerified = false;
+      if (session.config.environments[before.environment].approval.mfa) {
+        const verdict = await stepUp(opts.mfa, requester, before.environment);
+        if (verdict !== 'ok') {
+          o.err(verdict);
+          // Still sent (unverified): the workflow refuses it and the gateway audits the refused attempt.
+          await gw
+            .approve(c.op, requester, { ...(before.preview ? { artifactId: before.preview.artifactId } : {}) })
+            .catch(() => undefined);
+          return 1;
+        }
+        mfaVerified = true;
+      }
+      await gw.approve(c.op, requester, {
+        ...(before.preview ? { artifactId: before.preview.artifactId } : {}),
+        mfaVerified,
+      });
       o.out(`approved by ${requester.userId}`);
       return follow(session, c.op, o, 'done', opts.pollMs);
     }
@@ -218,4 +245,19 @@ async function follow(
     if (until === 'approval' && s.phase === 'awaiting-approval') return 0;
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** Step-up MFA in the terminal: 'ok', or the sentence saying why not and what to do. */
+async function stepUp(mfa: TerminalMfa | undefined, who: Requester, env: string): Promise<string> {
+  if (!mfa) {
+    return (
+      `approvals in ${env} need an MFA code, and this terminal has no MFA store: set INFRA_AGENT_MFA_KEY (the ` +
+      'key the bot uses) and pass --mfa-code <6 digits>, or approve in Slack'
+    );
+  }
+  if (!(await mfa.verifier.isEnrolled(who.userId))) return mfaRefusalText('not-enrolled');
+  const code = (await mfa.askCode(`MFA code for ${who.userId} (${env} approval): `))?.trim();
+  if (!code) return `approvals in ${env} need an MFA code: pass --mfa-code <6 digits>`;
+  const verdict = await mfa.verifier.verify(who.userId, code);
+  return verdict === 'ok' ? 'ok' : mfaRefusalText(verdict);
 }

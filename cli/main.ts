@@ -1,14 +1,18 @@
 import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import type { MfaVerifier } from '../core/mfa';
 import { renderHelp } from '../core/commands/help';
 import { redactConfig } from '../core/config';
 import { ConfigError, loadConfig } from '../worker/config-loader';
 import { runChat } from './chat';
 import { executeLine } from './execute';
+import type { TerminalMfa } from './execute';
 import { terminalRequester } from './identity';
 import { openSession } from './session';
 import { runComplianceReport } from '../worker/compliance-main';
 import { runWorker } from '../worker/worker-main';
 import { runBot } from '../worker/bot-main';
+import { openMfaVerifier } from '../worker/mfa-compose';
 
 const USAGE = `infra-agent — ChatOps for AWS, Kubernetes, Helm and Trivy, driven by durable Temporal workflows.
 
@@ -16,6 +20,9 @@ usage:
   infra-agent [--as <user>] [--follow] <command ...>
                                               run one command and exit (--follow: a deploy waits until done)
   infra-agent [--as <user>] chat              interactive session (type help)
+  infra-agent [--as <user>] approve <op> --mfa-code <6 digits>
+                                              approve where MFA is required (PRD); needs INFRA_AGENT_MFA_KEY
+  infra-agent [--as <user>] mfa enroll        a first authenticator for you (re-enrol in Slack)
   infra-agent worker                          run a Temporal worker
   infra-agent bot                             run the Slack bot (needs a slack: block and INFRA_AGENT_MFA_KEY)
   infra-agent config                          print the configuration (secrets redacted)
@@ -30,6 +37,7 @@ ${renderHelp()}`;
 interface Flags {
   as?: string;
   follow: boolean;
+  mfaCode?: string;
   rest: string[];
 }
 
@@ -37,14 +45,17 @@ function parseFlags(argv: string[]): Flags {
   const rest: string[] = [];
   let as = process.env.INFRA_AGENT_USER || undefined;
   let follow = false;
+  let mfaCode: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--follow') follow = true;
     else if (a === '--as') as = argv[++i];
     else if (a.startsWith('--as=')) as = a.slice(5);
+    else if (a === '--mfa-code') mfaCode = argv[++i];
+    else if (a.startsWith('--mfa-code=')) mfaCode = a.slice(11);
     else rest.push(a);
   }
-  return { ...(as ? { as } : {}), follow, rest };
+  return { ...(as ? { as } : {}), ...(mfaCode ? { mfaCode } : {}), follow, rest };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -72,13 +83,22 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const requester = terminalRequester(config, flags.as, userInfo().username);
+  const verifier = openMfaVerifier(config);
+  if (first === 'mfa' && flags.rest[1] === 'enroll') return enrollInTerminal(verifier, requester.userId);
   const session = await openSession(config);
   try {
-    if (first === 'chat') return await runChat(session, requester);
-    return await executeLine(session, requester, flags.rest.join(' '), {
-      out: (s) => console.log(s),
-      err: (s) => console.error(s),
-    });
+    if (first === 'chat') return await runChat(session, requester, verifier);
+    const mfa: TerminalMfa | undefined = verifier && {
+      verifier,
+      askCode: async (prompt) => flags.mfaCode ?? (process.stdin.isTTY ? askLine(prompt) : undefined),
+    };
+    return await executeLine(
+      session,
+      requester,
+      flags.rest.join(' '),
+      { out: (s) => console.log(s), err: (s) => console.error(s) },
+      mfa ? { mfa } : {},
+    );
   } finally {
     await session.close();
   }
@@ -96,3 +116,32 @@ export function cliEntry(argv: string[]): void {
 }
 
 if (require.main === module) cliEntry(process.argv.slice(2));
+
+/**
+ * `infra-agent mfa enroll`: a first authenticator for a person with none. Re-enrolment is refused here: the
+ * terminal's identity is self-declared (--as), so it may not replace a secret someone already holds; Slack,
+ * which knows who is asking, can.
+ */
+async function enrollInTerminal(verifier: MfaVerifier | undefined, userId: string): Promise<number> {
+  if (!verifier) {
+    console.error('set INFRA_AGENT_MFA_KEY (32 random bytes in base64, the same key as the bot) to use MFA here');
+    return 1;
+  }
+  if (await verifier.isEnrolled(userId)) {
+    console.error(`${userId} already has an authenticator; to replace it, run \`/infra mfa enroll\` in Slack`);
+    return 1;
+  }
+  const e = await verifier.enroll(userId);
+  console.log(`authenticator for ${userId} — add it to your app, then approve with --mfa-code <6 digits>:`);
+  console.log(`  ${e.otpauthUri}\n  key (type it in by hand): ${e.secret}`);
+  return 0;
+}
+
+async function askLine(prompt: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await rl.question(prompt);
+  } finally {
+    rl.close();
+  }
+}

@@ -30,6 +30,6 @@ export function mfaRefusalText(verdict: Exclude<MfaVerdict, 'ok'>): string {
     case 'reused':
       return 'That code was already used. Wait for the next code and enter it.';
     case 'not-enrolled':
-      return 'You have no authenticator enrolled yet: run `/infra mfa enroll` first.';
+      return 'You have no authenticator enrolled yet: run `/infra mfa enroll` in Slack (or `infra-agent mfa enroll` in a terminal) first.';
   }
 }

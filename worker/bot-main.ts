@@ -1,7 +1,6 @@
-import { join, dirname } from 'node:path';
 import { createBotApp } from '../bot/app';
 import { DeliveryDedupe } from '../bot/dedupe';
-import { TotpMfaVerifier } from '../adapters/mfa/totp-verifier';
+import { openMfaVerifier } from './mfa-compose';
 import { openGateway } from './client-compose';
 import { ConfigError, loadConfig } from './config-loader';
 
@@ -12,16 +11,11 @@ import { ConfigError, loadConfig } from './config-loader';
 export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
   if (!config.slack) throw new Error('no slack: block in the configuration; see docs/slack.md');
-  const key = env.INFRA_AGENT_MFA_KEY;
-  if (!key || Buffer.from(key, 'base64').length !== 32) {
+  const mfa = openMfaVerifier(config, env);
+  if (!mfa) {
     throw new Error('set INFRA_AGENT_MFA_KEY to 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
   }
   const session = await openGateway(config);
-  const mfa = new TotpMfaVerifier({
-    // Next to the audit log: the state dir of this deployment.
-    path: join(dirname(config.audit.path), 'mfa-secrets.json'),
-    key: Buffer.from(key, 'base64'),
-  });
   const app = createBotApp({
     slack: config.slack,
     deps: { config, gateway: session.gateway, mfa, dedupe: new DeliveryDedupe() },
