@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { executeLine } from '../../cli/execute';
 import type { OperationState } from '../../core/operations';
 import { up } from '../../sandbox/manager';
 import { stopRecorded } from '../../sandbox/process-control';
@@ -45,6 +46,7 @@ describe('blue/green rollouts against a real cluster', () => {
       'bad-api': testServiceYaml({}, { image: 'ghcr.io/example/bad-api' }),
       'kill-api': testServiceYaml({ stepWait: '5s' }, { image: 'ghcr.io/example/kill-api' }),
       'bake-api': testServiceYaml({ bake: '12s' }, { image: 'ghcr.io/example/bake-api' }),
+      'term-api': testServiceYaml({ stepWait: '1s', bake: '1s' }, { image: 'ghcr.io/example/term-api' }),
     });
     session = await openGateway(tc.config);
     client = await testClient(tc.config);
@@ -140,6 +142,33 @@ describe('blue/green rollouts against a real cluster', () => {
     expect(shifted.map((r) => (r.details as { weights: { blue: number } }).weights.blue)).toEqual([10, 50, 100]);
     await replayAndMaybeRecord(client, op2, 'rollout-succeeded');
   }, 240_000);
+
+  it('GIVEN the terminal WHEN a rollout is typed, approved by someone else and checked THEN each step shows what a person needs', async () => {
+    await ensureWorker();
+    const say = async (who: string, line: string) => {
+      const lines: string[] = [];
+      const code = await executeLine(
+        session,
+        person(who),
+        line,
+        { out: (s) => lines.push(s), err: (s) => lines.push(s) },
+        { pollMs: 200 },
+      );
+      return { code, text: lines.join('\n') };
+    };
+    const started = await say('alice', 'rollout term-api 2.0.0 to dev');
+    expect(started.code).toBe(0);
+    expect(started.text).toContain('started rollout/dev/term-api (rollout of term-api 2.0.0)');
+    expect(started.text).toContain('Traffic: Istio VirtualService weights · steps 10% → 50% → 100%');
+    expect(started.text).toContain('Security gate: pass-through: ghcr.io/example/term-api:2.0.0 was NOT scanned');
+    const approved = await say('bob', 'approve rollout/dev/term-api');
+    expect(approved.code).toBe(0);
+    expect(approved.text).toContain('approved by bob');
+    expect(approved.text).toMatch(/succeeded/);
+    const status = await say('alice', 'status rollout/dev/term-api');
+    expect(status.text).toContain('Now: blue 0% / green 100% (step 3 of 3)');
+    expect(status.text).toMatch(/✓ at 50%: pods: 2\/2 pods ready, 0 restarts/);
+  }, 180_000);
 
   it('GIVEN the last rollout WHEN `rollback` is approved THEN the kept colour is scaled up and takes all traffic', async () => {
     await ensureWorker();
