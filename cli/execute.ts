@@ -217,7 +217,8 @@ async function follow(
   let last = '';
   for (;;) {
     const s: OperationState = await session.gateway.state(operationId);
-    const key = `${s.phase}|${s.approvals.length}|${s.outcome ?? ''}`;
+    const w = s.rollout?.weights;
+    const key = `${s.phase}|${s.approvals.length}|${s.outcome ?? ''}|${w ? `${w.blue}/${w.green}` : ''}`;
     if (key !== last) {
       last = key;
       if (s.phase === 'awaiting-approval' && s.preview && s.approvals.length < s.approvalsRequired) {
@@ -238,8 +239,15 @@ async function follow(
               .join('\n'),
           );
         return s.outcome === 'succeeded' || s.outcome === 'no-changes' ? 0 : 1;
+      } else if (s.phase === 'awaiting-approval' && s.approvals.length >= s.approvalsRequired) {
+        // Approved; the workflow has not moved on yet. Nothing new to say.
       } else {
-        o.out(`… ${phaseText(s)}`);
+        const last = s.rollout?.analyses.at(-1);
+        o.out(
+          `… ${phaseText(s)}` +
+            (w && s.rollout && s.rollout.stepIndex >= 0 ? ` — blue ${w.blue}% / green ${w.green}%` : '') +
+            (s.phase === 'shifting-traffic' || !last ? '' : ` (last analysis ${last.passed ? 'passed' : 'FAILED'})`),
+        );
       }
     }
     if (until === 'approval' && s.phase === 'awaiting-approval') return 0;

@@ -34,7 +34,7 @@ import {
   validateTemplatesWorkflow,
   whoamiWorkflow,
 } from '../workflows';
-import type { HelmReleaseInput, RolloutInput, StackOperationInput } from '../workflows/definitions';
+import type { HelmReleaseInput, OperationBaseInput, RolloutInput, StackOperationInput } from '../workflows/definitions';
 import type { HelmWriteRequest } from '../core/k8s/request';
 import {
   abortUpdate,
@@ -156,6 +156,24 @@ export class Gateway {
         IaC_Version: iac ?? 'unknown',
         'infra-agent:requested-by': requester.userId,
       },
+      ...this.operationBase(env, requester, notify),
+      ...(e.deployRoleArn ? { deployRoleArn: e.deployRoleArn } : {}),
+      ...(this.props.tuning ? { tuning: this.props.tuning } : {}),
+    };
+  }
+
+  /**
+   * What every approvable operation records from config when it starts: who asked, the approval policy with
+   * its approvers resolved now, change freezes, and where it reports (Slack requests name their conversation;
+   * others, like the terminal, report into the environment's channel), plus the on-call channel.
+   */
+  private operationBase(
+    env: EnvironmentName,
+    requester: Requester,
+    notify: StackOperationInput['notify'] | undefined,
+  ): Pick<OperationBaseInput, 'requester' | 'approval' | 'changeFreezes' | 'notify'> {
+    const e = this.config.environments[env];
+    return {
       requester,
       approval: {
         required: e.approval.required,
@@ -164,13 +182,10 @@ export class Gateway {
         approvers: resolveApprovers(e.approval, this.config.users),
       },
       changeFreezes: e.changeFreezes,
-      ...(e.deployRoleArn ? { deployRoleArn: e.deployRoleArn } : {}),
-      // Slack requests name their conversation; others (the terminal) report into the environment's channel.
       ...notifyTarget(
         notify ?? (this.config.slack && e.slack.channel ? { channel: e.slack.channel } : undefined),
         e.slack.alertsChannel,
       ),
-      ...(this.props.tuning ? { tuning: this.props.tuning } : {}),
     };
   }
 
@@ -335,18 +350,7 @@ export class Gateway {
       ...(e.deployRoleArn
         ? { deployRoleArn: e.deployRoleArn, grantSeconds: Math.max(7200, 2 * s.rollout.timeBudgetSeconds) }
         : {}),
-      requester,
-      approval: {
-        required: e.approval.required,
-        expirySeconds: e.approval.expirySeconds,
-        mfa: e.approval.mfa,
-        approvers: resolveApprovers(e.approval, this.config.users),
-      },
-      changeFreezes: e.changeFreezes,
-      ...notifyTarget(
-        notify ?? (this.config.slack && e.slack.channel ? { channel: e.slack.channel } : undefined),
-        e.slack.alertsChannel,
-      ),
+      ...this.operationBase(env, requester, notify),
       ...(this.props.rolloutTuning ? { tuning: this.props.rolloutTuning } : {}),
     };
   }
@@ -492,18 +496,7 @@ export class Gateway {
       environment: env,
       region: e.region,
       request,
-      requester,
-      approval: {
-        required: e.approval.required,
-        expirySeconds: e.approval.expirySeconds,
-        mfa: e.approval.mfa,
-        approvers: resolveApprovers(e.approval, this.config.users),
-      },
-      changeFreezes: e.changeFreezes,
-      ...notifyTarget(
-        opts.notify ?? (this.config.slack && e.slack.channel ? { channel: e.slack.channel } : undefined),
-        e.slack.alertsChannel,
-      ),
+      ...this.operationBase(env, requester, opts.notify),
     };
     return this.startExclusive(helmReleaseWorkflow, input, `${namespace}/${release}`, kind);
   }

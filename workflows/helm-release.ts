@@ -1,12 +1,12 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ResourceDiff } from '../core/k8s/results';
-import type { OperationOutcome, OperationState, ResourceChange } from '../core/operations';
+import type { OperationState, ResourceChange } from '../core/operations';
 import { notifyActivity, shortActivity, toolActivity } from './activity-options';
 import type { HelmReleaseInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
 import { audit } from './stack-activities';
-import { activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
+import { finisher, activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
 import { ApprovableOperation } from './stack-operation-state';
 
 const ACTION: Readonly<Record<ResourceDiff['change'], ResourceChange['action']>> = {
@@ -63,13 +63,7 @@ export async function helmReleaseWorkflow(input: HelmReleaseInput): Promise<Oper
     retry: { ...shortActivity.retry, maximumAttempts: 3 },
   });
   const acts = { recordAudit: quiet.recordAudit };
-  const finish = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
-    op.update({ phase: 'done', outcome, message });
-    notifier.send(op.state, 'done');
-    if (outcome === 'failed') notifier.alert(op.state);
-    await notifier.flush();
-    return op.state;
-  };
+  const finish = finisher(op, notifier);
 
   return withFailureOutcome(op, acts, finish, async () => {
     await audit(acts, op, 'requested', input.requester.userId, {

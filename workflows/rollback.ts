@@ -1,11 +1,11 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { OperationOutcome, OperationState } from '../core/operations';
+import type { OperationState } from '../core/operations';
 import { otherColour } from '../core/rollout/types';
 import type { RolloutInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
 import { RolloutOperation, liveColour, rolloutActivities, startWatchdog, weightsFor } from './rollout-flow';
 import { audit } from './stack-activities';
-import { accessGrant, activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
+import { accessGrant, activeFreeze, finisher, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
 
 /**
  * `rollback <service> <env>`: all traffic back to the colour the last rollout kept scaled down. Preview (which
@@ -19,13 +19,7 @@ export async function rollbackWorkflow(input: RolloutInput): Promise<OperationSt
   registerHandlers(op);
   const t = input.target;
 
-  const finish = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
-    op.update({ phase: 'done', outcome, message });
-    notifier.send(op.state, 'done');
-    if (outcome === 'failed') notifier.alert(op.state);
-    await notifier.flush();
-    return op.state;
-  };
+  const finish = finisher(op, notifier);
   startWatchdog(op, acts, notifier);
 
   return withFailureOutcome(op, acts, finish, async () => {

@@ -17,7 +17,7 @@ import {
   weightsFor,
 } from './rollout-flow';
 import { audit } from './stack-activities';
-import { accessGrant, activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
+import { accessGrant, activeFreeze, awaitDecision, finisher, registerHandlers, withFailureOutcome } from './stack-flow';
 
 /**
  * Blue/green rollout (M7): security gate → deploy the idle colour → wait Ready → health check → approval →
@@ -37,13 +37,10 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
   const t = input.target;
   const image = `${input.service.image}:${input.version ?? 'latest'}`;
 
+  const finishOp = finisher(op, notifier, ['failed', 'rolled-back']);
   const finish = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
     await auditControls(op, acts, controls);
-    op.update({ phase: 'done', outcome, message });
-    notifier.send(op.state, 'done');
-    if (outcome === 'failed' || outcome === 'rolled-back') notifier.alert(op.state);
-    await notifier.flush();
-    return op.state;
+    return finishOp(outcome, message);
   };
 
   /** Traffic all back on the old colour, the new one scaled to zero: the state before the rollout. */

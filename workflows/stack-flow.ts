@@ -166,12 +166,23 @@ export function beginStackOperation(input: StackOperationInput, kind: OperationS
   const acts = stackActivities(input);
   const notifier = OperationNotifier.for(input);
   registerHandlers(op);
-  const finish = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
+  return { op, acts, notifier, finish: finisher(op, notifier) };
+}
+
+/**
+ * The `finish` of an operation: records the outcome, posts it, raises the outcomes in `alertOn` on call, and
+ * waits (bounded) for the posts before the workflow ends.
+ */
+export function finisher(
+  op: ApprovableOperation,
+  notifier: OperationNotifier,
+  alertOn: readonly OperationOutcome[] = ['failed'],
+): (outcome: OperationOutcome, message: string) => Promise<OperationState> {
+  return async (outcome, message) => {
     op.update({ phase: 'done', outcome, message });
     notifier.send(op.state, 'done');
-    if (outcome === 'failed') notifier.alert(op.state);
+    if (alertOn.includes(outcome)) notifier.alert(op.state);
     await notifier.flush();
     return op.state;
   };
-  return { op, acts, notifier, finish };
 }

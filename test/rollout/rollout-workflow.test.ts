@@ -164,7 +164,10 @@ describe('blue/green rollouts against a real cluster', () => {
     const approved = await say('bob', 'approve rollout/dev/term-api');
     expect(approved.code).toBe(0);
     expect(approved.text).toContain('approved by bob');
-    expect(approved.text).toMatch(/succeeded/);
+    expect(approved.text).toContain('… analysing the new colour under traffic — blue 50% / green 50%');
+    expect(approved.text).toContain(
+      'DONE: ghcr.io/example/term-api:2.0.0 is live on green with 100% of traffic (first rollout: nothing to scale down)',
+    );
     const status = await say('alice', 'status rollout/dev/term-api');
     expect(status.text).toContain('Now: blue 0% / green 100% (step 3 of 3)');
     expect(status.text).toMatch(/✓ at 50%: pods: 2\/2 pods ready, 0 restarts/);
