@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { Client } from '@temporalio/client';
+import { createAwsClientFactory } from '../../adapters/aws/clients';
 import { executeLine } from '../../cli/execute';
 import type { OperationState } from '../../core/operations';
 import { up } from '../../sandbox/manager';
@@ -47,6 +49,24 @@ describe('blue/green rollouts against a real cluster', () => {
       'kill-api': testServiceYaml({ stepWait: '5s' }, { image: 'ghcr.io/example/kill-api' }),
       'bake-api': testServiceYaml({ bake: '12s' }, { image: 'ghcr.io/example/bake-api' }),
       'term-api': testServiceYaml({ stepWait: '1s', bake: '1s' }, { image: 'ghcr.io/example/term-api' }),
+      // Judged by a CloudWatch error count too, which the test raises for the new colour.
+      'fail-api': testServiceYaml(
+        {
+          stepWait: '6s',
+          analysis: [
+            { provider: 'pods', maxRestarts: 0 },
+            {
+              provider: 'cloudwatch',
+              namespace: 'Test/Rollouts',
+              metricName: 'errors',
+              dimensions: { Service: '{service}', Colour: '{colour}' },
+              statistic: 'Sum',
+              max: 0,
+            },
+          ],
+        },
+        { image: 'ghcr.io/example/fail-api' },
+      ),
     });
     session = await openGateway(tc.config);
     client = await testClient(tc.config);
@@ -282,6 +302,50 @@ describe('blue/green rollouts against a real cluster', () => {
     expect(scheduled).toHaveLength(3);
     await replayAndMaybeRecord(client, op, 'rollout-worker-killed');
   }, 240_000);
+
+  it('GIVEN a failing new colour WHEN its worker is killed -9 mid-step THEN a new worker finishes the automatic rollback and the old colour keeps all traffic', async () => {
+    await ensureWorker();
+    const first = (await gw().startRollout('fail-api', '1.0.0', 'dev', person('alice'))).operationId;
+    expect(await approveAndWait(first)).toMatchObject({ outcome: 'succeeded', rollout: { toColour: 'green' } });
+
+    await worker?.stop();
+    worker = undefined;
+    const w1 = await startChildWorker(tc.config.temporal.taskQueue, tc.env);
+    child = w1;
+    const op = (await gw().startRollout('fail-api', '2.0.0', 'dev', person('alice'))).operationId;
+    const pending = await awaitingApproval(op);
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    await when(op, (s) => s.rollout!.stepIndex === 0 && s.phase === 'analysing', 'first step');
+    // The new colour (blue) starts failing while 10% of traffic is on it; the worker dies before judging it.
+    const cw = createAwsClientFactory(tc.config.aws).cloudWatch({ region: tc.config.environments.dev.region });
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: 'Test/Rollouts',
+        MetricData: [
+          {
+            MetricName: 'errors',
+            Dimensions: [
+              { Name: 'Service', Value: 'fail-api' },
+              { Name: 'Colour', Value: 'blue' },
+            ],
+            Value: 3,
+            Timestamp: new Date(),
+          },
+        ],
+      }),
+    );
+    cw.destroy();
+    await w1.kill9();
+    expect(await weights('fail-api')).toEqual({ blue: 10, green: 90 });
+
+    await ensureWorker();
+    const done = await gw().result(op);
+    expect(done.outcome).toBe('rolled-back');
+    expect(done.message).toMatch(/analysis failed at 10%: cloudwatch: errors Sum 3 > max 0/);
+    expect(await weights('fail-api')).toEqual({ blue: 0, green: 100 });
+    expect(await deployment('fail-api-blue')).toMatchObject({ replicas: 0 });
+    expect(await deployment('fail-api-green')).toEqual({ image: 'ghcr.io/example/fail-api:1.0.0', replicas: 2 });
+  }, 300_000);
 
   it('GIVEN a rollout baking WHEN the Temporal server restarts THEN it completes', async () => {
     await ensureWorker();
