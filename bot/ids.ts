@@ -2,6 +2,10 @@
 export const ActionIds = {
   approve: 'operation_approve',
   reject: 'operation_reject',
+  /** Rollout controls while traffic moves; the value is the operation id. */
+  rolloutPause: 'rollout_pause',
+  rolloutResume: 'rollout_resume',
+  rolloutAbort: 'rollout_abort',
 } as const;
 
 export const ViewIds = {

@@ -79,6 +79,7 @@ export function buildOperationMessage(
   if (s.rollout) blocks.push(...preformatted(rolloutLines(s).join('\n'), 4));
   else if (s.preview) blocks.push(...previewBlocks(s));
   blocks.push(...decisionBlocks(s, ctx));
+  blocks.push(...rolloutControlBlocks(s));
   if (s.outcome) {
     blocks.push({
       type: 'section',
@@ -187,4 +188,41 @@ function decisionBlocks(s: OperationState, ctx: OperationMessageContext): KnownB
     );
   }
   return out;
+}
+
+/**
+ * Pause (or Resume) and Abort while a rollout's traffic moves: after approval, before it finishes or rolls back.
+ * The workflow's update validators decide who may (requester or approvers); the gateway audits refusals.
+ */
+function rolloutControlBlocks(s: OperationState): KnownBlock[] {
+  const r = s.rollout;
+  const moving =
+    s.kind === 'rollout' &&
+    r !== undefined &&
+    !s.outcome &&
+    s.approvals.length >= s.approvalsRequired &&
+    !['rolling-back', 'scaling-down', 'done'].includes(s.phase);
+  if (!moving) return [];
+  const button = (text: string, action: string, style?: 'danger'): Button => ({
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: action,
+    value: s.operationId,
+    ...(style ? { style } : {}),
+  });
+  const abort: Button = {
+    ...button('Abort', ActionIds.rolloutAbort, 'danger'),
+    confirm: {
+      title: { type: 'plain_text', text: 'Abort the rollout?' },
+      text: { type: 'mrkdwn', text: `All traffic goes back to *${r.fromColour}*; ${r.toColour} is scaled to 0.` },
+      confirm: { type: 'plain_text', text: 'Abort' },
+      deny: { type: 'plain_text', text: 'Keep going' },
+    },
+  };
+  return [
+    {
+      type: 'actions',
+      elements: [r.paused ? button('Resume', ActionIds.rolloutResume) : button('Pause', ActionIds.rolloutPause), abort],
+    },
+  ];
 }

@@ -3,8 +3,11 @@ import type { BotDeps } from '../../deps';
 import { ActionIds } from '../../ids';
 import { approveButtonCallback } from './approve-button';
 import { rejectButtonCallback } from './reject-button';
+import { rolloutControlCallback } from './rollout-control-button';
 
 export function registerActions(app: App, deps: BotDeps): void {
   app.action<BlockAction<ButtonAction>>(ActionIds.approve, approveButtonCallback(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.reject, rejectButtonCallback(deps));
+  for (const id of [ActionIds.rolloutPause, ActionIds.rolloutResume, ActionIds.rolloutAbort])
+    app.action<BlockAction<ButtonAction>>(id, rolloutControlCallback(deps));
 }
