@@ -32,6 +32,7 @@ import type {
   WaitColourReadyInput,
   WaitColourReadyResult,
 } from '../../core/rollout/types';
+import { restReaderFor } from '../../adapters/k8s/rest';
 import type { RolloutDeps } from './deps';
 import { cancellationSignal, heartbeat, kubeTargetOf } from './deps';
 
@@ -40,7 +41,8 @@ export async function kubectlFor(deps: RolloutDeps, t: ServiceTarget): Promise<K
   checkNames(t.namespace, t.service);
   const target = await kubeTargetOf(deps, t);
   const signal = cancellationSignal();
-  return { run: deps.run, bin: deps.kubectlBin, target, ...(signal ? { signal } : {}) };
+  const rest = await restReaderFor(target);
+  return { run: deps.run, bin: deps.kubectlBin, target, ...(signal ? { signal } : {}), ...(rest ? { rest } : {}) };
 }
 
 function status(colour: Colour, service: string, d: DeploymentObject | undefined): ColourStatus {
@@ -132,6 +134,8 @@ function rolledOut(d: DeploymentObject): boolean {
     (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
     (st.updatedReplicas ?? 0) >= want &&
     (st.replicas ?? 0) <= (st.updatedReplicas ?? 0) &&
+    // No extra pods left over from a scale-down or a surge: exactly the wanted count exists.
+    (st.replicas ?? 0) === want &&
     (st.readyReplicas ?? 0) >= want &&
     (st.availableReplicas ?? 0) >= want
   );

@@ -2,6 +2,8 @@ import type { Colour, TrafficWeights } from '../../core/rollout/types';
 import { InvalidInput } from '../../core/errors';
 import type { RunCommand } from '../cli/run-command';
 import { toolFailure } from './errors';
+import type { KubeRestReader } from './rest';
+import { apiPath } from './rest';
 import type { KubeTarget } from './target';
 
 /**
@@ -346,6 +348,8 @@ export interface KubectlRunner {
   readonly signal?: AbortSignal;
   /** Per call; default 60000. */
   readonly timeoutMs?: number;
+  /** Reads over HTTPS in process when the kubeconfig allows (adapters/k8s/rest.ts); kubectl otherwise. */
+  readonly rest?: KubeRestReader;
 }
 
 async function kubectl(k: KubectlRunner, args: string[], what: string, stdin?: string): Promise<string> {
@@ -375,6 +379,12 @@ export async function getObjects<T>(
   names: readonly string[],
   namespace?: string,
 ): Promise<T[]> {
+  const paths = names.map((n) => apiPath(resource, namespace, n));
+  if (k.rest && paths.every((p) => p !== undefined)) {
+    const rest = k.rest;
+    const found = await Promise.all(paths.map((p) => rest.get<T>(p, k.signal)));
+    return found.filter((x): x is Awaited<T> => x !== undefined);
+  }
   const what = `get ${resource} ${names.join(' ')}${namespace ? ` in ${namespace}` : ''}`;
   const out = (await kubectl(k, getArgv(k.target, resource, names, namespace), what)).trim();
   if (!out) return [];
@@ -399,6 +409,11 @@ export async function listObjects<T>(
   namespace: string,
   selector: string,
 ): Promise<T[]> {
+  const path = apiPath(resource, namespace);
+  if (k.rest && path) {
+    const list = await k.rest.get<{ items?: T[] }>(`${path}?labelSelector=${encodeURIComponent(selector)}`, k.signal);
+    return list?.items ?? [];
+  }
   const what = `get ${resource} -l ${selector} in ${namespace}`;
   const out = await kubectl(k, listArgv(k.target, resource, namespace, selector), what);
   return parseJson<{ items?: T[] }>(out, what).items ?? [];
