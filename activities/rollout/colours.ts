@@ -17,6 +17,7 @@ import {
   scaleManifest,
   SCALE_FIELD_MANAGER,
   serviceManifest,
+  stableServiceManifest,
 } from '../../adapters/k8s/bluegreen';
 import { InvalidInput } from '../../core/errors';
 import type {
@@ -72,8 +73,14 @@ export async function readColours(deps: RolloutDeps, input: ReadColoursInput): P
 }
 
 /** True when the live Deployment and Service already are what the input asks for. */
-function alreadyRuns(input: DeployColourInput, d: DeploymentObject | undefined, s: ServiceObject | undefined): boolean {
+function alreadyRuns(
+  input: DeployColourInput,
+  d: DeploymentObject | undefined,
+  s: ServiceObject | undefined,
+  stable: ServiceObject | undefined,
+): boolean {
   if (!d || !s || d.metadata.deletionTimestamp || s.metadata.deletionTimestamp) return false;
+  if (stable?.spec?.ports?.[0]?.port !== input.port) return false;
   const { service } = input.target;
   const c = deploymentContainer(d, service);
   const svcPort = s.spec?.ports?.[0];
@@ -104,12 +111,13 @@ export async function deployColour(deps: RolloutDeps, input: DeployColourInput):
     operationId: input.operationId,
   };
   // Built (and so checked) before anything is read or written.
-  const manifests = [deploymentManifest(spec), serviceManifest(spec)];
+  const manifests = [deploymentManifest(spec), serviceManifest(spec), stableServiceManifest(spec)];
   const k = await kubectlFor(deps, input.target);
   const name = colourName(service, input.colour);
   const d = await getObject<DeploymentObject>(k, 'deployment', name, namespace);
   const s = d ? await getObject<ServiceObject>(k, 'service', name, namespace) : undefined;
-  if (alreadyRuns(input, d, s)) return { changed: false };
+  const stable = s ? await getObject<ServiceObject>(k, 'service', service, namespace) : undefined;
+  if (alreadyRuns(input, d, s, stable)) return { changed: false };
   await ensureNamespace(k, namespace);
   await applyManifests(k, manifests);
   return { changed: true };

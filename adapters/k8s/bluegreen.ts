@@ -178,6 +178,29 @@ export function serviceManifest(s: ColourSpec): Record<string, unknown> {
   };
 }
 
+/**
+ * The service's stable Service `<service>` over both colours (selector app only): the host clients call and the
+ * VirtualService's `hosts` entry; the mesh then splits by weight between `<service>-blue` and `<service>-green`.
+ */
+export function stableServiceManifest(s: ColourSpec): Record<string, unknown> {
+  checkSpec(s);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: s.service,
+      namespace: s.namespace,
+      labels: labels(s.service),
+      annotations: { [ANNOTATION_OPERATION]: s.operationId },
+    },
+    spec: {
+      type: 'ClusterIP',
+      selector: { [LABEL_APP]: s.service },
+      ports: [{ name: 'http', port: s.port, targetPort: s.port, protocol: 'TCP' }],
+    },
+  };
+}
+
 /** Only `spec.replicas` (applied under SCALE_FIELD_MANAGER). */
 export function scaleManifest(r: ColourRef, replicas: number): Record<string, unknown> {
   checkNames(r.namespace, r.service);

@@ -92,6 +92,10 @@ describe('blue/green Kubernetes activities against a private real cluster', () =
     expect(s.metadata.labels).toMatchObject(labels);
     expect(s.spec.selector).toEqual({ app: 'payments-api', 'infra-agent/colour': 'blue' });
     expect(s.spec.ports).toMatchObject([{ port: 8080, targetPort: 8080 }]);
+    // The stable host over both colours, which the VirtualService splits.
+    const stable = await rc.kubectlJson<Service>('get', 'service', 'payments-api', '-n', 'payments-dev');
+    expect(stable.spec.selector).toEqual({ app: 'payments-api' });
+    expect(stable.spec.ports).toMatchObject([{ port: 8080, targetPort: 8080 }]);
     await expect(
       waitColourReady(deps, { target: t, colour: 'blue', timeoutSeconds: 30, pollMs: 300 }),
     ).resolves.toEqual({ ready: true, replicas: 2, readyReplicas: 2, message: '2/2 pods ready' });
@@ -275,16 +279,18 @@ describe('blue/green Kubernetes activities against a private real cluster', () =
     // A fresh discovery cache, as on a cluster that never had Istio (kubectl caches the kinds it has seen).
     const cacheDir = mkdtempSync(join(rc.cluster.dir, 'kubectl-cache-'));
     const fresh: RolloutDeps = { ...deps, run: (i) => deps.run({ ...i, env: { ...i.env, KUBECACHEDIR: cacheDir } }) };
+    // One at a time: each call is made only when awaited (an early rejection must not go unhandled).
     for (const attempt of [
-      readIstioTraffic(fresh, t),
-      setIstioTraffic(fresh, {
-        target: t,
-        traffic: { kind: 'istio' },
-        weights: { blue: 0, green: 100 },
-        operationId: OP,
-      }),
+      () => readIstioTraffic(fresh, t),
+      () =>
+        setIstioTraffic(fresh, {
+          target: t,
+          traffic: { kind: 'istio' },
+          weights: { blue: 0, green: 100 },
+          operationId: OP,
+        }),
     ]) {
-      const err = await attempt.catch((e: unknown) => e);
+      const err = await attempt().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ToolMissing);
       expect((err as Error).message).toMatch(/^the cluster has no Istio VirtualService .*install Istio there/);
     }
