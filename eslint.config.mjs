@@ -125,6 +125,34 @@ export default tseslint.config(
     },
   },
   {
+    // Renderers shared by the terminal, the Slack app and the worker's notifier: pure functions from data to
+    // text or Block Kit. They may name other layers' types but never call them.
+    files: ['presentation/**/*.ts'],
+    rules: {
+      ...restrict(
+        [
+          {
+            group: [
+              '**/adapters/**',
+              '**/activities/**',
+              '**/workflows/**',
+              '**/worker/**',
+              '**/bot/**',
+              '**/cli/**',
+              '@aws-sdk/*',
+              '@slack/*',
+              '@kubernetes/*',
+              '@temporalio/*',
+              'node:*',
+            ],
+            message: 'presentation/ is pure rendering: types only from other layers, no I/O.',
+          },
+        ],
+        true,
+      ),
+    },
+  },
+  {
     files: ['bot/**/*.ts', 'cli/**/*.ts'],
     rules: {
       ...restrict(

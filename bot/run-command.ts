@@ -4,9 +4,9 @@ import { parseCommand } from '../core/commands/parse';
 import type { Command } from '../core/commands/types';
 import type { StackOperationInput } from '../workflows/definitions';
 // The terminal's plain-text renderers are pure; Slack shows the same text preformatted.
-import { phaseText, renderAudit, renderKubeRead, renderList, renderState } from '../cli/render';
+import { phaseText, renderAudit, renderKubeRead, renderList, renderState } from '../presentation/text/render';
 import type { EnvironmentName } from '../core/environments';
-import { textReply } from './blocks/text';
+import { textReply } from '../presentation/slack/text';
 import type { BotDeps } from './deps';
 import type { SlackIdentity } from './identity';
 

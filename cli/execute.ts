@@ -13,7 +13,7 @@ import {
   renderPreview,
   renderState,
   phaseText,
-} from './render';
+} from '../presentation/text/render';
 import type { Session } from './session';
 import { answerProposal, isProposalAnswer, understand } from './understand';
 

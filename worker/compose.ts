@@ -16,7 +16,7 @@ import type { AwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
 import { createSlackNotifier } from '../adapters/slack/slack-notifier';
 import { createActivityWebClient } from '../adapters/slack/web-client';
-import { createOperationMessages } from '../bot/blocks/operation-messages';
+import { createOperationMessages } from '../presentation/slack/operation-messages';
 import type { AppConfig } from '../core/config';
 import { faultInjectingAws } from './fault-injection';
 

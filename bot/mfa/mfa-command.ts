@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { toBuffer } from 'qrcode';
-import { textReply } from '../blocks/text';
+import { textReply } from '../../presentation/slack/text';
 import type { BotDeps } from '../deps';
 import type { SlackIdentity } from '../identity';
 import type { Reply } from '../run-command';

@@ -4,7 +4,7 @@ import type { NotifyOperationInput, NotifyOperationResult } from '../../activiti
 import { createNotifyActivities } from '../../activities/notify/notify-operation';
 import { createSlackNotifier } from '../../adapters/slack/slack-notifier';
 import { createActivityWebClient } from '../../adapters/slack/web-client';
-import { createOperationMessages } from '../../bot/blocks/operation-messages';
+import { createOperationMessages } from '../../presentation/slack/operation-messages';
 import type { OperationState } from '../../core/operations';
 import { FakeSlack } from '../support/fake-slack/server';
 import { testConfig } from '../support/sandbox';

@@ -1,5 +1,5 @@
 import { Worker } from '@temporalio/worker';
-import { ActionIds, InputIds, ViewIds } from '../../bot/ids';
+import { ActionIds, InputIds, ViewIds } from '../../presentation/slack/ids';
 import type { AppConfig } from '../../core/config';
 import type { RunningBot } from '../support/fake-slack/bot-harness';
 import { SIGNING_SECRET, startBot, withFakeSlack } from '../support/fake-slack/bot-harness';

@@ -1,6 +1,6 @@
 import { generate } from 'otplib';
 import type { AppConfig } from '../../core/config';
-import { ActionIds, InputIds, ViewIds } from '../../bot/ids';
+import { ActionIds, InputIds, ViewIds } from '../../presentation/slack/ids';
 import { awsClients } from '../support/aws';
 import type { RunningBot } from '../support/fake-slack/bot-harness';
 import { SIGNING_SECRET, startBot, withFakeSlack } from '../support/fake-slack/bot-harness';

@@ -1,4 +1,4 @@
-import { ActionIds } from '../../bot/ids';
+import { ActionIds } from '../../presentation/slack/ids';
 import type { AppConfig } from '../../core/config';
 import type { PrivateCluster } from '../k8s/private-cluster';
 import { startPrivateCluster } from '../k8s/private-cluster';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { buildOperationMessage } from '../../bot/blocks/operation-message';
+import { buildOperationMessage } from '../../presentation/slack/operation-message';
 import { DeliveryDedupe } from '../../bot/dedupe';
 import { slackIdentity } from '../../bot/identity';
 import { TotpMfaVerifier } from '../../adapters/mfa/totp-verifier';

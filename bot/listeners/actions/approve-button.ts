@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { resolveApprovers } from '../../../core/approval';
-import { buildMfaModal } from '../../blocks/modals';
+import { buildMfaModal } from '../../../presentation/slack/modals';
 import type { BotDeps } from '../../deps';
-import { parseDecisionValue } from '../../ids';
+import { parseDecisionValue } from '../../../presentation/slack/ids';
 import { slackIdentity } from '../../identity';
 import { envOf } from '../../run-command';
 import { refusalText, whisper } from '../reply';

@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { BotDeps } from '../../deps';
-import { ActionIds } from '../../ids';
+import { ActionIds } from '../../../presentation/slack/ids';
 import { approveButtonCallback } from './approve-button';
 import { rejectButtonCallback } from './reject-button';
 import { rolloutControlCallback } from './rollout-control-button';

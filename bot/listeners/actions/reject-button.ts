@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { buildRejectModal } from '../../blocks/modals';
+import { buildRejectModal } from '../../../presentation/slack/modals';
 import type { BotDeps } from '../../deps';
-import { parseDecisionValue } from '../../ids';
+import { parseDecisionValue } from '../../../presentation/slack/ids';
 
 /** Reject button: asks for the reason in a modal (the rejection itself happens on submit). */
 export function rejectButtonCallback(deps: BotDeps) {

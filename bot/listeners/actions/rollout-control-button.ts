@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { BotDeps } from '../../deps';
-import { ActionIds } from '../../ids';
+import { ActionIds } from '../../../presentation/slack/ids';
 import { slackIdentity } from '../../identity';
 import { refusalText, whisper } from '../reply';
 

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { resolveApprovers } from '../../../core/approval';
 import type { OperationState } from '../../../core/operations';
-import { buildHomeView } from '../../blocks/home';
+import { buildHomeView } from '../../../presentation/slack/home';
 import type { BotDeps } from '../../deps';
 import { slackIdentity } from '../../identity';
 

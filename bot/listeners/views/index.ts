@@ -1,6 +1,6 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { BotDeps } from '../../deps';
-import { ViewIds } from '../../ids';
+import { ViewIds } from '../../../presentation/slack/ids';
 import { mfaApproveSubmitCallback } from './mfa-approve-submit';
 import { rejectSubmitCallback } from './reject-submit';
 

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { mfaRefusalText } from '../../../core/mfa';
 import type { BotDeps } from '../../deps';
-import { InputIds, parseDecisionValue } from '../../ids';
+import { InputIds, parseDecisionValue } from '../../../presentation/slack/ids';
 import { slackIdentity } from '../../identity';
 import { refusalText, whisper } from '../reply';
 

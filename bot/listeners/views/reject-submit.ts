@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { BotDeps } from '../../deps';
-import { InputIds, parseDecisionValue } from '../../ids';
+import { InputIds, parseDecisionValue } from '../../../presentation/slack/ids';
 import { slackIdentity } from '../../identity';
 import { refusalText, whisper } from '../reply';
 

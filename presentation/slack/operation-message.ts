@@ -4,8 +4,8 @@ import type { OperationState } from '../../core/operations';
 import { rolloutLines } from '../../core/rollout/summary';
 import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
 import type { ValidationFinding } from '../../core/validation';
-import type { DecisionButtonValue } from '../ids';
-import { ActionIds } from '../ids';
+import type { DecisionButtonValue } from './ids';
+import { ActionIds } from './ids';
 import { SLACK_LIMITS, escapeMrkdwn, preformatted, truncate } from './text';
 
 type KnownBlock = types.KnownBlock;

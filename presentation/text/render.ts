@@ -1,13 +1,13 @@
-import type { AuditRecord } from '../core/audit';
-import { commandLine } from '../core/commands/tool-schema';
-import type { KubeReadCommand } from '../core/commands/types';
-import type { K8sTable } from '../core/k8s/results';
-import type { KubeReadResult } from '../workflows/read-only';
-import { rolloutLines } from '../core/rollout/summary';
-import { PHASE_TEXT, summarizeChanges } from '../core/operations';
-import type { OperationState, ResourceChange } from '../core/operations';
-import type { ValidationFinding } from '../core/validation';
-import type { OperationSummary } from '../worker/gateway';
+import type { AuditRecord } from '../../core/audit';
+import { commandLine } from '../../core/commands/tool-schema';
+import type { KubeReadCommand } from '../../core/commands/types';
+import type { K8sTable } from '../../core/k8s/results';
+import type { KubeReadResult } from '../../workflows/read-only';
+import { rolloutLines } from '../../core/rollout/summary';
+import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
+import type { OperationState, ResourceChange } from '../../core/operations';
+import type { ValidationFinding } from '../../core/validation';
+import type { OperationSummary } from '../../worker/gateway';
 
 export function phaseText(s: OperationState): string {
   return PHASE_TEXT[s.phase];

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
-import type { DecisionModalMetadata } from '../ids';
-import { InputIds, ViewIds } from '../ids';
+import type { DecisionModalMetadata } from './ids';
+import { InputIds, ViewIds } from './ids';
 import { truncate } from './text';
 
 type ModalView = types.ModalView;
