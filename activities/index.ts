@@ -7,6 +7,8 @@ import { createCloudFormationActivities } from './iac/cloudformation';
 import type { ValidateDeps } from './iac/validate-templates';
 import { createValidateActivities } from './iac/validate-templates';
 import type { K8sDeps } from './k8s';
+import type { ExportPodLogInput } from './k8s/export-log';
+import { exportPodLog } from './k8s/export-log';
 import { createK8sActivities } from './k8s';
 import type { LlmDeps } from './llm';
 import { createLlmActivities } from './llm';
@@ -24,6 +26,8 @@ export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDep
   readonly k8s?: K8sDeps;
   /** Blue/green rollouts; absent when no environment names a cluster (its activities then say so). */
   readonly rollout?: RolloutDeps;
+  /** Where full pod logs asked for in the terminal are written (mode 0700). */
+  readonly logExportDir: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -36,6 +40,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createLlmActivities(deps),
     ...createK8sActivities(deps.k8s),
     ...createRolloutActivities(deps.rollout),
+    exportPodLog: (input: ExportPodLogInput) =>
+      exportPodLog(
+        { ...(deps.k8s ? { k8s: deps.k8s } : {}), notifier: deps.notify.notifier, dir: deps.logExportDir },
+        input,
+      ),
   };
 }
 

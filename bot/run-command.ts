@@ -7,6 +7,7 @@ import type { StackOperationInput } from '../workflows/definitions';
 import { phaseText, renderAudit, renderKubeRead, renderList, renderState } from '../presentation/text/render';
 import type { EnvironmentName } from '../core/environments';
 import { textReply } from '../presentation/slack/text';
+import { renderLogExport } from '../presentation/text/log-export';
 import type { BotDeps } from './deps';
 import type { SlackIdentity } from './identity';
 
@@ -136,8 +137,20 @@ async function dispatch(
     case 'service-deployments':
     case 'pod-logs':
     case 'helm-history': {
-      const { headline, body } = renderKubeRead(c, await gw.kubernetesRead(c, r));
-      return textReply(headline, body || undefined);
+      // A log longer than shown goes in full to the requester's DM with the bot (only known users read logs).
+      const slackUserId = deps.config.users[r.userId]?.slack?.userId;
+      const read = await gw.kubernetesRead(c, r, slackUserId ? { exportLogTo: { kind: 'slack-dm', slackUserId } } : {});
+      const { headline, body } = renderKubeRead(c, read);
+      const exported = renderLogExport(read.result);
+      const reply = textReply(headline, body || undefined);
+      if (!exported) return reply;
+      return {
+        text: reply.text,
+        blocks: [
+          ...reply.blocks,
+          { type: 'context', elements: [{ type: 'mrkdwn', text: `:page_facing_up: ${exported}` }] },
+        ],
+      };
     }
     case 'approve': {
       const env = envOf(c.op);

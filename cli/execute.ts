@@ -14,6 +14,7 @@ import {
   renderState,
   phaseText,
 } from '../presentation/text/render';
+import { renderLogExport } from '../presentation/text/log-export';
 import type { Session } from './session';
 import { answerProposal, isProposalAnswer, understand } from './understand';
 
@@ -137,8 +138,11 @@ async function run(
     case 'service-deployments':
     case 'pod-logs':
     case 'helm-history': {
-      const { headline, body } = renderKubeRead(c, await gw.kubernetesRead(c, requester));
-      o.out(body ? `${headline}\n${body}` : headline);
+      // A log longer than shown is also written in full to a file on the worker (the sandbox: this machine).
+      const read = await gw.kubernetesRead(c, requester, { exportLogTo: { kind: 'file' } });
+      const { headline, body } = renderKubeRead(c, read);
+      const exported = renderLogExport(read.result);
+      o.out([headline, body, exported].filter(Boolean).join('\n'));
       return 0;
     }
     case 'approve': {

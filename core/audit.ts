@@ -29,7 +29,9 @@ export type AuditAction =
   | 'proposal-accepted'
   | 'proposal-declined'
   | 'diagnosed'
-  | 'model-failed';
+  | 'model-failed'
+  // Kubernetes reads: a pod's full log handed to the person who asked (size and digest, never the text).
+  | 'log-exported';
 
 /** One audit entry as written by a caller. `key` makes retried appends idempotent. */
 export interface AuditEntry {

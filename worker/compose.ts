@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createActivities } from '../activities';
 import type { Activities } from '../activities';
 import type { K8sDeps } from '../activities/k8s';
@@ -43,6 +43,8 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
       baseDir: config.infraDir,
     },
     notify: composeNotify(config),
+    // Full pod logs asked for in the terminal: beside the audit log, readable by the worker's user only.
+    logExportDir: join(dirname(resolve(config.audit.path)), 'pod-logs'),
     ...composeModel(config),
     ...composeK8s(config, env, run, aws, broker),
   });

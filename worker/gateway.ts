@@ -20,7 +20,8 @@ import type { Requester } from '../core/requester';
 import type { ValidationReport } from '../core/validation';
 import { kubeFacts, kubeReadRequest } from '../core/commands/kube-reads';
 import type { KubeReadCommand } from '../core/commands/types';
-import type { KubeReadResult } from '../workflows/read-only';
+import type { KubeReadInput, KubeReadResult } from '../workflows/read-only';
+import type { LogExportDestination } from '../core/k8s/log-export';
 import {
   blueGreenRolloutWorkflow,
   deleteStackWorkflow,
@@ -594,13 +595,21 @@ export class Gateway {
   async kubernetesRead(
     command: KubeReadCommand,
     requester: Requester,
+    options: {
+      /** Pod logs: where the full log goes when chat shows only its last lines (a DM, or a file on the worker). */
+      readonly exportLogTo?: LogExportDestination;
+    } = {},
   ): Promise<{ environment: EnvironmentName; namespace: string; result: KubeReadResult }> {
     const read = kubeReadRequest(command, kubeFacts(this.config));
+    const input: KubeReadInput =
+      options.exportLogTo && command.name === 'pod-logs'
+        ? { ...read, exportLog: { destination: options.exportLogTo, actor: requester.userId } }
+        : read;
     try {
       const result = await this.client.workflow.execute(kubernetesReadWorkflow, {
         taskQueue: this.config.temporal.taskQueue,
         workflowId: `kube-read/${command.env}/${command.name}/${requester.requestId}`,
-        args: [read],
+        args: [input],
         workflowExecutionTimeout: '2m',
       });
       return { environment: read.environment, namespace: read.request.namespace, result };

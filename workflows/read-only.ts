@@ -1,6 +1,8 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { KubeReadRequest } from '../core/commands/kube-reads';
+import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import type { LogExport, LogExportDestination } from '../core/k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../core/k8s/results';
 import type { ValidationReport } from '../core/validation';
 import { shortActivity, toolActivity } from './activity-options';
@@ -23,18 +25,68 @@ export async function validateTemplatesWorkflow(input: { files: string[] }): Pro
   return validateTemplates({ files: input.files });
 }
 
-const { k8sRead, helmRead } = proxyActivities<Activities>(shortActivity);
+const { k8sRead, helmRead, recordAudit } = proxyActivities<Activities>(shortActivity);
+// Sending a file is not idempotent in Slack: one retry at most (a lost answer could send it twice to the same person).
+const { exportPodLog } = proxyActivities<Activities>({
+  startToCloseTimeout: '3m',
+  retry: { initialInterval: '2s', maximumAttempts: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
+});
 
-/** What a Kubernetes read command returns: a table (pods, deployments, events, helm history) or log text. */
-export type KubeReadResult = K8sReadResult | HelmReadResult;
+/**
+ * What a Kubernetes read command returns: a table (pods, deployments, events, helm history) or log text. A log
+ * longer than chat shows also says where its full text went (`exported`), or why it could not be sent.
+ */
+export type KubeReadResult = (K8sReadResult | HelmReadResult) & {
+  readonly exported?: LogExport;
+  readonly exportError?: string;
+};
+
+/** Input of kubernetesReadWorkflow: the read, and for pod logs where the full text may go and who asked. */
+export type KubeReadInput = KubeReadRequest & {
+  readonly exportLog?: { readonly destination: LogExportDestination; readonly actor: string };
+};
 
 /**
  * Read-only: one kubectl read (pods, deployments, events, logs) or `helm history` in one environment's cluster.
  * The request was built from a typed command and the config (core/commands/kube-reads.ts); the agent validates
  * it again and runs it with the environment's kubeconfig and context only.
  */
-export async function kubernetesReadWorkflow(input: KubeReadRequest): Promise<KubeReadResult> {
-  return input.tool === 'helm'
-    ? helmRead({ environment: input.environment, request: input.request })
-    : k8sRead({ environment: input.environment, request: input.request });
+export async function kubernetesReadWorkflow(input: KubeReadInput): Promise<KubeReadResult> {
+  if (input.tool === 'helm') return helmRead({ environment: input.environment, request: input.request });
+  const result = await k8sRead({ environment: input.environment, request: input.request });
+  const req = input.request;
+  // Chat shows the last lines; when there may be more (cut for chat, or as many lines as asked for), the full
+  // log goes to the person who asked — only there, and only its size and digest are kept.
+  if (
+    !input.exportLog ||
+    result.kind !== 'logs' ||
+    req.kind !== 'logs' ||
+    (!result.truncated && result.totalLines < result.tailLines)
+  ) {
+    return result;
+  }
+  const { workflowId } = workflowInfo();
+  try {
+    const exported = await exportPodLog({
+      environment: input.environment,
+      request: req,
+      destination: input.exportLog.destination,
+    });
+    await recordAudit({
+      key: `${workflowId}/log-exported`,
+      action: 'log-exported',
+      actor: input.exportLog.actor,
+      operationId: workflowId,
+      environment: input.environment,
+      target: `${req.namespace}/${req.pod}`,
+      details: { ...exported },
+    });
+    return { ...result, exported };
+  } catch (e) {
+    if (isCancellation(e)) throw e;
+    // The excerpt is still an answer: say why the rest could not be sent instead of failing the read.
+    let root: unknown = e;
+    while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+    return { ...result, exportError: root instanceof Error ? root.message : String(root) };
+  }
 }

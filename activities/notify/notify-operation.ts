@@ -20,6 +20,17 @@ export interface NotifierPort {
   /** The ts of a message posted earlier with `key` (recent messages only), if any. */
   findPosted(m: { channel: string; threadTs?: string; key: string }): Promise<string | undefined>;
   update(m: { channel: string; ts: string } & RenderedMessage): Promise<void>;
+  /**
+   * Sends a text file to one person in a direct message with the bot (never a channel: files cannot be
+   * ephemeral, and what is sent this way — full pod logs — may hold data only that person asked to see).
+   */
+  sendFileToUser(f: {
+    readonly slackUserId: string;
+    readonly filename: string;
+    readonly title: string;
+    readonly content: string;
+    readonly comment: string;
+  }): Promise<{ fileId: string; channel: string }>;
 }
 
 /** What a NotifierPort throws when the chat system asks to slow down (matched by name, as AWS errors are). */
@@ -151,4 +162,10 @@ export const silentNotifier: NotifierPort = {
   post: () => Promise.resolve({ ts: '' }),
   findPosted: () => Promise.resolve(undefined),
   update: () => Promise.resolve(),
+  sendFileToUser: () =>
+    Promise.reject(
+      Object.assign(new Error('Slack is not configured on this worker (config slack:), so no file can be sent'), {
+        name: 'ToolMissing',
+      }),
+    ),
 };

@@ -75,6 +75,29 @@ export function createSlackNotifier(props: SlackNotifierProps) {
     async update(m: { channel: string; ts: string } & SlackMessage): Promise<void> {
       await call(() => props.client.chat.update({ channel: m.channel, ts: m.ts, text: m.text, ...blocks(m) }));
     },
+    async sendFileToUser(f: {
+      slackUserId: string;
+      filename: string;
+      title: string;
+      content: string;
+      comment: string;
+    }): Promise<{ fileId: string; channel: string }> {
+      const dm = await call(() => props.client.conversations.open({ users: f.slackUserId }));
+      const channel = dm.channel?.id;
+      if (!channel) throw new Error(`Slack opened no direct message with ${f.slackUserId}`);
+      await pace(channel);
+      // The SDK types uploadV2's answer loosely; each element is one files.completeUploadExternal response.
+      const r = (await call(() =>
+        props.client.files.uploadV2({
+          channel_id: channel,
+          file: Buffer.from(f.content, 'utf8'),
+          filename: f.filename,
+          title: f.title,
+          initial_comment: f.comment,
+        }),
+      )) as { files?: { files?: { id?: string }[] }[] };
+      return { fileId: r.files?.[0]?.files?.[0]?.id ?? '', channel };
+    },
   };
 }
 

@@ -113,7 +113,12 @@ export class FakeSlack {
       this.calls.push({
         method: url.pathname.split('/')[1] === 'respond' ? 'response_url' : 'file_upload',
         // `_id` names which response_url (or upload) was used, so a test can tell its own answers apart.
-        args: { ...parseArgs(req, body), _id: url.pathname.split('/')[2] ?? '' },
+        args: {
+          ...parseArgs(req, body),
+          _id: url.pathname.split('/')[2] ?? '',
+          // An upload's bytes as text, so a test can compare what was sent.
+          ...(url.pathname.startsWith('/upload/') ? { content: Buffer.from(body, 'latin1').toString('utf8') } : {}),
+        },
         at: Date.now(),
       });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
@@ -194,7 +199,8 @@ export class FakeSlack {
       case 'files.getUploadURLExternal':
         return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/F${this.seq}`, file_id: `F${this.seq++}` };
       case 'files.completeUploadExternal':
-        return { ok: true, files: [{ id: 'F0', title: 'file' }] };
+        // Slack answers with the files just completed (the ids getUploadURLExternal handed out).
+        return { ok: true, files: JSON.parse(str('files') || '[]') as unknown[] };
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${this.port}/link` };
       default:
