@@ -13,9 +13,9 @@ export interface UpKubeOptions {
 }
 
 /**
- * Everything `sandbox up` needs for Kubernetes, in order: certificates and kubeconfigs, the five processes
- * (through the manager's `up`, so pid files, logs and health checks are shared), the product's CRDs and
- * Ready simulated nodes. Idempotent: a running control plane is left alone; CRDs and nodes are re-applied.
+ * Everything `sandbox up` needs for Kubernetes, in order: certificates and kubeconfigs, the control
+ * plane (through the manager's `up`, so pid files, logs and health checks are shared), the product's and kwok's
+ * CRDs, kwok, and Ready simulated nodes. Idempotent: a running control plane is left alone; CRDs and nodes are re-applied.
  */
 export async function upKube(
   sandbox: SandboxSettings,
@@ -25,8 +25,11 @@ export async function upKube(
 ): Promise<PreparedKube> {
   const t0 = Date.now();
   const prepared = await prepareKube(kube);
-  await up(sandbox, kubeServicesInOrder(kube), log);
+  const services = kubeServicesInOrder(kube);
+  // kwok last, once the CRDs exist: it watches its Logs objects from start-up (a missing CRD only delays that).
+  await up(sandbox, services.slice(0, -1), log);
   const crds = await installCrds(kube);
+  await up(sandbox, services.slice(-1), log);
   const count = options.nodes ?? 3;
   await createSimulatedNodes(kube, count);
   await waitNodesReady(kube, count);

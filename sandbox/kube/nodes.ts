@@ -41,6 +41,11 @@ export async function createSimulatedNodes(s: KubeSettings, count: number): Prom
         capacity: { cpu: '32', memory: '256Gi', pods: '110' },
       },
     });
+    // The kubelet port (kwok's server: pod logs). kwok's node-initialize stage sets it too, but only on a node
+    // that is not Ready yet: a node kept from an older sandbox would get it at the next heartbeat (~10-20 min).
+    await client.mergePatch(`/api/v1/nodes/${name}/status`, {
+      status: { daemonEndpoints: { kubeletEndpoint: { Port: s.kwokPort } } },
+    });
     names.push(name);
   }
   return names;

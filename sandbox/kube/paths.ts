@@ -25,6 +25,11 @@ export interface KubePaths {
   readonly schedulerCert: string;
   readonly schedulerKey: string;
   readonly kwokConfig: string;
+  /** kwok's serving certificate (its kubelet endpoint: pod logs), signed by the sandbox CA for the node IP. */
+  readonly kwokServingCert: string;
+  readonly kwokServingKey: string;
+  /** Files kwok serves as container logs (CRI log format): the cluster default and one set per pod (pod-logs.ts). */
+  readonly podLogsDir: string;
 }
 
 export function kubePaths(s: KubeSettings): KubePaths {
@@ -53,6 +58,9 @@ export function kubePaths(s: KubeSettings): KubePaths {
     schedulerCert: join(pki, 'scheduler.crt'),
     schedulerKey: join(pki, 'scheduler.key'),
     kwokConfig: join(s.kubeDir, 'kwok.yaml'),
+    kwokServingCert: join(pki, 'kwok-serving.crt'),
+    kwokServingKey: join(pki, 'kwok-serving.key'),
+    podLogsDir: join(s.kubeDir, 'pod-logs'),
   };
 }
 

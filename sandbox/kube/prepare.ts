@@ -1,9 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { writeKubeconfig } from './kubeconfig';
 import { apiserverUrl, kubePaths } from './paths';
 import type { KubePaths } from './paths';
 import { ensureCa, ensureCert, ensureServiceAccountKeys, ensureTokenFile } from './pki';
+import { writeDefaultPodLogs } from './pod-logs';
 import type { KubeSettings } from './settings';
 
 /** The kwok stages (from kwok v0.8.0's kustomize/stage) that make simulated nodes and pods behave. */
@@ -19,8 +21,8 @@ export interface PreparedKube {
 
 /**
  * Creates what the control plane needs before it starts: a CA, serving and client certificates, the
- * service-account key pair, a static admin token, one kubeconfig per component, the product kubeconfig and
- * kwok's stage config. Idempotent: existing keys and certificates are kept (kubeconfigs are rewritten, so a
+ * service-account key pair, a static admin token, one kubeconfig per component, the product kubeconfig,
+ * the default pod logs and kwok's config (stages and the default ClusterLogs). Idempotent: existing keys and certificates are kept (kubeconfigs are rewritten, so a
  * changed port is picked up).
  */
 export async function prepareKube(s: KubeSettings): Promise<PreparedKube> {
@@ -70,6 +72,14 @@ export async function prepareKube(s: KubeSettings): Promise<PreparedKube> {
     organization: 'system:masters',
     usages: ['clientAuth'],
   });
+  // kwok's server is every simulated node's kubelet endpoint (pod logs): the apiserver dials it at the node's
+  // InternalIP (--node-ip, the sandbox host) and verifies this certificate against the sandbox CA.
+  await ensureCert(p.pkiDir, ca, {
+    name: 'kwok-serving',
+    commonName: 'kwok-kubelet',
+    usages: ['serverAuth'],
+    ...loopback,
+  });
   // The aggregation layer's client CA: the apiserver publishes it in kube-system/extension-apiserver-authentication,
   // where controller-manager and scheduler (and aggregated APIs) read it for delegated authentication.
   const frontProxyCa = await ensureCa(p.pkiDir, 'front-proxy-ca', 'infra-agent-sandbox-front-proxy-ca');
@@ -111,15 +121,16 @@ export async function prepareKube(s: KubeSettings): Promise<PreparedKube> {
     keyFile: admin.key,
     embed: true,
   });
-  writeKwokConfig(p.kwokConfig);
+  writeKwokConfig(p.kwokConfig, [writeDefaultPodLogs(s)]);
   return { paths: p, kubeconfig: s.kubeconfig, adminToken: token };
 }
 
-/** All stage files in one multi-document config for `kwok --config`. */
-function writeKwokConfig(path: string): void {
+/** All stage files and `extra` objects (the default ClusterLogs) in one multi-document config for `kwok --config`. */
+function writeKwokConfig(path: string, extra: readonly object[]): void {
   const docs = readdirSync(STAGES_DIR)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => readFileSync(join(STAGES_DIR, f), 'utf8').trim());
+  docs.push(...extra.map((o) => stringify(o).trim()));
   writeFileSync(path, docs.join('\n---\n') + '\n');
 }

@@ -45,7 +45,13 @@ export class SandboxKubeClient {
     this.tls = { ca: readFileSync(p.caCert), cert: readFileSync(p.adminCert), key: readFileSync(p.adminKey) };
   }
 
-  request(method: string, path: string, body?: string, contentType = 'application/json'): Promise<KubeResponse> {
+  request(
+    method: string,
+    path: string,
+    body?: string,
+    contentType = 'application/json',
+    accept = 'application/json',
+  ): Promise<KubeResponse> {
     return new Promise((resolve, reject) => {
       const req = request(
         new URL(path, this.base),
@@ -54,7 +60,7 @@ export class SandboxKubeClient {
           ...this.tls,
           timeout: 30_000,
           headers: {
-            accept: 'application/json',
+            accept,
             ...(body !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } : {}),
           },
         },
@@ -84,6 +90,12 @@ export class SandboxKubeClient {
     const q = `${path}?fieldManager=infra-agent-sandbox&force=true`;
     const r = await this.request('PATCH', q, JSON.stringify(obj), 'application/apply-patch+yaml');
     if (r.status !== 200 && r.status !== 201) throw new KubeApiError(r.status, r.body, `apply ${path}`);
+  }
+
+  /** JSON merge patch of an existing object (e.g. a status subresource). */
+  async mergePatch(path: string, patch: unknown): Promise<void> {
+    const r = await this.request('PATCH', path, JSON.stringify(patch), 'application/merge-patch+json');
+    if (r.status !== 200) throw new KubeApiError(r.status, r.body, `patch ${path}`);
   }
 }
 

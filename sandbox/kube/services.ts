@@ -11,6 +11,8 @@ export type { KubeSettings, KubeVersions } from './settings';
 export { prepareKube } from './prepare';
 export type { PreparedKube } from './prepare';
 export { installCrds } from './crds';
+export { appendPodLogs, clearPodLogs, setPodLogs } from './pod-logs';
+export type { PodLogsFiles, PodLogsSpec, SetPodLogsOptions } from './pod-logs';
 export { createSimulatedNodes, readyNodes, waitNodesReady } from './nodes';
 export { upKube } from './lifecycle';
 export type { UpKubeOptions } from './lifecycle';

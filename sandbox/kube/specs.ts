@@ -64,6 +64,9 @@ export function apiserverService(s: KubeSettings): ServiceSpec {
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-cluster-ip-range=${s.serviceClusterIpRange}`,
       '--authorization-mode=Node,RBAC',
+      // Pod logs: the apiserver dials a node's "kubelet" (kwok's server) at its only address, the InternalIP kwok
+      // sets (--node-ip), and verifies kwok's serving certificate (without this flag it would not verify at all).
+      `--kubelet-certificate-authority=${p.caCert}`,
       '--allow-privileged=true',
       // No kubelets: the `kubernetes` Service endpoint would point at loopback, which Endpoints reject.
       '--endpoint-reconciler-type=none',
@@ -153,6 +156,13 @@ export function kwokService(s: KubeSettings): ServiceSpec {
       `--cidr=${s.podCidr}`,
       `--node-ip=${s.host}`,
       `--server-address=${s.host}:${s.kwokPort}`,
+      // The same port serves HTTPS (with our certificate) and HTTP (/healthz). node-initialize publishes it as each
+      // node's kubelet port (status.daemonEndpoints), so `kubectl logs` reaches kwok's containerLogs endpoint.
+      `--node-port=${s.kwokPort}`,
+      `--tls-cert-file=${p.kwokServingCert}`,
+      `--tls-private-key-file=${p.kwokServingKey}`,
+      // Per-pod Logs objects (setPodLogs) are watched; the default ClusterLogs comes from --config.
+      '--enable-crds=Logs',
       // Without a lease duration kwok renews no node Leases: ~50 s after start the node controller marks every
       // node NotReady and every pod not Ready, and kwok never makes them Ready again.
       '--node-lease-duration-seconds=40',
