@@ -1,6 +1,8 @@
+import { Context } from '@temporalio/activity';
+import { apiRead } from '../../adapters/k8s/api-read';
 import type { HelmProps } from '../../adapters/k8s/helm';
 import { helmGetManifest, helmHistory, helmTemplate } from '../../adapters/k8s/helm';
-import { kubectlRead } from '../../adapters/k8s/kubectl';
+import { kubectlDescribe } from '../../adapters/k8s/kubectl';
 import { InvalidInput } from '../../core/errors';
 import { isHelmRead, isKubectlRead } from '../../core/k8s/classify';
 import { diffManifests } from '../../core/k8s/manifest-diff';
@@ -11,20 +13,32 @@ import { withChart } from './charts';
 import type { K8sActivityInput, K8sDeps } from './deps';
 import { cancellationSignal, prepare } from './deps';
 
-/** get/describe/events/logs/rollout-status, summarised for chat. Reads run without approval. */
+/**
+ * get/events/logs/rollout-status through the Kubernetes API client, describe through kubectl (its text is what
+ * people expect; the API has no such form); summarised for chat. Reads run without approval. `prepare` refuses an
+ * exec or auth-provider kubeconfig user before anything is read.
+ */
 export async function k8sRead(deps: K8sDeps, input: K8sActivityInput<KubectlReadRequest>): Promise<K8sReadResult> {
   const { target, request, options } = await prepare(deps, input);
   if (!isKubectlRead(request))
-    throw new InvalidInput(`request: '${request.kind}' is not a kubectl read; use helmRead or helmWrite`);
+    throw new InvalidInput(`request: '${request.kind}' is not a Kubernetes read; use helmRead or helmWrite`);
   const signal = cancellationSignal();
-  return kubectlRead(
-    { run: deps.run, bin: deps.kubectlBin },
-    target,
-    request,
-    options,
-    (deps.now ?? Date.now)(),
-    signal,
-  );
+  if (request.kind === 'describe')
+    return kubectlDescribe({ run: deps.run, bin: deps.kubectlBin }, target, request, signal);
+  return apiRead(target, request, options, {
+    nowMs: (deps.now ?? Date.now)(),
+    ...(signal ? { signal } : {}),
+    // A rollout-status wait polls inside the activity: heartbeat so a cancellation reaches it.
+    onPoll: heartbeat,
+  });
+}
+
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // Not inside an activity (a test calling the function directly): nothing to tell.
+  }
 }
 
 /** helm history, or the diff an upgrade would make. Reads run without approval. */

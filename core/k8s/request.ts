@@ -1,4 +1,4 @@
-/** Resource kinds a person may read. Anything else (Secrets above all) is refused before kubectl runs. */
+/** Resource kinds a person may read. Anything else (Secrets above all) is refused before any request is sent. */
 export const RESOURCE_KINDS = [
   'pods',
   'deployments',
@@ -22,7 +22,7 @@ export const RESOURCE_KINDS = [
 /** One allowed resource kind (plural, as kubectl spells it). */
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
-/** Workloads whose rollout kubectl can watch. */
+/** Workloads whose rollout status can be read (as `kubectl rollout status` computes it). */
 export const ROLLOUT_KINDS = ['deployment', 'statefulset', 'daemonset'] as const;
 export type RolloutKind = (typeof ROLLOUT_KINDS)[number];
 
@@ -65,14 +65,19 @@ export interface LogsRequest extends Base {
   /** Lines from the end; capped at MAX_TAIL_LINES. Default 100. */
   readonly tailLines?: number;
 }
-/** Whether a workload's rollout finished. */
-export interface RolloutStatusRequest extends Base {
+interface RolloutStatusBase extends Base {
   readonly kind: 'rollout-status';
   readonly resource: RolloutKind;
-  readonly name: string;
-  /** How long kubectl waits for the rollout. Default 0 = report the current state without waiting. */
+  /** How long to wait for the rollout to finish. Default 0 = report the current state without waiting. */
   readonly timeoutSeconds?: number;
 }
+/**
+ * Whether a rollout finished: of one workload by name, or of every Deployment matching a label selector (both
+ * colours of a service carry `app=<service>`). Exactly one of `name` and `selector`.
+ */
+export type RolloutStatusRequest =
+  | (RolloutStatusBase & { readonly name: string; readonly selector?: undefined })
+  | (RolloutStatusBase & { readonly resource: 'deployment'; readonly selector: string; readonly name?: undefined });
 /** Revisions of a Helm release. */
 export interface HelmHistoryRequest extends Base {
   readonly kind: 'helm-history';
@@ -117,7 +122,10 @@ export type K8sRequest =
   | HelmRollbackRequest;
 
 export type K8sRequestKind = K8sRequest['kind'];
-/** Reads served by kubectl. */
+/**
+ * Reads of Kubernetes objects (the `k8sRead` activity): served by the API client, `describe` by kubectl. The name
+ * is older than the API client; it stays because recorded workflow inputs and activity types use it.
+ */
 export type KubectlReadRequest = GetRequest | DescribeRequest | EventsRequest | LogsRequest | RolloutStatusRequest;
 /** Reads served by helm. */
 export type HelmReadRequest = HelmHistoryRequest | HelmDiffRequest;

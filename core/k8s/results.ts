@@ -14,13 +14,21 @@ export interface TruncatedText {
   readonly totalLines: number;
 }
 
-/** What a kubectl read returns, by request kind. JSON-safe. */
+/** What a Kubernetes read (`k8sRead`) returns, by request kind. JSON-safe. */
 export type K8sReadResult =
   | { readonly kind: 'get'; readonly resource: string; readonly table: K8sTable }
   | { readonly kind: 'events'; readonly table: K8sTable }
   | ({ readonly kind: 'describe' } & TruncatedText)
   | ({ readonly kind: 'logs'; readonly pod: string; readonly tailLines: number } & TruncatedText)
-  | { readonly kind: 'rollout-status'; readonly done: boolean; readonly message: string };
+  | {
+      readonly kind: 'rollout-status';
+      /** True when every workload asked about has finished rolling out. */
+      readonly done: boolean;
+      /** One line: the workload's state as `kubectl rollout status` words it, or a summary of the table. */
+      readonly message: string;
+      /** With a selector: one row per Deployment (DEPLOYMENT, READY, UP-TO-DATE, DONE, MESSAGE). */
+      readonly table?: K8sTable;
+    };
 
 /** One field that differs between the release and the chart. Values are JSON text, cut to a chat-sized length. */
 export interface FieldChange {

@@ -56,6 +56,13 @@ function int(field: string, v: unknown, min: number, max: number): number {
   return v;
 }
 
+function labelSelector(v: unknown): string {
+  if (typeof v !== 'string' || v.length > 200 || !SELECTOR.test(v)) {
+    bad('selector', v, "use label equalities such as 'app=web' or 'app=web,tier!=db'");
+  }
+  return v;
+}
+
 /** Chart references: `./local/path` (no `..`, resolved under the repo by the adapter) or `repo/chart`. */
 export function validateChartRef(c: ChartRef): ChartRef {
   const release = name('release', c.release, 53);
@@ -111,13 +118,7 @@ const KINDS = [
 function validateFields(r: K8sRequest, namespace: string): K8sRequest {
   switch (r.kind) {
     case 'get': {
-      const selector = r.selector;
-      if (
-        selector !== undefined &&
-        (typeof selector !== 'string' || selector.length > 200 || !SELECTOR.test(selector))
-      ) {
-        bad('selector', selector, "use label equalities such as 'app=web' or 'app=web,tier!=db'");
-      }
+      const selector = r.selector === undefined ? undefined : labelSelector(r.selector);
       return {
         kind: 'get',
         namespace,
@@ -154,16 +155,25 @@ function validateFields(r: K8sRequest, namespace: string): K8sRequest {
         ...(r.container !== undefined ? { container: label('container', r.container) } : {}),
         ...(r.tailLines !== undefined ? { tailLines: int('tailLines', r.tailLines, 1, MAX_TAIL_LINES) } : {}),
       };
-    case 'rollout-status':
-      return {
-        kind: 'rollout-status',
-        namespace,
-        resource: oneOf('resource', r.resource, ROLLOUT_KINDS),
-        name: name('name', r.name),
-        ...(r.timeoutSeconds !== undefined
+    case 'rollout-status': {
+      const resource = oneOf('resource', r.resource, ROLLOUT_KINDS);
+      const timeout =
+        r.timeoutSeconds !== undefined
           ? { timeoutSeconds: int('timeoutSeconds', r.timeoutSeconds, 0, MAX_ROLLOUT_TIMEOUT_SECONDS) }
-          : {}),
-      };
+          : {};
+      // Checked as untrusted input: the type says one of the two, a caller may send both or neither.
+      const { name: named, selector } = r as { name?: unknown; selector?: unknown };
+      if (named !== undefined && selector !== undefined) {
+        bad('selector', selector, 'give a name or a selector, not both');
+      }
+      if (selector === undefined) {
+        return { kind: 'rollout-status', namespace, resource, name: name('name', named), ...timeout };
+      }
+      if (resource !== 'deployment') {
+        bad('resource', resource, `a selector applies to deployments only; name the ${resource} instead`);
+      }
+      return { kind: 'rollout-status', namespace, resource, selector: labelSelector(selector), ...timeout };
+    }
     case 'helm-history':
       return { kind: 'helm-history', namespace, release: name('release', r.release, 53) };
     case 'helm-rollback':

@@ -4,6 +4,8 @@ import { parse, stringify } from 'yaml';
 import type { K8sDeps } from '../../activities/k8s';
 import { createK8sActivities } from '../../activities/k8s';
 import { createRunCommand } from '../../adapters/cli/run-command';
+import { apiRead } from '../../adapters/k8s/api-read';
+import { eventually } from '../support/sandbox';
 import { recordingRun } from './recording-run';
 import type { PrivateCluster } from './private-cluster';
 import { startPrivateCluster } from './private-cluster';
@@ -11,6 +13,12 @@ import { startPrivateCluster } from './private-cluster';
 const REPO = join(__dirname, '..', '..');
 const CHART = './test/fixtures/charts/hello';
 const CHART_ABS = join(REPO, 'test', 'fixtures', 'charts', 'hello');
+
+/** The parts of a kubeconfig the failure cases rewrite. */
+interface KubeconfigDoc {
+  clusters: { cluster: Record<string, unknown> }[];
+  users: { user: Record<string, unknown> }[];
+}
 
 describe('Kubernetes agent against a private real cluster', () => {
   let cluster: PrivateCluster;
@@ -35,27 +43,43 @@ describe('Kubernetes agent against a private real cluster', () => {
       environments: { dev: { cluster: { kubeContext: 'sandbox' } }, stg: {} },
       chartRoot: REPO,
     };
-    // A Deployment to read, applied with kubectl directly: the agent has no generic apply on purpose.
-    const manifest = JSON.stringify({
+    // Deployments to read, applied with kubectl directly: the agent has no generic apply on purpose. `web` rolls out;
+    // `stuck`'s image tag makes kwok crash-loop its pods (sandbox/kube/stages), so its rollout never finishes.
+    await apply(deployment('web', 'registry.local/web:1'));
+    await apply(deployment('stuck', 'registry.local/web:2-crash'));
+  }, 600_000);
+
+  /** A 2-replica Deployment labelled tier=demo whose pods are labelled app=<name>. */
+  const deployment = (name: string, image: string) =>
+    JSON.stringify({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: 'web', namespace: 'default' },
+      metadata: { name, namespace: 'default', labels: { tier: 'demo' } },
       spec: {
         replicas: 2,
-        selector: { matchLabels: { app: 'web' } },
+        selector: { matchLabels: { app: name } },
         template: {
-          metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: 'registry.local/web:1' }] },
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'web', image }] },
         },
       },
     });
+  const apply = async (manifest: string): Promise<void> => {
     const applied = await createRunCommand()({
       file: cluster.kube.bin.kubectl,
       args: [...base(), 'apply', '-f', '-'],
       stdin: manifest,
     });
     expect(applied.exitCode).toBe(0);
-  }, 600_000);
+  };
+  /** A copy of the kubeconfig with `edit` applied to every user (and cluster), for refusal and failure cases. */
+  const kubeconfigWith = (file: string, edit: (c: KubeconfigDoc) => void): string => {
+    const config = parse(readFileSync(kc, 'utf8')) as KubeconfigDoc;
+    edit(config);
+    const path = join(cluster.dir, file);
+    writeFileSync(path, stringify(config));
+    return path;
+  };
 
   afterAll(async () => {
     await cluster?.stop();
@@ -63,23 +87,7 @@ describe('Kubernetes agent against a private real cluster', () => {
 
   beforeEach(() => calls.splice(0));
 
-  it('GIVEN a 2-replica Deployment WHEN rollout status is read, then waited for THEN it is done, with the exact argv', async () => {
-    // Without a timeout the read answers at once (--watch=false), finished or not.
-    const now = await acts().k8sRead({
-      environment: 'dev',
-      request: { kind: 'rollout-status', namespace: 'default', resource: 'deployment', name: 'web' },
-    });
-    expect(now).toMatchObject({ kind: 'rollout-status', done: expect.any(Boolean) as boolean });
-    expect(lastArgs()).toEqual([
-      ...base(),
-      'rollout',
-      'status',
-      'deployment/web',
-      '--namespace',
-      'default',
-      '--watch=false',
-    ]);
-    calls.splice(0);
+  it('GIVEN a 2-replica Deployment WHEN its rollout status is waited for THEN done, worded as kubectl does, and no kubectl ran', async () => {
     const r = await acts().k8sRead({
       environment: 'dev',
       request: {
@@ -87,38 +95,92 @@ describe('Kubernetes agent against a private real cluster', () => {
         namespace: 'default',
         resource: 'deployment',
         name: 'web',
-        timeoutSeconds: 30,
+        timeoutSeconds: 60,
       },
     });
     expect(r).toEqual({ kind: 'rollout-status', done: true, message: 'deployment "web" successfully rolled out' });
-    expect(lastArgs()).toEqual([
-      ...base(),
-      'rollout',
-      'status',
-      'deployment/web',
-      '--namespace',
-      'default',
-      '--timeout',
-      '30s',
-    ]);
+    expect(calls).toHaveLength(0); // through the API client, not a kubectl process
   }, 120_000);
+
+  it('GIVEN a Deployment whose pods never become ready WHEN waited for 3 s THEN not done, saying what it waits for', async () => {
+    const r = await acts().k8sRead({
+      environment: 'dev',
+      request: {
+        kind: 'rollout-status',
+        namespace: 'default',
+        resource: 'deployment',
+        name: 'stuck',
+        timeoutSeconds: 3,
+      },
+    });
+    expect(r).toEqual({
+      kind: 'rollout-status',
+      done: false,
+      message: expect.stringMatching(
+        /^Waiting for deployment "stuck" rollout to finish: (0 out of 2 new replicas have been updated|0 of 2 updated replicas are available)\.\.\. \(not done after 3s\)$/,
+      ) as string,
+    });
+    expect(calls).toHaveLength(0);
+  }, 60_000);
+
+  it('GIVEN a selector over both Deployments WHEN rollout status is read THEN a row per Deployment, done only for web', async () => {
+    const r = await eventually(
+      async () => {
+        const x = await acts().k8sRead({
+          environment: 'dev',
+          request: { kind: 'rollout-status', namespace: 'default', resource: 'deployment', selector: 'tier=demo' },
+        });
+        return x.kind === 'rollout-status' && x.table?.rows[0]?.[2] === '2' ? x : undefined;
+      },
+      60_000,
+      'stuck has 2 updated replicas',
+    );
+    expect(r).toEqual({
+      kind: 'rollout-status',
+      done: false,
+      message: '1 of 2 Deployments rolled out; not yet: stuck',
+      table: {
+        columns: ['DEPLOYMENT', 'READY', 'UP-TO-DATE', 'DONE', 'MESSAGE'],
+        rows: [
+          [
+            'stuck',
+            '0/2',
+            '2',
+            'no',
+            'Waiting for deployment "stuck" rollout to finish: 0 of 2 updated replicas are available...',
+          ],
+          ['web', '2/2', '2', 'yes', 'deployment "web" successfully rolled out'],
+        ],
+        omittedRows: 0,
+      },
+    });
+    const none = await acts().k8sRead({
+      environment: 'dev',
+      request: { kind: 'rollout-status', namespace: 'default', resource: 'deployment', selector: 'tier=none' },
+    });
+    expect(none).toMatchObject({ done: false, message: 'no Deployment in default matches tier=none' });
+    expect(calls).toHaveLength(0);
+  }, 90_000);
+
+  it('GIVEN a rollout-status wait WHEN its signal aborts THEN the read stops at once instead of waiting out its timeout', async () => {
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('cancelled by the test')), 500);
+    const read = apiRead(
+      { kubeconfig: kc, context: 'sandbox' },
+      { kind: 'rollout-status', namespace: 'default', resource: 'deployment', name: 'stuck', timeoutSeconds: 90 },
+      { wait: false, atomic: false, createNamespace: false, previous: false },
+      { signal: abort.signal },
+    );
+    // Without the abort this resolves (not done) after 90 s, past the test's timeout.
+    await expect(read).rejects.toThrow('cancelled by the test');
+  }, 30_000);
 
   it('GIVEN the Deployment WHEN pods are listed THEN a table of 2 Running, Ready pods', async () => {
     const r = await acts().k8sRead({
       environment: 'dev',
       request: { kind: 'get', namespace: 'default', resource: 'pods', selector: 'app=web' },
     });
-    expect(lastArgs()).toEqual([
-      ...base(),
-      'get',
-      'pods',
-      '--namespace',
-      'default',
-      '--selector',
-      'app=web',
-      '--output',
-      'json',
-    ]);
+    expect(calls).toHaveLength(0);
     if (r.kind !== 'get') throw new Error(r.kind);
     expect(r.table.columns).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'NODE', 'AGE']);
     expect(r.table.rows).toHaveLength(2);
@@ -126,7 +188,78 @@ describe('Kubernetes agent against a private real cluster', () => {
       expect(row[0]).toMatch(/^web-/);
       expect(row.slice(1, 4)).toEqual(['1/1', 'Running', '0']);
       expect(row[4]).toMatch(/^kwok-node-/);
+      expect(row[5]).toMatch(/^\d+[sm]$/); // the age, from the creationTimestamp the client parsed into a Date
     }
+    // One named object, and a cluster-scoped kind.
+    const one = await acts().k8sRead({
+      environment: 'dev',
+      request: { kind: 'get', namespace: 'default', resource: 'deployments', name: 'web' },
+    });
+    expect(one.kind === 'get' && one.table.rows).toEqual([
+      ['web', '2/2', '2', '2', expect.stringMatching(/^\d+[sm]$/), 'registry.local/web:1'],
+    ]);
+    const nodes = await acts().k8sRead({
+      environment: 'dev',
+      request: { kind: 'get', namespace: 'default', resource: 'nodes' },
+    });
+    expect(nodes.kind === 'get' && nodes.table.rows.map((x) => x.slice(0, 2))).toEqual([
+      ['kwok-node-0', 'Ready'],
+      ['kwok-node-1', 'Ready'],
+    ]);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('GIVEN objects that do not exist WHEN read THEN InvalidInput naming the object and namespace', async () => {
+    const read = (request: Parameters<ReturnType<typeof acts>['k8sRead']>[0]['request']) =>
+      acts().k8sRead({ environment: 'dev', request });
+    await expect(read({ kind: 'get', namespace: 'default', resource: 'pods', name: 'nope' })).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: "pod 'nope' not found in namespace default",
+    });
+    await expect(
+      read({ kind: 'rollout-status', namespace: 'default', resource: 'deployment', name: 'nope' }),
+    ).rejects.toMatchObject({ name: 'InvalidInput', message: "deployment 'nope' not found in namespace default" });
+    await expect(read({ kind: 'logs', namespace: 'default', pod: 'nope' })).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: "pod 'nope' not found in namespace default",
+    });
+    await expect(
+      read({ kind: 'get', namespace: 'default', resource: 'virtualservices', name: 'nope' }),
+    ).rejects.toMatchObject({ name: 'InvalidInput', message: "virtualservice 'nope' not found in namespace default" });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('GIVEN a token the API server rejects, or a server that is down THEN PermissionDenied / TransientFailure, without the token', async () => {
+    const token = 'not-a-valid-token-3f9a0c1e';
+    const wrongToken = kubeconfigWith('wrong-token-kubeconfig', (c) => {
+      for (const u of c.users) u.user = { token };
+    });
+    const refused = createK8sActivities({ ...deps, kubeconfig: wrongToken }).k8sRead({
+      environment: 'dev',
+      request: { kind: 'get', namespace: 'default', resource: 'pods' },
+    });
+    const e = await refused.then(
+      () => new Error('the read was not refused'),
+      (x: unknown) => x as Error,
+    );
+    expect(e).toMatchObject({
+      name: 'PermissionDenied',
+      message: expect.stringContaining('list pods in namespace default: Unauthorized') as string,
+    });
+    expect(e.message).not.toContain(token);
+    const down = kubeconfigWith('down-kubeconfig', (c) => {
+      for (const cl of c.clusters) cl.cluster.server = 'https://127.0.0.1:1';
+    });
+    await expect(
+      createK8sActivities({ ...deps, kubeconfig: down }).k8sRead({
+        environment: 'dev',
+        request: { kind: 'get', namespace: 'default', resource: 'pods' },
+      }),
+    ).rejects.toMatchObject({
+      name: 'TransientFailure',
+      message: expect.stringContaining('list pods in namespace default: the API server could not be reached'),
+    });
+    expect(calls).toHaveLength(0);
   });
 
   it('GIVEN the Deployment WHEN its events are read THEN the scaling event is a row', async () => {
@@ -134,18 +267,17 @@ describe('Kubernetes agent against a private real cluster', () => {
       environment: 'dev',
       request: { kind: 'events', namespace: 'default', forObject: { resource: 'deployments', name: 'web' } },
     });
-    expect(lastArgs()).toEqual([
-      ...base(),
-      'events',
-      '--namespace',
-      'default',
-      '--for',
-      'deployments/web',
-      '--output',
-      'json',
-    ]);
+    expect(calls).toHaveLength(0);
     if (r.kind !== 'events') throw new Error(r.kind);
-    expect(r.table.rows.some((row) => row[2] === 'ScalingReplicaSet' && row[3] === 'deployment/web')).toBe(true);
+    expect(r.table.rows).toEqual([
+      [
+        expect.stringMatching(/^\d+[sm]$/),
+        'Normal',
+        'ScalingReplicaSet',
+        'deployment/web',
+        expect.stringMatching(/^Scaled up replica set web-[a-z0-9]+ from 0 to 2$/),
+      ],
+    ]); // only web's: stuck's own scaling event is left out by the field selector
   });
 
   it('GIVEN the Deployment WHEN described THEN the text names its replicas', async () => {
@@ -153,27 +285,48 @@ describe('Kubernetes agent against a private real cluster', () => {
       environment: 'dev',
       request: { kind: 'describe', namespace: 'default', resource: 'deployments', name: 'web' },
     });
+    // describe stays on kubectl: its text form is what people expect.
     expect(lastArgs()).toEqual([...base(), 'describe', 'deployments', 'web', '--namespace', 'default']);
     if (r.kind !== 'describe') throw new Error(r.kind);
     expect(r.text).toMatch(/Replicas:\s+2 desired/);
     expect(r.truncated).toBe(false);
   });
 
-  it('GIVEN a pod WHEN its logs are read THEN the argv carries the tail cap (kwok pods have no logs: the failure is reported)', async () => {
+  it('GIVEN a pod WHEN its logs are read THEN the API answers what kubectl logs shows (or the same failure), and no kubectl ran', async () => {
     const pods = await acts().k8sRead({
       environment: 'dev',
       request: { kind: 'get', namespace: 'default', resource: 'pods', selector: 'app=web' },
     });
     const pod = pods.kind === 'get' ? (pods.table.rows[0]?.[0] ?? '') : '';
-    const read = acts().k8sRead({
-      environment: 'dev',
-      request: { kind: 'logs', namespace: 'default', pod, tailLines: 20, flags: ['--previous'] },
+    calls.splice(0);
+    const read = acts()
+      .k8sRead({ environment: 'dev', request: { kind: 'logs', namespace: 'default', pod, tailLines: 20 } })
+      .then(
+        (r) => ({ ok: true as const, r }),
+        (e: Error) => ({ ok: false as const, e }),
+      );
+    const got = await read;
+    expect(calls).toHaveLength(0);
+    // kubectl itself, run by the test, as the oracle: kwok pods have logs only where the sandbox serves them.
+    const oracle = await createRunCommand()({
+      file: cluster.kube.bin.kubectl,
+      args: [...base(), 'logs', pod, '--namespace', 'default', '--tail', '20'],
     });
-    await read.then(
-      (r) => expect(r).toMatchObject({ kind: 'logs', pod, tailLines: 20 }),
-      (e: Error) => expect(e.message).toMatch(/^kubectl logs failed/),
-    );
-    expect(lastArgs()).toEqual([...base(), 'logs', pod, '--namespace', 'default', '--tail', '20', '--previous']);
+    if (oracle.exitCode === 0) {
+      expect(got).toMatchObject({
+        ok: true,
+        r: { kind: 'logs', pod, tailLines: 20, truncated: false, text: oracle.stdout },
+      });
+    } else {
+      // The kubelet (kwok) serves no logs: the API server says so with a 5xx, a failure worth a retry.
+      expect(got).toMatchObject({
+        ok: false,
+        e: {
+          name: 'TransientFailure',
+          message: expect.stringContaining(`logs of pod '${pod}' in namespace default: the API server answered 5`),
+        },
+      });
+    }
   });
 
   it('GIVEN a refused flag or an environment without a cluster WHEN read THEN refused before anything runs', async () => {
@@ -190,11 +343,9 @@ describe('Kubernetes agent against a private real cluster', () => {
   });
 
   it('GIVEN a kubeconfig whose user runs an exec plugin WHEN read THEN refused and nothing runs', async () => {
-    const config = parse(readFileSync(kc, 'utf8')) as { users: { user: Record<string, unknown> }[] };
-    for (const u of config.users)
-      u.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh' } };
-    const evil = join(cluster.dir, 'exec-kubeconfig');
-    writeFileSync(evil, stringify(config));
+    const evil = kubeconfigWith('exec-kubeconfig', (c) => {
+      for (const u of c.users) u.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh' } };
+    });
     const a = createK8sActivities({ ...deps, kubeconfig: evil });
     await expect(
       a.k8sRead({ environment: 'dev', request: { kind: 'get', namespace: 'default', resource: 'pods' } }),
@@ -202,6 +353,21 @@ describe('Kubernetes agent against a private real cluster', () => {
       name: 'PermissionDenied',
       message: expect.stringContaining("uses 'exec', which runs a program"),
     });
+    // The API adapter checks the content it loads itself too (a file swapped after the activity's check).
+    await expect(
+      apiRead(
+        { kubeconfig: evil, context: 'sandbox' },
+        { kind: 'get', namespace: 'default', resource: 'pods' },
+        { wait: false, atomic: false, createNamespace: false, previous: false },
+      ),
+    ).rejects.toMatchObject({ name: 'PermissionDenied', message: expect.stringContaining("uses 'exec'") });
+    // Another context in the same file is not reachable through a request: the environment's is the only one.
+    await expect(
+      createK8sActivities({ ...deps, environments: { dev: { cluster: { kubeContext: 'elsewhere' } } } }).k8sRead({
+        environment: 'dev',
+        request: { kind: 'get', namespace: 'default', resource: 'pods', flags: ['--context', 'sandbox'] },
+      }),
+    ).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining("'--context' is not allowed") });
     expect(calls).toHaveLength(0);
   });
 

@@ -77,6 +77,28 @@ describe('validateK8sRequest: names, kinds and chart references', () => {
     ).toMatchObject({ chart: 'bitnami/nginx', version: '15.0.1' });
   });
 
+  it('GIVEN a rollout status by name or by selector WHEN validated THEN exactly one of them, a selector for Deployments only', () => {
+    const status = (over: Record<string, unknown>): string =>
+      refusal(() =>
+        validateK8sRequest(
+          { kind: 'rollout-status', namespace: 'd', resource: 'deployment', ...over } as K8sRequest,
+          CTX,
+        ),
+      );
+    expect(
+      validateK8sRequest({ kind: 'rollout-status', namespace: 'd', resource: 'deployment', selector: 'app=web' }, CTX)
+        .request,
+    ).toEqual({ kind: 'rollout-status', namespace: 'd', resource: 'deployment', selector: 'app=web' });
+    expect(status({ name: 'web', selector: 'app=web' })).toBe(
+      "selector: 'app=web' is not valid: give a name or a selector, not both.",
+    );
+    expect(status({})).toMatch(/^name: undefined is not valid: use a Kubernetes name/);
+    expect(status({ resource: 'statefulset', selector: 'app=db' })).toBe(
+      "resource: 'statefulset' is not valid: a selector applies to deployments only; name the statefulset instead.",
+    );
+    expect(status({ selector: 'app notin (a)' })).toMatch(/^selector: .*label equalities/);
+  });
+
   it('GIVEN numbers out of range WHEN validated THEN refused with the range', () => {
     expect(refusal(() => validateK8sRequest({ kind: 'logs', namespace: 'd', pod: 'p', tailLines: 100000 }, CTX))).toBe(
       'tailLines: 100000 is not valid: use a whole number from 1 to 500.',
