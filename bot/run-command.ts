@@ -19,7 +19,8 @@ export interface Reply {
 
 /**
  * Commands that change nothing and reveal nothing sensitive: the only ones people unknown to the config may run.
- * Pod logs are left out on purpose: applications log request data, tokens and personal data by mistake.
+ * Pod logs are left out on purpose: applications log request data, tokens and personal data by mistake. So is
+ * describe: a pod's description prints its environment values, which may hold secrets.
  */
 const READ_ONLY: ReadonlySet<Command['name']> = new Set([
   'help',
@@ -32,7 +33,9 @@ const READ_ONLY: ReadonlySet<Command['name']> = new Set([
   'service-pods',
   'service-events',
   'service-deployments',
+  'rollout-status',
   'helm-history',
+  'helm-diff',
 ]);
 
 /**
@@ -59,9 +62,14 @@ export async function runCommand(
       ":lock: Pod logs can hold request data and secrets logged by mistake, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events and deployments work meanwhile).",
     );
   }
+  if (!who.known && c.name === 'describe') {
+    return textReply(
+      ":lock: A description shows a pod's environment values, which can hold secrets, so describe is for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events, deployments and rollout status work meanwhile).",
+    );
+  }
   if (!who.known && !READ_ONLY.has(c.name)) {
     return textReply(
-      `:lock: \`${c.name}\` changes infrastructure or steers an operation, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit, pods, events, …; pod logs need a known user). Ask the platform team to add you.`,
+      `:lock: \`${c.name}\` changes infrastructure or steers an operation, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit, pods, events, …; pod logs and describe need a known user). Ask the platform team to add you.`,
     );
   }
   try {
@@ -136,7 +144,10 @@ async function dispatch(
     case 'service-events':
     case 'service-deployments':
     case 'pod-logs':
-    case 'helm-history': {
+    case 'rollout-status':
+    case 'describe':
+    case 'helm-history':
+    case 'helm-diff': {
       // A log longer than shown goes in full to the requester's DM with the bot (only known users read logs).
       const slackUserId = deps.config.users[r.userId]?.slack?.userId;
       const read = await gw.kubernetesRead(c, r, slackUserId ? { exportLogTo: { kind: 'slack-dm', slackUserId } } : {});

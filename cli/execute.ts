@@ -137,7 +137,10 @@ async function run(
     case 'service-events':
     case 'service-deployments':
     case 'pod-logs':
-    case 'helm-history': {
+    case 'rollout-status':
+    case 'describe':
+    case 'helm-history':
+    case 'helm-diff': {
       // A log longer than shown is also written in full to a file on the worker (the sandbox: this machine).
       const read = await gw.kubernetesRead(c, requester, { exportLogTo: { kind: 'file' } });
       const { headline, body } = renderKubeRead(c, read);

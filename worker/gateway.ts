@@ -589,8 +589,9 @@ export class Gateway {
   }
 
   /**
-   * A Kubernetes read (pods, deployments, events, logs of a catalog service; helm history of a catalog release) in
-   * the environment's cluster, in the namespace the catalog gives it plus the cluster's namespaceSuffix.
+   * A Kubernetes read (pods, deployments, events, logs, rollout status, describe of a catalog service; helm history
+   * and diff of a catalog release) in the environment's cluster, in the namespace the catalog gives it plus the
+   * cluster's namespaceSuffix.
    */
   async kubernetesRead(
     command: KubeReadCommand,

@@ -33,7 +33,8 @@ const { exportPodLog } = proxyActivities<Activities>({
 });
 
 /**
- * What a Kubernetes read command returns: a table (pods, deployments, events, helm history) or log text. A log
+ * What a Kubernetes read command returns: a table (pods, deployments, events, rollout status, helm history), text
+ * (logs, describe) or a Helm diff. A log
  * longer than chat shows also says where its full text went (`exported`), or why it could not be sent.
  */
 export type KubeReadResult = (K8sReadResult | HelmReadResult) & {
@@ -47,7 +48,8 @@ export type KubeReadInput = KubeReadRequest & {
 };
 
 /**
- * Read-only: one kubectl read (pods, deployments, events, logs) or `helm history` in one environment's cluster.
+ * Read-only: one Kubernetes read (pods, deployments, events, logs, rollout status, describe) or helm read (history,
+ * diff) in one environment's cluster.
  * The request was built from a typed command and the config (core/commands/kube-reads.ts); the agent validates
  * it again and runs it with the environment's kubeconfig and context only.
  */

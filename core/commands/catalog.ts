@@ -123,6 +123,45 @@ export const COMMANDS = [
     writes: false,
   },
   {
+    name: 'rollout-status',
+    pattern: 'rollout status {service} {env}',
+    aliases: [
+      'rollout status {service} in {env}',
+      'rollout status of {service} in {env}',
+      'rollout status of {service} {env}',
+    ],
+    summary:
+      "show whether a service's Deployments (both colours) have finished rolling out: ready and up-to-date replicas",
+    params: [service, env],
+    examples: ['rollout status payments-api dev'],
+    writes: false,
+  },
+  {
+    name: 'describe',
+    pattern: 'describe {object} {service} {env}',
+    aliases: [
+      'describe {object} {service} in {env}',
+      'describe {object} of {service} in {env}',
+      'describe {object} of {service} {env}',
+    ],
+    summary: "describe one of a service's pods, Deployments or Services as kubectl does (fields, states, events)",
+    params: [
+      {
+        name: 'object',
+        kind: 'object',
+        description:
+          'pod/<name>, deployment/<name> or service/<name> of the service, e.g. pod/payments-api-blue-7d9c6b5f4-x2x7q or deployment/payments-api-green',
+      },
+      service,
+      env,
+    ],
+    examples: [
+      'describe pod/payments-api-blue-7d9c6b5f4-x2x7q payments-api dev',
+      'describe deployment/payments-api-green payments-api dev',
+    ],
+    writes: false,
+  },
+  {
     name: 'helm-history',
     pattern: 'helm history {release} {env}',
     aliases: ['helm history {release} in {env}'],
@@ -136,6 +175,16 @@ export const COMMANDS = [
       env,
     ],
     examples: ['helm history sample-app dev'],
+    writes: false,
+  },
+  {
+    name: 'helm-diff',
+    pattern: 'helm diff {release} {env}',
+    aliases: ['helm diff {release} in {env}'],
+    summary:
+      "show what an upgrade to the catalog's chart and values would change in a release, field by field (changes nothing)",
+    params: [releaseParam, env],
+    examples: ['helm diff sample-app dev'],
     writes: false,
   },
   {

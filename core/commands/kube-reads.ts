@@ -1,9 +1,10 @@
-import type { AppConfig } from '../config';
+import type { AppConfig, ReleaseConfig } from '../config';
 import type { EnvironmentName } from '../environments';
 import { ENVIRONMENTS } from '../environments';
 import { InvalidInput } from '../errors';
-import type { HelmHistoryRequest, KubectlReadRequest } from '../k8s/request';
+import type { ChartRef, HelmReadRequest, KubectlReadRequest } from '../k8s/request';
 import { DEFAULT_TAIL_LINES } from '../k8s/request';
+import { belongsToService, DESCRIBE_KINDS, OBJECT_REF, objectRef, serviceObjectExample } from './objects';
 import type { Command, KubeReadCommand } from './types';
 
 /**
@@ -16,6 +17,11 @@ export interface KubeFacts {
   readonly serviceNamespaces: Readonly<Record<string, string>>;
   /** `releases.<name>.namespace`, before the environment's suffix. */
   readonly releaseNamespaces: Readonly<Record<string, string>>;
+  /**
+   * `releases.<name>`'s chart, version and values: what `helm diff` compares the release with (the same chart
+   * reference an upgrade would install). Absent in facts recorded before `helm diff` existed: no diff then.
+   */
+  readonly releaseCharts?: Readonly<Record<string, Omit<ChartRef, 'release'>>>;
   /** `environments.<env>.cluster`: its name and the suffix every namespace gets there (e.g. `-dev`). */
   readonly clusters: Readonly<
     Partial<Record<EnvironmentName, { readonly name: string; readonly namespaceSuffix: string }>>
@@ -31,24 +37,38 @@ export function kubeFacts(config: AppConfig): KubeFacts {
   return {
     serviceNamespaces: Object.fromEntries(Object.entries(config.services).map(([k, v]) => [k, v.namespace])),
     releaseNamespaces: Object.fromEntries(Object.entries(config.releases).map(([k, v]) => [k, v.namespace])),
+    releaseCharts: Object.fromEntries(Object.entries(config.releases).map(([k, v]) => [k, releaseChart(v)])),
     clusters,
   };
 }
 
-const KUBE_READS: ReadonlySet<string> = new Set([
-  'service-pods',
-  'service-events',
-  'service-deployments',
-  'pod-logs',
-  'helm-history',
-]);
+/** The chart reference of a catalog release, as an install or upgrade of it uses it (and a diff compares with). */
+export function releaseChart(r: Pick<ReleaseConfig, 'chart' | 'version' | 'values'>): Omit<ChartRef, 'release'> {
+  return { chart: r.chart, ...(r.version ? { version: r.version } : {}), ...(r.values ? { values: r.values } : {}) };
+}
 
-export const isKubeRead = (c: Command): c is KubeReadCommand => KUBE_READS.has(c.name);
+/** A `Record` over the commands' names, so a read command added to KubeReadCommand but not here fails to compile. */
+const KUBE_READS: Readonly<Record<KubeReadCommand['name'], true>> = {
+  'service-pods': true,
+  'service-events': true,
+  'service-deployments': true,
+  'pod-logs': true,
+  'rollout-status': true,
+  describe: true,
+  'helm-history': true,
+  'helm-diff': true,
+};
 
-/** One read for one environment's cluster: a kubectl read (k8sRead) or helm history (helmRead). */
+export const isKubeRead = (c: Command): c is KubeReadCommand => Object.hasOwn(KUBE_READS, c.name);
+
+/**
+ * One read for one environment's cluster: a Kubernetes read (k8sRead: the API client, kubectl for describe) or a
+ * helm read (helmRead: history, diff). `tool: 'kubectl'` names the k8sRead family; the value is kept as it was
+ * because workflow histories record it.
+ */
 export type KubeReadRequest =
   | { readonly environment: EnvironmentName; readonly tool: 'kubectl'; readonly request: KubectlReadRequest }
-  | { readonly environment: EnvironmentName; readonly tool: 'helm'; readonly request: HelmHistoryRequest };
+  | { readonly environment: EnvironmentName; readonly tool: 'helm'; readonly request: HelmReadRequest };
 
 /** The namespace a command reads in `env`, or InvalidInput naming what to configure. */
 export function kubeNamespace(c: KubeReadCommand, facts: KubeFacts): string {
@@ -58,7 +78,7 @@ export function kubeNamespace(c: KubeReadCommand, facts: KubeFacts): string {
       `environment: ${c.env} has no cluster; add environments.${c.env}.cluster (name, kubeContext) to the config`,
     );
   }
-  if (c.name === 'helm-history') {
+  if ('release' in c) {
     const ns = facts.releaseNamespaces[c.release];
     if (!ns) {
       const known = Object.keys(facts.releaseNamespaces);
@@ -113,7 +133,34 @@ export function kubeReadRequest(c: KubeReadCommand, facts: KubeFacts): KubeReadR
         tool: 'kubectl',
         request: { kind: 'logs', namespace, pod: c.pod, tailLines: DEFAULT_TAIL_LINES },
       };
+    case 'rollout-status':
+      // Every Deployment of the service: both colours (`<service>-blue`, `<service>-green`) carry app=<service>.
+      return {
+        environment,
+        tool: 'kubectl',
+        request: { kind: 'rollout-status', namespace, resource: 'deployment', selector: `app=${c.service}` },
+      };
+    case 'describe': {
+      const { kind, name } = objectRef(c.object);
+      if (!OBJECT_REF.test(c.object) || !belongsToService(name, c.service)) {
+        throw new InvalidInput(
+          `object: '${c.object}' is not one of ${c.service}'s (their names are ${c.service} or ${c.service}-…), e.g. ${serviceObjectExample(kind, c.service)}`,
+        );
+      }
+      return {
+        environment,
+        tool: 'kubectl',
+        request: { kind: 'describe', namespace, resource: DESCRIBE_KINDS[kind], name },
+      };
+    }
     case 'helm-history':
       return { environment, tool: 'helm', request: { kind: 'helm-history', namespace, release: c.release } };
+    case 'helm-diff': {
+      const chart = facts.releaseCharts?.[c.release];
+      if (!chart) {
+        throw new InvalidInput(`release: '${c.release}' has no chart in the catalog; set releases.${c.release}.chart`);
+      }
+      return { environment, tool: 'helm', request: { kind: 'helm-diff', namespace, release: c.release, ...chart } };
+    }
   }
 }

@@ -4,6 +4,7 @@ import { ENVIRONMENTS } from '../environments';
 import { canonicalVerb } from '../llm/vocabulary';
 import { COMMANDS } from './catalog';
 import type { CommandSpec, ParamKind } from './spec';
+import { belongsToService, OBJECT_EXAMPLE, OBJECT_REF, objectRef, serviceObjectExample } from './objects';
 import type { Command } from './types';
 
 /**
@@ -97,6 +98,13 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
             ok: false,
             error: `'${raw}' is not a pod name (lower-case letters, digits, '-' and '.', at most 253; see \`pods <service> <env>\`)`,
           };
+    case 'object':
+      return OBJECT_REF.test(raw)
+        ? { ok: true, value: raw }
+        : {
+            ok: false,
+            error: `'${raw}' is not an object to describe; write pod/<name>, deployment/<name> or service/<name>, e.g. ${OBJECT_EXAMPLE}`,
+          };
     case 'version':
       return VERSION.test(raw)
         ? { ok: true, value: raw }
@@ -148,19 +156,22 @@ function catalogMiss(raw: string, what: string, known: readonly string[], sectio
 
 type MatchResult =
   | { kind: 'match'; args: Record<string, string | number> }
-  | { kind: 'slot-error'; error: string }
+  /** `literals`: how many of the pattern's words matched before the slot failed (the better fit, the more). */
+  | { kind: 'slot-error'; error: string; literals: number }
   | { kind: 'no-match' };
 
 function matchPattern(spec: CommandSpec, pattern: string, tokens: readonly string[], ctx: ParseContext): MatchResult {
   const parts = pattern.split(' ');
   const args: Record<string, string | number> = {};
   let i = 0;
+  let literals = 0;
   for (let p = 0; p < parts.length; p++) {
     const part = parts[p] ?? '';
     const slot = /^\{(\w+)\}$/.exec(part)?.[1];
     if (!slot) {
       if ((tokens[i] ?? '').toLowerCase() !== part) return { kind: 'no-match' };
       i++;
+      literals++;
       continue;
     }
     const param = spec.params.find((x) => x.name === slot);
@@ -173,7 +184,7 @@ function matchPattern(spec: CommandSpec, pattern: string, tokens: readonly strin
     const raw = param.kind === 'text' && p === parts.length - 1 ? tokens.slice(i).join(' ') : (tokens[i] ?? '');
     i += param.kind === 'text' && p === parts.length - 1 ? tokens.length - i : 1;
     const checked = checkSlot(param.kind, raw, ctx);
-    if (!checked.ok) return { kind: 'slot-error', error: `${param.name}: ${checked.error}` };
+    if (!checked.ok) return { kind: 'slot-error', error: `${param.name}: ${checked.error}`, literals };
     args[param.name] = checked.value;
   }
   return i === tokens.length ? { kind: 'match', args } : { kind: 'no-match' };
@@ -184,14 +195,20 @@ export function parseCommand(input: string, ctx: ParseContext): ParseResult {
   const tokens = tokenize(input.trim());
   if (tokens.length === 0)
     return { ok: false, error: 'empty request', suggestions: COMMANDS.slice(0, 4).map((c) => c.examples[0]) };
-  let slotError: { error: string; spec: CommandSpec } | undefined;
+  // The error of the pattern that fits best (most literal words matched; the first one on a tie): in
+  // `rollout status paymnts-api dev` the service is wrong, not a version of a service called 'status'.
+  let slotError: { error: string; spec: CommandSpec; literals: number } | undefined;
   for (const spec of COMMANDS as readonly CommandSpec[]) {
     for (const pattern of [spec.pattern, ...(spec.aliases ?? [])]) {
       const m = matchPattern(spec, pattern, tokens, ctx);
       const crossError = m.kind === 'match' ? crossCheck(spec.name, m.args) : undefined;
       if (m.kind === 'match' && !crossError) return { ok: true, command: toCommand(spec.name, m.args) };
-      if (crossError && !slotError) slotError = { error: crossError, spec };
-      if (m.kind === 'slot-error' && !slotError) slotError = { error: m.error, spec };
+      const literals = pattern.split(' ').filter((w) => !w.startsWith('{')).length;
+      if (crossError && (!slotError || literals > slotError.literals))
+        slotError = { error: crossError, spec, literals };
+      if (m.kind === 'slot-error' && (!slotError || m.literals > slotError.literals)) {
+        slotError = { error: m.error, spec, literals: m.literals };
+      }
     }
   }
   if (slotError) {
@@ -209,14 +226,26 @@ export function parseCommand(input: string, ctx: ParseContext): ParseResult {
   };
 }
 
-/** Checks across slots: a pod must be one of the service's (`<service>-<colour>-…`), so `logs of x dev` is no pod. */
+/**
+ * Checks across slots: a pod must be one of the service's (`<service>-<colour>-…`), so `logs of x dev` is no pod;
+ * an object to describe must be the service's too (its Deployments and pods `<service>-…`, its Service `<service>`).
+ */
 function crossCheck(name: string, a: Record<string, string | number>): string | undefined {
-  if (name !== 'pod-logs') return undefined;
-  const pod = String(a.pod ?? '');
   const service = String(a.service ?? '');
-  return pod.startsWith(`${service}-`)
-    ? undefined
-    : `pod: '${pod}' is not a pod of ${service} (its pods are named ${service}-…; see \`pods ${service} <env>\`)`;
+  if (name === 'pod-logs') {
+    const pod = String(a.pod ?? '');
+    return pod.startsWith(`${service}-`)
+      ? undefined
+      : `pod: '${pod}' is not a pod of ${service} (its pods are named ${service}-…; see \`pods ${service} <env>\`)`;
+  }
+  if (name === 'describe') {
+    const object = String(a.object ?? '');
+    const { kind, name: objectName } = objectRef(object);
+    return belongsToService(objectName, service)
+      ? undefined
+      : `object: '${object}' is not one of ${service}'s (their names are ${service} or ${service}-…), e.g. ${serviceObjectExample(kind, service)}; see \`pods ${service} <env>\` or \`deployments ${service} <env>\``;
+  }
+  return undefined;
 }
 
 function toCommand(name: string, a: Record<string, string | number>): Command {
@@ -243,11 +272,15 @@ function toCommand(name: string, a: Record<string, string | number>): Command {
     case 'service-pods':
     case 'service-events':
     case 'service-deployments':
+    case 'rollout-status':
     case 'rollback':
       return { name, service: s('service'), env: s('env') as EnvironmentName };
     case 'pod-logs':
       return { name, pod: s('pod'), service: s('service'), env: s('env') as EnvironmentName };
+    case 'describe':
+      return { name, object: s('object'), service: s('service'), env: s('env') as EnvironmentName };
     case 'helm-history':
+    case 'helm-diff':
     case 'helm-install':
     case 'helm-upgrade':
       return { name, release: s('release'), env: s('env') as EnvironmentName };

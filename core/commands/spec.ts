@@ -5,6 +5,7 @@ export type ParamKind =
   | 'service'
   | 'release'
   | 'pod'
+  | 'object'
   | 'version'
   | 'path'
   | 'operation'

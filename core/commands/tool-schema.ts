@@ -1,5 +1,6 @@
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
+import { OBJECT_REF } from './objects';
 import { OPERATION_ID, POD_NAME, ROLLOUT_OPERATION_ID, VERSION } from './parse';
 import type { CommandSpec, ParamKind, ParamSpec } from './spec';
 import type { Command } from './types';
@@ -38,6 +39,8 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
       return { type: 'string', enum: [...(ctx.releases ?? [])] };
     case 'pod':
       return { type: 'string', pattern: POD_NAME.source, maxLength: 253 };
+    case 'object':
+      return { type: 'string', pattern: OBJECT_REF.source, maxLength: 264 };
     case 'version':
       return { type: 'string', pattern: VERSION.source };
     case 'rollout-operation':

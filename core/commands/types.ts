@@ -18,7 +18,15 @@ export type Command =
   | { readonly name: 'service-events'; readonly service: string; readonly env: EnvironmentName }
   | { readonly name: 'service-deployments'; readonly service: string; readonly env: EnvironmentName }
   | { readonly name: 'pod-logs'; readonly pod: string; readonly service: string; readonly env: EnvironmentName }
-  | { readonly name: 'helm-history'; readonly release: string; readonly env: EnvironmentName }
+  | { readonly name: 'rollout-status'; readonly service: string; readonly env: EnvironmentName }
+  | {
+      readonly name: 'describe';
+      /** `pod/<name>`, `deployment/<name>` or `service/<name>`, an object of the service. */
+      readonly object: string;
+      readonly service: string;
+      readonly env: EnvironmentName;
+    }
+  | { readonly name: 'helm-history' | 'helm-diff'; readonly release: string; readonly env: EnvironmentName }
   | { readonly name: 'rollout'; readonly service: string; readonly version: string; readonly env: EnvironmentName }
   | { readonly name: 'rollback'; readonly service: string; readonly env: EnvironmentName }
   | { readonly name: 'helm-install' | 'helm-upgrade'; readonly release: string; readonly env: EnvironmentName }
@@ -32,8 +40,18 @@ export type Command =
   | { readonly name: 'rollout-resume'; readonly op: string }
   | { readonly name: 'rollout-abort'; readonly op: string };
 
-/** The Kubernetes reads: each runs one kubectl or helm read in the namespace of a catalog service or release. */
+/** The Kubernetes reads: each runs one Kubernetes or helm read in the namespace of a catalog service or release. */
 export type KubeReadCommand = Extract<
   Command,
-  { name: 'service-pods' | 'service-events' | 'service-deployments' | 'pod-logs' | 'helm-history' }
+  {
+    name:
+      | 'service-pods'
+      | 'service-events'
+      | 'service-deployments'
+      | 'pod-logs'
+      | 'rollout-status'
+      | 'describe'
+      | 'helm-history'
+      | 'helm-diff';
+  }
 >;

@@ -130,16 +130,51 @@ export function renderKubeRead(
         body: r.text.trimEnd() || '(the log is empty)',
       };
     }
-    case 'describe':
-      return { headline: `${where}: ${commandLine(c)}`, body: r.text };
-    case 'rollout-status':
-      return { headline: `${where}: ${r.done ? 'rollout complete' : 'rollout in progress'}`, body: r.message };
+    case 'describe': {
+      const cut = r.truncated ? ` (showing the start: ${r.text.length} of ${r.totalChars} characters)` : '';
+      return { headline: `${where}: ${commandLine(c)}${cut}`, body: r.text.trimEnd() };
+    }
+    case 'rollout-status': {
+      if (!r.table) {
+        return { headline: `${where}: ${r.done ? 'rollout complete' : 'rollout in progress'}`, body: r.message };
+      }
+      const svc = 'service' in c ? c.service : '';
+      if (r.table.rows.length === 0)
+        return { headline: `${where}: no Deployments of ${svc} (label app=${svc})`, body: '' };
+      return {
+        headline: `${where}: rollout of ${svc} ${r.done ? 'complete' : 'in progress'}: ${r.message}`,
+        body: renderTable(r.table),
+      };
+    }
     case 'helm-history':
       return { headline: `${where}: Helm release ${r.release}, newest revision first`, body: renderTable(r.table) };
     case 'helm-diff':
-      return {
-        headline: `${where}: ${r.release} compared with revision ${r.revision}`,
-        body: r.changes.map((x) => `${x.change} ${x.resource}`).join('\n'),
-      };
+      return renderHelmDiff(where, r);
   }
+}
+
+const DIFF_MARK = { added: '+', changed: '~', removed: '-' } as const;
+
+/** What an upgrade to the catalog's chart would change: a line per resource, then its fields (before → after). */
+function renderHelmDiff(
+  where: string,
+  r: Extract<KubeReadResult, { kind: 'helm-diff' }>,
+): { headline: string; body: string } {
+  const body = r.changes
+    .flatMap((x) => [
+      `${DIFF_MARK[x.change]} ${x.resource}`,
+      ...x.fields.map((f) => `    ${f.path}: ${f.before ?? '∅'} → ${f.after ?? '∅'}`),
+    ])
+    .join('\n');
+  if (r.revision === 0) return { headline: `${where}: ${r.release} is not installed; installing it would add:`, body };
+  if (r.changes.length === 0) {
+    return {
+      headline: `${where}: ${r.release} revision ${r.revision} already matches the catalog's chart and values (${r.unchanged} resources)`,
+      body: '',
+    };
+  }
+  return {
+    headline: `${where}: ${r.release} revision ${r.revision} → the catalog's chart and values: ${r.changes.length} resource(s) would change, ${r.unchanged} unchanged`,
+    body,
+  };
 }

@@ -32,6 +32,22 @@ describe('Kubernetes read commands (grammar, help, tool schema)', () => {
       { name: 'pod-logs', pod: 'payments-api-blue-7d9c6b5f4-x2x7q', service: 'payments-api', env: 'dev' },
     ],
     ['helm history sample-app tst', { name: 'helm-history', release: 'sample-app', env: 'tst' }],
+    ['rollout status payments-api dev', { name: 'rollout-status', service: 'payments-api', env: 'dev' }],
+    ['rollout status of checkout-web in prod', { name: 'rollout-status', service: 'checkout-web', env: 'prd' }],
+    [
+      'describe pod/payments-api-blue-7d9c6b5f4-x2x7q payments-api dev',
+      { name: 'describe', object: 'pod/payments-api-blue-7d9c6b5f4-x2x7q', service: 'payments-api', env: 'dev' },
+    ],
+    [
+      'describe deployment/payments-api-green of payments-api in tst',
+      { name: 'describe', object: 'deployment/payments-api-green', service: 'payments-api', env: 'tst' },
+    ],
+    [
+      'describe service/payments-api payments-api prd',
+      { name: 'describe', object: 'service/payments-api', service: 'payments-api', env: 'prd' },
+    ],
+    ['helm diff sample-app dev', { name: 'helm-diff', release: 'sample-app', env: 'dev' }],
+    ['helm diff sample-app in production', { name: 'helm-diff', release: 'sample-app', env: 'prd' }],
   ])('GIVEN `%s` THEN it parses to a typed read whose canonical line parses back the same', (line, command) => {
     const p = parse(line);
     expect(p).toEqual({ ok: true, command });
@@ -45,8 +61,41 @@ describe('Kubernetes read commands (grammar, help, tool schema)', () => {
     ['logs Payments_API payments-api dev', "'Payments_API' is not a pod name"],
     ['logs checkout-web-blue-1 payments-api dev', "'checkout-web-blue-1' is not a pod of payments-api"],
     ['helm history nginx dev', "'nginx' is not a known release"],
+    [
+      'rollout status paymnts-api dev',
+      "rollout status {service} {env}: service: 'paymnts-api' is not a known service — did you mean 'payments-api'?",
+    ],
+    ['helm diff nginx dev', "helm diff {release} {env}: release: 'nginx' is not a known release"],
+    [
+      'describe pods/payments-api-blue-1 payments-api dev',
+      "describe {object} {service} {env}: object: 'pods/payments-api-blue-1' is not an object to describe; write pod/<name>, deployment/<name> or service/<name>, e.g. pod/payments-api-blue-7d9c6b5f4-x2x7q",
+    ],
+    [
+      'describe secret/payments-api payments-api dev',
+      "object: 'secret/payments-api' is not an object to describe; write pod/<name>, deployment/<name> or service/<name>",
+    ],
+    [
+      'describe pod/checkout-web-blue-1 payments-api dev',
+      "describe {object} {service} {env}: object: 'pod/checkout-web-blue-1' is not one of payments-api's (their names are payments-api or payments-api-…), e.g. pod/payments-api-blue-…",
+    ],
+    [
+      'describe deployment/ledger payments-api dev',
+      "object: 'deployment/ledger' is not one of payments-api's (their names are payments-api or payments-api-…), e.g. deployment/payments-api-blue;",
+    ],
+    ['describe deployment/payments-api-green payments-api staging', "env: 'staging' is not an environment"],
   ])('GIVEN bad input `%s` THEN the error names the slot and what is wrong', (line, message) => {
     expect(errorOf(line)).toContain(message);
+  });
+
+  it('GIVEN a bad describe object THEN the suggestions are the command’s examples', () => {
+    const p = parse('describe payments-api-blue-1 payments-api dev');
+    expect(p).toMatchObject({
+      ok: false,
+      suggestions: [
+        'describe pod/payments-api-blue-7d9c6b5f4-x2x7q payments-api dev',
+        'describe deployment/payments-api-green payments-api dev',
+      ],
+    });
   });
 
   it('GIVEN no services in the config THEN the error says how to add them', () => {
@@ -62,8 +111,17 @@ describe('Kubernetes read commands (grammar, help, tool schema)', () => {
       'events {service} {env}',
       'logs {pod} {service} {env}',
       'helm history {release} {env}',
+      'rollout status {service} {env}',
+      'describe {object} {service} {env}',
+      'helm diff {release} {env}',
     ])
       expect(all).toContain(p);
+    for (const topic of ['describe', 'helm-diff', 'rollout-status']) {
+      expect(renderHelp(topic)).not.toContain('[changes infrastructure');
+    }
+    expect(renderHelp('describe')).toContain(
+      '{object}: pod/<name>, deployment/<name> or service/<name> of the service',
+    );
     expect(renderHelp('logs')).toMatch(/\{pod\}: pod name as `pods` shows it/);
     expect(renderHelp('logs')).not.toContain('[changes infrastructure');
   });
@@ -75,6 +133,36 @@ describe('Kubernetes read commands (grammar, help, tool schema)', () => {
     expect(pod.test('payments-api-blue-7d9c6b5f4-x2x7q')).toBe(true);
     expect(pod.test('Payments_API')).toBe(false);
     expect(schema('pod-logs').required).toEqual(['pod', 'service', 'env']);
+    const object = new RegExp(schema('describe').properties.object!.pattern!);
+    expect(object.test('deployment/payments-api-green')).toBe(true);
+    expect(object.test('secret/payments-api')).toBe(false);
+    expect(object.test('pod/../x')).toBe(false);
+    expect(schema('describe').required).toEqual(['object', 'service', 'env']);
+    expect(schema('helm-diff').properties.release?.enum).toEqual(['sample-app']);
+    expect(schema('rollout-status').required).toEqual(['service', 'env']);
+  });
+
+  it('GIVEN model tool calls for the new reads THEN they are reads and never writes', () => {
+    const pctx: ProposalContext = {
+      ...ctx,
+      permissions: { userId: 'alice', known: true, approverIn: [] },
+      autoRun: { environments: ['dev'], unscoped: false },
+    };
+    const judge = (name: string, input: unknown) => judgeToolUse({ toolUseId: 't', name, input }, pctx);
+    expect(judge('helm-diff', { release: 'sample-app', env: 'dev' })).toMatchObject({
+      line: 'helm diff sample-app dev',
+      effect: 'read',
+      autoRun: true,
+    });
+    expect(judge('rollout-status', { service: 'payments-api', env: 'prd' })).toMatchObject({
+      line: 'rollout status payments-api prd',
+      effect: 'read',
+      autoRun: false,
+    });
+    // A model proposing another service's pod gets the grammar's refusal, not a read.
+    expect(judge('describe', { object: 'pod/checkout-web-blue-1', service: 'payments-api', env: 'dev' })).toMatchObject(
+      { kind: 'grammar', reason: expect.stringContaining("is not one of payments-api's") },
+    );
   });
 
   it('GIVEN the catalog and a cluster THEN each read becomes the agent request in namespace + suffix, label app=<service>', () => {
@@ -106,6 +194,49 @@ describe('Kubernetes read commands (grammar, help, tool schema)', () => {
       tool: 'helm',
       request: { kind: 'helm-history', namespace: 'sample-dev', release: 'sample-app' },
     });
+    expect(req('rollout status payments-api dev')).toEqual({
+      environment: 'dev',
+      tool: 'kubectl',
+      request: {
+        kind: 'rollout-status',
+        namespace: 'payments-dev',
+        resource: 'deployment',
+        selector: 'app=payments-api',
+      },
+    });
+    expect(req('describe pod/payments-api-blue-1 payments-api dev').request).toEqual({
+      kind: 'describe',
+      namespace: 'payments-dev',
+      resource: 'pods',
+      name: 'payments-api-blue-1',
+    });
+    expect(req('describe service/payments-api payments-api dev').request).toMatchObject({
+      resource: 'services',
+      name: 'payments-api',
+    });
+    // helm diff compares with the catalog's chart and values, as an upgrade would install them.
+    expect(() => req('helm diff sample-app dev')).toThrow(
+      "release: 'sample-app' has no chart in the catalog; set releases.sample-app.chart",
+    );
+    const withCharts: KubeFacts = {
+      ...facts,
+      releaseCharts: { 'sample-app': { chart: './infra/helm/charts/sample-app', values: { replicaCount: 2 } } },
+    };
+    expect(kubeReadRequest({ name: 'helm-diff', release: 'sample-app', env: 'dev' }, withCharts)).toEqual({
+      environment: 'dev',
+      tool: 'helm',
+      request: {
+        kind: 'helm-diff',
+        namespace: 'sample-dev',
+        release: 'sample-app',
+        chart: './infra/helm/charts/sample-app',
+        values: { replicaCount: 2 },
+      },
+    });
+    // A command built by hand (not parsed) is checked again: another service's object is refused.
+    expect(() =>
+      kubeReadRequest({ name: 'describe', object: 'pod/ledger-blue-1', service: 'payments-api', env: 'dev' }, facts),
+    ).toThrow("object: 'pod/ledger-blue-1' is not one of payments-api's");
     expect(() => req('pods payments-api prd')).toThrow(
       'environment: prd has no cluster; add environments.prd.cluster (name, kubeContext) to the config',
     );

@@ -5,6 +5,7 @@ import type { K8sDeps } from '../../activities/k8s';
 import { createK8sActivities } from '../../activities/k8s';
 import { createRunCommand } from '../../adapters/cli/run-command';
 import { apiRead } from '../../adapters/k8s/api-read';
+import { setPodLogs } from '../../sandbox/kube/pod-logs';
 import { eventually } from '../support/sandbox';
 import { recordingRun } from './recording-run';
 import type { PrivateCluster } from './private-cluster';
@@ -292,41 +293,55 @@ describe('Kubernetes agent against a private real cluster', () => {
     expect(r.truncated).toBe(false);
   });
 
-  it('GIVEN a pod WHEN its logs are read THEN the API answers what kubectl logs shows (or the same failure), and no kubectl ran', async () => {
-    const pods = await acts().k8sRead({
-      environment: 'dev',
-      request: { kind: 'get', namespace: 'default', resource: 'pods', selector: 'app=web' },
-    });
-    const pod = pods.kind === 'get' ? (pods.table.rows[0]?.[0] ?? '') : '';
-    calls.splice(0);
-    const read = acts()
-      .k8sRead({ environment: 'dev', request: { kind: 'logs', namespace: 'default', pod, tailLines: 20 } })
-      .then(
-        (r) => ({ ok: true as const, r }),
-        (e: Error) => ({ ok: false as const, e }),
+  it('GIVEN a pod with a known log WHEN its last lines, its previous container and a long log are read THEN the text as logged, cut for chat, and no kubectl ran', async () => {
+    const pod = await eventually(
+      async () => {
+        const pods = await acts().k8sRead({
+          environment: 'dev',
+          request: { kind: 'get', namespace: 'default', resource: 'pods', selector: 'app=web' },
+        });
+        return pods.kind === 'get' ? pods.table.rows[0]?.[0] : undefined;
+      },
+      60_000,
+      'a pod of web',
+    );
+    const line = (i: number) => `GET /orders/${i} 200 12ms`;
+    // kwok serves what the sandbox gives the pod (sandbox/kube/pod-logs.ts), as a kubelet would. Right after the
+    // control plane starts, the Logs CRD may still answer 429 (storage initialising): try again then.
+    const podLogs = (spec: { lines: string[]; previousLines?: string[] }) =>
+      eventually(
+        () => setPodLogs(cluster.kube, { namespace: 'default', pod, ...spec }).then(() => true),
+        30_000,
+        'pod logs set',
       );
-    const got = await read;
-    expect(calls).toHaveLength(0);
-    // kubectl itself, run by the test, as the oracle: kwok pods have logs only where the sandbox serves them.
-    const oracle = await createRunCommand()({
-      file: cluster.kube.bin.kubectl,
-      args: [...base(), 'logs', pod, '--namespace', 'default', '--tail', '20'],
+    await podLogs({
+      lines: Array.from({ length: 30 }, (_, i) => line(i + 1)),
+      previousLines: ['panic: out of memory'],
     });
-    if (oracle.exitCode === 0) {
-      expect(got).toMatchObject({
-        ok: true,
-        r: { kind: 'logs', pod, tailLines: 20, truncated: false, text: oracle.stdout },
-      });
-    } else {
-      // The kubelet (kwok) serves no logs: the API server says so with a 5xx, a failure worth a retry.
-      expect(got).toMatchObject({
-        ok: false,
-        e: {
-          name: 'TransientFailure',
-          message: expect.stringContaining(`logs of pod '${pod}' in namespace default: the API server answered 5`),
-        },
-      });
-    }
+    calls.splice(0);
+    const logs = (tailLines: number, flags: string[] = []) =>
+      acts().k8sRead({ environment: 'dev', request: { kind: 'logs', namespace: 'default', pod, tailLines, flags } });
+    const last20 = Array.from({ length: 20 }, (_, i) => `${line(i + 11)}\n`).join('');
+    expect(await logs(20)).toEqual({
+      kind: 'logs',
+      pod,
+      tailLines: 20,
+      text: last20,
+      truncated: false,
+      totalChars: last20.length,
+      totalLines: 20,
+    });
+    expect(await logs(20, ['--previous'])).toMatchObject({ text: 'panic: out of memory\n', truncated: false });
+
+    // 500 lines are more than chat shows: the newest are kept, cut at a line, with the full size.
+    await podLogs({ lines: Array.from({ length: 600 }, (_, i) => line(i + 1)) });
+    const long = await logs(500);
+    if (long.kind !== 'logs') throw new Error(long.kind);
+    expect(long).toMatchObject({ truncated: true, totalLines: 500 });
+    expect(long.text.length).toBeLessThanOrEqual(3000);
+    expect(long.text.endsWith(`${line(600)}\n`)).toBe(true);
+    expect(long.text.split('\n')[0]).toMatch(/^GET \/orders\/\d+ 200 12ms$/); // a whole line, not a cut one
+    expect(calls).toHaveLength(0);
   });
 
   it('GIVEN a refused flag or an environment without a cluster WHEN read THEN refused before anything runs', async () => {

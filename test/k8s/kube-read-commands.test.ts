@@ -1,8 +1,16 @@
 import { execFile } from 'node:child_process';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import { createK8sActivities } from '../../activities/k8s';
+import { createRunCommand } from '../../adapters/cli/run-command';
+import type { BotDeps } from '../../bot/deps';
+import { runCommand } from '../../bot/run-command';
 import { executeLine } from '../../cli/execute';
 import type { Output } from '../../cli/execute';
+import type { AppConfig } from '../../core/config';
 import type { KubeReadCommand } from '../../core/commands/types';
+import { setPodLogs } from '../../sandbox/kube/pod-logs';
+import { composeActivities } from '../../worker/compose';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
 import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
@@ -10,6 +18,7 @@ import type { RunningWorker } from '../support/sandbox';
 import { eventually, person, startWorker } from '../support/sandbox';
 import type { PrivateCluster } from './private-cluster';
 import { startPrivateCluster } from './private-cluster';
+import { recordingRun } from './recording-run';
 
 const exec = promisify(execFile);
 
@@ -30,13 +39,30 @@ const deployment = (name: string, app: string, image: string) =>
   });
 
 /**
- * The Kubernetes read commands end to end: typed line → gateway → kubernetesReadWorkflow → k8sRead → kubectl
- * against a real (private) control plane, and back as the terminal prints it.
+ * The Kubernetes read commands end to end: typed line → gateway → kubernetesReadWorkflow → k8sRead (the API
+ * client; kubectl for describe) or helmRead → a real (private) control plane, and back as the terminal prints it.
+ * The worker's Kubernetes agent records every process it runs, so a test can say which reads ran none.
  */
 describe('Kubernetes read commands through the gateway, against a real cluster', () => {
   let cluster: PrivateCluster;
+  let config: AppConfig;
   let worker: RunningWorker;
   let session: GatewaySession;
+  let calls: ReturnType<typeof recordingRun>['calls'];
+  /** The tools the agent ran since the last `ran()`, as [tool, ...args without the kubeconfig flags]. */
+  const ran = (): string[][] =>
+    calls.splice(0).map((c) => [basename(c.file), ...c.args.filter((a, i, all) => !isTargetFlag(all, i))]);
+  const isTargetFlag = (args: readonly string[], i: number): boolean =>
+    ['--kubeconfig', '--context', '--kube-context'].includes(args[i] ?? '') ||
+    ['--kubeconfig', '--context', '--kube-context'].includes(args[i - 1] ?? '');
+  const helm = (...args: string[]) =>
+    exec(config.tools.helm, [
+      ...args,
+      '--kubeconfig',
+      cluster.kube.kubeconfig,
+      '--kube-context',
+      cluster.kube.contextName,
+    ]);
   const kubectl = (...args: string[]) =>
     exec(cluster.kube.bin.kubectl, [
       '--kubeconfig',
@@ -58,8 +84,20 @@ describe('Kubernetes read commands through the gateway, against a real cluster',
   beforeAll(async () => {
     cluster = await startPrivateCluster(2);
     // dev's cluster is the private one (namespaces get `-dev`); tst and prd have no cluster.
-    const { config } = rolloutTestConfig(cluster, { 'payments-api': testServiceYaml({}, { namespace: 'payments' }) });
-    worker = await startWorker(config);
+    ({ config } = rolloutTestConfig(cluster, { 'payments-api': testServiceYaml({}, { namespace: 'payments' }) }));
+    const rec = recordingRun(createRunCommand());
+    calls = rec.calls;
+    worker = await startWorker(config, {
+      ...composeActivities(config),
+      ...createK8sActivities({
+        run: rec.run,
+        kubectlBin: config.tools.kubectl,
+        helmBin: config.tools.helm,
+        kubeconfig: cluster.kube.kubeconfig,
+        environments: config.environments,
+        chartRoot: join(__dirname, '..', '..'),
+      }),
+    });
     session = await openGateway(config);
     await kubectl('create', 'namespace', 'payments-dev');
     await kubectlIn(
@@ -109,6 +147,7 @@ describe('Kubernetes read commands through the gateway, against a real cluster',
     for (const l of lines.slice(2))
       expect(l).toMatch(/^payments-api-blue-[a-z0-9]+-[a-z0-9]+\s+\d\/1\s+Running\s+0\s+\S+\s+\d+[smhd]$/);
     expect(text).not.toContain('ledger');
+    expect(ran()).toEqual([]); // listed through the API client: no kubectl process
   }, 120_000);
 
   it('GIVEN the same service WHEN `deployments` and `events` run THEN the colour with its image and ready count, and the namespace events', async () => {
@@ -135,29 +174,78 @@ describe('Kubernetes read commands through the gateway, against a real cluster',
       /^\[dev\] payments-dev: events, newest last\nLAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/,
     );
     expect(events.text).toMatch(/deployment\/payments-api-blue/);
+    expect(ran()).toEqual([]);
   }, 60_000);
 
-  it('GIVEN a pod of the service WHEN its logs are asked for THEN kubectl logs ran in the namespace and its answer is reported (kwok pods have no logs)', async () => {
-    const pod = (
-      await kubectl(
-        'get',
-        'pods',
-        '-n',
-        'payments-dev',
-        '-l',
-        'app=payments-api',
-        '-o',
-        'jsonpath={.items[0].metadata.name}',
-      )
-    ).stdout;
+  /** The first pod of `app` in payments-dev. */
+  const podOf = async (app: string): Promise<string> =>
+    (await kubectl('get', 'pods', '-n', 'payments-dev', '-l', `app=${app}`, '-o', 'jsonpath={.items[0].metadata.name}'))
+      .stdout;
+
+  it('GIVEN a pod of the service with a known log WHEN its logs are asked for THEN its last 100 lines; a missing pod is named, another app’s refused', async () => {
+    const pod = await podOf('payments-api');
     expect(pod).toMatch(/^payments-api-blue-/);
-    await expect(
-      session.gateway.kubernetesRead({ name: 'pod-logs', pod, service: 'payments-api', env: 'dev' }, person('alice')),
-    ).rejects.toThrow(/^reading payments-dev in dev failed: kubectl logs failed/);
+    const line = (i: number) => `POST /payments/${i} 201 31ms`;
+    // kwok serves what the sandbox gives the pod (sandbox/kube/pod-logs.ts), as a kubelet would.
+    await setPodLogs(cluster.kube, {
+      namespace: 'payments-dev',
+      pod,
+      lines: Array.from({ length: 150 }, (_, i) => line(i + 1)),
+    });
+    ran();
+    const logs = await run(`logs ${pod} payments-api dev`);
+    expect(logs.code).toBe(0);
+    const shown = logs.text.split('\n');
+    expect(shown[0]).toBe(`[dev] payments-dev: last 100 lines of pod ${pod}`);
+    expect(shown.slice(1, 101)).toEqual(Array.from({ length: 100 }, (_, i) => line(i + 51)));
+    expect(ran()).toEqual([]); // read through the API client
+    // A pod that is not there: named, with its namespace (the API's 404, not a retry).
+    const gone = await run('logs payments-api-blue-gone payments-api dev');
+    expect(gone).toEqual({
+      code: 1,
+      text: "ERR invalid: pod 'payments-api-blue-gone' not found in namespace payments-dev",
+    });
     // A pod of another app in the namespace is refused before anything runs.
     const { code, text } = await run('logs ledger-blue-1 payments-api dev');
     expect(code).toBe(2);
     expect(text).toContain("'ledger-blue-1' is not a pod of payments-api");
+    expect(ran()).toEqual([]);
+  }, 90_000);
+
+  it('GIVEN a pod of the service WHEN `describe pod/<pod>` runs THEN kubectl describe’s text in the namespace; another app’s pod is refused', async () => {
+    const pod = await podOf('payments-api');
+    ran();
+    const { code, text } = await run(`describe pod/${pod} payments-api dev`);
+    expect(code).toBe(0);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`[dev] payments-dev: describe pod/${pod} payments-api dev`);
+    expect(lines[1]).toMatch(new RegExp(`^Name:\\s+${pod}$`));
+    expect(text).toMatch(/^Namespace:\s+payments-dev$/m);
+    expect(text).toMatch(/^\s+Image:\s+ghcr\.io\/example\/payments-api:1\.4\.2$/m);
+    expect(ran()).toEqual([['kubectl', 'describe', 'pods', pod, '--namespace', 'payments-dev']]);
+
+    const deployment = await run('describe deployment/payments-api-blue of payments-api in dev');
+    expect(deployment.code).toBe(0);
+    expect(deployment.text).toMatch(/^Replicas:\s+2 desired \| 2 updated \| 2 total/m);
+    ran();
+
+    const ledger = await podOf('ledger');
+    const refused = await run(`describe pod/${ledger} payments-api dev`);
+    expect(refused.code).toBe(2);
+    expect(refused.text).toContain(
+      `describe {object} {service} {env}: object: 'pod/${ledger}' is not one of payments-api's (their names are payments-api or payments-api-…), e.g. pod/payments-api-blue-…`,
+    );
+    const wrongKind = await run('describe secret/payments-api payments-api dev');
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.text).toContain(
+      "object: 'secret/payments-api' is not an object to describe; write pod/<name>, deployment/<name> or service/<name>, e.g. pod/payments-api-blue-7d9c6b5f4-x2x7q",
+    );
+    expect(ran()).toEqual([]);
+    const missing = await run('describe deployment/payments-api-purple payments-api dev');
+    expect(missing.code).toBe(1);
+    expect(missing.text).toMatch(
+      /^ERR invalid: kubectl describe failed \(exit 1\): .*deployments\.apps "payments-api-purple" not found/,
+    );
   }, 60_000);
 
   it('GIVEN reads the config cannot place THEN the errors say what to configure, and nothing reaches a cluster', async () => {
@@ -181,4 +269,118 @@ describe('Kubernetes read commands through the gateway, against a real cluster',
       text: 'ERR invalid: environment: tst has no cluster; add environments.tst.cluster (name, kubeContext) to the config',
     });
   }, 60_000);
+
+  it('GIVEN the green colour still rolling WHEN `rollout status` runs THEN a row per colour says so; once fixed, complete', async () => {
+    ran();
+    // The new colour's image tag makes kwok crash-loop its pods (sandbox/kube/stages): it never becomes ready.
+    await kubectlIn(
+      deployment('payments-api-green', 'payments-api', 'ghcr.io/example/payments-api:1.5.0-crash'),
+      'apply',
+      '-f',
+      '-',
+    );
+    const rolling = await eventually(
+      async () => {
+        const r = await run('rollout status payments-api dev');
+        return /payments-api-green\s+0\/2\s+2\s/.test(r.text) ? r : undefined;
+      },
+      60_000,
+      'green updated, not available',
+    );
+    expect(rolling.code).toBe(0);
+    expect(rolling.text.split('\n')).toEqual([
+      '[dev] payments-dev: rollout of payments-api in progress: 1 of 2 Deployments rolled out; not yet: payments-api-green',
+      expect.stringMatching(/^DEPLOYMENT\s+READY\s+UP-TO-DATE\s+DONE\s+MESSAGE$/),
+      expect.stringMatching(
+        /^payments-api-blue\s+2\/2\s+2\s+yes\s+deployment "payments-api-blue" successfully rolled out$/,
+      ),
+      expect.stringMatching(
+        /^payments-api-green\s+0\/2\s+2\s+no\s+Waiting for deployment "payments-api-green" rollout to finish: 0 of 2 updated replicas are available\.\.\.$/,
+      ),
+    ]);
+
+    // A fixed build: the new ReplicaSet's pods become ready and the crashing ones go.
+    await kubectl(
+      'set',
+      'image',
+      'deployment/payments-api-green',
+      'app=ghcr.io/example/payments-api:1.5.1',
+      '-n',
+      'payments-dev',
+    );
+    const done = await eventually(
+      async () => {
+        const r = await run('rollout status of payments-api in dev');
+        return r.text.includes('rollout of payments-api complete') ? r : undefined;
+      },
+      90_000,
+      'green rolled out',
+    );
+    expect(done.text.split('\n')[0]).toBe(
+      '[dev] payments-dev: rollout of payments-api complete: 2 of 2 Deployments rolled out',
+    );
+    expect(done.text).toMatch(
+      /^payments-api-green\s+2\/2\s+2\s+yes\s+deployment "payments-api-green" successfully rolled out$/m,
+    );
+    expect(ran()).toEqual([]); // through the API client
+  }, 180_000);
+
+  it('GIVEN the Slack front end THEN people not in the user list may read rollout status but not describe (a pod’s env may hold secrets)', async () => {
+    const deps = { config, gateway: session.gateway } as unknown as BotDeps;
+    const who = (known: boolean) => ({
+      requester: { ...person(known ? 'alice' : 'slack:U999'), via: 'slack' as const },
+      known,
+    });
+    const where = { channel: 'C0KUBE' };
+    const pod = await podOf('payments-api');
+    ran();
+    const stranger = await runCommand(deps, who(false), `describe pod/${pod} payments-api dev`, where);
+    expect(stranger.text).toBe(
+      ":lock: A description shows a pod's environment values, which can hold secrets, so describe is for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events, deployments and rollout status work meanwhile).",
+    );
+    expect(ran()).toEqual([]);
+    const status = await runCommand(deps, who(false), 'rollout status payments-api dev', where);
+    expect(status.text).toMatch(/^\[dev\] payments-dev: rollout of payments-api (complete|in progress)/);
+    const known = await runCommand(deps, who(true), `describe pod/${pod} payments-api dev`, where);
+    expect(known.text).toBe(`[dev] payments-dev: describe pod/${pod} payments-api dev`);
+    expect(JSON.stringify(known.blocks)).toContain(`Name:`);
+  }, 60_000);
+
+  it('GIVEN the sample release installed with 1 replica WHEN `helm diff sample-app dev` runs THEN the replicas field 1 → 2 of the catalog, and nothing changes', async () => {
+    const before = await run('helm diff sample-app dev');
+    expect(before.code).toBe(0);
+    expect(before.text.split('\n')).toEqual([
+      '[dev] sample-dev: sample-app is not installed; installing it would add:',
+      '+ Service/sample-dev/sample-app-sample-app',
+      '+ Deployment/sample-dev/sample-app-sample-app',
+    ]);
+    await helm(
+      'install',
+      'sample-app',
+      join(__dirname, '..', '..', 'infra', 'helm', 'charts', 'sample-app'),
+      '--namespace',
+      'sample-dev',
+      '--create-namespace',
+      '--set',
+      'replicaCount=1',
+    );
+    ran();
+    const diff = await run('helm diff sample-app in dev');
+    expect(diff.code).toBe(0);
+    expect(diff.text.split('\n')).toEqual([
+      "[dev] sample-dev: sample-app revision 1 → the catalog's chart and values: 1 resource(s) would change, 1 unchanged",
+      '~ Deployment/sample-dev/sample-app-sample-app',
+      '    spec.replicas: 1 → 2',
+    ]);
+    // helm reads only (the chart rendered locally): the release is still at revision 1.
+    expect(ran().map((c) => c.slice(0, 3))).toEqual([
+      ['helm', 'history', 'sample-app'],
+      ['helm', 'get', 'manifest'],
+      ['helm', 'template', 'sample-app'],
+    ]);
+    const history = await run('helm history sample-app dev');
+    expect(history.text.split('\n').slice(2)).toEqual([
+      expect.stringMatching(/^1\s+\S+\s+deployed\s+sample-app-0\.1\.0/),
+    ]);
+  }, 120_000);
 });

@@ -112,10 +112,13 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
     // Diagnosis is offered reads only, generated from the catalog.
     expect(fake.requests[before]!.body.toolConfig!.tools.map((t) => t.toolSpec.name).sort()).toEqual([
       'audit',
+      'describe',
+      'helm-diff',
       'helm-history',
       'list',
       'operation-status',
       'pod-logs',
+      'rollout-status',
       'service-deployments',
       'service-events',
       'service-pods',
