@@ -71,10 +71,18 @@ function mayAutoRun(c: Command, policy: AutoRunPolicy): boolean {
   return env ? policy.environments.includes(env) : policy.unscoped;
 }
 
+/**
+ * Reads that can show secrets by mistake — applications log tokens and request data; a pod's description prints
+ * its environment values — and so are for configured users only, typed or proposed, in chat or in diagnosis.
+ */
+export const SENSITIVE_READS: ReadonlySet<Command['name']> = new Set(['pod-logs', 'describe']);
+
 /** Why the caller may not even be offered this command, or undefined. The workflows re-check at run time. */
 export function permissionRefusal(c: Command, effect: Effect, p: CallerPermissions): string | undefined {
   if (effect !== 'read' && !p.known)
     return `${p.userId} is not a configured user, so only read-only commands can be offered`;
+  if (SENSITIVE_READS.has(c.name) && !p.known)
+    return `${p.userId} is not a configured user, and ${c.name} can show secrets logged or configured by mistake`;
   if (c.name === 'approve') {
     const env = environmentOf(c);
     if (env && !p.approverIn.includes(env)) return `${p.userId} is not an approver in ${env}`;

@@ -163,4 +163,25 @@ describe('proposal validation (grammar, then permissions)', () => {
     expect(judge('delete-stack', { stack: 'vpc', env: 'dev' }, readsOnly)).toMatchObject({ kind: 'policy' });
     expect(judge('approve', { op: 'stack/dev/vpc' }, readsOnly)).toMatchObject({ kind: 'policy' });
   });
+
+  it('GIVEN an unknown caller WHEN pod logs or a describe are proposed (chat or diagnosis) THEN they are refused as permissions; pods are not', () => {
+    const stranger: ProposalContext = {
+      ...ctx,
+      allowedEffects: ['read'],
+      permissions: { userId: 'slack:U0STRANGE', known: false, approverIn: [] },
+    };
+    const pod = 'payments-api-blue-7d9c6b5f4-x2x7q';
+    expect(judge('pod-logs', { pod, service: 'payments-api', env: 'dev' }, stranger)).toMatchObject({
+      kind: 'permission',
+      reason: expect.stringMatching(/pod-logs can show secrets/),
+    });
+    expect(judge('describe', { object: `pod/${pod}`, service: 'payments-api', env: 'dev' }, stranger)).toMatchObject({
+      kind: 'permission',
+    });
+    expect(judge('service-pods', { service: 'payments-api', env: 'dev' }, stranger)).toMatchObject({
+      line: 'pods payments-api dev',
+    });
+    // A configured user may read them.
+    expect(judge('pod-logs', { pod, service: 'payments-api', env: 'dev' })).toMatchObject({ effect: 'read' });
+  });
 });
