@@ -32,36 +32,45 @@ export async function fetchFullLog(
   r: Pick<LogsRequest, 'namespace' | 'pod' | 'container'> & { previous?: boolean },
   signal?: AbortSignal,
 ): Promise<FullLog> {
-  const res = await props.run({
-    file: props.bin,
-    args: [
-      '--kubeconfig',
-      target.kubeconfig,
-      '--context',
-      target.context,
-      'logs',
-      r.pod,
-      '--namespace',
-      r.namespace,
-      ...(r.container ? ['--container', r.container] : []),
-      '--tail',
-      String(MAX_EXPORT_LINES),
-      ...(r.previous ? ['--previous'] : []),
-    ],
-    timeoutMs: props.timeoutMs ?? 120_000,
-    // Room for a little more than the cap: newestPart cuts at a line boundary.
-    maxOutputBytes: MAX_EXPORT_BYTES * 2,
-    ...(signal ? { signal } : {}),
-  });
-  if (res.exitCode !== 0) throw toolFailure('kubectl', 'logs', res);
-  const part = newestPart(res.stdout);
-  return {
-    text: part.text,
-    lines: part.lines,
-    bytes: Buffer.byteLength(part.text, 'utf8'),
-    sha256: createHash('sha256').update(part.text, 'utf8').digest('hex'),
-    capped: part.capped || res.truncated,
-  };
+  // kubectl prints the oldest of the tailed lines first, so an overflowing buffer would keep the wrong end: when the
+  // tail does not fit, ask again for fewer lines until the newest ones do.
+  let tail = MAX_EXPORT_LINES;
+  for (;;) {
+    const res = await props.run({
+      file: props.bin,
+      args: [
+        '--kubeconfig',
+        target.kubeconfig,
+        '--context',
+        target.context,
+        'logs',
+        r.pod,
+        '--namespace',
+        r.namespace,
+        ...(r.container ? ['--container', r.container] : []),
+        '--tail',
+        String(tail),
+        ...(r.previous ? ['--previous'] : []),
+      ],
+      timeoutMs: props.timeoutMs ?? 120_000,
+      maxOutputBytes: MAX_EXPORT_BYTES * 2,
+      ...(signal ? { signal } : {}),
+    });
+    if (res.exitCode !== 0 && !res.truncated) throw toolFailure('kubectl', 'logs', res);
+    if (res.truncated && tail > 100) {
+      tail = Math.floor(tail / 4);
+      continue;
+    }
+    const part = newestPart(res.stdout);
+    return {
+      text: part.text,
+      lines: part.lines,
+      bytes: Buffer.byteLength(part.text, 'utf8'),
+      sha256: createHash('sha256').update(part.text, 'utf8').digest('hex'),
+      // As many lines as asked for: there may have been more.
+      capped: part.capped || tail < MAX_EXPORT_LINES || res.truncated || part.lines >= tail,
+    };
+  }
 }
 
 /**

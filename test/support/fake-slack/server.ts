@@ -117,7 +117,7 @@ export class FakeSlack {
           ...parseArgs(req, body),
           _id: url.pathname.split('/')[2] ?? '',
           // An upload's bytes as text, so a test can compare what was sent.
-          ...(url.pathname.startsWith('/upload/') ? { content: Buffer.from(body, 'latin1').toString('utf8') } : {}),
+          ...(url.pathname.startsWith('/upload/') ? { content: uploadedText(req, body) } : {}),
         },
         at: Date.now(),
       });
@@ -221,6 +221,18 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
     req.on('error', reject);
   });
+}
+
+/** The file in an upload: the multipart part that carries a filename, or the raw body; as UTF-8 text. */
+function uploadedText(req: IncomingMessage, body: string): string {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
+  const b = boundary?.[1] ?? boundary?.[2];
+  let raw = body;
+  if (b) {
+    const part = body.split(`--${b}`).find((p) => /filename=/.test(p.slice(0, p.indexOf('\r\n\r\n'))));
+    if (part) raw = part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
+  }
+  return Buffer.from(raw, 'latin1').toString('utf8');
 }
 
 function parseArgs(req: IncomingMessage, body: string): Record<string, unknown> {
