@@ -10,11 +10,29 @@ import { textReply } from '../presentation/slack/text';
 import { renderLogExport } from '../presentation/text/log-export';
 import type { BotDeps } from './deps';
 import type { SlackIdentity } from './identity';
+import { understand } from './understand';
 
 /** An answer to the person who asked. */
 export interface Reply {
   readonly text: string;
   readonly blocks: types.KnownBlock[];
+}
+
+/**
+ * Answers that refuse or report a failure (not Slack fields, so kept beside the reply): a multi-step proposal stops
+ * at the first of them, as the terminal stops at a non-zero exit code.
+ */
+const failures = new WeakSet<Reply>();
+function failed(r: Reply): Reply {
+  failures.add(r);
+  return r;
+}
+/** True when `runCommand` refused or failed rather than ran. */
+export const isFailure = (r: Reply): boolean => failures.has(r);
+
+/** The same person with a request id of its own for one step of a proposal, so each step is its own request. */
+export function forStep(who: SlackIdentity, suffix: string): SlackIdentity {
+  return { ...who, requester: { ...who.requester, requestId: `${who.requester.requestId}-${suffix}` } };
 }
 
 /**
@@ -51,25 +69,34 @@ export async function runCommand(
   const gw = deps.gateway;
   const parsed = parseCommand(line, { stacks: gw.stackNames, services: gw.serviceNames, releases: gw.releaseNames });
   if (!parsed.ok) {
-    return textReply(
-      `:thinking_face: ${parsed.error}`,
-      parsed.suggestions.length ? `closest commands:\n${parsed.suggestions.join('\n')}` : undefined,
-    );
+    // Free text: the language front door proposes typed commands; auto-run reads come back through here.
+    const answer = await understand(deps, who, line, parsed.error, async (l, step) => {
+      const reply = await runCommand(deps, forStep(who, `run-${step}`), l, where);
+      return { answer: reply, ok: !isFailure(reply) };
+    });
+    // Not a command: a step of a proposal that reads like this stops there.
+    return failed(answer);
   }
   const c = parsed.command;
   if (!who.known && c.name === 'pod-logs') {
-    return textReply(
-      ":lock: Pod logs can hold request data and secrets logged by mistake, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events and deployments work meanwhile).",
+    return failed(
+      textReply(
+        ":lock: Pod logs can hold request data and secrets logged by mistake, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events and deployments work meanwhile).",
+      ),
     );
   }
   if (!who.known && c.name === 'describe') {
-    return textReply(
-      ":lock: A description shows a pod's environment values, which can hold secrets, so describe is for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events, deployments and rollout status work meanwhile).",
+    return failed(
+      textReply(
+        ":lock: A description shows a pod's environment values, which can hold secrets, so describe is for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events, deployments and rollout status work meanwhile).",
+      ),
     );
   }
   if (!who.known && !READ_ONLY.has(c.name)) {
-    return textReply(
-      `:lock: \`${c.name}\` changes infrastructure or steers an operation, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit, pods, events, …; pod logs and describe need a known user). Ask the platform team to add you.`,
+    return failed(
+      textReply(
+        `:lock: \`${c.name}\` changes infrastructure or steers an operation, and your Slack account is not in infra-agent's user list, so you can only run read-only commands (help, list, status, audit, pods, events, …; pod logs and describe need a known user). Ask the platform team to add you.`,
+      ),
     );
   }
   try {
@@ -77,9 +104,9 @@ export async function runCommand(
   } catch (e) {
     const err = e as Error;
     const label = { PermissionDenied: 'refused', OperationConflict: 'busy', InvalidInput: 'invalid' }[err.name];
-    if (label) return textReply(`:no_entry: ${label}: ${err.message}`);
+    if (label) return failed(textReply(`:no_entry: ${label}: ${err.message}`));
     deps.logger?.error(`command '${c.name}' failed: ${err.message}`);
-    return textReply(`:x: \`${c.name}\` failed: ${err.message}`);
+    return failed(textReply(`:x: \`${c.name}\` failed: ${err.message}`));
   }
 }
 

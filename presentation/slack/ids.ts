@@ -6,6 +6,10 @@ export const ActionIds = {
   rolloutPause: 'rollout_pause',
   rolloutResume: 'rollout_resume',
   rolloutAbort: 'rollout_abort',
+  /** Answers to "I understood: …" (language front door); the value is a ProposalButtonValue. */
+  proposalRun: 'proposal_run',
+  proposalEdit: 'proposal_edit',
+  proposalCancel: 'proposal_cancel',
 } as const;
 
 export const ViewIds = {
@@ -13,6 +17,8 @@ export const ViewIds = {
   mfaApprove: 'mfa_approve_modal',
   /** Rejection: asks why. */
   rejectReason: 'reject_reason_modal',
+  /** Edit of a proposal: the command line(s), prefilled, to change and run like typed text. */
+  proposalEdit: 'proposal_edit_modal',
 } as const;
 
 export const InputIds = {
@@ -20,6 +26,8 @@ export const InputIds = {
   mfaCode: 'mfa_code',
   reasonBlock: 'reject_reason_block',
   reason: 'reject_reason',
+  proposalBlock: 'proposal_line_block',
+  proposalLine: 'proposal_line',
 } as const;
 
 /** What an Approve/Reject button carries: the operation and the exact artifact the person saw. */
@@ -45,6 +53,53 @@ export function parseDecisionValue(raw: string | undefined): DecisionModalMetada
       artifact: v.artifact,
       channel: typeof v.channel === 'string' ? v.channel : '',
       ...(typeof v.messageTs === 'string' ? { messageTs: v.messageTs } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What Run / Edit / Cancel on a proposal carry: the interpretation's audit id, the Slack user who asked (only
+ * they may answer), and the command line(s). Run re-parses and permission-checks the lines like typed text, so a
+ * value is never more than typing the command.
+ */
+export interface ProposalButtonValue {
+  readonly id: string;
+  readonly by: string;
+  readonly lines: readonly string[];
+}
+
+/** What the Edit modal carries to its submission: the proposal, and where its message is to be replaced. */
+export interface ProposalModalMetadata extends ProposalButtonValue {
+  readonly channel: string;
+  /** A real message (mention, DM): updated with chat.update. */
+  readonly messageTs?: string;
+  /** The thread the proposal was in: operations started from it report there. */
+  readonly threadTs?: string;
+  /** An ephemeral message (slash command): replaced through its response_url. */
+  readonly responseUrl?: string;
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const optional = (o: Record<string, unknown>, k: string): Record<string, string> =>
+  typeof o[k] === 'string' && o[k] !== '' ? { [k]: o[k] } : {};
+
+/** Parses a proposal button value or Edit modal metadata; undefined when it is not ours or malformed. */
+export function parseProposalValue(raw: string | undefined): ProposalModalMetadata | undefined {
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as Record<string, unknown>;
+    if (typeof v.id !== 'string' || !v.id.startsWith('interpret/') || typeof v.by !== 'string') return undefined;
+    if (!isStrings(v.lines) || v.lines.length === 0) return undefined;
+    return {
+      id: v.id,
+      by: v.by,
+      lines: v.lines,
+      channel: typeof v.channel === 'string' ? v.channel : '',
+      ...optional(v, 'messageTs'),
+      ...optional(v, 'threadTs'),
+      ...optional(v, 'responseUrl'),
     };
   } catch {
     return undefined;

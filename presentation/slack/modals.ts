@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { DecisionModalMetadata } from './ids';
+import type { DecisionModalMetadata, ProposalModalMetadata } from './ids';
 import { InputIds, ViewIds } from './ids';
 import { truncate } from './text';
 
@@ -51,6 +51,39 @@ export function buildRejectModal(meta: DecisionModalMetadata): ModalView {
         block_id: InputIds.reasonBlock,
         label: { type: 'plain_text', text: 'Why?' },
         element: { type: 'plain_text_input', action_id: InputIds.reason, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}
+
+/** Edit of a proposal: the line(s) prefilled; whatever is submitted runs like typed text, one command a line. */
+export function buildProposalEditModal(meta: ProposalModalMetadata): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ViewIds.proposalEdit,
+    private_metadata: JSON.stringify(meta),
+    title: { type: 'plain_text', text: 'Edit command' },
+    submit: { type: 'plain_text', text: 'Run' },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: 'Runs exactly like typing it after `/infra`: changes still show their preview and need someone else to approve.',
+        },
+      },
+      {
+        type: 'input',
+        block_id: InputIds.proposalBlock,
+        label: { type: 'plain_text', text: 'Command (one a line)' },
+        element: {
+          type: 'plain_text_input',
+          action_id: InputIds.proposalLine,
+          multiline: meta.lines.length > 1,
+          initial_value: truncate(meta.lines.join('\n'), 3000),
+          max_length: 3000,
+        },
       },
     ],
   };

@@ -2,6 +2,9 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { BotDeps } from '../../deps';
 import { ActionIds } from '../../../presentation/slack/ids';
 import { approveButtonCallback } from './approve-button';
+import { proposalCancelCallback } from './proposal-cancel-button';
+import { proposalEditCallback } from './proposal-edit-button';
+import { proposalRunCallback } from './proposal-run-button';
 import { rejectButtonCallback } from './reject-button';
 import { rolloutControlCallback } from './rollout-control-button';
 
@@ -10,4 +13,7 @@ export function registerActions(app: App, deps: BotDeps): void {
   app.action<BlockAction<ButtonAction>>(ActionIds.reject, rejectButtonCallback(deps));
   for (const id of [ActionIds.rolloutPause, ActionIds.rolloutResume, ActionIds.rolloutAbort])
     app.action<BlockAction<ButtonAction>>(id, rolloutControlCallback(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.proposalRun, proposalRunCallback(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.proposalEdit, proposalEditCallback(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.proposalCancel, proposalCancelCallback(deps));
 }
