@@ -545,7 +545,11 @@ export class Gateway {
   async list(limit = 20): Promise<OperationSummary[]> {
     const out: OperationSummary[] = [];
     for await (const w of this.client.workflow.list({
-      query: `WorkflowType IN ("deployStackWorkflow","deleteStackWorkflow","blueGreenRolloutWorkflow","rollbackWorkflow","helmReleaseWorkflow")`,
+      // Only this deployment's operations: another infra-agent (or a test) sharing the namespace uses its own task
+      // queue, and querying its workflows would wait for workers that are not ours.
+      query:
+        `WorkflowType IN ("deployStackWorkflow","deleteStackWorkflow","blueGreenRolloutWorkflow","rollbackWorkflow","helmReleaseWorkflow")` +
+        ` AND TaskQueue = ${JSON.stringify(this.config.temporal.taskQueue)}`,
     })) {
       const r = (w.memo?.requester ?? {}) as Partial<Requester>;
       out.push({

@@ -46,10 +46,6 @@ function seen(m: { text?: unknown; blocks?: unknown }): string {
   return texts.join('\n');
 }
 
-function utf8(args: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(Buffer.from(JSON.stringify(args), 'latin1').toString('utf8')) as Record<string, unknown>;
-}
-
 function blocksOf(m: { blocks?: unknown }): unknown[] {
   return (typeof m.blocks === 'string' ? JSON.parse(m.blocks) : (m.blocks ?? [])) as unknown[];
 }
@@ -107,19 +103,10 @@ describe('Slack language front door: free text to proposals with Run / Edit / Ca
       FORM,
     );
   /**
-   * The answer posted to one slash command's response_url (`_id` is the trigger id the test chose). The fake reads
-   * request bodies as latin1; a response_url body is UTF-8 JSON, so its strings are decoded again here.
+   * The answer posted to one slash command's response_url (`_id` is the trigger id the test chose).
    */
   const answerTo = (id: string, has: (c: RecordedCall) => boolean = () => true, what = `answer to ${id}`) =>
-    poll(
-      () =>
-        fake
-          .callsOf('response_url')
-          .map((c) => ({ ...c, args: utf8(c.args) }))
-          .find((c) => c.args._id === id && has(c)),
-      60_000,
-      what,
-    );
+    poll(() => fake.callsOf('response_url').find((c) => c.args._id === id && has(c)), 60_000, what);
   /** A click on a button of a message posted in the channel (mention, DM): it carries `message`. */
   const clickMessage = (who: SlackPerson, action: string, m: StoredMessage) => {
     const body = buttonClickBody(who, action, buttonValue(m, action) ?? '', m.channel, m.ts, fake.responseUrl('x'));

@@ -235,8 +235,10 @@ function uploadedText(req: IncomingMessage, body: string): string {
   return Buffer.from(raw, 'latin1').toString('utf8');
 }
 
-function parseArgs(req: IncomingMessage, body: string): Record<string, unknown> {
+function parseArgs(req: IncomingMessage, latin1: string): Record<string, unknown> {
   const type = req.headers['content-type'] ?? '';
+  // Bodies are kept as latin1 (byte-exact, for uploads); JSON and forms are UTF-8 text.
+  const body = Buffer.from(latin1, 'latin1').toString('utf8');
   if (type.includes('application/json')) return body ? (JSON.parse(body) as Record<string, unknown>) : {};
   if (type.includes('x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(body));
   return { bytes: body.length };
