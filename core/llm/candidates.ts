@@ -72,6 +72,49 @@ export function build(verb: string, e: Entities, ctx: ParseContext): Candidate[]
     return e.envs.map((env) => ({ name: 'helm-history', args: { release, env } }));
   }
   switch (verb) {
+    case 'describe': {
+      const objects = e.objects;
+      if (objects.length === 0) {
+        // "describe vpc in dev": a stack's description is its status.
+        if (stacks.length || !service) return build('status', e, ctx);
+        return clarify(
+          `describe which object of ${service}? name it as pod/<name>, deployment/<name> or service/<name>; its pods:`,
+          (e.envs.length ? e.envs : ENVIRONMENTS).map((v) => `pods ${service} ${v}`),
+        );
+      }
+      const first = objects[0];
+      if (first && e.envs.length === 0)
+        return askEnv(
+          `${first.kind}/${first.name}`,
+          (v) => `describe ${first.kind}/${first.name} ${first.service} ${v}`,
+        );
+      return objects.flatMap((o) =>
+        e.envs.map((env) => ({ name: 'describe', args: { object: `${o.kind}/${o.name}`, service: o.service, env } })),
+      );
+    }
+    case 'rollout-status': {
+      if (!service) {
+        return clarify(
+          `rollout status of which service? known services: ${(ctx.services ?? []).join(', ') || 'none'}`,
+          (ctx.services ?? []).slice(0, 3).map((s) => `rollout status ${s} ${e.envs[0] ?? 'dev'}`),
+        );
+      }
+      if (e.envs.length === 0) return askEnv(service, (v) => `rollout status ${service} ${v}`);
+      return services.flatMap((s) => e.envs.map((env) => ({ name: 'rollout-status', args: { service: s, env } })));
+    }
+    case 'diff': {
+      const release = e.releases[0];
+      if (!release) {
+        // What a stack deploy would change is its preview (nothing runs before approval).
+        if (stacks.length) return build('deploy', e, ctx);
+        return clarify(
+          `diff which Helm release? known releases: ${(ctx.releases ?? []).join(', ') || 'none'}`,
+          (ctx.releases ?? []).slice(0, 3).map((r) => `helm diff ${r} ${e.envs[0] ?? 'dev'}`),
+        );
+      }
+      if (e.envs.length === 0) return askEnv(release, (v) => `helm diff ${release} ${v}`);
+      return e.releases.flatMap((r) => e.envs.map((env) => ({ name: 'helm-diff', args: { release: r, env } })));
+    }
     case 'rollback': {
       const fromOps = e.ops.flatMap((op) => {
         const [, env, svc] = op.split('/');

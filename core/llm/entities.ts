@@ -17,6 +17,12 @@ export interface Entities {
   readonly releases: string[];
   /** Pod names: words that start with a catalog service's name and a dash (`payments-api-blue-7d9c-x2x7q`). */
   readonly pods: { readonly pod: string; readonly service: string }[];
+  /** Kubernetes objects of a service: `pod/<name>`, `deployment <name>`, `the service <name>` (for describe). */
+  readonly objects: {
+    readonly kind: 'pod' | 'deployment' | 'service';
+    readonly name: string;
+    readonly service: string;
+  }[];
   /** Image tags: `1.4.2`, `v2.0.0-rc1`, or any word after `version`/`tag`/`image`, or after `<service>:`. */
   readonly versions: string[];
   readonly envs: EnvironmentName[];
@@ -32,6 +38,16 @@ export interface Entities {
   /** Token indexes consumed by entities (not to be read as verbs). */
   readonly used: Set<number>;
 }
+
+/** Words for the kinds `describe` takes. */
+const OBJECT_KINDS: Readonly<Record<string, 'pod' | 'deployment' | 'service'>> = {
+  // Singular only: `pods payments-api dev` lists pods, and `deploy` is a verb.
+  pod: 'pod',
+  po: 'pod',
+  deployment: 'deployment',
+  service: 'service',
+  svc: 'service',
+};
 
 const ENV_WORDS: Readonly<Record<string, EnvironmentName>> = {
   dev: 'dev',
@@ -168,6 +184,7 @@ export function extractEntities(tokens: readonly string[], catalog: Catalog, ver
     services: [],
     releases: [],
     pods: [],
+    objects: [],
     versions: [],
     envs: [],
     fromEnvs: [],
@@ -201,6 +218,24 @@ export function extractEntities(tokens: readonly string[], catalog: Catalog, ver
     if (['version', 'tag', 'image'].includes(tokens[i - 1] ?? '') && VERSION.test(t) && !envOf(t)) {
       e.versions.push(t);
       e.used.add(i);
+      continue;
+    }
+    // `pod/<name>` or `deployment <name>`, where the name is the service's (`<service>` or `<service>-…`).
+    const ownerOf = (name: string): string | undefined =>
+      services.find((s) => name === s || (name.startsWith(`${s}-`) && POD_NAME.test(name)));
+    const slashed = /^([a-z]+)\/([a-z0-9][a-z0-9.-]*)$/.exec(t);
+    const kindWord = slashed ? slashed[1] : t;
+    const kind = OBJECT_KINDS[kindWord ?? ''];
+    const objectName = slashed ? slashed[2] : tokens[i + 1];
+    const objectOwner = kind && objectName ? ownerOf(objectName) : undefined;
+    if (kind && objectName && objectOwner) {
+      e.objects.push({ kind, name: objectName, service: objectOwner });
+      if (!e.services.includes(objectOwner)) e.services.push(objectOwner);
+      e.used.add(i);
+      if (!slashed) {
+        e.used.add(i + 1);
+        i++;
+      }
       continue;
     }
     const owner = services.find((s) => t.startsWith(`${s}-`) && t.length > s.length + 1);

@@ -21,6 +21,10 @@ const RULES: readonly (readonly [RegExp, string])[] = [
     'asks for credentials, which I never see or hand out',
   ],
   [
+    /\b(describe|show|print|get|read|dump|reveal|cat|display|decode|open)\b.{0,40}\bsecrets?\b/i,
+    'asks to read a Kubernetes Secret; Secrets are not on the list of readable kinds',
+  ],
+  [
     /(?:;|&&|\|\||`|\$\()\s*(?:rm|curl|wget|bash|sh|python|nc|chmod)\b/i,
     'contains shell syntax; I run commands, not shells',
   ],

@@ -17,6 +17,9 @@ const NEGATION = /\b(don't|dont|do not|never|no need to)\b/;
 /** Verb classes in the order they win when a clause mentions several: reads before decisions before writes. */
 const PRIORITY = [
   'help',
+  'rollout-status',
+  'diff',
+  'describe',
   'status',
   'audit',
   'pods',
@@ -35,7 +38,7 @@ const PRIORITY = [
   'delete',
 ];
 /** Generic words that mean `status` only when nothing more specific is said. */
-const GENERIC = new Set(['show', 'check', 'describe', 'inspect', 'info', 'details', 'get', 'see', 'look']);
+const GENERIC = new Set(['show', 'check', 'inspect', 'info', 'details', 'get', 'see', 'look']);
 const STRONG_STATUS = new Set(['status', 'state', 'progress', 'health', 'stat']);
 
 function normalize(text: string): string {

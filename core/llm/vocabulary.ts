@@ -22,7 +22,13 @@ export const VERB_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
     'upgrade',
   ],
   delete: ['delete', 'remove', 'destroy', 'teardown', 'drop', 'nuke', 'decommission', 'rm', 'del', 'uninstall', 'kill'],
-  status: ['status', 'state', 'describe', 'show', 'check', 'inspect', 'health', 'stat', 'info', 'details'],
+  status: ['status', 'state', 'show', 'check', 'inspect', 'health', 'stat', 'info', 'details'],
+  // A Kubernetes object of a service (`describe pod/…`); of a stack it means its status.
+  describe: ['describe'],
+  // `helm diff` of a release; of a stack, a deploy's preview shows what would change.
+  diff: ['diff', 'compare'],
+  // Folded from `rollout status`, `done rolling out` (PHRASES): whether a service's Deployments finished.
+  'rollout-status': ['rollout-status'],
   validate: [
     'validate',
     'lint',
@@ -56,6 +62,10 @@ export const VERB_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
 
 /** Multi-word phrases folded into one verb word before matching. */
 export const PHRASES: readonly (readonly [RegExp, string])[] = [
+  // Before `roll out` → deploy: asking how a rollout is going is a read.
+  [/(?<![\w/.-])roll(?:ing)?[\s-]?out\s+(?:status|progress|state)(?![\w/.-])/g, 'rollout-status'],
+  [/\bdone\s+roll(?:ing)?[\s-]?out\b|\bfinished\s+roll(?:ing)?[\s-]?out\b/g, 'rollout-status'],
+  [/\bwhat\s+(?:would|will)\s+(?:change|be\s+different)\b/g, 'diff'],
   // Lookarounds, not \b: `rollout/dev/payments-api` is an operation id, not the verb.
   [/(?<![\w/.-])roll(?:ing)?[\s-]?out(?![\w/.-])/g, 'deploy'],
   [/(?<![\w/.-])roll(?:ing)?[\s-]?back(?![\w/.-])/g, 'rollback'],

@@ -38,6 +38,22 @@ describe('near-miss matcher (no model)', () => {
       ['abort rollout/tst/payments-api'],
     ],
     ['cancelling a stack change (still a cancel)', 'abort stack/dev/eks-cluster', ['cancel stack/dev/eks-cluster']],
+    [
+      'a rollout-status question (a read, not a rollout)',
+      'is checkout-web done rolling out in prod',
+      ['rollout status checkout-web prd'],
+    ],
+    [
+      'describe of a kind and a name of the service',
+      'describe the deployment payments-api-green in tst',
+      ['describe deployment/payments-api-green payments-api tst'],
+    ],
+    ['describe of a stack (its status)', 'describe vpc in prod', ['status stack vpc prd']],
+    [
+      'what an upgrade of a release would change',
+      'what would change if we upgrade sample-app in dev',
+      ['helm diff sample-app dev'],
+    ],
     ['a pause by service and environment', 'pause payments-api in prd', ['pause rollout/prd/payments-api']],
     ['pods of a service', 'show me the pods of checkout-web in dev', ['pods checkout-web dev']],
     [
@@ -66,6 +82,14 @@ describe('near-miss matcher (no model)', () => {
         'which version (image tag) of payments-api in prd? say: rollout payments-api <version> to prd; to see what runs now:',
       suggestions: ['deployments payments-api prd'],
     });
+  });
+
+  it('GIVEN describe of a service without an object, or a Secret THEN it asks which object, or refuses', () => {
+    expect(read('describe payments-api in dev')).toBe('clarify');
+    expect(interpretOffline('describe payments-api in dev', ctx).interpretation).toMatchObject({
+      suggestions: ['pods payments-api dev'],
+    });
+    expect(read('describe the secret payments-db in prd')).toBe('refuse');
   });
 
   it('GIVEN logs of a service without a pod THEN it offers to list the pods first', () => {
