@@ -705,15 +705,23 @@ export class Gateway {
     lines: readonly string[],
     requester: Requester,
   ): Promise<void> {
-    await this.props.audit.append({
-      key: `${interpretId}|proposal-${decision}|${lines.join(';')}`,
-      action: decision === 'accepted' ? 'proposal-accepted' : 'proposal-declined',
+    const action = decision === 'accepted' ? 'proposal-accepted' : 'proposal-declined';
+    // One key per proposal whatever the decision: the audit log keeps the first append of a key, so the first
+    // decision wins across processes too (a Cancel in one bot instance, then a Run in another, is refused).
+    const record = await this.props.audit.append({
+      key: `${interpretId}|proposal-decision|${lines.join(';')}`,
+      action,
       actor: requester.userId,
       operationId: interpretId,
       environment: /\b(dev|tst|prd)\b/.exec(lines.join(' '))?.[1] ?? '-',
       target: lines.join(' ; '),
       details: { via: requester.via },
     });
+    if (record.action !== action || record.actor !== requester.userId) {
+      throw new OperationConflict(
+        `${interpretId} was already ${record.action === 'proposal-accepted' ? 'run' : 'cancelled'} by ${record.actor} at ${record.at}; nothing was run`,
+      );
+    }
   }
 }
 

@@ -275,4 +275,17 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       await plain.close();
     }
   });
+
+  it('GIVEN a proposal cancelled in one front end WHEN it is run from another THEN the run is refused; the first decision is the only one audited', async () => {
+    const id = `interpret/decision-${Date.now()}`;
+    await gw().recordProposalDecision(id, 'declined', ['list'], person('alice'));
+    await expect(gw().recordProposalDecision(id, 'accepted', ['list'], person('alice'))).rejects.toThrow(
+      new RegExp(`^${id} was already cancelled by alice at .+; nothing was run$`),
+    );
+    // Someone else deciding the same proposal is refused too; a retried identical decision is not.
+    await expect(gw().recordProposalDecision(id, 'declined', ['list'], person('bob'))).rejects.toThrow(/already/);
+    await gw().recordProposalDecision(id, 'declined', ['list'], person('alice'));
+    const records = (await gw().audit(200)).filter((r) => r.operationId === id);
+    expect(records.map((r) => `${r.action}:${r.actor}`)).toEqual(['proposal-declined:alice']);
+  });
 });
