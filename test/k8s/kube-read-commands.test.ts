@@ -235,11 +235,17 @@ describe('Kubernetes read commands through the gateway, against a real cluster',
     expect(refused.text).toContain(
       `describe {object} {service} {env}: object: 'pod/${ledger}' is not one of payments-api's (their names are payments-api or payments-api-…), e.g. pod/payments-api-blue-…`,
     );
-    const wrongKind = await run('describe secret/payments-api payments-api dev');
+    // Not a kind describe takes; and asking to read a Secret is refused outright (the guard, before any model).
+    const wrongKind = await run('describe configmap/payments-api payments-api dev');
     expect(wrongKind.code).toBe(2);
     expect(wrongKind.text).toContain(
-      "object: 'secret/payments-api' is not an object to describe; write pod/<name>, deployment/<name> or service/<name>, e.g. pod/payments-api-blue-7d9c6b5f4-x2x7q",
+      "object: 'configmap/payments-api' is not an object to describe; write pod/<name>, deployment/<name> or service/<name>, e.g. pod/payments-api-blue-7d9c6b5f4-x2x7q",
     );
+    const secret = await run('describe secret/payments-api payments-api dev');
+    expect(secret).toEqual({
+      code: 1,
+      text: 'ERR refused: the request asks to read a Kubernetes Secret; Secrets are not on the list of readable kinds.',
+    });
     expect(ran()).toEqual([]);
     const missing = await run('describe deployment/payments-api-purple payments-api dev');
     expect(missing.code).toBe(1);
