@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { renderHelp } from '../core/commands/help';
 import { parseCommand } from '../core/commands/parse';
 import type { Command } from '../core/commands/types';
+import { SENSITIVE_READS } from '../core/llm/proposal';
 import type { StackOperationInput } from '../workflows/definitions';
 // The terminal's plain-text renderers are pure; Slack shows the same text preformatted.
 import { phaseText, renderAudit, renderKubeRead, renderList, renderState } from '../presentation/text/render';
@@ -56,6 +57,14 @@ const READ_ONLY: ReadonlySet<Command['name']> = new Set([
   'helm-diff',
 ]);
 
+/** Why each sensitive read (core's SENSITIVE_READS: known users only, everywhere) is refused to others. */
+const SENSITIVE_REFUSAL: Partial<Record<Command['name'], string>> = {
+  'pod-logs':
+    ":lock: Pod logs can hold request data and secrets logged by mistake, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events and deployments work meanwhile).",
+  describe:
+    ":lock: A description shows a pod's environment values, which can hold secrets, so describe is for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events, deployments and rollout status work meanwhile).",
+};
+
 /**
  * Runs one line of the `/infra` grammar (the terminal's, unchanged) for a Slack person. `where` is the
  * conversation a started operation reports into. Known refusals are answers, never exceptions.
@@ -78,18 +87,9 @@ export async function runCommand(
     return failed(answer);
   }
   const c = parsed.command;
-  if (!who.known && c.name === 'pod-logs') {
+  if (!who.known && SENSITIVE_READS.has(c.name)) {
     return failed(
-      textReply(
-        ":lock: Pod logs can hold request data and secrets logged by mistake, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events and deployments work meanwhile).",
-      ),
-    );
-  }
-  if (!who.known && c.name === 'describe') {
-    return failed(
-      textReply(
-        ":lock: A description shows a pod's environment values, which can hold secrets, so describe is for people in infra-agent's user list; yours is not. Ask the platform team to add you (pods, events, deployments and rollout status work meanwhile).",
-      ),
+      textReply(SENSITIVE_REFUSAL[c.name] ?? `:lock: \`${c.name}\` is for people in infra-agent's user list.`),
     );
   }
   if (!who.known && !READ_ONLY.has(c.name)) {

@@ -28,3 +28,9 @@ export const notifyActivity: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { ...retry, maximumAttempts: 20, maximumInterval: '1m' },
 };
+
+/** Side effects that cannot check whether they already happened (a file sent to Slack): one retry at most. */
+export const sendOnceActivity: ActivityOptions = {
+  startToCloseTimeout: '3m',
+  retry: { ...retry, initialInterval: '2s', maximumAttempts: 2 },
+};

@@ -1,11 +1,10 @@
 import { isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { KubeReadRequest } from '../core/commands/kube-reads';
-import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 import type { LogExport, LogExportDestination } from '../core/k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../core/k8s/results';
 import type { ValidationReport } from '../core/validation';
-import { shortActivity, toolActivity } from './activity-options';
+import { sendOnceActivity, shortActivity, toolActivity } from './activity-options';
 
 const { describeStack } = proxyActivities<Activities>(shortActivity);
 const { validateTemplates } = proxyActivities<Activities>(toolActivity);
@@ -27,10 +26,7 @@ export async function validateTemplatesWorkflow(input: { files: string[] }): Pro
 
 const { k8sRead, helmRead, recordAudit } = proxyActivities<Activities>(shortActivity);
 // Sending a file is not idempotent in Slack: one retry at most (a lost answer could send it twice to the same person).
-const { exportPodLog } = proxyActivities<Activities>({
-  startToCloseTimeout: '3m',
-  retry: { initialInterval: '2s', maximumAttempts: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
-});
+const { exportPodLog } = proxyActivities<Activities>(sendOnceActivity);
 
 /**
  * What a Kubernetes read command returns: a table (pods, deployments, events, rollout status, helm history), text

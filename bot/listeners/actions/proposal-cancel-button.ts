@@ -14,6 +14,8 @@ export function proposalCancelCallback(deps: BotDeps) {
     try {
       await deps.gateway.recordProposalDecision(p.id, 'declined', p.lines, who.requester);
     } catch (e) {
+      // Run already (from another bot instance): the message must not say cancelled.
+      if ((e as Error).name === 'OperationConflict') return alreadyAnswered(deps, args.client, p);
       // Nothing ran either way; the person still sees the proposal go.
       deps.logger?.warn(`could not audit the decline of ${p.id}: ${(e as Error).message}`);
     }
