@@ -5,8 +5,11 @@ import type { ParseContext } from '../core/commands/parse';
 import { commandLine } from '../core/commands/tool-schema';
 import type { Interpretation } from '../core/llm/interpretation';
 
-/** What a labelled request should become: command lines in order, or one of the non-command outcomes. */
-export type Expected = readonly string[] | 'refuse' | 'clarify' | 'diagnose';
+/**
+ * What a labelled request should become: command lines in order, or one of the non-command outcomes.
+ * `unsupported`: the words name something infra-agent does not do; the answer says so and proposes nothing.
+ */
+export type Expected = readonly string[] | 'refuse' | 'clarify' | 'diagnose' | 'unsupported';
 
 /** One labelled request of eval/router-cases.jsonl. */
 export interface RouterCase {
@@ -14,6 +17,11 @@ export interface RouterCase {
   readonly category: string;
   readonly text: string;
   readonly expect: Expected;
+  /**
+   * For a `clarify` label: the commands (catalog names, e.g. `deploy-stack`) the question may offer. Any other
+   * command offered is a different command than the one asked for. Without it, suggestions are not judged.
+   */
+  readonly offer?: readonly string[];
 }
 
 export function loadCases(file = join(__dirname, 'router-cases.jsonl')): RouterCase[] {
@@ -40,7 +48,40 @@ export function canonical(expect: Expected, ctx: ParseContext): string[] | strin
 
 /** An interpretation reduced to what the label can be compared with. */
 export function outcomeOf(i: Interpretation): string[] | string {
+  if (i.kind === 'clarify' && i.unsupported) return 'unsupported';
   return i.kind === 'proposals' ? i.proposals.map((p) => p.line) : i.kind;
+}
+
+/** The command names (`deploy-stack`, `list`…) of command lines; lines the grammar does not parse are kept as text. */
+export function commandNames(lines: readonly string[], ctx: ParseContext): string[] {
+  return lines.map((l) => {
+    const p = parseCommand(l, ctx);
+    return p.ok ? p.command.name : `unparsed: ${l}`;
+  });
+}
+
+/**
+ * How a result strays from the command asked for. `routed`: it proposes (would run) a command whose name the
+ * label does not contain — any command at all when the label is not a command. `offered`: a question or a
+ * failure suggests such a command (judged only when the label says what may be offered: command lines,
+ * `offer`, or `unsupported`, which may offer nothing).
+ */
+export function strayCommands(
+  c: RouterCase,
+  i: Interpretation,
+  ctx: ParseContext,
+): { routed: string[]; offered: string[] } {
+  const allowed = new Set(Array.isArray(c.expect) ? commandNames(c.expect, ctx) : (c.offer ?? []));
+  const judged = Array.isArray(c.expect) || c.offer !== undefined || c.expect === 'unsupported';
+  const routed =
+    i.kind === 'proposals'
+      ? commandNames(
+          i.proposals.map((p) => p.line),
+          ctx,
+        )
+      : [];
+  const offered = judged && (i.kind === 'clarify' || i.kind === 'unavailable') ? commandNames(i.suggestions, ctx) : [];
+  return { routed: routed.filter((n) => !allowed.has(n)), offered: offered.filter((n) => !allowed.has(n)) };
 }
 
 export const same = (a: string[] | string, b: string[] | string): boolean => JSON.stringify(a) === JSON.stringify(b);

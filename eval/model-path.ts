@@ -38,7 +38,8 @@ export function oracle(cases: readonly RouterCase[], ctx: ProposalContext): (req
     const c = byText.get(text);
     if (!c) return { text: 'I do not know.' };
     if (c.expect === 'refuse') return { toolUses: [{ name: 'refuse_request', input: { reason: 'not allowed' } }] };
-    if (c.expect === 'clarify') return { toolUses: [{ name: 'ask_clarification', input: { question: 'which one?' } }] };
+    if (c.expect === 'clarify' || c.expect === 'unsupported')
+      return { toolUses: [{ name: 'ask_clarification', input: { question: 'which one?' } }] };
     if (c.expect === 'diagnose') return { toolUses: [{ name: 'investigate', input: { question: c.text } }] };
     return {
       toolUses: c.expect.flatMap((line) => {

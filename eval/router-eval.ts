@@ -8,7 +8,7 @@ import { startFakeBedrock } from '../test/support/fake-bedrock/server';
 import type { FakeBedrock } from '../test/support/fake-bedrock/server';
 import { loadConfig } from '../worker/config-loader';
 import type { RouterCase } from './cases';
-import { canonical, loadCases, outcomeOf, same } from './cases';
+import { canonical, loadCases, outcomeOf, same, strayCommands } from './cases';
 import { interpretWithModel, oracle } from './model-path';
 
 /**
@@ -16,7 +16,11 @@ import { interpretWithModel, oracle } from './model-path';
  *  1. offline: the grammar + refusal guard + near-miss matcher (what runs with no model);
  *  2. model: real Bedrock when INFRA_AGENT_LLM_MODEL_ID and AWS credentials are set, otherwise the local fake
  *     Converse server answering with the labels (proves the harness and the judging; not a model score).
- * Flags: --verbose (list every miss), --offline-only, --min-offline <0..1> (fail below this accuracy).
+ * Per category it prints the accuracy and the two ways of answering with a different command than the one asked
+ * for (the goal is 0 for both): `routed` — proposed a command the label does not name; `offered` — suggested one
+ * in a question (see strayCommands in ./cases).
+ * Flags: --verbose (list every miss), --offline-only, --min-offline <0..1> (fail below this accuracy),
+ * --category <name> (only that category).
  */
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
@@ -32,10 +36,11 @@ async function main(argv: string[]): Promise<number> {
     permissions: { userId: userInfo().username, known: true, approverIn: ['dev', 'tst', 'prd'] },
     autoRun: { environments: [], unscoped: false },
   };
-  const cases = loadCases();
+  const catIdx = argv.indexOf('--category');
+  const cases = loadCases().filter((c) => catIdx < 0 || c.category === argv[catIdx + 1]);
   const expected = new Map(cases.map((c) => [c.id, canonical(c.expect, ctx)]));
 
-  const offline = score(cases, expected, (c) => interpretOffline(c.text, ctx).interpretation);
+  const offline = score(cases, expected, ctx, (c) => interpretOffline(c.text, ctx).interpretation);
   report('offline: grammar + guard + near-miss matcher', offline, verbose);
 
   if (!argv.includes('--offline-only')) {
@@ -55,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       }
       report(
         `model: ${label} (${tokens} tokens, ${Date.now() - t0} ms)`,
-        score(cases, expected, (c) => results.get(c.id)!),
+        score(cases, expected, ctx, (c) => results.get(c.id)!),
         verbose,
       );
     } finally {
@@ -95,41 +100,64 @@ async function chooseModel(
   };
 }
 
+interface Tally {
+  n: number;
+  ok: number;
+  /** Cases that proposed a command the label does not name. */
+  routed: number;
+  /** Cases whose question or failure suggested a command the label does not name. */
+  offered: number;
+}
+
 interface Score {
   readonly correct: number;
-  readonly byCategory: Map<string, { n: number; ok: number }>;
-  readonly misses: { c: RouterCase; got: string[] | string }[];
+  readonly byCategory: Map<string, Tally>;
+  readonly misses: { c: RouterCase; got: string[] | string; stray: string[] }[];
 }
 
 function score(
   cases: readonly RouterCase[],
   expected: Map<string, string[] | string>,
+  ctx: ProposalContext,
   run: (c: RouterCase) => Interpretation,
 ): Score {
-  const byCategory = new Map<string, { n: number; ok: number }>();
+  const byCategory = new Map<string, Tally>();
   const misses: Score['misses'] = [];
   let correct = 0;
   for (const c of cases) {
-    const got = outcomeOf(run(c));
+    const i = run(c);
+    const got = outcomeOf(i);
     const ok = same(got, expected.get(c.id) ?? '');
-    const s = byCategory.get(c.category) ?? { n: 0, ok: 0 };
-    byCategory.set(c.category, { n: s.n + 1, ok: s.ok + (ok ? 1 : 0) });
+    const { routed, offered } = strayCommands(c, i, ctx);
+    const s = byCategory.get(c.category) ?? { n: 0, ok: 0, routed: 0, offered: 0 };
+    byCategory.set(c.category, {
+      n: s.n + 1,
+      ok: s.ok + (ok ? 1 : 0),
+      routed: s.routed + (routed.length ? 1 : 0),
+      offered: s.offered + (offered.length ? 1 : 0),
+    });
     if (ok) correct++;
-    else misses.push({ c, got });
+    const stray = [...routed.map((n) => `ran ${n}`), ...offered.map((n) => `offered ${n}`)];
+    if (!ok || stray.length) misses.push({ c, got, stray });
   }
   return { correct, byCategory, misses };
 }
 
 function report(title: string, s: Score, verbose: boolean): void {
-  const total = [...s.byCategory.values()].reduce((a, b) => a + b.n, 0);
+  const all = [...s.byCategory.values()];
+  const sum = (k: keyof Tally) => all.reduce((a, b) => a + b[k], 0);
+  const total = sum('n');
   const pct = (ok: number, n: number) => `${((100 * ok) / n).toFixed(1).padStart(5)}%`;
+  const line = (name: string, v: Tally) =>
+    `  ${name.padEnd(12)} ${pct(v.ok, v.n)}  (${v.ok}/${v.n})`.padEnd(36) +
+    `different command: routed ${v.routed}/${v.n}, offered ${v.offered}/${v.n}`;
   console.log(`\n${title}`);
-  for (const [cat, v] of s.byCategory) console.log(`  ${cat.padEnd(12)} ${pct(v.ok, v.n)}  (${v.ok}/${v.n})`);
-  console.log(`  ${'overall'.padEnd(12)} ${pct(s.correct, total)}  (${s.correct}/${total})`);
+  for (const [cat, v] of s.byCategory) console.log(line(cat, v));
+  console.log(line('overall', { n: total, ok: s.correct, routed: sum('routed'), offered: sum('offered') }));
   if (verbose)
     for (const m of s.misses)
       console.log(
-        `  miss ${m.c.id}: ${JSON.stringify(m.c.text)} expected ${JSON.stringify(m.c.expect)} got ${JSON.stringify(m.got)}`,
+        `  ${m.stray.length ? 'STRAY' : 'miss'} ${m.c.id}: ${JSON.stringify(m.c.text)} expected ${JSON.stringify(m.c.expect)} got ${JSON.stringify(m.got)}${m.stray.length ? ` (${m.stray.join(', ')})` : ''}`,
       );
 }
 

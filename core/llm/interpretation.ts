@@ -26,7 +26,16 @@ export interface RefusedCall {
 export type Interpretation =
   | { readonly kind: 'proposals'; readonly proposals: readonly Proposal[]; readonly refused: readonly RefusedCall[] }
   /** More is needed (which stack? which environment?); `suggestions` are command lines to pick from. */
-  | { readonly kind: 'clarify'; readonly question: string; readonly suggestions: readonly string[] }
+  | {
+      readonly kind: 'clarify';
+      readonly question: string;
+      readonly suggestions: readonly string[];
+      /**
+       * Set when the words name something infra-agent does not do (`vulnerability scans`, `cost`): the question
+       * says so and names what is closest, and nothing is proposed or suggested in its place.
+       */
+      readonly unsupported?: string;
+    }
   | { readonly kind: 'refuse'; readonly reason: string; readonly refused?: readonly RefusedCall[] }
   /** A question about why something is wrong: answered by the read-only diagnosis loop. */
   | { readonly kind: 'diagnose'; readonly question: string }
