@@ -8,6 +8,7 @@ import type {
   UserConfig,
 } from './environments';
 import { ENVIRONMENTS, isEnvironmentName } from './environments';
+import { catalogCollisions } from './k8s/ownership';
 import type { HelmValues } from './k8s/request';
 import type { LlmConfig } from './llm/settings';
 import type { AnalysisSpec, RolloutPolicy, ServiceConfig, TrafficSpec } from './rollout/types';
@@ -59,6 +60,13 @@ export interface AppConfig {
   readonly audit: { readonly path: string };
   /** Folder holding the CloudFormation templates and guard rules (`infra/`). */
   readonly infraDir: string;
+  /**
+   * Folders stack templates and local charts may live in: the team's own repositories (config `roots`, default
+   * [infraDir]). A template or chart outside every root is refused. Absolute once loaded.
+   */
+  readonly roots: readonly string[];
+  /** How the terminal knows who is calling (config `identity`, `users.<id>.awsPrincipals`). */
+  readonly identity: IdentityConfig;
   readonly tools: ToolsConfig;
   readonly users: Readonly<Record<string, UserConfig>>;
   readonly environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>;
@@ -71,6 +79,17 @@ export interface AppConfig {
   readonly slack?: SlackConfig;
   /** Claude on Bedrock for free-text requests; absent = grammar and near-miss matcher only. */
   readonly llm?: LlmConfig;
+}
+
+/**
+ * How a terminal caller is identified. `proven` (the default): the caller's own AWS identity (STS
+ * GetCallerIdentity with the default credential chain) matched against `awsPrincipals`. `claimed`: `--as` /
+ * INFRA_AGENT_USER are believed, for the sandbox only.
+ */
+export interface IdentityConfig {
+  readonly terminal: 'proven' | 'claimed';
+  /** Per user id, the AWS principal ARN patterns (`*` matches any run of characters) that prove them. */
+  readonly awsPrincipals: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One deployable stack: its template (relative to infraDir). CloudFormation name: infra-agent-<env>-<name>. */
@@ -209,6 +228,9 @@ export function validateConfig(raw: unknown): ConfigResult {
   const au = r.obj(root.audit, 'audit');
   const audit = { path: r.str(au, 'path', 'audit', { hint: 'a file path for the append-only audit log' }) ?? '' };
   const infraDir = r.str(root, 'infraDir', '(config)', { required: false }) ?? 'infra';
+  const roots = root.roots === undefined ? [infraDir] : r.strList(root, 'roots', '(config)');
+  if (root.roots !== undefined && roots.length === 0)
+    r.fail('roots', 'is empty; list the folders templates and charts live in, or remove it (default: [infraDir])');
 
   const to = r.obj(root.tools, 'tools', false);
   const tools: ToolsConfig = {
@@ -220,11 +242,13 @@ export function validateConfig(raw: unknown): ConfigResult {
   };
 
   const users = readUsers(r, root.users);
+  const identity = readIdentity(r, root.identity, root.users);
   const environments = readEnvironments(r, root.environments, users);
   const slack = root.slack === undefined ? undefined : readSlack(r, r.obj(root.slack, 'slack'));
   const stacks = readStacks(r, root.stacks);
   const services = readServices(r, root.services);
   const releases = readReleases(r, root.releases);
+  checkOwnership(r, services, releases);
   const llm = root.llm === undefined ? undefined : readLlmConfig(root.llm);
   for (const i of llm?.issues ?? []) r.fail(i.path, i.problem);
 
@@ -236,6 +260,8 @@ export function validateConfig(raw: unknown): ConfigResult {
       aws,
       audit,
       infraDir,
+      roots,
+      identity,
       tools,
       users,
       environments,
@@ -252,6 +278,13 @@ function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
+/**
+ * A template path: relative to infraDir (`cloudformation/vpc.yaml`, never `..`), or written `./`, `../`, `~/` or
+ * `/` to name a file relative to the config file's folder; `..` only as leading segments. The loader checks the
+ * file exists under one of the roots.
+ */
+const TEMPLATE_PATH = /^(~\/|\/|(\.\.?\/)+)?(?!.*(^|\/)\.\.?(\/|$))[\w./-]+\.(ya?ml|json|template)$/;
+
 function readStacks(r: Reader, raw: unknown): Record<string, StackConfig> {
   const o = r.obj(raw, 'stacks');
   const out: Record<string, StackConfig> = {};
@@ -260,12 +293,41 @@ function readStacks(r: Reader, raw: unknown): Record<string, StackConfig> {
     if (!/^[a-z][a-z0-9-]{0,40}$/.test(name))
       r.fail(path, 'stack names are lower-case letters, digits and - (e.g. vpc)');
     const template = r.str(r.obj(v, path), 'template', path, {
-      pattern: /^(?!.*\.\.)[\w./-]+\.(ya?ml|json|template)$/,
-      hint: 'a .yaml/.json path under the infra folder, without ..',
+      pattern: TEMPLATE_PATH,
+      hint:
+        'a .yaml/.json path relative to infraDir (no ..), or ./ ../ ~/ or / for a path relative to the config ' +
+        "file's folder (it must lie under one of roots)",
     });
     if (template) out[name] = { name, template };
   }
   return out;
+}
+
+/** ARN patterns: `arn:` then ARN characters, `*` as a wildcard. */
+const PRINCIPAL_PATTERN = /^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):[\w+=,.@/*-]+$/;
+
+function readIdentity(r: Reader, raw: unknown, rawUsers: unknown): IdentityConfig {
+  const o = r.obj(raw, 'identity', false);
+  const terminal = r.str(o, 'terminal', 'identity', { required: false }) ?? 'proven';
+  if (terminal !== 'proven' && terminal !== 'claimed')
+    r.fail(
+      'identity.terminal',
+      `'${terminal}' is not a mode; use proven (the caller's AWS identity) or claimed (--as, sandbox only)`,
+    );
+  const awsPrincipals: Record<string, string[]> = {};
+  for (const [id, u] of Object.entries(isObj(rawUsers) ? rawUsers : {})) {
+    if (!isObj(u) || u.awsPrincipals === undefined) continue;
+    const list = r.strList(u, 'awsPrincipals', `users.${id}`);
+    for (const p of list)
+      if (!PRINCIPAL_PATTERN.test(p))
+        r.fail(
+          `users.${id}.awsPrincipals`,
+          `'${p}' is not an IAM/STS ARN pattern; use e.g. arn:aws:iam::123456789012:user/${id} or ` +
+            `arn:aws:sts::123456789012:assumed-role/Engineers/${id}`,
+        );
+    awsPrincipals[id] = list;
+  }
+  return { terminal: terminal === 'claimed' ? 'claimed' : 'proven', awsPrincipals };
 }
 
 function readUsers(r: Reader, raw: unknown): Record<string, UserConfig> {
@@ -584,6 +646,25 @@ function readAnalysis(r: Reader, a: Obj, path: string): AnalysisSpec | undefined
     default:
       r.fail(`${path}.provider`, `'${provider}' is not an analysis provider; use pods, cloudwatch or http`);
       return undefined;
+  }
+}
+
+/**
+ * A rollout service and a Helm release that would own the same Kubernetes objects break each other silently (the
+ * release takes over the rollout's Service; the next upgrade leaves it selecting no pods): refused, naming both.
+ */
+function checkOwnership(
+  r: Reader,
+  services: Record<string, ServiceConfig>,
+  releases: Record<string, ReleaseConfig>,
+): void {
+  for (const c of catalogCollisions(Object.values(services), Object.values(releases))) {
+    r.fail(
+      `releases.${c.release}`,
+      `would own the same objects as services.${c.service} in namespace ${c.namespace} (${c.names.join(', ')}: ` +
+        `a rollout owns ${c.service}, ${c.service}-blue and ${c.service}-green); rename the release (or set ` +
+        'values.fullnameOverride) or move one of them to another namespace',
+    );
   }
 }
 
