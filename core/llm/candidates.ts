@@ -3,6 +3,7 @@ import { ROLLOUT_OPERATION_ID } from '../commands/parse';
 import { ENVIRONMENTS } from '../environments';
 import type { EnvironmentName } from '../environments';
 import type { Entities } from './entities';
+import type { Capability } from './vocabulary';
 
 /** A command the matcher is confident about, as tool-call style arguments (judged like a model's). */
 export interface Candidate {
@@ -13,13 +14,27 @@ export interface Candidate {
 /** The deterministic matcher's reading of free text. */
 export type NearMiss =
   | { readonly kind: 'candidates'; readonly candidates: readonly Candidate[] }
-  | { readonly kind: 'clarify'; readonly question: string; readonly suggestions: readonly string[] }
+  | {
+      readonly kind: 'clarify';
+      readonly question: string;
+      readonly suggestions: readonly string[];
+      /** The capability asked for that infra-agent does not have (then nothing is suggested). */
+      readonly unsupported?: string;
+    }
   | { readonly kind: 'diagnose'; readonly question: string };
 
 export const clarify = (question: string, suggestions: readonly string[]): NearMiss => ({
   kind: 'clarify',
   question,
   suggestions,
+});
+
+/** Words naming something infra-agent does not do: say so and what is closest, and offer no command for it. */
+export const unsupported = (c: Capability): NearMiss => ({
+  kind: 'clarify',
+  question: `infra-agent does not do ${c.what}. Closest: ${c.closest}. Type help to see everything it does.`,
+  suggestions: [],
+  unsupported: c.what,
 });
 
 /** Entities but no verb: ask what to do with them. */
@@ -42,18 +57,20 @@ export function noVerb(e: Entities, ctx: ParseContext): NearMiss {
       `deploy stack ${stack} to ${env}`,
     ]);
   if (e.ops[0]) return clarify(`what should I do with ${e.ops[0]}?`, [`status ${e.ops[0]}`, `approve ${e.ops[0]}`]);
-  return clarify('I did not understand that; try one of these, or type help.', [
-    `deploy stack ${ctx.stacks[0] ?? 'vpc'} to dev`,
-    'list',
-    'help',
-  ]);
+  // Nothing named: no command is offered in its place (a guess would be a different command than asked).
+  void ctx;
+  return clarify('I did not understand that; type help to see what I can do.', []);
 }
 
 /** Fills a verb's command from the entities, or asks for what is missing (never guesses a stack or environment). */
-export function build(verb: string, e: Entities, ctx: ParseContext): Candidate[] | NearMiss {
+export function build(verb: string, e: Entities, ctx: ParseContext, verbWord = verb): Candidate[] | NearMiss {
   const stacks = e.stacks;
   const services = e.services;
   const service = services[0];
+  // A Helm release is installed, upgraded or rolled back with the helm commands, never read as a stack.
+  const release = e.releases[0];
+  if (release && stacks.length === 0 && services.length === 0 && ['deploy', 'delete', 'rollback'].includes(verb))
+    return releaseChange(verb, verbWord, release, e);
   // "roll out payments-api 1.4.2 to dev": a service target makes a deploy a rollout (stacks are another catalog).
   if (verb === 'deploy' && service && stacks.length === 0) return rollout(e, service);
   // Reads of a service: its pods, Deployments, events, and the log of one of its pods. Its status, or what is
@@ -146,6 +163,16 @@ export function build(verb: string, e: Entities, ctx: ParseContext): Candidate[]
           ? (s: string, v: string) => `deploy stack ${s} to ${v}`
           : (s: string, v: string) => `delete stack ${s} from ${v}`;
       if (stacks.length === 0) {
+        // `delete pod …`, `delete payments-api`: the object is not a stack, and stacks are all this deletes.
+        const other = e.objects[0] ?? e.pods[0] ?? service;
+        if (other)
+          return unsupported({
+            what: `${verb === 'delete' ? 'deleting' : 'deploying'} ${typeof other === 'string' ? `the service ${other}` : 'a Kubernetes object'} this way`,
+            closest:
+              verb === 'delete'
+                ? '`delete stack <stack> from <env>` deletes a catalog stack; services and their pods are not deleted by infra-agent'
+                : '`rollout <service> <version> to <env>` for a service, `deploy stack <stack> to <env>` for a stack',
+          });
         const unknown = e.unknownTargets[0];
         return clarify(
           `which stack?${unknown ? ` '${unknown}' is not in the catalog;` : ''} known stacks: ${ctx.stacks.join(', ')}`,
@@ -160,6 +187,12 @@ export function build(verb: string, e: Entities, ctx: ParseContext): Candidate[]
       if (stacks.length && e.envs.length)
         return stacks.flatMap((stack) => e.envs.map((env) => ({ name: 'stack-status', args: { stack, env } })));
       if (stacks[0]) return askEnv(stacks[0], (v) => `status stack ${stacks[0] ?? ''} ${v}`);
+      // "status in prd", "show the foo report": something is named that is not a stack, service or operation.
+      if (e.envs.length || e.unknownEnvs.length || e.unknownTargets.length || e.pods.length || e.releases.length)
+        return clarify(
+          `status of what${e.envs[0] ? ` in ${e.envs[0]}` : ''}? name a stack, a service or an operation id (see list)`,
+          e.envs[0] ? ctx.stacks.slice(0, 3).map((s) => `status stack ${s} ${e.envs[0] ?? ''}`) : [],
+        );
       return [{ name: 'list', args: {} }];
     }
     case 'validate': {
@@ -198,6 +231,36 @@ export function build(verb: string, e: Entities, ctx: ParseContext): Candidate[]
     default:
       return [{ name: 'help', args: {} }];
   }
+}
+
+/** install / upgrade / rollback of a Helm release; uninstalling one is not something infra-agent does. */
+function releaseChange(verb: string, verbWord: string, release: string, e: Entities): Candidate[] | NearMiss {
+  if (verb === 'delete')
+    return unsupported({
+      what: 'uninstalling a Helm release',
+      closest: `\`helm history ${release} <env>\` shows its revisions; \`helm rollback ${release} <revision> <env>\` returns to one`,
+    });
+  if (verb === 'rollback') {
+    const revision = e.counts[0];
+    if (revision === undefined)
+      return clarify(
+        `roll ${release} back to which revision? see \`helm history ${release} ${e.envs[0] ?? '<env>'}\`, then say: helm rollback ${release} <revision> ${e.envs[0] ?? '<env>'}`,
+        [],
+      );
+    if (e.envs.length === 0) return askEnv(release, (v) => `helm rollback ${release} ${revision} ${v}`);
+    return e.envs.map((env) => ({ name: 'helm-rollback', args: { release, revision, env } }));
+  }
+  const action = verbWord === 'install' ? 'install' : verbWord === 'upgrade' ? 'upgrade' : undefined;
+  if (!action) {
+    // "deploy sample-app to dev": a first install or an upgrade; the person knows which.
+    const envs = e.envs.length ? e.envs : ENVIRONMENTS;
+    return clarify(
+      `install ${release} (first time) or upgrade it?`,
+      envs.flatMap((v) => [`helm upgrade ${release} ${v}`, `helm install ${release} ${v}`]),
+    );
+  }
+  if (e.envs.length === 0) return askEnv(release, (v) => `helm ${action} ${release} ${v}`);
+  return e.envs.map((env) => ({ name: `helm-${action}`, args: { release, env } }));
 }
 
 /** The rollout operations a clause names: ids, or a service and environment. */

@@ -35,6 +35,8 @@ export interface Entities {
   readonly reason?: string;
   /** Words that look like a stack name but are not in the catalog. */
   readonly unknownTargets: string[];
+  /** Environment words that are not one of ours and could mean several (`staging`, `qa`, `uat`): asked about. */
+  readonly unknownEnvs: string[];
   /** Token indexes consumed by entities (not to be read as verbs). */
   readonly used: Set<number>;
 }
@@ -60,6 +62,26 @@ const ENV_WORDS: Readonly<Record<string, EnvironmentName>> = {
   prod: 'prd',
   production: 'prd',
 };
+
+/**
+ * Names other teams give environments. None is one of ours (dev, tst, prd) for certain: `staging` or `uat` may be
+ * tst or a pre-production copy of prd, so the matcher asks and never maps them.
+ */
+const AMBIGUOUS_ENV_WORDS = new Set([
+  'staging',
+  'stage',
+  'stg',
+  'uat',
+  'qa',
+  'preprod',
+  'pre-prod',
+  'preproduction',
+  'pre-production',
+  'sandbox',
+  'integration',
+  'perf',
+  'demo',
+]);
 
 /** Short words people use for catalog stacks (only applied when the target exists in the catalog). */
 const STACK_ALIASES: Readonly<Record<string, string>> = {
@@ -192,6 +214,7 @@ export function extractEntities(tokens: readonly string[], catalog: Catalog, ver
     paths: [],
     counts: [],
     unknownTargets: [],
+    unknownEnvs: [],
     used: new Set(),
   };
   for (let i = 0; i < tokens.length; i++) {
@@ -257,6 +280,11 @@ export function extractEntities(tokens: readonly string[], catalog: Catalog, ver
     }
     if (looksLikeVersion(t)) {
       e.versions.push(t);
+      e.used.add(i);
+      continue;
+    }
+    if (AMBIGUOUS_ENV_WORDS.has(t) && !verbAt(i)) {
+      e.unknownEnvs.push(t);
       e.used.add(i);
       continue;
     }

@@ -1,9 +1,13 @@
 import type { ParseContext } from '../commands/parse';
 import { tokenize } from '../commands/parse';
+import { commandLine } from '../commands/tool-schema';
+import type { Command } from '../commands/types';
+import { ENVIRONMENTS } from '../environments';
 import type { Candidate, NearMiss } from './candidates';
-import { build, clarify, noVerb } from './candidates';
-import { extractEntities } from './entities';
-import { PHRASES, matchVerb } from './vocabulary';
+import { build, clarify, noVerb, unsupported } from './candidates';
+import { envOf, extractEntities } from './entities';
+import type { Capability } from './vocabulary';
+import { PHRASES, matchVerb, unsupportedCapability } from './vocabulary';
 
 export type { Candidate, NearMiss } from './candidates';
 
@@ -71,6 +75,15 @@ function clauses(s: string): string[][] {
   return out.filter((c) => c.length > 0);
 }
 
+/** Two writes named in one clause: a question offering what each would be, never one picked by priority. */
+function bothWrites(a: string, b: string, x: Candidate[] | NearMiss, y: Candidate[] | NearMiss): NearMiss {
+  // Only what each write would be as a whole command: a question's own suggestions (reads to look first) are not.
+  const lines = (r: Candidate[] | NearMiss): string[] => ('kind' in r ? [] : r.map(lineOf));
+  return clarify(`did you mean ${a} or ${b}?`, [...lines(x), ...lines(y)]);
+}
+
+const lineOf = (c: Candidate): string => commandLine({ name: c.name, ...c.args } as unknown as Command);
+
 function verbOf(word: string): string | undefined {
   if (GENERIC.has(word)) return 'status';
   return matchVerb(word)?.verb;
@@ -93,12 +106,130 @@ function pickVerb(tokens: readonly string[], used: ReadonlySet<number>): string 
   return pool.sort((a, b) => PRIORITY.indexOf(a.v) - PRIORITY.indexOf(b.v) || a.i - b.i)[0]?.v;
 }
 
+const KUBE_READS =
+  'the Kubernetes reads are pods, deployments, events, logs, rollout status and describe of a catalog service (e.g. `pods <service> <env>`)';
+
+/**
+ * A namespace (`payments-dev`, `payments`) as the matcher's words: the catalog service or release whose name it
+ * starts (`payments` → payments-api) and the environment of its suffix. Unknown namespaces stay as they are.
+ */
+function namespaceWords(ns: string, ctx: ParseContext): string {
+  const m = /^(.*?)-([a-z]+)$/.exec(ns);
+  const env = m?.[2] ? envOf(m[2]) : undefined;
+  const base = env && m?.[1] ? m[1] : ns;
+  const owners = [...(ctx.services ?? []), ...(ctx.releases ?? [])].filter(
+    (n) => n === base || n.startsWith(`${base}-`),
+  );
+  const owner = owners.length === 1 ? owners[0] : undefined;
+  return [owner ?? base, env ?? (m?.[2] && !env ? m[2] : '')].filter(Boolean).join(' ');
+}
+
+/**
+ * kubectl, helm and aws CLI phrasings in the matcher's words (`kubectl get pods -n payments-dev` → `pods
+ * payments-api dev`), or the CLI action named as something infra-agent does not do (`kubectl delete`, `aws ec2`).
+ */
+export function translateCli(text: string, ctx: ParseContext): { text: string } | { unsupported: Capability } {
+  let s = ` ${text.toLowerCase()} `
+    .replace(/\s(?:-n|--namespace)(?:\s+|=)([a-z0-9][a-z0-9-]*)/g, (_m, ns: string) => ` ${namespaceWords(ns, ctx)}`)
+    .replace(/\s(?:in\s+)?namespace\s+([a-z0-9][a-z0-9-]*)/g, (_m, ns: string) => ` ${namespaceWords(ns, ctx)}`)
+    .replace(/\s--stack-name(?:\s+|=)/g, ' ')
+    .replace(/\s(?:--region|--profile|--output|-o)(?:\s+|=)\S+/g, ' ')
+    .replace(/\s--?[a-z][\w-]*(?:=\S+)?/g, ' ');
+  const kubectl = /^\s*(?:kubectl|k)\s+([a-z-]+)(?:\s+([a-z./-]+))?/.exec(s);
+  if (kubectl) {
+    const [all, verb = '', next = ''] = kubectl;
+    const kind = next.split('/')[0] ?? '';
+    if (verb === 'get') {
+      const word = /^(?:pods?|po)$/.test(kind)
+        ? 'pods'
+        : /^(?:deploy|deployments?|deployments?\.apps)$/.test(kind)
+          ? 'deployments'
+          : /^(?:events?|ev)$/.test(kind)
+            ? 'events'
+            : undefined;
+      if (!word) return { unsupported: { what: `kubectl get ${kind || '…'}`, closest: KUBE_READS } };
+      s = ` ${word} ${s.slice(all.length)}`;
+    } else if (verb === 'rollout') {
+      const sub = /^(status|undo|pause|resume)$/.exec(next)?.[1];
+      if (!sub) return { unsupported: { what: `kubectl rollout ${next}`.trim(), closest: KUBE_READS } };
+      s = ` ${sub === 'status' ? 'rollout-status' : sub === 'undo' ? 'rollback' : sub} ${s.slice(all.length)}`;
+    } else if (verb === 'logs' || verb === 'describe' || verb === 'log') {
+      s = s.replace(/^\s*(?:kubectl|k)\s+/, ' ');
+    } else {
+      return { unsupported: { what: `kubectl ${verb}`, closest: KUBE_READS } };
+    }
+    // `deployment/checkout-web`: in a kubectl read the Deployment named after a service stands for the service.
+    s = s.replace(/\s(?:deploy|deployment|deployments)\/([a-z0-9-]+)(?=\s)/g, (m, name: string) =>
+      (ctx.services ?? []).includes(name) ? ` ${name}` : m,
+    );
+  }
+  const helm = /^\s*helm\s+([a-z-]+)/.exec(s);
+  if (helm?.[1] && !['history', 'diff', 'install', 'upgrade', 'rollback'].includes(helm[1]))
+    return {
+      unsupported: {
+        what: `helm ${helm[1]}`,
+        closest:
+          '`helm history <release> <env>` and `helm diff <release> <env>` are the Helm reads; `helm install`, `helm upgrade` and `helm rollback` the changes',
+      },
+    };
+  const aws = /^\s*aws\s+([a-z0-9-]+)(?:\s+([a-z0-9-]+))?/.exec(s);
+  if (aws) {
+    const [all, service = '', op = ''] = aws;
+    const word =
+      service === 'cloudformation'
+        ? /^(?:describe-stacks?|describe-stack-events|describe-stack-resources?|list-stack-resources|get-template)$/.test(
+            op,
+          )
+          ? 'status'
+          : op === 'validate-template'
+            ? 'validate'
+            : /^(?:deploy|create-stack|update-stack)$/.test(op)
+              ? 'deploy'
+              : op === 'delete-stack'
+                ? 'delete'
+                : undefined
+        : service === 'sts' && op === 'get-caller-identity'
+          ? 'whoami'
+          : undefined;
+    if (!word)
+      return {
+        unsupported: {
+          what: `aws ${service} ${op}`.trim(),
+          closest: 'infra-agent runs its own commands on catalog stacks, services and releases, not the AWS CLI',
+        },
+      };
+    s = ` ${word} ${s.slice(all.length)}`;
+  }
+  return { text: s.replace(/\s+/g, ' ').trim() };
+}
+
+/** Writes: two of these in one clause are never settled by priority, the person is asked. */
+const WRITES = new Set(['deploy', 'delete', 'rollback']);
+
+/** The clause's verbs other than `verb` that are as specific (not generic words): rivals for the margin check. */
+function rivals(tokens: readonly string[], used: ReadonlySet<number>, verb: string): string[] {
+  const out = new Set<string>();
+  tokens.forEach((t, i) => {
+    const v = verbOf(t);
+    if (!used.has(i) && v && v !== verb && !isGeneric(t)) out.add(v);
+  });
+  return [...out];
+}
+
+/** The word in the clause that gave its verb (`upgrade` for deploy), for commands that tell them apart. */
+const verbWordOf = (tokens: readonly string[], verb: string): string =>
+  tokens.map((t) => matchVerb(t)?.synonym ?? t).find((w) => verbOf(w) === verb) ?? verb;
+
 /**
  * The deterministic near-miss matcher: synonyms, typos and free word order, with no model. It returns
  * commands only when every slot is filled from the text; otherwise it asks, with lines to pick from.
  */
 export function matchNearMiss(text: string, ctx: ParseContext): NearMiss {
-  const s = normalize(text);
+  const cli = translateCli(text, ctx);
+  if ('unsupported' in cli) return unsupported(cli.unsupported);
+  const capability = unsupportedCapability(text);
+  if (capability) return unsupported(capability);
+  const s = normalize(cli.text);
   if (NEGATION.test(s)) return clarify('you said not to do something; what should I do instead?', []);
   const candidates: Candidate[] = [];
   let previousStacks: string[] = [];
@@ -124,7 +255,17 @@ export function matchNearMiss(text: string, ctx: ParseContext): NearMiss {
       return noVerb(e, ctx);
     }
     if (QUESTION.test(s)) return { kind: 'diagnose', question: text.trim() };
-    const built = build(verb, e, ctx);
+    const built = build(verb, e, ctx, verbWordOf(tokens, verb));
+    // A confidence margin: two different writes in one clause ("roll back the deploy") are not settled by
+    // priority; the person picks from what each would be.
+    const rival = WRITES.has(verb) ? rivals(tokens, probe.used, verb).find((v) => WRITES.has(v)) : undefined;
+    if (rival) return bothWrites(verb, rival, built, build(rival, e, ctx, rival));
+    const unknownEnv = e.unknownEnvs[0];
+    if (unknownEnv && e.envs.length === 0 && e.fromEnvs.length === 0) {
+      const note = `there is no '${unknownEnv}' environment here (ours are ${ENVIRONMENTS.join(', ')})`;
+      if ('kind' in built)
+        return built.kind === 'clarify' ? { ...built, question: `${note}; ${built.question}` } : built;
+    }
     if ('kind' in built) return built;
     candidates.push(...built);
   }

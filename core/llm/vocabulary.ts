@@ -21,7 +21,20 @@ export const VERB_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
     'redeploy',
     'upgrade',
   ],
-  delete: ['delete', 'remove', 'destroy', 'teardown', 'drop', 'nuke', 'decommission', 'rm', 'del', 'uninstall', 'kill'],
+  delete: [
+    'delete',
+    'remove',
+    'destroy',
+    'teardown',
+    'drop',
+    'nuke',
+    'decommission',
+    'rm',
+    'del',
+    'uninstall',
+    'kill',
+    'undeploy',
+  ],
   status: ['status', 'state', 'show', 'check', 'inspect', 'health', 'stat', 'info', 'details'],
   // A Kubernetes object of a service (`describe pod/…`); of a stack it means its status.
   describe: ['describe'],
@@ -96,6 +109,8 @@ const INDEX: ReadonlyMap<string, string> = new Map(
   Object.entries(VERB_SYNONYMS).flatMap(([verb, words]) => words.map((w) => [w, verb] as const)),
 );
 
+const REVERSING_PREFIX = /^(?:un|de|dis|non|anti)$/;
+
 /** Typos allowed for a word of this length (none for short words: `ls` must not become `rm`). */
 export const typoBudget = (word: string): number => (word.length >= 8 ? 2 : word.length >= 5 ? 1 : 0);
 
@@ -116,6 +131,8 @@ export function matchVerb(word: string): { verb: string; synonym: string } | und
   let best: { verb: string; synonym: string; d: number } | undefined;
   for (const [syn, verb] of INDEX) {
     if (syn.length < 4) continue;
+    // `undeploy`, `deinstall`, `disapprove`: a prefix that reverses the word is not a typo of it.
+    if (w.endsWith(syn) && REVERSING_PREFIX.test(w.slice(0, w.length - syn.length))) continue;
     const d = editDistance(w, syn);
     if (d <= budget && (!best || d < best.d)) best = { verb, synonym: syn, d };
   }
@@ -128,4 +145,120 @@ export function isTransposition(a: string, b: string): boolean {
   const diff = [...a].flatMap((ch, i) => (ch === b[i] ? [] : [i]));
   const [i, j] = diff;
   return diff.length === 2 && i !== undefined && j === i + 1 && a[i] === b[j] && a[j] === b[i];
+}
+
+/** Something people ask for that infra-agent does not do, and what comes closest. */
+export interface Capability {
+  /** What the words asked for, in the answer: "vulnerability and image scans". */
+  readonly what: string;
+  /** The closest thing infra-agent does, said in words (never proposed in its place). */
+  readonly closest: string;
+}
+
+// Lookarounds like the matcher's filler words: words inside ids and paths never match.
+const W = (words: string): RegExp => new RegExp(`(?<![\\w/.-])(?:${words})(?![\\w/-])`, 'i');
+
+/**
+ * Words that name a capability infra-agent does not have. Checked before any command is matched: a request
+ * for one of these is answered "I can't do that; the closest is …", never with a different command.
+ */
+export const UNSUPPORTED: readonly (readonly [RegExp, Capability])[] = [
+  [
+    W(
+      'cves?|vulnerabilit(?:y|ies)|vulns?|vulnerable|trivy|sbom|image\\s+scans?|scan\\w*\\s+(?:\\S+\\s+){0,3}(?:images?|containers?)',
+    ),
+    {
+      what: 'vulnerability and image scans',
+      closest:
+        '`validate <stack>` checks CloudFormation templates (cfn-lint, the NIST cfn-guard rules, mandatory tags); `deployments <service> <env>` shows which image runs',
+    },
+  ],
+  [
+    W('idle|unused|orphan(?:ed|s)?|underutili[sz]ed|dangling|zombie|stale\\s+resources?|not\\s+(?:being\\s+)?used'),
+    {
+      what: 'finding idle or unused resources',
+      closest: '`status stack <stack> <env>` shows one catalog stack; `list` shows operations',
+    },
+  ],
+  [
+    W('costs?|costing|spend(?:ing)?|spent|billing|bill|invoice|budget|how\\s+much\\s+(?:\\S+\\s+){0,4}(?:pay|paying)'),
+    { what: 'cost and spending reports', closest: 'nothing: infra-agent does not read billing data' },
+  ],
+  [
+    W('drift\\w*'),
+    {
+      what: 'drift detection',
+      closest: '`status stack <stack> <env>` shows a stack’s CloudFormation status and events (not drift)',
+    },
+  ],
+  [
+    /(?<![\w/.-])(?:cloudtrail|who\s+(?:changed|modified|edited|touched|opened|deleted|removed)\s+(?:\S+\s+){0,4}(?:rules?|ports?|ingress|egress|buckets?|polic(?:y|ies)|instances?|records?|in\s+the\s+console))(?![\w/-])/i,
+    {
+      what: 'the CloudTrail history of AWS changes',
+      closest:
+        '`audit` lists the changes made through infra-agent (who deployed, approved or rolled back what), not changes made elsewhere',
+    },
+  ],
+  [
+    W('mfa|2fa|two[\\s-]?factor|authenticator|totp|one[\\s-]?time\\s+(?:code|password)s?'),
+    {
+      what: 'setting up MFA from a chat request',
+      closest:
+        'enrol your own authenticator with `infra-agent mfa enroll` in the terminal (re-enrolment is in Slack); nobody can enrol someone else',
+    },
+  ],
+  [
+    W('back\\s?ups?|backing\\s+up|back\\s+up|restores?|restoring|snapshots?|point[\\s-]in[\\s-]time'),
+    {
+      what: 'backups and restores',
+      closest: 'nothing: infra-agent changes catalog stacks, services and Helm releases, not data',
+    },
+  ],
+  [
+    W('promot(?:e|es|ed|ing|ion)'),
+    {
+      what: 'promotion between environments',
+      closest:
+        '`deployments <service> <env>` shows the version running in the source environment; then `rollout <service> <version> to <env>` (or `deploy stack <stack> to <env>` for a stack)',
+    },
+  ],
+  [
+    W('certs?|certificates?|tls|ssl|acm'),
+    { what: 'certificates', closest: 'nothing: certificates are not in the command catalog' },
+  ],
+  [
+    W('dns|route\\s?53|cname|a\\s+records?|hosted\\s+zones?|domains?'),
+    { what: 'DNS', closest: 'nothing: DNS records are not in the command catalog' },
+  ],
+  [
+    W('scal(?:e|es|ed|ing)(?:\\s+(?:up|down|out|in))?|replicas?|autoscal\\w*|hpa'),
+    {
+      what: 'scaling',
+      closest: "replica counts come from the service's config; `deployments <service> <env>` shows ready replicas",
+    },
+  ],
+  [
+    W('restart\\w*|reboot\\w*|bounce|recycle'),
+    {
+      what: 'restarts',
+      closest:
+        '`pods <service> <env>` shows its pods; a new version goes out with `rollout <service> <version> to <env>`',
+    },
+  ],
+  [
+    /(?<![\w/.-])(?:(?:grant|give|add)\s+(?:\S+\s+){0,3}(?:access|permissions?|admin|rights)|revoke|offboard|onboard)(?![\w/-])/i,
+    {
+      what: 'managing people’s access',
+      closest: "people and approvers come from the configuration; `whoami <env>` shows the worker's AWS identity",
+    },
+  ],
+  [
+    W('jira|tickets?|pagerduty|page\\s+(?:the\\s+)?on[\\s-]?call'),
+    { what: 'tickets and paging', closest: 'nothing: infra-agent does not talk to ticketing or paging tools' },
+  ],
+];
+
+/** The capability a request names that infra-agent does not have, or undefined. */
+export function unsupportedCapability(text: string): Capability | undefined {
+  return UNSUPPORTED.find(([re]) => re.test(text))?.[1];
 }

@@ -1,4 +1,4 @@
-import { canonical, loadCases, outcomeOf } from '../../eval/cases';
+import { canonical, loadCases, outcomeOf, strayCommands } from '../../eval/cases';
 import { guardRefusal } from '../../core/llm/guard';
 import type { ProposalContext } from '../../core/llm/proposal';
 import { interpretOffline } from '../../core/llm/route';
@@ -11,6 +11,7 @@ const ctx: ProposalContext = {
   autoRun: { environments: [], unscoped: false },
 };
 const read = (text: string) => outcomeOf(interpretOffline(text, ctx).interpretation);
+const answer = (text: string) => interpretOffline(text, ctx).interpretation;
 
 describe('near-miss matcher (no model)', () => {
   it.each([
@@ -109,6 +110,110 @@ describe('near-miss matcher (no model)', () => {
     expect(guardRefusal('reject stack/dev/vpc because it would skip the approval of NACL changes')).toBeDefined();
   });
 
+  it.each([
+    ['an image vulnerability scan', 'does checkout-web have any high CVEs in prod', 'vulnerability and image scans'],
+    ['idle resources', 'which load balancers are idle in tst', 'finding idle or unused resources'],
+    ['cost', 'what did the vpc cost us last month', 'cost and spending reports'],
+    ['drift', 'is node-groups drifting in dev', 'drift detection'],
+    ['MFA setup', 'reset my 2fa', 'setting up MFA from a chat request'],
+    [
+      'a kubectl verb we do not run',
+      'kubectl exec -it payments-api-blue-7d9c6-x2x7q -n payments-dev -- sh',
+      'kubectl exec',
+    ],
+    ['a kubectl kind we do not read', 'kubectl get ingress -n checkout-tst', 'kubectl get ingress'],
+    ['an aws cli call we do not make', 'aws s3 ls', 'aws s3 ls'],
+    ['a helm verb we do not run', 'helm uninstall sample-app -n sample-dev', 'helm uninstall'],
+    [
+      'deleting a pod (only stacks are deleted)',
+      'delete pod payments-api-blue-7d9c6-x2x7q in dev',
+      'deleting a Kubernetes object this way',
+    ],
+  ])(
+    'GIVEN words naming %s THEN it says it does not do that, names what is closest, and offers no command',
+    (_w, text, what) => {
+      const r = answer(text);
+      expect(r).toMatchObject({ kind: 'clarify', unsupported: what, suggestions: [] });
+      expect(r.kind === 'clarify' && r.question).toMatch(/^infra-agent does not do .*\. Closest: /);
+    },
+  );
+
+  it.each([
+    [
+      'kubectl get pods with a namespace and its environment suffix',
+      'kubectl get po -n checkout-dev',
+      ['pods checkout-web dev'],
+    ],
+    ['kubectl get deployments', 'kubectl get deployments --namespace=payments-prd', ['deployments payments-api prd']],
+    [
+      'kubectl rollout undo of a service',
+      'kubectl rollout undo deployment/payments-api -n payments-tst',
+      ['rollback payments-api tst'],
+    ],
+    ['aws sts get-caller-identity', 'aws sts get-caller-identity --profile prd in prod', ['whoami prd']],
+    [
+      'aws cloudformation describe-stack-events',
+      'aws cloudformation describe-stack-events --stack-name eks-cluster in tst',
+      ['status stack eks-cluster tst'],
+    ],
+    ['an upgrade of a Helm release (not a stack deploy)', 'upgrade sample-app in tst', ['helm upgrade sample-app tst']],
+  ])('GIVEN %s THEN it maps to our read or command', (_w, text, expected) => {
+    expect(read(text)).toEqual(expected);
+  });
+
+  it('GIVEN a namespace without an environment suffix THEN it asks for the environment of the same read', () => {
+    expect(answer('kubectl get events -n checkout')).toMatchObject({
+      kind: 'clarify',
+      suggestions: ['events checkout-web dev', 'events checkout-web tst', 'events checkout-web prd'],
+    });
+  });
+
+  it("GIVEN an environment name that is not ours ('staging', 'uat') THEN it says so and asks, offering the same command in each of ours", () => {
+    const r = answer('rollback checkout-web in staging');
+    expect(r).toMatchObject({
+      kind: 'clarify',
+      suggestions: ['rollback checkout-web dev', 'rollback checkout-web tst', 'rollback checkout-web prd'],
+    });
+    expect(r.kind === 'clarify' && r.question).toMatch(
+      /^there is no 'staging' environment here \(ours are dev, tst, prd\)/,
+    );
+    expect(read('status stack vpc uat')).toBe('clarify');
+  });
+
+  it('GIVEN a deploy of a Helm release without install or upgrade THEN it asks which, offering only helm commands', () => {
+    expect(answer('deploy sample-app to dev')).toEqual({
+      kind: 'clarify',
+      question: 'install sample-app (first time) or upgrade it?',
+      suggestions: ['helm upgrade sample-app dev', 'helm install sample-app dev'],
+    });
+  });
+
+  it('GIVEN two writes named in one clause THEN it asks with both rather than picking one by priority', () => {
+    expect(answer('roll back the checkout-web deploy in prd')).toEqual({
+      kind: 'clarify',
+      question: 'did you mean deploy or rollback?',
+      suggestions: ['rollback checkout-web prd'],
+    });
+  });
+
+  it("GIVEN 'undeploy' THEN it is a delete, never read as a typo of deploy", () => {
+    expect(read('undeploy vpc from dev')).toEqual(['delete stack vpc from dev']);
+    expect(read('deinstall vpc from dev')).not.toEqual(['deploy stack vpc to dev']);
+  });
+
+  it('GIVEN status words with an environment but no object THEN it asks status of what, instead of listing operations', () => {
+    expect(answer('show me the report for prod')).toMatchObject({ kind: 'clarify' });
+    expect(read('status')).toEqual(['list']);
+  });
+
+  it('GIVEN text naming nothing THEN the question offers no command in its place', () => {
+    expect(answer('do the thing')).toEqual({
+      kind: 'clarify',
+      question: 'I did not understand that; type help to see what I can do.',
+      suggestions: [],
+    });
+  });
+
   describe('over the labelled evaluation set', () => {
     const cases = loadCases();
     const results = cases.map((c) => ({ c, expected: canonical(c.expect, ctx), got: read(c.text) }));
@@ -124,6 +229,23 @@ describe('near-miss matcher (no model)', () => {
         Array.isArray(x) ? x.filter((l) => /^(deploy|delete|rollout|rollback) /.test(l)) : [];
       const wrong = results.filter((r) => writes(r.got).some((w) => !writes(r.expected).includes(w)));
       expect(wrong.map((r) => `${r.c.text} -> ${JSON.stringify(r.got)}`)).toEqual([]);
+    });
+
+    it('GIVEN any request THEN nothing is routed to a command its label does not name (routed-different = 0)', () => {
+      const stray = cases.filter(
+        (c) => strayCommands(c, interpretOffline(c.text, ctx).interpretation, ctx).routed.length,
+      );
+      expect(stray.map((c) => c.text)).toEqual([]);
+    });
+
+    it('GIVEN a request for something we do not do THEN the answer says so and suggests no command', () => {
+      const asked = cases.filter((c) => c.expect === 'unsupported');
+      expect(asked.length).toBeGreaterThanOrEqual(20);
+      const wrong = asked.filter((c) => {
+        const i = interpretOffline(c.text, ctx).interpretation;
+        return i.kind !== 'clarify' || !i.unsupported || i.suggestions.length > 0;
+      });
+      expect(wrong.map((c) => c.text)).toEqual([]);
     });
 
     it('GIVEN the whole set THEN at least 90% are routed as labelled', () => {
