@@ -1,3 +1,5 @@
+import type { ApprovalPolicyDeps } from './access/approval-policy';
+import { createApprovalPolicyActivities } from './access/approval-policy';
 import type { IdentityDeps } from './access/identity';
 import { createIdentityActivities } from './access/identity';
 import type { AuditDeps } from './audit/record-audit';
@@ -18,7 +20,7 @@ import type { NotifyDeps } from './notify/notify-operation';
 import { createNotifyActivities } from './notify/notify-operation';
 
 /** Everything activities need from the outside world, built by the worker's composition root. */
-export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDeps, LlmDeps {
+export interface ActivityDeps extends IdentityDeps, ApprovalPolicyDeps, AuditDeps, CloudFormationDeps, LlmDeps {
   readonly validate: ValidateDeps;
   /** Slack (or nothing): where operations report progress. */
   readonly notify: NotifyDeps;
@@ -33,6 +35,7 @@ export interface ActivityDeps extends IdentityDeps, AuditDeps, CloudFormationDep
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createIdentityActivities(deps),
+    ...createApprovalPolicyActivities(deps),
     ...createAuditActivities(deps),
     ...createCloudFormationActivities(deps),
     ...createValidateActivities(deps.validate),

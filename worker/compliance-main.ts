@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { generateComplianceReport } from '../activities/iac/compliance-report';
 import type { AppConfig } from '../core/config';
+import { validateCacheDir } from './compose';
 
 /**
  * `infra-agent compliance report [--check]`: validates every template with the real tools and writes
@@ -18,6 +19,7 @@ export async function runComplianceReport(
     repoRoot,
     cfnLintBin: config.tools.cfnLint,
     cfnGuardBin: config.tools.cfnGuard,
+    cacheDir: validateCacheDir(),
   });
   if (check) {
     const committed = await readFile(target, 'utf8').catch(() => '');

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createActivities } from '../activities';
+import { keepAlive } from '../activities/heartbeat';
 import type { Activities } from '../activities';
 import type { K8sDeps } from '../activities/k8s';
 import type { RolloutDeps } from '../activities/rollout';
@@ -14,25 +15,51 @@ import type { CredentialBroker } from '../adapters/aws/assume-role';
 import { createAwsClientFactory } from '../adapters/aws/clients';
 import type { AwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
+import type { RunCommand } from '../adapters/cli/run-command';
 import { createSlackNotifier } from '../adapters/slack/slack-notifier';
 import { createActivityWebClient } from '../adapters/slack/web-client';
 import { createOperationMessages } from '../presentation/slack/operation-messages';
 import type { AppConfig } from '../core/config';
-import { faultInjectingAws } from './fault-injection';
 
-/** The worker's composition root: config in, real adapters wired into activities out. */
-export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = process.env): Activities {
-  const aws: AwsClientFactory = faultInjectingAws(createAwsClientFactory(config.aws), env);
-  const run = createRunCommand({
+/**
+ * Seams a test composition may wrap (fault injection: test/support/fault-injection.ts). The production worker
+ * passes none, so no test-only behaviour can be switched on in a real deployment.
+ */
+export interface ComposeSeams {
+  readonly aws?: (factory: AwsClientFactory) => AwsClientFactory;
+  readonly run?: (run: RunCommand) => RunCommand;
+}
+
+/** Where validation results are cached by content hash: INFRA_AGENT_CACHE, default ~/.cache/infra-agent. */
+export function validateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.INFRA_AGENT_CACHE || join(homedir(), '.cache', 'infra-agent'), 'validate-cache');
+}
+
+/**
+ * The worker's composition root: config in, real adapters wired into activities out. Every activity
+ * heartbeats while it runs (keepAlive), so heartbeating activity profiles notice a dead worker in seconds.
+ */
+export function composeActivities(
+  config: AppConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  seams: ComposeSeams = {},
+): Activities {
+  const wrapAws = seams.aws ?? ((f: AwsClientFactory) => f);
+  const wrapRun = seams.run ?? ((r: RunCommand) => r);
+  const aws: AwsClientFactory = wrapAws(createAwsClientFactory(config.aws));
+  const createRun = createRunCommand({
     'cfn-lint': 'install it with: bash sandbox/bootstrap.sh python (or set tools.cfnLint in the config)',
     'cfn-guard': 'install it with: bash sandbox/bootstrap.sh cfn-guard (or set tools.cfnGuard in the config)',
     helm: 'install it with: bash sandbox/bootstrap.sh helm (or set tools.helm in the config)',
     kubectl: 'build it with: bash sandbox/kube/bootstrap-kube.sh kube (or set tools.kubectl in the config)',
   });
+  const run = wrapRun(createRun);
   const broker = createCredentialBroker(aws);
-  return createActivities({
+  const activities = createActivities({
     aws,
     broker,
+    // Approval policy is decided here, from the worker's own config, never from what a client sent.
+    policyConfig: { environments: config.environments, users: config.users },
     infraDir: config.infraDir,
     audit: createJsonlAuditLog(config.audit.path),
     validate: {
@@ -41,6 +68,7 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
       cfnGuardBin: config.tools.cfnGuard,
       rulesDir: join(config.infraDir, 'cfn-guard-rules', 'nist-800-53'),
       baseDir: config.infraDir,
+      cacheDir: validateCacheDir(env),
     },
     notify: composeNotify(config),
     // Full pod logs asked for in the terminal: beside the audit log, readable by the worker's user only.
@@ -48,6 +76,7 @@ export function composeActivities(config: AppConfig, env: NodeJS.ProcessEnv = pr
     ...composeModel(config),
     ...composeK8s(config, env, run, aws, broker),
   });
+  return keepAlive(activities);
 }
 
 /**

@@ -32,5 +32,40 @@ export const notifyActivity: ActivityOptions = {
 /** Side effects that cannot check whether they already happened (a file sent to Slack): one retry at most. */
 export const sendOnceActivity: ActivityOptions = {
   startToCloseTimeout: '3m',
+  heartbeatTimeout: '20s',
   retry: { ...retry, initialInterval: '2s', maximumAttempts: 2 },
+};
+
+/**
+ * Putting traffic back on the old colour (rollback, abort, a rollout that failed after traffic moved): a transient
+ * failure (the Kubernetes API or AWS down for a while) is retried without limit, backing off to one attempt every
+ * 30 s, because giving up would leave traffic split. The activity heartbeats, so a dead worker is noticed within
+ * 30 s. Non-retryable errors (no permission, a router that is not ours) still end it: the workflow then reports the
+ * split loudly. The workflow raises on call when a restore has been failing for a minute (workflows/rollout-flow.ts).
+ */
+export const restoreActivity: ActivityOptions = {
+  startToCloseTimeout: '3m',
+  heartbeatTimeout: '30s',
+  retry: { ...retry, maximumAttempts: Number.POSITIVE_INFINITY },
+};
+
+/*
+ * Heartbeating profiles. A worker killed mid-activity stops heartbeating; the server then times the attempt out
+ * after `heartbeatTimeout` and another worker retries it — instead of after the whole start-to-close (10 minutes
+ * for validation, 15 for a helm write). The worker heartbeats every running activity every few seconds
+ * (activities/heartbeat.ts), so any activity may use these.
+ */
+const heartbeatTimeout = '20s';
+
+/** Child processes over many files (cfn-lint, cfn-guard, helm template/diff), heartbeating. */
+export const heartbeatToolActivity: ActivityOptions = { ...toolActivity, heartbeatTimeout };
+
+/** Reads that usually take seconds but may wait up to a minute (Kubernetes reads, rollout status), heartbeating. */
+export const heartbeatCallActivity: ActivityOptions = { ...shortActivity, heartbeatTimeout };
+
+/** Long writes through a tool (helm upgrade --wait), heartbeating; retried at most twice. */
+export const heartbeatWriteActivity: ActivityOptions = {
+  startToCloseTimeout: '15m',
+  heartbeatTimeout,
+  retry: { ...retry, maximumAttempts: 3 },
 };

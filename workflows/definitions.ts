@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ChangeFreeze, EnvironmentName } from '../core/environments';
+import type { OperationPolicy } from '../core/operation-policy';
 import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 import type { HelmWriteRequest } from '../core/k8s/request';
@@ -12,14 +13,13 @@ export interface OperationBaseInput {
   readonly environment: EnvironmentName;
   readonly region: string;
   readonly requester: Requester;
-  readonly approval: {
-    readonly required: number;
-    readonly expirySeconds: number;
-    readonly mfa: boolean;
-    /** Resolved from the policy's users and groups when the operation started. */
-    readonly approvers: readonly string[];
-  };
-  readonly changeFreezes: readonly ChangeFreeze[];
+  /**
+   * Ignored since the worker decides the policy (`resolveApprovalPolicy`, patch `approval-policy-from-worker`):
+   * read only when replaying runs that started before, whose client sent it. Clients need not send it.
+   */
+  readonly approval?: OperationPolicy['approval'];
+  /** As `approval`: ignored for new runs, which take the change freezes from the worker's config. */
+  readonly changeFreezes?: readonly ChangeFreeze[];
   /**
    * Where progress is posted (Slack): the channel, and the thread to post into when the request came from one.
    * The workflow posts the status message itself and keeps its ts in workflow state. Absent: no notifications.

@@ -1,8 +1,9 @@
 import { hasBlockingFindings } from '../core/validation';
 import type { OperationState } from '../core/operations';
 import type { StackOperationInput } from './definitions';
-import { activeFreeze, awaitDecision, beginStackOperation, executeApproved, withFailureOutcome } from './stack-flow';
-import { audit } from './stack-activities';
+import { activeFreeze, awaitDecision, resolvePolicy, withFailureOutcome } from './approval-flow';
+import { audit } from './audit-activity';
+import { beginStackOperation, executeApproved } from './stack-operation';
 
 /**
  * validate → change set → preview → approval bound to the change set → execute once → wait until stable.
@@ -12,6 +13,7 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
   const { op, acts, notifier, finish } = beginStackOperation(input, 'deploy-stack');
 
   return withFailureOutcome(op, acts, finish, async () => {
+    const policy = await resolvePolicy(op);
     await audit(acts, op, 'requested', input.requester.userId, {
       via: input.requester.via,
       requestId: input.requester.requestId,
@@ -19,7 +21,7 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
     });
     notifier.send(op.state, 'requested');
 
-    const freeze = activeFreeze(input);
+    const freeze = activeFreeze(policy);
     if (freeze) {
       await audit(acts, op, 'failed', 'infra-agent', { reason: 'change freeze', freeze });
       return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);

@@ -13,7 +13,7 @@ import type { DiagnoseBudgets } from '../core/llm/settings';
 import type { InferenceSettings, ModelMessage, ModelResponse, ModelToolResult, ModelUsage } from '../core/llm/types';
 import { NO_USAGE, addUsage, textOf, toolUsesOf } from '../core/llm/types';
 import type { Requester } from '../core/requester';
-import { shortActivity, toolActivity } from './activity-options';
+import { heartbeatToolActivity, shortActivity } from './activity-options';
 import type { ModelCallPolicy } from './interpret';
 import { modelActivityOptions, modelFailureType } from './interpret';
 
@@ -54,7 +54,7 @@ const {
   readOperationAudit,
   readRecentOperations,
 } = proxyActivities<Activities>(shortActivity);
-const { validateTemplates } = proxyActivities<Activities>(toolActivity);
+const { validateTemplates } = proxyActivities<Activities>(heartbeatToolActivity);
 
 /**
  * A bounded, read-only investigation: the model asks for reads, the workflow runs only those the code

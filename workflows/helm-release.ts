@@ -2,12 +2,19 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ResourceDiff } from '../core/k8s/results';
 import type { OperationState, ResourceChange } from '../core/operations';
-import { notifyActivity, shortActivity, toolActivity } from './activity-options';
+import { heartbeatToolActivity, notifyActivity, shortActivity } from './activity-options';
 import type { HelmReleaseInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
-import { audit } from './stack-activities';
-import { finisher, activeFreeze, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
-import { ApprovableOperation } from './stack-operation-state';
+import {
+  finisher,
+  activeFreeze,
+  awaitDecision,
+  registerHandlers,
+  resolvePolicy,
+  withFailureOutcome,
+} from './approval-flow';
+import { ApprovableOperation } from './approvable-operation';
+import { audit } from './audit-activity';
 
 const ACTION: Readonly<Record<ResourceDiff['change'], ResourceChange['action']>> = {
   added: 'Add',
@@ -46,7 +53,7 @@ export async function helmReleaseWorkflow(input: HelmReleaseInput): Promise<Oper
       startedAt: new Date(workflowInfo().startTime).toISOString(),
       phase: 'diffing',
       findings: [],
-      approvalsRequired: input.approval.required,
+      approvalsRequired: input.approval?.required ?? 1,
       approvals: [],
       events: [],
     },
@@ -55,7 +62,7 @@ export async function helmReleaseWorkflow(input: HelmReleaseInput): Promise<Oper
   registerHandlers(op);
   const notifier = OperationNotifier.for(input);
   const short = proxyActivities<Activities>(shortActivity);
-  const tool = proxyActivities<Activities>(toolActivity);
+  const tool = proxyActivities<Activities>(heartbeatToolActivity);
   const quiet = proxyActivities<Activities>(notifyActivity);
   const write = proxyActivities<Activities>({
     ...shortActivity,
@@ -66,13 +73,14 @@ export async function helmReleaseWorkflow(input: HelmReleaseInput): Promise<Oper
   const finish = finisher(op, notifier);
 
   return withFailureOutcome(op, acts, finish, async () => {
+    const policy = await resolvePolicy(op);
     await audit(acts, op, 'requested', input.requester.userId, {
       via: input.requester.via,
       requestId: input.requester.requestId,
       request: r.kind,
     });
     notifier.send(op.state, 'requested');
-    const freeze = activeFreeze(input);
+    const freeze = activeFreeze(policy);
     if (freeze) {
       await audit(acts, op, 'failed', 'infra-agent', { reason: 'change freeze', freeze });
       return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);

@@ -36,6 +36,8 @@ export interface InterpretRequestInput {
 export function modelActivityOptions(p: ModelCallPolicy): ActivityOptions {
   return {
     startToCloseTimeout: p.timeoutMs + 5_000,
+    // The worker heartbeats running activities: a model call on a dead worker is retried in seconds.
+    heartbeatTimeout: '20s',
     retry: {
       initialInterval: p.backoffMs,
       backoffCoefficient: 2,

@@ -4,10 +4,10 @@ import type { KubeReadRequest } from '../core/commands/kube-reads';
 import type { LogExport, LogExportDestination } from '../core/k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../core/k8s/results';
 import type { ValidationReport } from '../core/validation';
-import { sendOnceActivity, shortActivity, toolActivity } from './activity-options';
+import { heartbeatCallActivity, heartbeatToolActivity, sendOnceActivity, shortActivity } from './activity-options';
 
 const { describeStack } = proxyActivities<Activities>(shortActivity);
-const { validateTemplates } = proxyActivities<Activities>(toolActivity);
+const { validateTemplates } = proxyActivities<Activities>(heartbeatToolActivity);
 
 export interface DescribeStackInput {
   readonly region: string;
@@ -24,7 +24,7 @@ export async function validateTemplatesWorkflow(input: { files: string[] }): Pro
   return validateTemplates({ files: input.files });
 }
 
-const { k8sRead, helmRead, recordAudit } = proxyActivities<Activities>(shortActivity);
+const { k8sRead, helmRead, recordAudit } = proxyActivities<Activities>(heartbeatCallActivity);
 // Sending a file is not idempotent in Slack: one retry at most (a lost answer could send it twice to the same person).
 const { exportPodLog } = proxyActivities<Activities>(sendOnceActivity);
 

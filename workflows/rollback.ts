@@ -4,8 +4,16 @@ import { otherColour } from '../core/rollout/types';
 import type { RolloutInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
 import { RolloutOperation, liveColour, rolloutActivities, startWatchdog, weightsFor } from './rollout-flow';
-import { audit } from './stack-activities';
-import { accessGrant, activeFreeze, finisher, awaitDecision, registerHandlers, withFailureOutcome } from './stack-flow';
+import {
+  accessGrant,
+  activeFreeze,
+  finisher,
+  awaitDecision,
+  registerHandlers,
+  resolvePolicy,
+  withFailureOutcome,
+} from './approval-flow';
+import { audit } from './audit-activity';
 
 /**
  * `rollback <service> <env>`: all traffic back to the colour the last rollout kept scaled down. Preview (which
@@ -23,12 +31,13 @@ export async function rollbackWorkflow(input: RolloutInput): Promise<OperationSt
   startWatchdog(op, acts, notifier);
 
   return withFailureOutcome(op, acts, finish, async () => {
+    const policy = await resolvePolicy(op);
     await audit(acts, op, 'requested', input.requester.userId, {
       via: input.requester.via,
       requestId: input.requester.requestId,
     });
     notifier.send(op.state, 'requested');
-    const freeze = activeFreeze(input);
+    const freeze = activeFreeze(policy);
     if (freeze) {
       await audit(acts, op, 'failed', 'infra-agent', { reason: 'change freeze', freeze });
       return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);

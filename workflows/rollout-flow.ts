@@ -7,8 +7,8 @@ import type { ControlArgs, RolloutInput } from './definitions';
 import { abortUpdate, pauseUpdate, resumeUpdate } from './definitions';
 import { notifyActivity, shortActivity, waitActivity } from './activity-options';
 import type { OperationNotifier } from './operation-notifier';
-import { audit } from './stack-activities';
-import { ApprovableOperation } from './stack-operation-state';
+import { ApprovableOperation } from './approvable-operation';
+import { audit } from './audit-activity';
 
 /** Phases in which `cancel` is accepted: nothing has received traffic yet. */
 const CANCELLABLE: readonly OperationState['phase'][] = [
@@ -57,7 +57,7 @@ export class RolloutOperation extends ApprovableOperation<RolloutInput> {
         startedAt: new Date(workflowInfo().startTime).toISOString(),
         phase: 'security-gate',
         findings: [],
-        approvalsRequired: input.approval.required,
+        approvalsRequired: input.approval?.required ?? 1,
         approvals: [],
         events: [],
         rollout: {
@@ -95,7 +95,7 @@ export class RolloutOperation extends ApprovableOperation<RolloutInput> {
 
   /** Requester or an approver may steer a rollout (as for cancel). */
   private checkActor(c: ControlArgs, what: string): void {
-    if (c.by !== this.input.requester.userId && !this.input.approval.approvers.includes(c.by)) {
+    if (c.by !== this.input.requester.userId && !this.approval.approvers.includes(c.by)) {
       throw new PermissionDenied(
         `${c.by} may not ${what} ${this.input.operationId}: only the requester or an approver can`,
       );
@@ -105,7 +105,7 @@ export class RolloutOperation extends ApprovableOperation<RolloutInput> {
   /** Traffic is moving (approved, not finished, not already rolling back). */
   private get steering(): boolean {
     return (
-      this.state.approvals.length >= this.input.approval.required &&
+      this.state.approvals.length >= this.approval.required &&
       this.state.phase !== 'done' &&
       this.state.phase !== 'rolling-back' &&
       this.state.phase !== 'scaling-down' &&
@@ -127,7 +127,7 @@ export class RolloutOperation extends ApprovableOperation<RolloutInput> {
     if (!this.steering) {
       throw new OperationConflict(
         `cannot abort: the rollout is ${this.state.phase}` +
-          (this.state.approvals.length < this.input.approval.required ? ' (not approved yet: use cancel)' : ''),
+          (this.state.approvals.length < this.approval.required ? ' (not approved yet: use cancel)' : ''),
       );
     }
   }

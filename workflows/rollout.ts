@@ -16,8 +16,16 @@ import {
   startWatchdog,
   weightsFor,
 } from './rollout-flow';
-import { audit } from './stack-activities';
-import { accessGrant, activeFreeze, awaitDecision, finisher, registerHandlers, withFailureOutcome } from './stack-flow';
+import {
+  accessGrant,
+  activeFreeze,
+  awaitDecision,
+  finisher,
+  registerHandlers,
+  resolvePolicy,
+  withFailureOutcome,
+} from './approval-flow';
+import { audit } from './audit-activity';
 
 /**
  * Blue/green rollout (M7): security gate → deploy the idle colour → wait Ready → health check → approval →
@@ -113,13 +121,14 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
   };
 
   return withFailureOutcome(op, acts, failSafely, async () => {
+    const policy = await resolvePolicy(op);
     await audit(acts, op, 'requested', input.requester.userId, {
       via: input.requester.via,
       requestId: input.requester.requestId,
       image,
     });
     notifier.send(op.state, 'requested');
-    const freeze = activeFreeze(input);
+    const freeze = activeFreeze(policy);
     if (freeze) {
       await audit(acts, op, 'failed', 'infra-agent', { reason: 'change freeze', freeze });
       return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);

@@ -54,6 +54,12 @@ export interface ChangeSetRef extends StackRef {
 
 export interface WaitForStackInput extends StackRef {
   readonly grant?: AccessGrant;
+  /**
+   * What the wait is for: a deploy succeeds only on CREATE/UPDATE/IMPORT_COMPLETE (a stack that vanished or
+   * was deleted meanwhile is a failure), a delete only when the stack is gone. Absent in runs scheduled before
+   * this field existed: those are treated as before (a missing stack counts as deleted, successfully).
+   */
+  readonly operation?: 'deploy' | 'delete';
   readonly sinceIso: string;
   readonly pollMs?: number;
 }
@@ -67,6 +73,11 @@ export interface StackOutcome {
 }
 
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
+/** Where a deploy may end successfully. */
+const DEPLOYED = /^(CREATE|UPDATE|IMPORT)_COMPLETE$/;
+const DELETED = /^DELETE_COMPLETE$/;
+/** Runs scheduled before the wait knew its operation: the old rule, kept so they finish as they would have. */
+const SETTLED = /^(CREATE|UPDATE|IMPORT)_COMPLETE$|^DELETE_COMPLETE$/;
 
 function isNotFound(e: unknown): boolean {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
@@ -136,6 +147,36 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
     const out = await client.send(new DescribeStackEventsCommand({ StackName: stackName }));
     const since = Date.parse(sinceIso);
     return (out.StackEvents ?? []).filter((e) => (e.Timestamp?.getTime() ?? 0) >= since - 1000);
+  }
+
+  /**
+   * A deploy whose stack disappeared (or reached DELETE_COMPLETE) while it waited: a failure that says so, with
+   * what the stack's own events tell about the deletion (when, the request token that asked for it).
+   */
+  async function deletedDuringDeploy(
+    client: CloudFormationClient,
+    input: WaitForStackInput,
+    stackId: string | undefined,
+  ): Promise<StackOutcome> {
+    // A deleted stack's events stay readable by its id (not by its name) for a while in CloudFormation.
+    const events = stackId ? await recentEvents(client, stackId, input.sinceIso).catch(() => []) : [];
+    const deletion = events
+      .filter((e) => e.LogicalResourceId === input.stackName && e.ResourceStatus === 'DELETE_IN_PROGRESS')
+      .at(-1);
+    const by = deletion
+      ? `by a DeleteStack call at ${deletion.Timestamp?.toISOString() ?? 'an unknown time'}` +
+        (deletion.ClientRequestToken ? ` (request token ${deletion.ClientRequestToken})` : '') +
+        ' from outside this operation'
+      : 'by someone or something outside this operation';
+    return {
+      status: 'DELETE_COMPLETE',
+      reason:
+        `the stack was deleted while the deploy waited (${by}); see CloudTrail DeleteStack events and the stack ` +
+        `events of ${stackId ?? input.stackName} for who deleted it`,
+      succeeded: false,
+      events: events.map(summarizeEvent),
+      outputs: {},
+    };
   }
 
   return {
@@ -269,22 +310,34 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
       return { token, alreadyExecuted: false, startedAt, ...as };
     },
 
-    /** Waits, heartbeating, until the stack leaves every *_IN_PROGRESS state; reports status and events. */
+    /**
+     * Waits, heartbeating, until the stack leaves every *_IN_PROGRESS state; reports status and events. Whether
+     * that is success depends on the operation waited for (see WaitForStackInput.operation).
+     */
     async waitForStackStable(input: WaitForStackInput): Promise<StackOutcome> {
+      let stackId: string | undefined;
       for (;;) {
         // Fetched per poll: the broker renews the session inside the approval's window, never beyond it.
         const { client } = await granted(input);
         const stack = await findStack(client, input.stackName);
-        if (!stack) {
-          return { status: 'DELETE_COMPLETE', succeeded: true, events: [], outputs: {} };
+        if (!stack || stack.StackStatus === 'DELETE_COMPLETE') {
+          if (input.operation !== 'deploy')
+            return { status: 'DELETE_COMPLETE', succeeded: true, events: [], outputs: {} };
+          return deletedDuringDeploy(client, input, stack?.StackId ?? stackId);
         }
+        stackId = stack.StackId ?? stackId;
         const status = stack.StackStatus ?? 'UNKNOWN';
         if (!status.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS') {
           const events = (await recentEvents(client, input.stackName, input.sinceIso)).map(summarizeEvent);
           return {
             status,
             ...(stack.StackStatusReason ? { reason: stack.StackStatusReason } : {}),
-            succeeded: /^(CREATE|UPDATE|IMPORT)_COMPLETE$|^DELETE_COMPLETE$/.test(status),
+            succeeded: (input.operation === 'deploy'
+              ? DEPLOYED
+              : input.operation === 'delete'
+                ? DELETED
+                : SETTLED
+            ).test(status),
             events,
             outputs: Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '?', o.OutputValue ?? ''])),
           };

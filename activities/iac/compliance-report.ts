@@ -3,24 +3,24 @@ import { join } from 'node:path';
 import { createRunCommand } from '../../adapters/cli/run-command';
 import type { RunCommand } from '../../adapters/cli/run-command';
 import { renderComplianceReport } from '../../core/compliance/report';
-import { toolPath } from '../../sandbox/paths';
 import { createValidateActivities } from './validate-templates';
 
-/** Options of generateComplianceReport; every tool defaults to the sandbox's pinned binaries. */
+/** Options of generateComplianceReport. Tool paths come from the caller's config. */
 export interface ComplianceReportOptions {
   /** Repository root: templates are read from `<repoRoot>/infra/cloudformation/**\/*.yaml`. */
   readonly repoRoot: string;
   readonly run?: RunCommand;
-  readonly cfnLintBin?: string;
-  readonly cfnGuardBin?: string;
+  readonly cfnLintBin: string;
+  readonly cfnGuardBin: string;
   /** Default `<repoRoot>/infra/cfn-guard-rules/nist-800-53`. */
   readonly rulesDir?: string;
-  readonly cacheDir?: string;
+  /** Where validation results are cached (worker/compose validateCacheDir). */
+  readonly cacheDir: string;
 }
 
 const TOOL_HINTS = {
-  'cfn-lint': 'run: bash sandbox/bootstrap.sh cfn-lint, or set CFN_LINT_BIN',
-  'cfn-guard': 'run: bash sandbox/bootstrap.sh cfn-guard, or set CFN_GUARD_BIN',
+  'cfn-lint': 'run: bash sandbox/bootstrap.sh python, or set tools.cfnLint in the config',
+  'cfn-guard': 'run: bash sandbox/bootstrap.sh cfn-guard, or set tools.cfnGuard in the config',
 };
 
 /** Validates every template under infra/cloudformation and renders the NIST 800-53 compliance report. */
@@ -28,11 +28,11 @@ export async function generateComplianceReport(opts: ComplianceReportOptions): P
   const files = await listTemplates(opts.repoRoot);
   const activities = createValidateActivities({
     run: opts.run ?? createRunCommand(TOOL_HINTS),
-    cfnLintBin: opts.cfnLintBin ?? toolPath('cfn-lint'),
-    cfnGuardBin: opts.cfnGuardBin ?? toolPath('cfn-guard'),
+    cfnLintBin: opts.cfnLintBin,
+    cfnGuardBin: opts.cfnGuardBin,
     rulesDir: opts.rulesDir ?? join(opts.repoRoot, 'infra', 'cfn-guard-rules', 'nist-800-53'),
     baseDir: opts.repoRoot,
-    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    cacheDir: opts.cacheDir,
   });
   const report = await activities.validateTemplates({ files });
   return renderComplianceReport({ report, ...(report.toolVersions ? { toolVersions: report.toolVersions } : {}) });

@@ -11,7 +11,6 @@ import { controlOfRule } from '../../core/compliance/controls';
 import { findMissingTags } from '../../core/compliance/mandatory-tags';
 import type { GuardRuleResult, ValidationFinding, ValidationReport } from '../../core/validation';
 import { hasBlockingFindings } from '../../core/validation';
-import { cacheDir as sandboxCacheDir } from '../../sandbox/paths';
 
 /** What template validation needs from the outside world. */
 export interface ValidateDeps {
@@ -20,8 +19,8 @@ export interface ValidateDeps {
   readonly cfnGuardBin: string;
   /** Directory of `.guard` rules (infra/cfn-guard-rules/nist-800-53). */
   readonly rulesDir: string;
-  /** Where results are cached by content hash. Default: `<sandbox cacheDir()>/validate-cache`. */
-  readonly cacheDir?: string;
+  /** Where results are cached by content hash (the composition root picks it). */
+  readonly cacheDir: string;
   /** Relative template paths are resolved against this. Default: the process working directory. */
   readonly baseDir?: string;
 }
@@ -59,7 +58,7 @@ const CACHE_FORMAT = 1;
  * templates, each tool run once for all files whose results are not cached yet.
  */
 export function createValidateActivities(deps: ValidateDeps): ValidateActivities {
-  const cache = deps.cacheDir ?? join(sandboxCacheDir(), 'validate-cache');
+  const cache = deps.cacheDir;
   const base = deps.baseDir ?? process.cwd();
   return {
     async validateTemplates(input) {

@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'infra-agent');
+const MAIN = join(__dirname, 'child-worker-main.ts');
 
-/** A real worker process (`infra-agent worker`) on a task queue, to kill -9 in durability tests. */
+/**
+ * A real worker process on a task queue, to kill -9 in durability tests: the production composition plus
+ * the fault injection `extraEnv` asks for (child-worker-main.ts), run from source through tsx.
+ */
 export interface ChildWorker {
   readonly process: ChildProcess;
   readonly output: () => string;
@@ -13,7 +16,7 @@ export interface ChildWorker {
 }
 
 export async function startChildWorker(taskQueue: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildWorker> {
-  const child = spawn(process.execPath, [BIN, 'worker'], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN], {
     env: { ...process.env, INFRA_AGENT_TASK_QUEUE: taskQueue, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -22,6 +22,7 @@ const EXPECTED_OUTCOMES = [
   'deploy-expired',
   'deploy-no-changes',
   'deploy-rejected',
+  'deploy-stack-deleted-while-waiting',
   'deploy-validation-failed',
   'helm-install-succeeded',
   'helm-upgrade-release-moved',

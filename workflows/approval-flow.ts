@@ -1,22 +1,56 @@
-import { ActivityFailure, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  condition,
+  isCancellation,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import type { AccessGrant } from '../core/access';
 import { toSourceIdentity } from '../core/access';
 import { formatDuration } from '../core/duration';
 import type { ChangeFreeze } from '../core/environments';
+import type { OperationPolicy } from '../core/operation-policy';
+import { UNRESOLVED_POLICY } from '../core/operation-policy';
 import type { OperationOutcome, OperationState } from '../core/operations';
+import { shortActivity } from './activity-options';
+import type { ApprovableOperation } from './approvable-operation';
+import type { AuditActs } from './audit-activity';
+import { audit } from './audit-activity';
 import type { ApproveArgs, CancelArgs, OperationBaseInput, RejectArgs, StackOperationInput } from './definitions';
 import { approveUpdate, cancelUpdate, rejectUpdate, stateQuery } from './definitions';
-import { OperationNotifier } from './operation-notifier';
-import { audit, stackActivities } from './stack-activities';
-import type { ApprovableOperation } from './stack-operation-state';
-import { StackOperation } from './stack-operation-state';
+import type { OperationNotifier } from './operation-notifier';
 
-type Acts = ReturnType<typeof stackActivities>;
+/**
+ * patched() id: runs started from here on ask the worker for the approval policy (an activity reading the
+ * worker's config, its result recorded in history) instead of trusting the `approval` the client put in the
+ * input. Runs started before replay with the input's policy.
+ */
+export const POLICY_FROM_WORKER_PATCH = 'approval-policy-from-worker';
+
+/**
+ * Decides the operation's approval policy before anything else happens: from the worker's configuration
+ * (`resolveApprovalPolicy`), never from the client's input. Every approvable workflow calls it first.
+ */
+export async function resolvePolicy(op: ApprovableOperation): Promise<OperationPolicy> {
+  if (patched(POLICY_FROM_WORKER_PATCH)) {
+    const { resolveApprovalPolicy } = proxyActivities<Activities>(shortActivity);
+    op.setPolicy(await resolveApprovalPolicy({ environment: op.input.environment }));
+  } else {
+    op.setPolicy({
+      approval: op.input.approval ?? UNRESOLVED_POLICY.approval,
+      changeFreezes: op.input.changeFreezes ?? [],
+    });
+  }
+  return op.policy;
+}
 
 /** The change freeze in force now (workflow time is deterministic), if any. */
-export function activeFreeze(input: Pick<OperationBaseInput, 'changeFreezes'>): ChangeFreeze | undefined {
+export function activeFreeze(policy: Pick<OperationPolicy, 'changeFreezes'>): ChangeFreeze | undefined {
   const now = Date.now();
-  return input.changeFreezes.find((f) => Date.parse(f.from) <= now && now < Date.parse(f.to));
+  return policy.changeFreezes.find((f) => Date.parse(f.from) <= now && now < Date.parse(f.to));
 }
 
 /**
@@ -25,10 +59,10 @@ export function activeFreeze(input: Pick<OperationBaseInput, 'changeFreezes'>): 
  */
 export async function awaitDecision(
   op: ApprovableOperation,
-  acts: Pick<Acts, 'recordAudit'>,
+  acts: AuditActs,
   notifier?: OperationNotifier,
 ): Promise<'approved' | { outcome: OperationOutcome; message: string }> {
-  const expiryMs = op.input.approval.expirySeconds * 1000;
+  const expiryMs = op.approval.expirySeconds * 1000;
   op.update({ phase: 'awaiting-approval', approvalDeadline: new Date(Date.now() + expiryMs).toISOString() });
   notifier?.send(op.state, 'preview-ready');
   let audited = 0;
@@ -42,10 +76,10 @@ export async function awaitDecision(
   const decided = await condition(() => op.decided, expiryMs);
   await auditNewApprovals();
   if (!decided) {
-    await audit(acts, op, 'expired', 'infra-agent', { afterSeconds: op.input.approval.expirySeconds });
+    await audit(acts, op, 'expired', 'infra-agent', { afterSeconds: op.approval.expirySeconds });
     return {
       outcome: 'expired',
-      message: `no approval within ${formatDuration(op.input.approval.expirySeconds)}; the change was discarded`,
+      message: `no approval within ${formatDuration(op.approval.expirySeconds)}; the change was discarded`,
     };
   }
   if (op.state.rejection) {
@@ -62,47 +96,6 @@ export async function awaitDecision(
   return 'approved';
 }
 
-/** Runs the approved mutation once, waits for the stack to settle, and records the result. */
-export async function executeApproved(
-  op: StackOperation,
-  acts: Acts,
-  notifier: OperationNotifier | undefined,
-  mutate: (grant: AccessGrant | undefined) => Promise<{ startedAt: string; details: Record<string, unknown> }>,
-): Promise<OperationState> {
-  op.update({ phase: 'executing' });
-  notifier?.send(op.state, 'executing');
-  const grant = accessGrant(op);
-  const started = await mutate(grant);
-  await audit(acts, op, 'executed', 'infra-agent', {
-    approvers: op.state.approvals.map((a) => a.approver),
-    ...started.details,
-  });
-  op.update({ phase: 'waiting-for-stack' });
-  const result = await acts.waitForStackStable({
-    region: op.input.region,
-    stackName: op.input.stack.stackName,
-    sinceIso: started.startedAt,
-    ...(op.input.tuning?.pollMs ? { pollMs: op.input.tuning.pollMs } : {}),
-    ...(grant ? { grant } : {}),
-  });
-  op.update({ stackStatus: result.status, events: result.events });
-  await audit(acts, op, result.succeeded ? 'completed' : 'failed', 'infra-agent', {
-    status: result.status,
-    reason: result.reason,
-  });
-  op.update({
-    phase: 'done',
-    outcome: result.succeeded ? 'succeeded' : 'failed',
-    message: result.succeeded
-      ? `${op.input.stack.stackName} is ${result.status}`
-      : `${op.input.stack.stackName} ended ${result.status}${result.reason ? `: ${result.reason}` : ''}`,
-  });
-  notifier?.send(op.state, 'done');
-  if (!result.succeeded) notifier?.alert(op.state);
-  await notifier?.flush();
-  return op.state;
-}
-
 /**
  * Runs an operation's main flow so that a failure still ends in an answer: an activity that failed for
  * good (a template CloudFormation rejects, a stack that vanished) becomes the outcome `failed` with the
@@ -111,7 +104,7 @@ export async function executeApproved(
  */
 export async function withFailureOutcome(
   op: ApprovableOperation,
-  acts: Pick<Acts, 'recordAudit'>,
+  acts: AuditActs,
   finish: (outcome: OperationOutcome, message: string) => Promise<OperationState>,
   flow: () => Promise<OperationState>,
 ): Promise<OperationState> {
@@ -155,18 +148,6 @@ export function registerHandlers(op: ApprovableOperation): void {
   });
   setHandler(rejectUpdate, (r: RejectArgs) => op.reject(r), { validator: (r: RejectArgs) => op.validateReject(r) });
   setHandler(cancelUpdate, (c: CancelArgs) => op.cancel(c), { validator: (c: CancelArgs) => op.validateCancel(c) });
-}
-
-/**
- * What every stack operation starts with: its state, activities, thread notifier and handlers, and the
- * `finish` that records an outcome, posts it and waits (bounded) for the post before the workflow ends.
- */
-export function beginStackOperation(input: StackOperationInput, kind: OperationState['kind']) {
-  const op = new StackOperation(input, kind);
-  const acts = stackActivities(input);
-  const notifier = OperationNotifier.for(input);
-  registerHandlers(op);
-  return { op, acts, notifier, finish: finisher(op, notifier) };
 }
 
 /**

@@ -2,8 +2,10 @@ import { workflowInfo } from '@temporalio/workflow';
 import { approvalRefusal, rejectionRefusal } from '../core/approval';
 import type { ApprovalContext } from '../core/approval';
 import { OperationConflict, PermissionDenied } from '../core/errors';
+import type { OperationPolicy } from '../core/operation-policy';
+import { UNRESOLVED_POLICY } from '../core/operation-policy';
 import type { OperationState } from '../core/operations';
-import type { ApproveArgs, CancelArgs, OperationBaseInput, RejectArgs, StackOperationInput } from './definitions';
+import type { ApproveArgs, CancelArgs, OperationBaseInput, RejectArgs } from './definitions';
 
 /**
  * The mutable state of one approvable operation and the approval rules over it, shared by the stack and
@@ -11,6 +13,8 @@ import type { ApproveArgs, CancelArgs, OperationBaseInput, RejectArgs, StackOper
  */
 export class ApprovableOperation<I extends OperationBaseInput = OperationBaseInput> {
   cancelledBy: string | undefined;
+  /** Who may approve, how many, expiry, MFA, freezes: set once at start (`resolvePolicy`); fails closed until then. */
+  policy: OperationPolicy = UNRESOLVED_POLICY;
 
   constructor(
     readonly input: I,
@@ -23,9 +27,19 @@ export class ApprovableOperation<I extends OperationBaseInput = OperationBaseInp
     this.state = { ...this.state, ...patch };
   }
 
+  /** The approval rules of this run (from `policy`). */
+  get approval(): OperationPolicy['approval'] {
+    return this.policy.approval;
+  }
+
+  setPolicy(policy: OperationPolicy): void {
+    this.policy = policy;
+    this.update({ approvalsRequired: policy.approval.required });
+  }
+
   get decided(): boolean {
     return (
-      this.state.approvals.length >= this.input.approval.required ||
+      this.state.approvals.length >= this.approval.required ||
       this.state.rejection !== undefined ||
       this.cancelledBy !== undefined
     );
@@ -34,8 +48,8 @@ export class ApprovableOperation<I extends OperationBaseInput = OperationBaseInp
   private context(): ApprovalContext {
     return {
       requesterId: this.input.requester.userId,
-      allowedApprovers: this.input.approval.approvers,
-      mfaRequired: this.input.approval.mfa,
+      allowedApprovers: this.approval.approvers,
+      mfaRequired: this.approval.mfa,
       pendingArtifactId:
         this.state.phase === 'awaiting-approval' && !this.decided ? this.state.preview?.artifactId : undefined,
       approvals: this.state.approvals,
@@ -80,7 +94,7 @@ export class ApprovableOperation<I extends OperationBaseInput = OperationBaseInp
         `cannot cancel: the operation is ${this.state.phase}${this.state.approvals.length ? ' (already approved)' : ''}`,
       );
     }
-    if (c.by !== this.input.requester.userId && !this.input.approval.approvers.includes(c.by)) {
+    if (c.by !== this.input.requester.userId && !this.approval.approvers.includes(c.by)) {
       throw new PermissionDenied(
         `${c.by} may not cancel ${this.input.operationId}: only the requester or an approver can`,
       );
@@ -96,28 +110,5 @@ export class ApprovableOperation<I extends OperationBaseInput = OperationBaseInp
   auditKey(action: string, n = 0): string {
     const info = workflowInfo();
     return `${info.workflowId}|${info.runId}|${action}|${n}`;
-  }
-}
-
-/** A stack deploy or delete: the approvable operation, started from its stack input. */
-export class StackOperation extends ApprovableOperation<StackOperationInput> {
-  constructor(input: StackOperationInput, kind: OperationState['kind']) {
-    super(
-      input,
-      {
-        operationId: input.operationId,
-        kind,
-        environment: input.environment,
-        target: input.stack.stackName,
-        requester: input.requester,
-        startedAt: new Date(workflowInfo().startTime).toISOString(),
-        phase: kind === 'deploy-stack' ? 'validating' : 'creating-change-set',
-        findings: [],
-        approvalsRequired: input.approval.required,
-        approvals: [],
-        events: [],
-      },
-      ['validating', 'creating-change-set', 'awaiting-approval'],
-    );
   }
 }
