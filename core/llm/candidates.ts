@@ -45,6 +45,13 @@ export function noVerb(e: Entities, ctx: ParseContext): NearMiss {
   const pod = e.pods[0];
   if (pod && env)
     return clarify(`what should I do with pod ${pod.pod} in ${env}?`, [`logs ${pod.pod} ${pod.service} ${env}`]);
+  // A version names a rollout: the only command that takes one.
+  const version = e.versions[0];
+  if (service && version)
+    return clarify(
+      `roll out ${service} ${version}? say where:`,
+      (env ? [env] : ENVIRONMENTS).map((v) => `rollout ${service} ${version} to ${v}`),
+    );
   if (service && env)
     return clarify(`what should I do with ${service} in ${env}?`, [
       `pods ${service} ${env}`,
@@ -228,8 +235,20 @@ export function build(verb: string, e: Entities, ctx: ParseContext, verbWord = v
     case 'whoami':
       if (e.envs.length === 0) return askEnv('', (v) => `whoami ${v}`);
       return e.envs.map((env) => ({ name: 'whoami', args: { env } }));
-    default:
+    case 'pods':
+    case 'deployments':
+    case 'events': {
+      // A service's read with no catalog service named: ask which, offering the same read (never help or another).
+      const names = ctx.services ?? [];
+      return clarify(
+        `${verb} of which service? known services: ${names.join(', ') || 'none'}`,
+        names.slice(0, 3).flatMap((s) => (e.envs.length ? e.envs : ['dev']).map((v) => `${verb} ${s} ${v}`)),
+      );
+    }
+    case 'help':
       return [{ name: 'help', args: {} }];
+    default:
+      return clarify(`I did not understand what to do${verb ? ` (${verb})` : ''}; type help to see what I can do.`, []);
   }
 }
 

@@ -238,7 +238,7 @@ export function extractEntities(tokens: readonly string[], catalog: Catalog, ver
       continue;
     }
     // A word after `version`/`tag`/`image` is the tag, whatever it looks like (`tag latest-green`).
-    if (['version', 'tag', 'image'].includes(tokens[i - 1] ?? '') && VERSION.test(t) && !envOf(t)) {
+    if (['version', 'tag', 'image'].includes(tokens[i - 1] ?? '') && VERSION.test(t) && !envOf(t) && !STOP.has(t)) {
       e.versions.push(t);
       e.used.add(i);
       continue;

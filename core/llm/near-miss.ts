@@ -44,6 +44,7 @@ const PRIORITY = [
 /** Generic words that mean `status` only when nothing more specific is said. */
 const GENERIC = new Set(['show', 'check', 'inspect', 'info', 'details', 'get', 'see', 'look']);
 const STRONG_STATUS = new Set(['status', 'state', 'progress', 'health', 'stat']);
+const KUBE_READ_VERBS = new Set(['pods', 'deployments', 'events', 'rollout-status', 'describe', 'diff']);
 
 function normalize(text: string): string {
   let s = tokenize(text.toLowerCase().replace(/[’‘]/g, "'"))
@@ -98,12 +99,16 @@ function pickVerb(tokens: readonly string[], used: ReadonlySet<number>): string 
     const v = verbOf(t);
     return v ? [{ v, generic: isGeneric(t), strong: STRONG_STATUS.has(t), i }] : [];
   });
-  if (hits.some((h) => h.strong)) return 'status';
+  // A strong status word ("deploy status") makes a clause a status read, unless it names a specific
+  // Kubernetes read ("are the pods healthy"): then that read is what was asked.
+  const kubeRead = hits.find((h) => !h.generic && KUBE_READ_VERBS.has(h.v));
+  if (hits.some((h) => h.strong)) return kubeRead?.v ?? 'status';
   const specific = hits.filter((h) => !h.generic);
   if (tokens.some((t) => /^templates?$/.test(t)) && hits.some((h) => h.generic || h.v === 'validate'))
     return 'validate';
   const pool = specific.length ? specific : hits;
-  return pool.sort((a, b) => PRIORITY.indexOf(a.v) - PRIORITY.indexOf(b.v) || a.i - b.i)[0]?.v;
+  const best = pool.sort((a, b) => PRIORITY.indexOf(a.v) - PRIORITY.indexOf(b.v) || a.i - b.i)[0]?.v;
+  return best === 'status' && kubeRead ? kubeRead.v : best;
 }
 
 const KUBE_READS =
@@ -132,6 +137,7 @@ export function translateCli(text: string, ctx: ParseContext): { text: string } 
   let s = ` ${text.toLowerCase()} `
     .replace(/\s(?:-n|--namespace)(?:\s+|=)([a-z0-9][a-z0-9-]*)/g, (_m, ns: string) => ` ${namespaceWords(ns, ctx)}`)
     .replace(/\s(?:in\s+)?namespace\s+([a-z0-9][a-z0-9-]*)/g, (_m, ns: string) => ` ${namespaceWords(ns, ctx)}`)
+    .replace(/\s([a-z0-9][a-z0-9-]*)\s+namespace(?=\s)/g, (_m, ns: string) => ` ${namespaceWords(ns, ctx)}`)
     .replace(/\s--stack-name(?:\s+|=)/g, ' ')
     .replace(/\s(?:--region|--profile|--output|-o)(?:\s+|=)\S+/g, ' ')
     .replace(/\s--?[a-z][\w-]*(?:=\S+)?/g, ' ');
@@ -260,6 +266,26 @@ export function matchNearMiss(text: string, ctx: ParseContext): NearMiss {
     // priority; the person picks from what each would be.
     const rival = WRITES.has(verb) ? rivals(tokens, probe.used, verb).find((v) => WRITES.has(v)) : undefined;
     if (rival) return bothWrites(verb, rival, built, build(rival, e, ctx, rival));
+    // A margin by fit: when the verb that won by priority cannot be filled from the clause ("cancel the vpc
+    // deployment": deployments of no service) and exactly one other verb it names can, that one is meant.
+    // A write found that way is only offered, never proposed.
+    if ('kind' in built && built.kind === 'clarify') {
+      const fits = rivals(tokens, probe.used, verb).flatMap((v) => {
+        const eV = extractEntities(tokens, ctx, (i) => verbOf(tokens[i] ?? '') === v && !probe.used.has(i));
+        const r = build(v, eV, ctx, verbWordOf(tokens, v));
+        return 'kind' in r ? [] : [{ v, r }];
+      });
+      const only = fits.length === 1 ? fits[0] : undefined;
+      if (only && !WRITES.has(only.v)) {
+        candidates.push(...only.r);
+        continue;
+      }
+      if (fits.length)
+        return clarify(
+          `did you mean ${fits.map((f) => f.v).join(' or ')}?`,
+          fits.flatMap((f) => f.r.map(lineOf)),
+        );
+    }
     const unknownEnv = e.unknownEnvs[0];
     if (unknownEnv && e.envs.length === 0 && e.fromEnvs.length === 0) {
       const note = `there is no '${unknownEnv}' environment here (ours are ${ENVIRONMENTS.join(', ')})`;

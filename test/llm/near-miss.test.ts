@@ -214,6 +214,38 @@ describe('near-miss matcher (no model)', () => {
     });
   });
 
+  it('GIVEN a service read with no catalog service THEN it asks which service, offering the same read, never help', () => {
+    expect(answer('show the pods of the cluster in dev')).toEqual({
+      kind: 'clarify',
+      question: 'pods of which service? known services: payments-api, checkout-web',
+      suggestions: ['pods payments-api dev', 'pods checkout-web dev'],
+    });
+  });
+
+  it('GIVEN the verb that wins by priority cannot be filled but another named one can THEN that one is meant', () => {
+    // `deployment` reads as the Deployments read (of no service here); the approval of the stack change fits.
+    expect(read('approve the eks-cluster deployment in prd')).toEqual(['approve stack/prd/eks-cluster']);
+  });
+
+  it('GIVEN a Kubernetes read named with a status word THEN the named read wins over a service status', () => {
+    expect(read('are the checkout-web pods healthy in dev')).toEqual(['pods checkout-web dev']);
+  });
+
+  it("GIVEN 'version of' THEN 'of' is not read as an image tag, and a real tag with no verb asks about a rollout", () => {
+    expect(answer('which version of checkout-web runs in tst')).toMatchObject({
+      kind: 'clarify',
+      suggestions: ['pods checkout-web tst', 'deployments checkout-web tst', 'events checkout-web tst'],
+    });
+    expect(answer('checkout-web 2.5.0 in dev')).toMatchObject({
+      kind: 'clarify',
+      suggestions: ['rollout checkout-web 2.5.0 to dev'],
+    });
+  });
+
+  it("GIVEN '<namespace> namespace' THEN the namespace names the service and environment", () => {
+    expect(read('events of the checkout-dev namespace')).toEqual(['events checkout-web dev']);
+  });
+
   describe('over the labelled evaluation set', () => {
     const cases = loadCases();
     const results = cases.map((c) => ({ c, expected: canonical(c.expect, ctx), got: read(c.text) }));
