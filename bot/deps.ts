@@ -1,14 +1,24 @@
 import type { Logger } from '@slack/bolt';
+import type { AuditLog } from '../core/audit';
 import type { AppConfig } from '../core/config';
 import type { MfaVerifier } from '../core/mfa';
 import type { Gateway } from '../worker/gateway';
-import type { DeliveryDedupe } from './dedupe';
+import type { DeliveryLedger } from './dedupe';
 
 /** Everything the listeners need, built once by the bot's composition root. */
 export interface BotDeps {
   readonly config: AppConfig;
   readonly gateway: Gateway;
   readonly mfa: MfaVerifier;
-  readonly dedupe: DeliveryDedupe;
+  /** Slack deliveries already handled (durable in the bot: see DurableDeliveryDedupe). */
+  readonly dedupe: DeliveryLedger;
+  /** Seals the modals the bot opens; a submission without a valid seal for its submitter is refused. */
+  readonly viewSealKey: Buffer;
+  /** The audit trail, for what the bot itself refuses (forged or foreign modal submissions). */
+  readonly audit: AuditLog;
+  /** The app's logger (createBotApp fills it in), so listeners' warnings and errors reach the log. */
   readonly logger?: Logger;
 }
+
+/** What listeners get: BotDeps with the logger always present. */
+export type ListenerDeps = BotDeps & { readonly logger: Logger };

@@ -1,12 +1,15 @@
+import { ConsoleLogger } from '@slack/logger';
 import { createBotApp } from '../bot/app';
-import { DeliveryDedupe } from '../bot/dedupe';
+import { DurableDeliveryDedupe, deliveriesDir } from '../bot/dedupe';
+import { viewSealKey } from '../bot/view-seal';
 import { openMfaVerifier } from './mfa-compose';
 import { openGateway } from './client-compose';
 import { ConfigError, loadConfig } from './config-loader';
 
 /**
  * `infra-agent bot`: the Slack front end's composition root — config, a gateway over Temporal, the TOTP
- * verifier (its key from INFRA_AGENT_MFA_KEY, never from the config file), and the Bolt app.
+ * verifier (its key from INFRA_AGENT_MFA_KEY, never from the config file), the delivery dedupe next to the audit
+ * log (shared by every instance over the same state), the modal seal key (derived from the MFA key), and the Bolt app.
  */
 export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
@@ -16,9 +19,19 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void
     throw new Error('set INFRA_AGENT_MFA_KEY to 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
   }
   const session = await openGateway(config);
+  // One logger for Bolt, the receiver, every listener and the dedupe's housekeeping.
+  const logger = new ConsoleLogger();
   const app = createBotApp({
     slack: config.slack,
-    deps: { config, gateway: session.gateway, mfa, dedupe: new DeliveryDedupe() },
+    logger,
+    deps: {
+      config,
+      gateway: session.gateway,
+      mfa,
+      dedupe: new DurableDeliveryDedupe({ dir: deliveriesDir(config), logger }),
+      viewSealKey: viewSealKey(Buffer.from(env.INFRA_AGENT_MFA_KEY ?? '', 'base64')),
+      audit: session.audit,
+    },
   });
   if (config.slack.mode === 'http') await app.start(config.slack.port);
   else await app.start();

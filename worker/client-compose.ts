@@ -1,4 +1,5 @@
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
+import type { AuditLog } from '../core/audit';
 import type { AppConfig } from '../core/config';
 import { Gateway } from './gateway';
 import type { GatewayProps } from './gateway';
@@ -9,18 +10,21 @@ import { connectClient } from './temporal-connection';
 export interface GatewaySession {
   readonly config: AppConfig;
   readonly gateway: Gateway;
+  /** The gateway's audit log, for what a front end refuses by itself (e.g. the bot's forged modal submissions). */
+  readonly audit: AuditLog;
   close(): Promise<void>;
 }
 
 /** The front ends' composition root: config in, a gateway with its audit log and IaC version out. */
 export async function openGateway(config: AppConfig, tuning?: GatewayProps['tuning']): Promise<GatewaySession> {
   const client = await connectClient(config.temporal);
+  const audit = createJsonlAuditLog(config.audit.path);
   const gateway = new Gateway({
     client,
     config,
-    audit: createJsonlAuditLog(config.audit.path),
+    audit,
     iacVersion: await resolveIacVersion(config.infraDir),
     ...(tuning ? { tuning } : {}),
   });
-  return { config, gateway, close: () => client.connection.close() };
+  return { config, gateway, audit, close: () => client.connection.close() };
 }

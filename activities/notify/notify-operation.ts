@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { OperationState } from '../../core/operations';
+import { userText } from '../../presentation/slack/escape';
 
 /** A phase change worth telling people about. */
 export type OperationEvent = 'requested' | 'preview-ready' | 'approved' | 'rejected' | 'executing' | 'done';
@@ -85,8 +86,9 @@ export function renderOperationAlert(input: AlertOperationInput): RenderedMessag
     (s.outcome === undefined && s.rollout?.overdueSince
       ? `:hourglass: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} is overdue: still ${s.phase} after its time budget` +
         ` (since ${s.rollout.overdueSince}); it was not stopped — follow it or abort it`
-      : `:rotating_light: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} ${s.outcome ?? 'failed'}: ${s.message ?? 'no reason given'}`) +
-    ` — operation ${s.operationId}, requested by ${s.requester.displayName}` +
+      : `:rotating_light: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} ${s.outcome ?? 'failed'}: ${userText(s.message ?? 'no reason given')}`) +
+    // A reason and a display name are user text: in a channel they must never ping anyone.
+    ` — operation ${s.operationId}, requested by ${userText(s.requester.displayName)}` +
     (input.statusChannel ? ` (status in <#${input.statusChannel}>)` : '');
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }] };
 }

@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { DecisionModalMetadata, ProposalModalMetadata } from './ids';
 import { InputIds, ViewIds } from './ids';
+import { userText } from './escape';
 import { truncate } from './text';
 
 type ModalView = types.ModalView;
@@ -17,7 +18,10 @@ export function buildMfaModal(meta: DecisionModalMetadata): ModalView {
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: truncate(`Approving \`${meta.op}\`.\nChange set: \`${meta.artifact}\``, 3000) },
+        text: {
+          type: 'mrkdwn',
+          text: truncate(`Approving \`${userText(meta.op)}\`.\nChange set: \`${userText(meta.artifact)}\``, 3000),
+        },
       },
       {
         type: 'input',
@@ -45,7 +49,7 @@ export function buildRejectModal(meta: DecisionModalMetadata): ModalView {
     submit: { type: 'plain_text', text: 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `Rejecting \`${meta.op}\`.` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `Rejecting \`${userText(meta.op)}\`.` } },
       {
         type: 'input',
         block_id: InputIds.reasonBlock,

@@ -6,6 +6,7 @@ import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
 import type { ValidationFinding } from '../../core/validation';
 import type { DecisionButtonValue } from './ids';
 import { ActionIds } from './ids';
+import { userText } from './escape';
 import { SLACK_LIMITS, escapeMrkdwn, preformatted, truncate } from './text';
 
 type KnownBlock = types.KnownBlock;
@@ -92,7 +93,8 @@ export function buildOperationMessage(
       },
     });
   }
-  const text = `[${env}] ${verb} ${s.target} (${ctx.env.account}, ${ctx.env.region}): ${s.outcome ? `${s.outcome} — ${s.message ?? ''}` : PHASE_TEXT[s.phase]}`;
+  // The notification text is mrkdwn too: a rejection's reason (user text) inside it must not ping anyone.
+  const text = `[${env}] ${verb} ${s.target} (${ctx.env.account}, ${ctx.env.region}): ${s.outcome ? `${s.outcome} — ${userText(s.message ?? '')}` : PHASE_TEXT[s.phase]}`;
   return { text: truncate(text, 3000), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 

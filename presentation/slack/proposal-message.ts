@@ -3,6 +3,7 @@ import type { Diagnosis } from '../../core/llm/diagnose';
 import type { InterpretResult, Proposal, RefusedCall } from '../../core/llm/interpretation';
 import { ActionIds } from './ids';
 import type { ProposalButtonValue } from './ids';
+import { userText } from './escape';
 import { SLACK_LIMITS, escapeMrkdwn, preformatted, truncate } from './text';
 
 type KnownBlock = types.KnownBlock;
@@ -96,14 +97,11 @@ export function buildProposalMessage(r: Proposals, askedBy: string, grammarError
         button('Cancel', ActionIds.proposalCancel, value),
       ]
     : [];
-  return message(
-    `${r.source === 'model' ? 'I understood' : 'Did you mean'}: ${lines.map((l) => `\`${l}\``).join(' ; ')}`,
-    [
-      ...understood(r, grammarError),
-      ...(note ? [context(note)] : []),
-      ...(buttons.length ? [{ type: 'actions', block_id: `proposal`, elements: buttons } satisfies KnownBlock] : []),
-    ],
-  );
+  return message(`${r.source === 'model' ? 'I understood' : 'Did you mean'}: ${lines.map(code).join(' ; ')}`, [
+    ...understood(r, grammarError),
+    ...(note ? [context(note)] : []),
+    ...(buttons.length ? [{ type: 'actions', block_id: `proposal`, elements: buttons } satisfies KnownBlock] : []),
+  ]);
 }
 
 function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): types.Button {
@@ -123,7 +121,7 @@ export function buildAutoRunMessage(
   answers: readonly SlackMessage[],
 ): SlackMessage {
   return message(
-    `${r.source === 'model' ? 'I understood' : 'Did you mean'}: ${r.proposals.map((p) => `\`${p.line}\``).join(' ; ')} — ran it (read-only)`,
+    `${r.source === 'model' ? 'I understood' : 'Did you mean'}: ${r.proposals.map((p) => code(p.line)).join(' ; ')} — ran it (read-only)`,
     [...understood(r, grammarError), context('Running it now (read-only).'), ...answers.flatMap((a) => a.blocks)],
   );
 }
@@ -150,18 +148,18 @@ export function buildInterpretAnswer(
   switch (r.kind) {
     case 'clarify': {
       const q = r.source === 'model' ? r.question : `${grammarError}\n${r.question}`;
-      return message(`:thinking_face: ${q}`, [
+      return message(`:thinking_face: ${userText(q)}`, [
         section(`:thinking_face: ${escapeMrkdwn(q)}`),
         ...suggestions('Try:', r.suggestions),
       ]);
     }
     case 'refuse':
-      return message(`:no_entry: ${r.reason}`, [
+      return message(`:no_entry: ${userText(r.reason)}`, [
         section(`:no_entry: ${escapeMrkdwn(r.reason)}`),
         ...refusedBlocks('Refused', r.refused ?? []),
       ]);
     case 'unavailable':
-      return message(`:warning: ${r.reason}`, [
+      return message(`:warning: ${userText(r.reason)}`, [
         section(`:warning: ${escapeMrkdwn(r.reason)}`),
         ...suggestions('Closest commands:', r.suggestions),
       ]);
@@ -181,7 +179,7 @@ export function buildDiagnosisMessage(d: Diagnosis): SlackMessage {
   ]);
   const more = d.evidence.length - shown.length;
   const tokens = d.usage.inputTokens + d.usage.outputTokens;
-  return message(`:mag: ${d.summary}`, [
+  return message(`:mag: ${userText(d.summary)}`, [
     section(`:mag: ${escapeMrkdwn(d.summary)}`),
     ...(evidence.length ? [section('*Evidence*'), ...evidence] : []),
     ...(more > 0 ? [context(`… and ${more} more read(s)`)] : []),

@@ -1,4 +1,7 @@
 import type { types } from '@slack/bolt';
+import { escapeMrkdwn } from './escape';
+
+export { escapeMrkdwn } from './escape';
 
 type KnownBlock = types.KnownBlock;
 
@@ -16,11 +19,6 @@ export const SLACK_LIMITS = {
 /** Cuts `s` to at most `max` characters, marking the cut. */
 export function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
-/** Escapes the three characters Slack's mrkdwn treats as markup. */
-export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Preformatted text in as many sections as it takes (each under the section limit), at most `maxBlocks`. */

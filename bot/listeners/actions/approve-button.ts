@@ -1,17 +1,18 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { resolveApprovers } from '../../../core/approval';
 import { buildMfaModal } from '../../../presentation/slack/modals';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import { parseDecisionValue } from '../../../presentation/slack/ids';
 import { slackIdentity } from '../../identity';
 import { envOf } from '../../run-command';
-import { refusalText, whisper } from '../reply';
+import { sealView } from '../../view-seal';
+import { failureText, whisper } from '../reply';
 
 /**
  * Approve button. The workflow's update validator decides (approver list, requester, artifact, MFA); the
  * gateway audits refusals; the clicker hears why. PRD opens the MFA modal instead.
  */
-export function approveButtonCallback(deps: BotDeps) {
+export function approveButtonCallback(deps: ListenerDeps) {
   return async ({
     ack,
     body,
@@ -19,7 +20,7 @@ export function approveButtonCallback(deps: BotDeps) {
     client,
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    if (!deps.dedupe.first(`action:${body.user.id}:${action.action_ts}`)) return;
+    if (!(await deps.dedupe.first(`action:${body.user.id}:${action.action_ts}`))) return;
     const value = parseDecisionValue(action.value);
     const channel = body.channel?.id ?? '';
     if (!value) return;
@@ -34,16 +35,25 @@ export function approveButtonCallback(deps: BotDeps) {
     if (policy?.mfa && resolveApprovers(policy, deps.config.users).includes(who.requester.userId)) {
       // trigger_id is valid for 3 seconds: open the modal before anything slow. The workflow still checks
       // the approver when the code comes back.
-      await client.views.open({
-        trigger_id: body.trigger_id,
-        view: buildMfaModal({ ...value, channel, ...(body.message?.ts ? { messageTs: body.message.ts } : {}) }),
-      });
+      // Sealed for this approver: only their submission of this very form is acted on.
+      const modal = buildMfaModal({ ...value, channel, ...(body.message?.ts ? { messageTs: body.message.ts } : {}) });
+      try {
+        await client.views.open({ trigger_id: body.trigger_id, view: sealView(modal, deps.viewSealKey, body.user.id) });
+      } catch (e) {
+        deps.logger.warn(`could not open the MFA form for ${value.op}: ${(e as Error).message}`);
+        await whisper(
+          client,
+          { channel, user: body.user.id },
+          ':x: Could not open the MFA form; click Approve again.',
+          deps.logger,
+        );
+      }
       return;
     }
     try {
       await deps.gateway.approve(value.op, who.requester, { artifactId: value.artifact });
     } catch (e) {
-      const text = refusalText(e) ?? `:x: approval failed: ${(e as Error).message}`;
+      const text = failureText(e, 'approval');
       await whisper(client, { channel, user: body.user.id }, text, deps.logger);
     }
   };

@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import { ActionIds } from '../../../presentation/slack/ids';
 import { approveButtonCallback } from './approve-button';
 import { proposalCancelCallback } from './proposal-cancel-button';
@@ -8,7 +8,7 @@ import { proposalRunCallback } from './proposal-run-button';
 import { rejectButtonCallback } from './reject-button';
 import { rolloutControlCallback } from './rollout-control-button';
 
-export function registerActions(app: App, deps: BotDeps): void {
+export function registerActions(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(ActionIds.approve, approveButtonCallback(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.reject, rejectButtonCallback(deps));
   for (const id of [ActionIds.rolloutPause, ActionIds.rolloutResume, ActionIds.rolloutAbort])

@@ -9,8 +9,9 @@ import type {
 import type { StackOperationInput } from '../../../workflows/definitions';
 import type { ProposalModalMetadata } from '../../../presentation/slack/ids';
 import { parseProposalValue } from '../../../presentation/slack/ids';
+import { userText } from '../../../presentation/slack/escape';
 import type { SlackMessage } from '../../../presentation/slack/proposal-message';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import type { SlackIdentity } from '../../identity';
 import { slackIdentity } from '../../identity';
 import { forStep, isFailure, runCommand } from '../../run-command';
@@ -30,10 +31,10 @@ export interface ProposalClick {
  * privately, and nothing runs). A repeat delivery of the same click (same user and action ts) is dropped.
  */
 export async function claimProposal(
-  deps: BotDeps,
+  deps: ListenerDeps,
   { body, action, client }: ButtonArgs,
 ): Promise<ProposalClick | undefined> {
-  if (!deps.dedupe.first(`action:${body.user.id}:${action.action_ts}`)) return undefined;
+  if (!(await deps.dedupe.first(`action:${body.user.id}:${action.action_ts}`))) return undefined;
   const value = parseProposalValue(action.value);
   if (!value) return undefined;
   const channel = body.channel?.id ?? String(body.container.channel_id ?? '');
@@ -41,7 +42,7 @@ export async function claimProposal(
     await whisper(
       client,
       { channel, user: body.user.id, ...(body.message?.thread_ts ? { threadTs: String(body.message.thread_ts) } : {}) },
-      `:lock: Only <@${value.by}> can answer this proposal. To run it yourself, type the command: \`${value.lines.join(' ; ')}\``,
+      `:lock: Only ${slackMention(value.by)} can answer this proposal. To run it yourself, type the command: \`${userText(value.lines.join(' ; '))}\``,
       deps.logger,
     );
     return undefined;
@@ -59,8 +60,16 @@ export async function claimProposal(
   return { proposal, who };
 }
 
+/** `<@U…>` for a Slack user id; anything else (a value not made by this bot) as escaped text. */
+const slackMention = (id: string): string => (/^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : userText(id));
+
 /** Runs the lines like typed text, in the proposal's conversation (and thread); stops at the first failure. */
-export function dispatchIn(deps: BotDeps, who: SlackIdentity, p: ProposalModalMetadata, step: string): DispatchLine {
+export function dispatchIn(
+  deps: ListenerDeps,
+  who: SlackIdentity,
+  p: ProposalModalMetadata,
+  step: string,
+): DispatchLine {
   const where: NonNullable<StackOperationInput['notify']> = {
     channel: p.channel,
     ...(p.threadTs ? { threadTs: p.threadTs } : {}),
@@ -97,7 +106,7 @@ export async function replaceProposalMessage(
 
 /** Tells the clicker that this proposal was answered already (Run, Cancel or an Edit went first). */
 export async function alreadyAnswered(
-  deps: BotDeps,
+  deps: ListenerDeps,
   client: webApi.WebClient,
   p: ProposalModalMetadata,
 ): Promise<void> {

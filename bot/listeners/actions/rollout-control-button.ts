@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import { ActionIds } from '../../../presentation/slack/ids';
 import { slackIdentity } from '../../identity';
-import { refusalText, whisper } from '../reply';
+import { failureText, whisper } from '../reply';
 
 const ACTION: Readonly<Record<string, 'pause' | 'resume' | 'abort'>> = {
   [ActionIds.rolloutPause]: 'pause',
@@ -14,7 +14,7 @@ const ACTION: Readonly<Record<string, 'pause' | 'resume' | 'abort'>> = {
  * Pause / Resume / Abort on a rollout's message. The workflow decides (requester or an approver, traffic moving);
  * refusals are audited by the gateway and whispered to the clicker; the message itself updates from the workflow.
  */
-export function rolloutControlCallback(deps: BotDeps) {
+export function rolloutControlCallback(deps: ListenerDeps) {
   return async ({
     ack,
     body,
@@ -22,7 +22,7 @@ export function rolloutControlCallback(deps: BotDeps) {
     client,
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    if (!deps.dedupe.first(`action:${body.user.id}:${action.action_ts}`)) return;
+    if (!(await deps.dedupe.first(`action:${body.user.id}:${action.action_ts}`))) return;
     const what = ACTION[action.action_id];
     const op = action.value;
     if (!what || !op?.startsWith('rollout/')) return;
@@ -44,7 +44,7 @@ export function rolloutControlCallback(deps: BotDeps) {
     try {
       await deps.gateway.controlRollout(op, what, who.requester);
     } catch (e) {
-      const text = refusalText(e) ?? `:x: ${what} failed: ${(e as Error).message}`;
+      const text = failureText(e, what);
       await whisper(client, { channel, user: body.user.id }, text, deps.logger);
     }
   };

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import { infraCommandCallback } from './infra-command';
 
-export function registerCommands(app: App, deps: BotDeps): void {
+export function registerCommands(app: App, deps: ListenerDeps): void {
   app.command('/infra', infraCommandCallback(deps));
 }

@@ -2,11 +2,11 @@ import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { resolveApprovers } from '../../../core/approval';
 import type { OperationState } from '../../../core/operations';
 import { buildHomeView } from '../../../presentation/slack/home';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import { slackIdentity } from '../../identity';
 
 /** App Home: the person's running operations and the approvals waiting for them. */
-export function appHomeOpenedCallback(deps: BotDeps) {
+export function appHomeOpenedCallback(deps: ListenerDeps) {
   return async ({
     event,
     body,
@@ -17,7 +17,12 @@ export function appHomeOpenedCallback(deps: BotDeps) {
     const me = who.requester.userId;
     const running = (await deps.gateway.list(50)).filter((o) => o.status === 'RUNNING');
     const states = await Promise.all(
-      running.slice(0, 25).map((o) => deps.gateway.state(o.operationId).catch(() => undefined)),
+      running.slice(0, 25).map((o) =>
+        deps.gateway.state(o.operationId).catch((e: unknown) => {
+          deps.logger.warn(`App Home: no state for ${o.operationId}: ${(e as Error).message}`);
+          return undefined;
+        }),
+      ),
     );
     const live = states.filter((s): s is OperationState => s !== undefined);
     const mine = live.filter((s) => s.requester.userId === me);

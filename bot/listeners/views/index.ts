@@ -1,11 +1,11 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import { ViewIds } from '../../../presentation/slack/ids';
 import { mfaApproveSubmitCallback } from './mfa-approve-submit';
 import { proposalEditSubmitCallback } from './proposal-edit-submit';
 import { rejectSubmitCallback } from './reject-submit';
 
-export function registerViews(app: App, deps: BotDeps): void {
+export function registerViews(app: App, deps: ListenerDeps): void {
   app.view<ViewSubmitAction>(ViewIds.mfaApprove, mfaApproveSubmitCallback(deps));
   app.view<ViewSubmitAction>(ViewIds.rejectReason, rejectSubmitCallback(deps));
   app.view<ViewSubmitAction>(ViewIds.proposalEdit, proposalEditSubmitCallback(deps));

@@ -1,23 +1,22 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { mfaRefusalText } from '../../../core/mfa';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import { InputIds, parseDecisionValue } from '../../../presentation/slack/ids';
 import { slackIdentity } from '../../identity';
-import { refusalText, whisper } from '../reply';
+import { failureText, whisper } from '../reply';
+import { sealedMetadata } from './sealed';
 
 /**
  * The MFA modal's submit. The code is checked here, inside Slack's 3 seconds (a local HMAC), so a wrong or
  * reused code is shown in the modal; only the verdict (`mfaVerified: true`) travels to the workflow — the
- * code never enters workflow history or logs.
+ * code never enters workflow history or logs. Only a form the bot opened for this approver counts.
  */
-export function mfaApproveSubmitCallback(deps: BotDeps) {
-  return async ({
-    ack,
-    body,
-    view,
-    client,
-  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const meta = parseDecisionValue(view.private_metadata);
+export function mfaApproveSubmitCallback(deps: ListenerDeps) {
+  return async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const { ack, body, view, client } = args;
+    const sealed = await sealedMetadata(deps, args, { refusedAs: 'approval-refused', errorBlock: InputIds.mfaBlock });
+    if (sealed === undefined) return;
+    const meta = parseDecisionValue(sealed);
     const code = (view.state.values[InputIds.mfaBlock]?.[InputIds.mfaCode]?.value ?? '').trim();
     const who = slackIdentity(
       deps.config,
@@ -33,8 +32,7 @@ export function mfaApproveSubmitCallback(deps: BotDeps) {
     try {
       await deps.gateway.approve(meta.op, who.requester, { artifactId: meta.artifact, mfaVerified: true });
     } catch (e) {
-      const text = refusalText(e) ?? `:x: approval failed: ${(e as Error).message}`;
-      await whisper(client, { channel: meta.channel, user: body.user.id }, text, deps.logger);
+      await whisper(client, { channel: meta.channel, user: body.user.id }, failureText(e, 'approval'), deps.logger);
     }
   };
 }

@@ -1,25 +1,28 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { parseCommand } from '../../../core/commands/parse';
+import { isTooLong, tooLongText } from '../../../core/limits';
 import { InputIds, parseProposalValue } from '../../../presentation/slack/ids';
 import { buildProposalOutcome } from '../../../presentation/slack/proposal-message';
-import type { BotDeps } from '../../deps';
+import type { ListenerDeps } from '../../deps';
 import { slackIdentity } from '../../identity';
 import { runLines } from '../../understand';
 import { dispatchIn, replaceProposalMessage } from '../actions/proposal-reply';
+import { sealedMetadata } from './sealed';
 
 /**
  * The Edit modal's submit: the edited text runs like typed text, one command a line, where the proposal was.
  * The grammar is checked here, inside Slack's 3 seconds, so a line that is not a command is shown in the modal;
  * permissions are checked when each line runs, as for typing it. The proposal as made counts as declined.
  */
-export function proposalEditSubmitCallback(deps: BotDeps) {
-  return async ({
-    ack,
-    body,
-    view,
-    client,
-  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const p = parseProposalValue(view.private_metadata);
+export function proposalEditSubmitCallback(deps: ListenerDeps) {
+  return async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const { ack, body, view, client } = args;
+    const sealed = await sealedMetadata(deps, args, {
+      refusedAs: 'proposal-refused',
+      errorBlock: InputIds.proposalBlock,
+    });
+    if (sealed === undefined) return;
+    const p = parseProposalValue(sealed);
     const text = view.state.values[InputIds.proposalBlock]?.[InputIds.proposalLine]?.value ?? '';
     const fail = (message: string) =>
       ack({ response_action: 'errors', errors: { [InputIds.proposalBlock]: message.slice(0, 2000) } });
@@ -30,6 +33,7 @@ export function proposalEditSubmitCallback(deps: BotDeps) {
       .map((l) => l.trim())
       .filter(Boolean);
     if (!lines.length) return void (await fail('Type a command, e.g. `deploy stack vpc to dev`.'));
+    if (isTooLong(text)) return void (await fail(tooLongText(text.length)));
     const gw = deps.gateway;
     for (const line of lines) {
       const parsed = parseCommand(line, {
@@ -43,7 +47,7 @@ export function proposalEditSubmitCallback(deps: BotDeps) {
       }
     }
     // A retried submission, or Run/Cancel pressed while the modal was open: the first answer wins.
-    if (!deps.dedupe.first(`proposal:${p.id}`)) return void (await fail('This proposal was already answered.'));
+    if (!(await deps.dedupe.first(`proposal:${p.id}`))) return void (await fail('This proposal was already answered.'));
     await ack();
     const who = slackIdentity(
       deps.config,
@@ -53,7 +57,7 @@ export function proposalEditSubmitCallback(deps: BotDeps) {
     try {
       await gw.recordProposalDecision(p.id, 'declined', p.lines, who.requester);
     } catch (e) {
-      deps.logger?.warn(`could not audit the edit of ${p.id}: ${(e as Error).message}`);
+      deps.logger.warn(`could not audit the edit of ${p.id}: ${(e as Error).message}`);
     }
     const answers = await runLines(lines, dispatchIn(deps, who, p, 'edit'));
     await replaceProposalMessage(client, p, buildProposalOutcome('Edited and ran', p.by, lines, answers), deps.logger);

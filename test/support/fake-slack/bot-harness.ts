@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { App } from '@slack/bolt';
+import type { App, Logger } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt';
 import { createBotApp } from '../../../bot/app';
-import { DeliveryDedupe } from '../../../bot/dedupe';
+import { DurableDeliveryDedupe } from '../../../bot/dedupe';
+import { viewSealKey } from '../../../bot/view-seal';
 import { TotpMfaVerifier } from '../../../adapters/mfa/totp-verifier';
 import type { AppConfig, SlackConfig } from '../../../core/config';
 import type { GatewaySession } from '../../../worker/client-compose';
@@ -31,10 +33,25 @@ export function withFakeSlack(config: AppConfig, fake: FakeSlack, mode: SlackCon
   };
 }
 
+/** How a test bot differs from a lone fresh one. */
+export interface BotOptions {
+  /**
+   * The delivery-key directory. Default: a fresh one per bot, i.e. an instance that shares no dedupe state (on
+   * another host); give the same directory to model a restart, or instances over one state directory.
+   */
+  readonly deliveriesDir?: string;
+  /** The MFA key (the modal seal key derives from it). Default: random per bot. */
+  readonly mfaKey?: Buffer;
+  /** Where Bolt and the listeners log. Default: Bolt's console logger at ERROR. */
+  readonly logger?: Logger;
+}
+
 export interface RunningBot {
   readonly app: App;
   readonly session: GatewaySession;
   readonly mfa: TotpMfaVerifier;
+  /** The key that seals the modals this bot opens. */
+  readonly viewSealKey: Buffer;
   /** The HTTP receiver's events URL (HTTP mode only). */
   readonly url: string;
   stop(): Promise<void>;
@@ -44,15 +61,26 @@ export interface RunningBot {
 export async function startBot(
   config: AppConfig,
   mfaPath = join(process.env.INFRA_AGENT_TEST_DIR ?? '/tmp', `mfa-${Date.now()}.json`),
+  opts: BotOptions = {},
 ): Promise<RunningBot> {
   const slack = config.slack;
   if (!slack) throw new Error('config has no slack block');
   const session = await openGateway(config, { pollMs: 100 });
-  const mfa = new TotpMfaVerifier({ path: mfaPath, key: randomBytes(32) });
+  const mfaKey = opts.mfaKey ?? randomBytes(32);
+  const mfa = new TotpMfaVerifier({ path: mfaPath, key: mfaKey });
+  const dir = opts.deliveriesDir ?? mkdtempSync(join(process.env.INFRA_AGENT_TEST_DIR ?? '/tmp', 'slack-deliveries-'));
+  const sealKey = viewSealKey(mfaKey);
   const app = createBotApp({
     slack,
-    deps: { config, gateway: session.gateway, mfa, dedupe: new DeliveryDedupe() },
-    logLevel: LogLevel.ERROR,
+    deps: {
+      config,
+      gateway: session.gateway,
+      mfa,
+      dedupe: new DurableDeliveryDedupe({ dir }),
+      viewSealKey: sealKey,
+      audit: session.audit,
+    },
+    ...(opts.logger ? { logger: opts.logger } : { logLevel: LogLevel.ERROR }),
   });
   const started = (await app.start(0)) as unknown;
   const url =
@@ -61,6 +89,7 @@ export async function startBot(
     app,
     session,
     mfa,
+    viewSealKey: sealKey,
     url,
     stop: async () => {
       await app.stop();

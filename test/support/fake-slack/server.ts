@@ -71,7 +71,10 @@ export class FakeSlack {
     return `http://127.0.0.1:${this.port}/respond/${id}`;
   }
 
-  /** The next `times` calls of `method` fail with `status` (429 carries Retry-After seconds). */
+  /**
+   * The next `times` calls of `method` fail with `status` (429 carries Retry-After seconds). `response_url` makes
+   * the next posts to any response_url fail.
+   */
   failNext(method: string, status: number, times = 1, retryAfter?: number): void {
     this.faults.set(method, { status, remaining: times, ...(retryAfter !== undefined ? { retryAfter } : {}) });
   }
@@ -110,6 +113,14 @@ export class FakeSlack {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname.startsWith('/respond/') || url.pathname.startsWith('/upload/')) {
+      const fault = url.pathname.startsWith('/respond/') ? this.faults.get('response_url') : undefined;
+      if (fault && fault.remaining > 0) {
+        // failNext('response_url', 500): the answer to a slash command is lost.
+        fault.remaining--;
+        this.calls.push({ method: `response_url:${fault.status}`, args: parseArgs(req, body), at: Date.now() });
+        res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('failed');
+        return;
+      }
       this.calls.push({
         method: url.pathname.split('/')[1] === 'respond' ? 'response_url' : 'file_upload',
         // `_id` names which response_url (or upload) was used, so a test can tell its own answers apart.
