@@ -7,12 +7,14 @@ import { ConfigError, loadConfig } from '../worker/config-loader';
 import { runChat } from './chat';
 import { executeLine } from './execute';
 import type { TerminalMfa } from './execute';
-import { terminalRequester } from './identity';
+import { ClaimedIdentityRefused, resolveTerminalIdentity } from './identity';
+import type { IdentityClaim } from './identity';
 import { openSession } from './session';
 import { runComplianceReport } from '../worker/compliance-main';
 import { runWorker } from '../worker/worker-main';
 import { runBot } from '../worker/bot-main';
 import { openMfaVerifier } from '../worker/mfa-compose';
+import { callerArn } from '../worker/caller-identity';
 
 const USAGE = `infra-agent — ChatOps for AWS, Kubernetes, Helm and Trivy, driven by durable Temporal workflows.
 
@@ -26,16 +28,20 @@ usage:
   infra-agent worker                          run a Temporal worker
   infra-agent bot                             run the Slack bot (needs a slack: block and INFRA_AGENT_MFA_KEY)
   infra-agent config                          print the configuration (secrets redacted)
+  infra-agent identity                        who the terminal acts for, and how that was proven
   infra-agent compliance report [--check]     write docs/nist-compliance-report.md from a real validation run
                                               (--check: fail when the committed report is stale)
 
-identity: --as <user> or INFRA_AGENT_USER (a user id from the config, e.g. alice)
+identity: your own AWS identity (STS GetCallerIdentity, default credential chain), mapped to a user by the
+          config's users.<id>.awsPrincipals. --as <user> / INFRA_AGENT_USER only where the config says
+          identity: { terminal: claimed } (the sandbox), with a warning on every command
 config:   INFRA_AGENT_CONFIG (default: config/sandbox.yaml, the local sandbox)
 
 ${renderHelp()}`;
 
 interface Flags {
   as?: string;
+  asSource?: IdentityClaim['source'];
   follow: boolean;
   mfaCode?: string;
   rest: string[];
@@ -44,18 +50,19 @@ interface Flags {
 function parseFlags(argv: string[]): Flags {
   const rest: string[] = [];
   let as = process.env.INFRA_AGENT_USER || undefined;
+  let asSource: IdentityClaim['source'] = as ? 'INFRA_AGENT_USER' : undefined;
   let follow = false;
   let mfaCode: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--follow') follow = true;
-    else if (a === '--as') as = argv[++i];
-    else if (a.startsWith('--as=')) as = a.slice(5);
+    else if (a === '--as') [as, asSource] = [argv[++i], '--as'];
+    else if (a.startsWith('--as=')) [as, asSource] = [a.slice(5), '--as'];
     else if (a === '--mfa-code') mfaCode = argv[++i];
     else if (a.startsWith('--mfa-code=')) mfaCode = a.slice(11);
     else rest.push(a);
   }
-  return { ...(as ? { as } : {}), ...(mfaCode ? { mfaCode } : {}), follow, rest };
+  return { ...(as ? { as, asSource } : {}), ...(mfaCode ? { mfaCode } : {}), follow, rest };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -82,7 +89,20 @@ export async function main(argv: string[]): Promise<number> {
     console.log(JSON.stringify(redactConfig(config), null, 2));
     return 0;
   }
-  const requester = terminalRequester(config, flags.as, userInfo().username);
+  const identity = await resolveTerminalIdentity(
+    config,
+    flags.as ? { as: flags.as, ...(flags.asSource ? { source: flags.asSource } : {}) } : {},
+    { osUser: userInfo().username, callerArn: () => callerArn(config) },
+  );
+  for (const n of identity.notices) console.error(n);
+  const requester = identity.requester;
+  if (first === 'identity') {
+    console.log(
+      `${requester.userId} (${requester.displayName}); proven by: ${identity.proof}` +
+        (identity.principal ? `; AWS principal: ${identity.principal}` : ''),
+    );
+    return 0;
+  }
   const verifier = openMfaVerifier(config);
   if (first === 'mfa' && flags.rest[1] === 'enroll') return enrollInTerminal(verifier, requester.userId);
   const session = await openSession(config);
@@ -110,7 +130,7 @@ export function cliEntry(argv: string[]): void {
     (code) => process.exit(code),
     (e: unknown) => {
       console.error(e instanceof ConfigError ? e.message : e instanceof Error ? `error: ${e.message}` : e);
-      process.exit(1);
+      process.exit(e instanceof ClaimedIdentityRefused ? 2 : 1);
     },
   );
 }

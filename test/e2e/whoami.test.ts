@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { CLAIMED_IDENTITY_WARNING } from '../../cli/identity';
 import type { AppConfig } from '../../core/config';
 import { openGateway } from '../../worker/client-compose';
 import type { RunningWorker } from '../support/sandbox';
@@ -50,7 +51,8 @@ describe('whoami: front end -> gateway -> workflow -> activity -> STS on the san
       ...process.env,
       INFRA_AGENT_TASK_QUEUE: config.temporal.taskQueue,
     });
-    expect(r.stderr).toBe('');
+    // The sandbox config lets the terminal claim an identity: every command says so, and nothing else goes to stderr.
+    expect(r.stderr.trim()).toBe(CLAIMED_IDENTITY_WARNING);
     expect(r.stdout).toContain('[dev] account 123456789012 region us-east-1');
     expect(r.code).toBe(0);
   });
