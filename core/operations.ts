@@ -65,6 +65,8 @@ export interface ChangePreview {
   readonly stackName: string;
   readonly changeSetName?: string;
   readonly changes: readonly ResourceChange[];
+  /** Helm hooks that would run (`pre-upgrade Job ns/migrate`): shown apart, not changes to the release. */
+  readonly hooks?: readonly string[];
   /** sha256 of the template body, for the audit trail. */
   readonly templateHash?: string;
 }
@@ -119,6 +121,8 @@ export interface AnalysisRecord {
   readonly at: string;
   readonly passed: boolean;
   readonly measurements: readonly AnalysisMeasurement[];
+  /** No verdict: a provider could not measure (e.g. the Kubernetes API was down); never counted as a failure. */
+  readonly inconclusive?: boolean;
 }
 
 /** Where a blue/green rollout (or rollback) is: shown in previews, status and the thread. */
@@ -151,6 +155,11 @@ export interface RolloutProgress {
   readonly pausedBy?: string;
   /** Set by the watchdog when the rollout runs past its time budget. */
   readonly overdueSince?: string;
+  /**
+   * What needs a person now, while the operation waits on its own (a traffic restore that keeps failing, an analysis
+   * that cannot measure); raised on call when set, cleared when it resolves.
+   */
+  readonly attention?: string;
 }
 
 /** Human-readable summary lines for a preview: counts by action, and warnings for replacements. */

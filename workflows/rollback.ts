@@ -1,9 +1,17 @@
-import { workflowInfo } from '@temporalio/workflow';
 import type { OperationState } from '../core/operations';
 import { otherColour } from '../core/rollout/types';
+import type { Colour } from '../core/rollout/types';
 import type { RolloutInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
-import { RolloutOperation, liveColour, rolloutActivities, startWatchdog, weightsFor } from './rollout-flow';
+import {
+  RolloutOperation,
+  awaitRestore,
+  liveColour,
+  rolloutActivities,
+  runRef,
+  startWatchdog,
+  weightsFor,
+} from './rollout-flow';
 import {
   accessGrant,
   activeFreeze,
@@ -50,11 +58,9 @@ export async function rollbackWorkflow(input: RolloutInput): Promise<OperationSt
     const to = otherColour(from);
     const back = colours[to];
     if (!traffic.exists || !back.exists || !back.image) {
+      // Said before any approval is asked: there is nothing an approver could approve.
       await audit(acts, op, 'failed', 'infra-agent', { reason: 'nothing to roll back to', colour: to });
-      return finish(
-        'failed',
-        `nothing to roll back to: ${input.service.name}-${to} does not exist in ${t.namespace} (no earlier rollout kept it)`,
-      );
+      return finish('failed', nothingToRollBack(input, traffic.exists, from, colours[from].image));
     }
     op.patch({
       fromColour: from,
@@ -64,7 +70,7 @@ export async function rollbackWorkflow(input: RolloutInput): Promise<OperationSt
       ...(colours[from].image ? { previousImage: colours[from].image } : {}),
     });
 
-    const artifactId = `${back.image}@${to}#${workflowInfo().runId.slice(0, 8)}`;
+    const artifactId = `${back.image}@${to}#${runRef()}`;
     op.update({ preview: { artifactId, stackName: `${input.service.name}-${to}`, changes: [] } });
     await audit(acts, op, 'previewed', 'infra-agent', { artifactId, from, to, image: back.image });
     const decision = await awaitDecision(op, acts, notifier);
@@ -87,13 +93,20 @@ export async function rollbackWorkflow(input: RolloutInput): Promise<OperationSt
     op.update({ phase: 'shifting-traffic' });
     const weights = weightsFor(to, 100);
     const grant = accessGrant(op);
-    const set = await acts.setTraffic({
-      target: t,
-      traffic: input.traffic,
-      weights,
-      operationId: input.operationId,
-      ...(grant ? { grant } : {}),
-    });
+    // One atomic switch, so a failure leaves all traffic on `from`; retried without limit like any restore.
+    const set = await awaitRestore(
+      op,
+      acts,
+      notifier,
+      `switching all traffic to ${to}`,
+      acts.restoreTraffic({
+        target: t,
+        traffic: input.traffic,
+        weights,
+        operationId: input.operationId,
+        ...(grant ? { grant } : {}),
+      }),
+    );
     op.patch({ weights, stepIndex: 0 });
     await audit(acts, op, 'traffic-shifted', 'infra-agent', { weights, changed: set.changed });
 
@@ -105,4 +118,23 @@ export async function rollbackWorkflow(input: RolloutInput): Promise<OperationSt
       `rolled back: ${back.image} on ${to} has 100% of traffic; ${from}${colours[from].image ? ` (${colours[from].image})` : ''} scaled to 0`,
     );
   });
+}
+
+/**
+ * Why there is nothing to roll back to, in the words a person needs: a first rollout leaves only one colour, so a
+ * rollback needs a second rollout first.
+ */
+function nothingToRollBack(input: RolloutInput, routed: boolean, live: Colour, liveImage: string | undefined): string {
+  const who = `${input.service.name} in ${input.environment}`;
+  if (!routed || !liveImage) {
+    return (
+      `${who} has not been rolled out yet: there is nothing to roll back to. Roll it out first ` +
+      `(rollout ${input.service.name} <version> to ${input.environment}).`
+    );
+  }
+  const tag = liveImage.slice(liveImage.lastIndexOf('/') + 1).split(':')[1] ?? liveImage;
+  return (
+    `${who} has had one rollout (${live}, ${tag}); there is no earlier colour to roll back to. ` +
+    `A rollback needs a second rollout first.`
+  );
 }

@@ -1,7 +1,8 @@
-import { condition, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, isCancellation, patched } from '@temporalio/workflow';
 import type { AccessGrant } from '../core/access';
 import type { OperationOutcome, OperationState } from '../core/operations';
-import { otherColour } from '../core/rollout/types';
+import { manualRestoreText } from '../core/rollout/restore';
+import { isSplit, otherColour, splitText } from '../core/rollout/types';
 import type { Colour } from '../core/rollout/types';
 import type { RolloutInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
@@ -9,10 +10,14 @@ import type { RolloutActs } from './rollout-flow';
 import {
   RolloutOperation,
   auditControls,
+  awaitRestore,
   failedText,
+  judgeStep,
+  measureGraceMs,
   liveColour,
   recordAnalysis,
   rolloutActivities,
+  runRef,
   startWatchdog,
   weightsFor,
 } from './rollout-flow';
@@ -61,15 +66,28 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
     await auditControls(op, acts, controls); // the abort (if any) is recorded before what it caused
     op.update({ phase: 'rolling-back' });
     notifier.send(op.state, 'executing');
-    const set = await acts.setTraffic({
-      target: t,
-      traffic: input.traffic,
-      weights: weightsFor(to, 0),
-      operationId: input.operationId,
-      ...(grant ? { grant } : {}),
-    });
+    // Retried without limit (an API outage must not leave traffic split); on call hears of it after a minute.
+    const set = await awaitRestore(
+      op,
+      acts,
+      notifier,
+      `putting all traffic back on ${from}`,
+      acts.restoreTraffic({
+        target: t,
+        traffic: input.traffic,
+        weights: weightsFor(to, 0),
+        operationId: input.operationId,
+        ...(grant ? { grant } : {}),
+      }),
+    );
     op.patch({ weights: weightsFor(to, 0) });
-    await acts.scaleColour({ target: t, colour: to, replicas: 0 });
+    await awaitRestore(
+      op,
+      acts,
+      notifier,
+      `scaling ${to} down`,
+      acts.restoreScale({ target: t, colour: to, replicas: 0 }),
+    );
     await audit(acts, op, 'rolled-back', actor, {
       outcome,
       reason,
@@ -102,19 +120,61 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
   startWatchdog(op, acts, notifier);
 
   /**
-   * An activity failed for good: if the new colour already had traffic, the traffic goes back before the
-   * outcome is reported, so a failure never leaves a half-shifted split behind.
+   * Traffic could not be put back for good (a non-retryable error: transient ones are retried without limit). The
+   * outcome says so loudly — the split as the router has it now and the command that restores it by hand — and on
+   * call is alerted (the finisher alerts on `failed`). Patch `rollout-traffic-split-report-v1`: earlier runs ended
+   * without reading the router first.
+   */
+  const finishSplit = async (message: string, e?: unknown): Promise<OperationState> => {
+    const { fromColour: from, toColour: to } = op.progress;
+    const cause = e instanceof ActivityFailure ? e.cause : e;
+    // Without an error, `message` is the restore's own failure (withFailureOutcome worded it).
+    const reason = cause === undefined ? '' : cause instanceof Error ? cause.message : JSON.stringify(cause);
+    if (!patched('rollout-traffic-split-report-v1')) {
+      return finish('failed', `${message}; restoring traffic to ${from} ALSO failed: check the router now`);
+    }
+    let weights = op.progress.weights;
+    let known = 'the last split infra-agent set';
+    try {
+      weights = (await acts.readTraffic({ target: t, traffic: input.traffic })).weights;
+      known = 'as the router reports it now';
+    } catch {
+      // The router cannot be read either: the last split set is the best knowledge there is.
+    }
+    op.patch({ weights });
+    if (!isSplit(weights)) {
+      return finish(
+        'failed',
+        `${message}; putting traffic back on ${from} failed${reason ? ` (${reason})` : ''}, but traffic is not split: ` +
+          `${splitText(weights)} (${known})` +
+          (weights[to] > 0 ? `; ${to} still runs ${image}` : ''),
+      );
+    }
+    await audit(acts, op, 'failed', 'infra-agent', { reason: 'traffic split', weights, error: reason }, 2);
+    return finish(
+      'failed',
+      `TRAFFIC SPLIT: ${splitText(weights)} (${known}), restore by hand with ` +
+        `${manualRestoreText(t, input.traffic, weightsFor(to, 0))} — ${message}` +
+        (reason ? `; putting all traffic back on ${from} failed for good: ${reason}` : ''),
+    );
+  };
+
+  /**
+   * An activity failed for good: if the new colour already had traffic, the traffic goes back before the outcome is
+   * reported, so a failure never leaves a half-shifted split behind. When the restore itself is what failed for good
+   * (non-retryable), trying it again would fail the same way: the outcome reports the split instead.
    */
   const failSafely = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
     const { toColour: to, weights } = op.progress;
-    if (outcome === 'failed' && weights[to] > 0 && op.state.phase !== 'rolling-back') {
+    if (outcome === 'failed' && weights[to] > 0) {
+      if (op.state.phase === 'rolling-back') {
+        return patched('rollout-traffic-split-report-v1') ? finishSplit(message) : finish(outcome, message);
+      }
       try {
         return await rollBack('rolled-back', `${message} (the rollout could not continue)`, 'infra-agent');
-      } catch {
-        return finish(
-          'failed',
-          `${message}; restoring traffic to ${op.progress.fromColour} ALSO failed: check the router now`,
-        );
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        return finishSplit(message, err);
       }
     }
     return finish(outcome, message);
@@ -186,14 +246,32 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
 
     // Health check before any traffic: the same providers, at 0%.
     op.update({ phase: 'analysing' });
-    const health = await acts.analyseColour({
-      target: t,
-      colour: to,
-      specs: input.policy.analysis,
-      windowStart: deployedAt,
-      windowEnd: new Date().toISOString(),
-    });
+    const grace = measureGraceMs(input.policy.stepSeconds);
+    const checked = await judgeStep(
+      op,
+      notifier,
+      () =>
+        acts.analyseColour({
+          target: t,
+          colour: to,
+          specs: input.policy.analysis,
+          windowStart: deployedAt,
+          windowEnd: new Date().toISOString(),
+        }),
+      'before any traffic',
+      { graceMs: grace, hold: false },
+    );
+    // Not approved yet, so nobody can abort or resume here: the judgement is always a result.
+    const health = 'result' in checked ? checked.result : { passed: false, measurements: [], inconclusive: true };
     await recordAnalysis(op, acts, 'ready', 0, health);
+    if (health.inconclusive) {
+      await acts.scaleColour({ target: t, colour: to, replicas: 0 });
+      return finish(
+        'failed',
+        `could not check ${to}'s health before any traffic moved (${health.measurements.map((m) => `${m.provider}: ${m.detail}`).join('; ')}); ` +
+          `no traffic moved; ${to} scaled to 0. Nothing was judged bad: try again when the cluster answers.`,
+      );
+    }
     if (!health.passed) {
       await acts.scaleColour({ target: t, colour: to, replicas: 0 });
       return finish(
@@ -203,7 +281,7 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
     }
 
     // The approval names exactly this image on this colour in this run.
-    const artifactId = `${image}@${to}#${workflowInfo().runId.slice(0, 8)}`;
+    const artifactId = `${image}@${to}#${runRef()}`;
     op.update({ preview: { artifactId, stackName: `${input.service.name}-${to}`, changes: [] } });
     await audit(acts, op, 'previewed', 'infra-agent', {
       artifactId,
@@ -252,13 +330,26 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       const windowStart = new Date().toISOString();
       if (await abortableWait(input.policy.stepSeconds * 1000))
         return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
-      const r = await acts.analyseColour({
-        target: t,
-        colour: to,
-        specs: input.policy.analysis,
-        windowStart,
-        windowEnd: new Date().toISOString(),
-      });
+      const judged = await judgeStep(
+        op,
+        notifier,
+        () =>
+          acts.analyseColour({
+            target: t,
+            colour: to,
+            specs: input.policy.analysis,
+            windowStart,
+            windowEnd: new Date().toISOString(),
+          }),
+        `at ${percent}%`,
+        { graceMs: grace, hold: true },
+      );
+      if ('stop' in judged) {
+        if (judged.stop === 'aborted') return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
+        await auditControls(op, acts, controls); // resumed by a person: the step goes on unjudged
+        continue;
+      }
+      const r = judged.result;
       await recordAnalysis(op, acts, 'step', percent, r);
       await auditControls(op, acts, controls);
       if (!r.passed) return rollBack('rolled-back', `analysis failed at ${percent}%: ${failedText(r)}`, 'infra-agent');
@@ -270,14 +361,26 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
     const bakeStart = new Date().toISOString();
     if (await abortableWait(input.policy.bakeSeconds * 1000))
       return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
-    const baked = await acts.analyseColour({
-      target: t,
-      colour: to,
-      specs: input.policy.analysis,
-      windowStart: bakeStart,
-      windowEnd: new Date().toISOString(),
-    });
-    await recordAnalysis(op, acts, 'bake', 100, baked);
+    const bakeJudged = await judgeStep(
+      op,
+      notifier,
+      () =>
+        acts.analyseColour({
+          target: t,
+          colour: to,
+          specs: input.policy.analysis,
+          windowStart: bakeStart,
+          windowEnd: new Date().toISOString(),
+        }),
+      'during the bake',
+      { graceMs: measureGraceMs(input.policy.bakeSeconds), hold: true },
+    );
+    if ('stop' in bakeJudged && bakeJudged.stop === 'aborted')
+      return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');
+    // A person who resumed an unmeasured bake accepted it unjudged.
+    const baked = 'result' in bakeJudged ? bakeJudged.result : { passed: true, measurements: [] };
+    if ('result' in bakeJudged) await recordAnalysis(op, acts, 'bake', 100, baked);
+    await auditControls(op, acts, controls);
     if (!baked.passed)
       return rollBack('rolled-back', `analysis failed during the bake: ${failedText(baked)}`, 'infra-agent');
     if (await holdIfPaused()) return rollBack('aborted', 'stopped by command', op.abortedBy ?? '?');

@@ -83,10 +83,12 @@ export interface AlertOperationInput {
 export function renderOperationAlert(input: AlertOperationInput): RenderedMessage {
   const s = input.state;
   const text =
-    (s.outcome === undefined && s.rollout?.overdueSince
-      ? `:hourglass: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} is overdue: still ${s.phase} after its time budget` +
-        ` (since ${s.rollout.overdueSince}); it was not stopped — follow it or abort it`
-      : `:rotating_light: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} ${s.outcome ?? 'failed'}: ${userText(s.message ?? 'no reason given')}`) +
+    (s.outcome === undefined && s.rollout?.attention
+      ? `:rotating_light: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} needs attention: ${userText(s.rollout.attention)}`
+      : s.outcome === undefined && s.rollout?.overdueSince
+        ? `:hourglass: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} is overdue: still ${s.phase} after its time budget` +
+          ` (since ${s.rollout.overdueSince}); it was not stopped — follow it or abort it`
+        : `:rotating_light: [${s.environment.toUpperCase()}] ${s.kind} ${s.target} ${s.outcome ?? 'failed'}: ${userText(s.message ?? 'no reason given')}`) +
     // A reason and a display name are user text: in a channel they must never ping anyone.
     ` — operation ${s.operationId}, requested by ${userText(s.requester.displayName)}` +
     (input.statusChannel ? ` (status in <#${input.statusChannel}>)` : '');
@@ -99,7 +101,8 @@ export function createNotifyActivities(deps: NotifyDeps) {
     /** Raises a failed operation in the on-call channel, once (a retry finds its earlier post by key). */
     async alertOperation(input: AlertOperationInput): Promise<{ ts: string }> {
       const info = Context.current().info;
-      const key = `${info.workflowExecution?.runId ?? info.activityId}|alert|${input.state.outcome ?? 'overdue'}`;
+      const attention = input.state.rollout?.attention ? `attention:${input.state.rollout.attention.slice(0, 60)}` : '';
+      const key = `${info.workflowExecution?.runId ?? info.activityId}|alert|${input.state.outcome ?? (attention || 'overdue')}`;
       const m = { channel: input.channel, key, ...renderOperationAlert(input) };
       try {
         const earlier = info.attempt > 1 ? await deps.notifier.findPosted(m) : undefined;

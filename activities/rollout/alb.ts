@@ -16,9 +16,10 @@ import type {
   TrafficSpec,
   TrafficWeights,
 } from '../../core/rollout/types';
-import { COLOURS, fillTemplate } from '../../core/rollout/types';
+import { COLOURS, checkWeights, fillTemplate } from '../../core/rollout/types';
 import type { RolloutDeps } from './deps';
 import { regionOf } from './deps';
+import type { TrafficRouter } from './traffic-router';
 
 export type AlbTraffic = Extract<TrafficSpec, { kind: 'alb' }>;
 
@@ -261,16 +262,6 @@ export async function readAlbTraffic(
   return { exists: true, weights: state.weights };
 }
 
-function checkWeights(w: TrafficWeights): void {
-  const ok = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 100;
-  if (!ok(w.blue) || !ok(w.green) || w.blue + w.green !== 100) {
-    throw new InvalidInput(
-      `weights: blue ${w.blue} + green ${w.green} is not a split; give whole percents from 0 to 100 that add up ` +
-        `to 100, e.g. blue 90 green 10`,
-    );
-  }
-}
-
 /**
  * Sets the listener's default forward action to both target groups with the given weights (0 included, so the
  * idle colour stays attached). Reads first: an equal split is `changed: false`. Setting absolute weights is
@@ -321,4 +312,13 @@ export async function setAlbTraffic(
 async function grantedCredentials(deps: RolloutDeps, grant: AccessGrant, region: string) {
   if (!deps.broker) throw new PermissionDenied(`no credential broker configured to assume ${grant.roleArn}`);
   return deps.broker.credentialsFor(grant, region);
+}
+
+/** The ALB router of one service: the listener's weighted forward to the two colours' target groups. */
+export function albRouter(deps: RolloutDeps, target: ServiceTarget, spec: AlbTraffic): TrafficRouter {
+  return {
+    read: () => readAlbTraffic(deps, target, spec),
+    set: (weights, operationId, grant) =>
+      setAlbTraffic(deps, { target, traffic: spec, weights, operationId, ...(grant ? { grant } : {}) }, spec),
+  };
 }

@@ -2,11 +2,14 @@ import { colourName, colourSelector, listPods, podProblem, podReady, podRestarts
 import type { AnalyseInput, AnalysisMeasurement, AnalysisSpec } from '../../core/rollout/types';
 import { kubectlFor } from './colours';
 import type { RolloutDeps } from './deps';
+import { cancellationSignal } from './deps';
+import { InvalidInput, PermissionDenied, ToolMissing } from '../../core/errors';
 
 /**
  * The colour's pods, read from the cluster (label selector app + colour; pods being deleted are left out). Passes
  * only with at least one pod, every pod Ready, none Failed / CrashLoopBackOff / ImagePullBackOff / Error, and the
- * total restarts within `maxRestarts`. A read that fails is a failed measurement, never a pass.
+ * total restarts within `maxRestarts`. A read that fails is no measurement at all: `inconclusive`, never a pass and
+ * never a verdict (an API outage says nothing about the new colour; the workflow measures again).
  */
 export async function measurePods(
   deps: RolloutDeps,
@@ -22,7 +25,18 @@ export async function measurePods(
     all = await listPods(k, namespace, colourSelector(service, input.colour));
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return { provider: 'pods', passed: false, detail: `could not read the pods of ${name}: ${why}`, threshold };
+    if (cancellationSignal()?.aborted) throw e;
+    // A refusal or a bad setting will not answer by waiting: that is a failed measurement, as it always was.
+    if (e instanceof InvalidInput || e instanceof PermissionDenied || e instanceof ToolMissing) {
+      return { provider: 'pods', passed: false, detail: `could not read the pods of ${name}: ${why}`, threshold };
+    }
+    return {
+      provider: 'pods',
+      passed: false,
+      inconclusive: true,
+      detail: `could not measure: reading the pods of ${name} failed: ${why}`,
+      threshold,
+    };
   }
   const pods = all.filter((p) => !p.metadata.deletionTimestamp);
   if (pods.length === 0) {

@@ -1,8 +1,9 @@
-import { ToolMissing } from '../../core/errors';
+import { ToolMissing, TransientFailure } from '../../core/errors';
 import type {
   AnalyseInput,
   AnalyseResult,
   AnalysisMeasurement,
+  AnalysisSpec,
   ReadTrafficInput,
   ReadTrafficResult,
   RolloutActivities,
@@ -11,13 +12,12 @@ import type {
   SetTrafficInput,
   SetTrafficResult,
 } from '../../core/rollout/types';
-import { readAlbTraffic, setAlbTraffic } from './alb';
 import { measureCloudWatch } from './analysis-cloudwatch';
 import { measureHttp } from './analysis-http';
 import { measurePods } from './analysis-pods';
 import { deployColour, readColours, scaleColour, waitColourReady } from './colours';
 import type { RolloutDeps } from './deps';
-import { readIstioTraffic, setIstioTraffic } from './istio';
+import { readTrafficVia, setTrafficVia } from './traffic-router';
 
 export type { RolloutDeps } from './deps';
 
@@ -33,33 +33,56 @@ export function securityGate(input: SecurityGateInput): Promise<SecurityGateResu
   });
 }
 
-/** Every configured provider measures; the analysis passes only when each one passed. */
+function measure(deps: RolloutDeps, input: AnalyseInput, spec: AnalysisSpec): Promise<AnalysisMeasurement> {
+  switch (spec.provider) {
+    case 'pods':
+      return measurePods(deps, input, spec);
+    case 'cloudwatch':
+      return measureCloudWatch(deps, input, spec);
+    case 'http':
+      return measureHttp(deps, input, spec);
+  }
+}
+
+/**
+ * Every configured provider measures; the analysis passes only when each one passed. A provider whose read failed
+ * for a reason worth retrying (TransientFailure: API down, throttled, timed out) gave no measurement: it is
+ * `inconclusive`, and so is the result when nothing else measured bad. A measured failure always wins: a bad
+ * colour is rolled back even while another provider cannot read. Configuration errors (InvalidInput, …) still
+ * fail the activity: retrying the measurement cannot fix them.
+ */
 export async function analyseColour(deps: RolloutDeps, input: AnalyseInput): Promise<AnalyseResult> {
   const measurements: AnalysisMeasurement[] = [];
   for (const spec of input.specs) {
-    switch (spec.provider) {
-      case 'pods':
-        measurements.push(await measurePods(deps, input, spec));
-        break;
-      case 'cloudwatch':
-        measurements.push(await measureCloudWatch(deps, input, spec));
-        break;
-      case 'http':
-        measurements.push(await measureHttp(deps, input, spec));
-        break;
+    try {
+      measurements.push(await measure(deps, input, spec));
+    } catch (e) {
+      if (!(e instanceof TransientFailure)) throw e;
+      measurements.push({
+        provider: spec.provider,
+        passed: false,
+        inconclusive: true,
+        detail: `could not measure: ${e.message}`,
+      });
     }
   }
-  return { passed: measurements.length > 0 && measurements.every((m) => m.passed), measurements };
+  const measuredBad = measurements.some((m) => !m.passed && !m.inconclusive);
+  const inconclusive = !measuredBad && measurements.some((m) => m.inconclusive);
+  return {
+    passed: measurements.length > 0 && measurements.every((m) => m.passed),
+    measurements,
+    ...(inconclusive ? { inconclusive } : {}),
+  };
 }
 
+/** The split, read through the environment's traffic router (activities/rollout/traffic-router.ts). */
 export function readTraffic(deps: RolloutDeps, input: ReadTrafficInput): Promise<ReadTrafficResult> {
-  return input.traffic.kind === 'istio'
-    ? readIstioTraffic(deps, input.target)
-    : readAlbTraffic(deps, input.target, input.traffic);
+  return readTrafficVia(deps, input.target, input.traffic);
 }
 
+/** Sets the split through the environment's traffic router, after the one weight check. */
 export function setTraffic(deps: RolloutDeps, input: SetTrafficInput): Promise<SetTrafficResult> {
-  return input.traffic.kind === 'istio' ? setIstioTraffic(deps, input) : setAlbTraffic(deps, input, input.traffic);
+  return setTrafficVia(deps, input);
 }
 
 /** Builds the rollout activities; without deps (no cluster configured) each says what to configure. */

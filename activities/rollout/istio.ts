@@ -1,7 +1,6 @@
 import type { KubectlRunner, VirtualServiceObject } from '../../adapters/k8s/bluegreen';
 import {
   applyManifests,
-  checkWeights,
   colourName,
   ensureNamespace,
   getObject,
@@ -10,8 +9,10 @@ import {
 } from '../../adapters/k8s/bluegreen';
 import { InvalidInput, ToolMissing } from '../../core/errors';
 import type { ReadTrafficResult, ServiceTarget, SetTrafficInput, SetTrafficResult } from '../../core/rollout/types';
+import { checkWeights } from '../../core/rollout/types';
 import { kubectlFor } from './colours';
 import type { RolloutDeps } from './deps';
+import type { TrafficRouter } from './traffic-router';
 
 /** Before the first rollout there is no VirtualService: all traffic is taken to be on blue. */
 const NO_ROUTER: ReadTrafficResult = { exists: false, weights: { blue: 100, green: 0 } };
@@ -70,4 +71,12 @@ export async function setIstioTraffic(deps: RolloutDeps, input: SetTrafficInput)
     throw noIstio(e);
   });
   return { changed: true, previous: current.weights };
+}
+
+/** The Istio router of one service: the VirtualService `<service>` in its namespace. */
+export function istioRouter(deps: RolloutDeps, target: ServiceTarget): TrafficRouter {
+  return {
+    read: () => readIstioTraffic(deps, target),
+    set: (weights, operationId) => setIstioTraffic(deps, { target, traffic: { kind: 'istio' }, weights, operationId }),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Colour, TrafficWeights } from '../../core/rollout/types';
+import { checkWeights } from '../../core/rollout/types';
 import { InvalidInput } from '../../core/errors';
 import type { RunCommand } from '../cli/run-command';
 import { toolFailure } from './errors';
@@ -88,22 +89,6 @@ function checkSpec(s: ColourSpec): void {
     throw new InvalidInput(`port: ${String(s.port)} is not a port number from 1 to 65535`);
   }
   checkReplicas(s.replicas);
-}
-
-/** Refuses weights that are not whole percentages adding up to 100. */
-export function checkWeights(w: TrafficWeights): void {
-  for (const c of ['blue', 'green'] as const) {
-    const v = w[c];
-    if (!Number.isInteger(v) || v < 0 || v > 100) {
-      throw new InvalidInput(`weights.${c}: ${String(v)} is not a whole percentage from 0 to 100`);
-    }
-  }
-  if (w.blue + w.green !== 100) {
-    throw new InvalidInput(
-      `weights: blue ${w.blue} + green ${w.green} = ${w.blue + w.green}; the two must add up to 100 ` +
-        `(e.g. blue ${100 - w.green}, green ${w.green})`,
-    );
-  }
 }
 
 // ---- manifests (pure) ----

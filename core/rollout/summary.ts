@@ -50,9 +50,11 @@ export function rolloutLines(s: OperationState): string[] {
   for (const a of r.analyses) {
     const where = a.stage === 'ready' ? 'before traffic' : a.stage === 'bake' ? 'bake' : `at ${a.percent}%`;
     lines.push(
-      `${a.passed ? '✓' : '✗'} ${where}: ${a.measurements.map((m) => `${m.provider}: ${m.detail}`).join('; ')}`,
+      // `?`: no verdict (a provider could not measure), which is not a failure.
+      `${a.inconclusive ? '?' : a.passed ? '✓' : '✗'} ${where}: ${a.measurements.map((m) => `${m.provider}: ${m.detail}`).join('; ')}`,
     );
   }
+  if (r.attention) lines.push(`⚠ needs attention: ${r.attention}`);
   if (r.overdueSince) lines.push(`⚠ overdue since ${r.overdueSince} (time budget exceeded)`);
   return lines;
 }

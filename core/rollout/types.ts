@@ -1,5 +1,6 @@
 import type { AccessGrant } from '../access';
 import type { EnvironmentName } from '../environments';
+import { InvalidInput } from '../errors';
 
 /**
  * Blue/green rollouts (M7): every service runs as two colours, each a Deployment and a Service named
@@ -17,6 +18,38 @@ export function otherColour(c: Colour): Colour {
 export interface TrafficWeights {
   readonly blue: number;
   readonly green: number;
+}
+
+/**
+ * The one weight check every traffic router runs before it touches anything: whole percentages from 0 to 100 that
+ * add up to 100. Throws InvalidInput naming the field and the fix.
+ */
+export function checkWeights(w: TrafficWeights): void {
+  for (const c of COLOURS) {
+    const v = w[c];
+    if (!Number.isInteger(v) || v < 0 || v > 100) {
+      throw new InvalidInput(
+        `weights: blue ${String(w.blue)} / green ${String(w.green)} is not a split: weights.${c}: ${String(v)} is ` +
+          `not a whole percentage from 0 to 100; give whole percentages that add up to 100, e.g. blue 90, green 10`,
+      );
+    }
+  }
+  if (w.blue + w.green !== 100) {
+    throw new InvalidInput(
+      `weights: blue ${w.blue} + green ${w.green} = ${w.blue + w.green}; the two must add up to 100 ` +
+        `(e.g. blue ${100 - w.green}, green ${w.green})`,
+    );
+  }
+}
+
+/** `blue 90% / green 10%`: a split in words. */
+export function splitText(w: TrafficWeights): string {
+  return `blue ${w.blue}% / green ${w.green}%`;
+}
+
+/** True when both colours carry traffic (a half-shifted split). */
+export function isSplit(w: TrafficWeights): boolean {
+  return w.blue > 0 && w.green > 0;
 }
 
 /** How one environment shifts traffic between colours (config `environments.<env>.cluster.traffic`). */
@@ -41,7 +74,8 @@ export type TrafficSpec =
 
 /**
  * One analysis provider and its threshold. Each really measures something; there is no provider that passes
- * without a measurement (a provider that cannot measure fails the analysis, saying why).
+ * without a measurement. A provider that cannot measure (its read failed) gives no verdict: the measurement is
+ * `inconclusive`, and the workflow measures again instead of rolling back on a read error.
  */
 export type AnalysisSpec =
   | {
@@ -224,10 +258,20 @@ export interface AnalysisMeasurement {
   readonly detail: string;
   readonly value?: number;
   readonly threshold?: number;
+  /**
+   * The provider could not measure (the API or metrics store did not answer): no verdict either way. `passed` is
+   * false, and the detail says what could not be read.
+   */
+  readonly inconclusive?: boolean;
 }
 export interface AnalyseResult {
   readonly passed: boolean;
   readonly measurements: readonly AnalysisMeasurement[];
+  /**
+   * No provider measured anything bad, but at least one could not measure: the step has no verdict yet. Absent in
+   * results recorded before this existed (they were always conclusive).
+   */
+  readonly inconclusive?: boolean;
 }
 
 /** The rollout activities, as workflows see them. */
