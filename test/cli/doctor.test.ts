@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { checkConfig, checkPorts, doctor, formatCheck } from '../../sandbox/doctor';
+import { checkConfig, checkKube, checkPorts, doctor, formatCheck } from '../../sandbox/doctor';
 import { freePort } from '../support/ports';
 import type { RunningWorker } from '../support/sandbox';
 import { startWorker, testConfig } from '../support/sandbox';
@@ -76,6 +76,50 @@ describe('npm run doctor', () => {
     } finally {
       srv.close();
     }
+  });
+
+  it('GIVEN kubeconfigs that lack the context, run an exec plugin, or are missing THEN each kube check FAILs saying which', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    const kc = (name: string, user: Record<string, unknown>): string => {
+      const path = join(dir, name);
+      writeFileSync(
+        path,
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+          users: [{ name: 'u', user }],
+          contexts: [{ name: 'sandbox', context: { cluster: 'c', user: 'u' } }],
+        }),
+      );
+      return path;
+    };
+    const noContext = kc('no-context', {});
+    const execUser = kc('exec', { exec: { command: 'aws', apiVersion: 'client.authentication.k8s.io/v1beta1' } });
+    const base = testConfig();
+    const cluster = (kubeconfig: string, kubeContext: string) => ({
+      name: 'x',
+      kubeContext,
+      kubeconfig,
+      namespaceSuffix: '',
+      traffic: { kind: 'istio' as const },
+    });
+    const config = {
+      ...base,
+      environments: {
+        dev: { ...base.environments.dev, cluster: cluster(noContext, 'dev-ctx') },
+        tst: { ...base.environments.tst, cluster: cluster(execUser, 'sandbox') },
+        prd: { ...base.environments.prd, cluster: cluster(join(dir, 'missing'), 'sandbox') },
+      },
+    };
+    const lines = (await checkKube(config, process.env)).map(formatCheck);
+    expect(lines).toEqual([
+      expect.stringMatching(/^FAIL kube dev-ctx \(dev\): kubeconfig .*no-context has no context 'dev-ctx'/),
+      expect.stringMatching(/^FAIL kube sandbox \(tst\): kubeconfig .*exec: user 'u' of context 'sandbox' uses 'exec'/),
+      expect.stringMatching(
+        /^FAIL kube sandbox \(prd\): kubeconfig .*missing does not exist — fix: npm run sandbox -- up/,
+      ),
+    ]);
   });
 
   describe('GIVEN the healthy test sandbox with a worker polling', () => {
