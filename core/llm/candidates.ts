@@ -146,9 +146,10 @@ export function build(verb: string, e: Entities, ctx: ParseContext, verbWord = v
       });
       if (fromOps.length) return fromOps.map((args) => ({ name: 'rollback', args }));
       if (!service) {
+        // A stack named: rolling back another object (a service) is not what was asked, so nothing is offered.
         return clarify(
           `roll back which service?${stacks[0] ? ` ${stacks[0]} is a stack; stacks are changed with deploy stack, not rolled back.` : ''} known services: ${(ctx.services ?? []).join(', ') || 'none'}`,
-          (ctx.services ?? []).slice(0, 3).map((s) => `rollback ${s} ${e.envs[0] ?? 'dev'}`),
+          stacks.length ? [] : (ctx.services ?? []).slice(0, 3).map((s) => `rollback ${s} ${e.envs[0] ?? 'dev'}`),
         );
       }
       if (e.envs.length === 0) return askEnv(service, (v) => `rollback ${service} ${v}`);
@@ -308,7 +309,8 @@ function serviceRead(verb: string, e: Entities): Candidate[] | NearMiss {
   const service = e.services[0] ?? '';
   if (verb === 'audit') {
     // "logs of payments-api in dev": a log is a pod's; name one, or list them first.
-    const pod = e.pods[0];
+    const asObject = e.objects.find((o) => o.kind === 'pod');
+    const pod = e.pods[0] ?? (asObject ? { pod: asObject.name, service: asObject.service } : undefined);
     if (!pod) {
       return clarify(
         `logs of which pod of ${service}? list them first:`,

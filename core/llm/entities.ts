@@ -123,12 +123,17 @@ function nameAt(
 ): { name: string; width: number } | undefined {
   const one = tokens[i] ?? '';
   const two = tokens[i + 1] !== undefined ? `${one}-${tokens[i + 1]}` : undefined;
+  // Exact names first (`sample-app 3`: the release and a revision, not a typo of a two-word name), then typos.
+  for (const [cand, width] of [
+    [two, 2],
+    [one, 1],
+  ] as const)
+    if (cand && names.includes(cand)) return { name: cand, width };
   for (const [cand, width] of [
     [two, 2],
     [one, 1],
   ] as const) {
     if (!cand) continue;
-    if (names.includes(cand)) return { name: cand, width };
     for (const n of names) {
       const d = levenshtein(cand, n);
       if (d > 0 && d <= typoBudget(n) && cand.length >= 4) return { name: n, width };
@@ -148,6 +153,7 @@ function stackAt(
 ): { stack: string; width: number } | undefined {
   const one = tokens[i] ?? '';
   const two = tokens[i + 1] !== undefined ? `${one}-${tokens[i + 1]}` : undefined;
+  // Exact names and aliases first (`vpc 2`: the stack, not a typo of `vpc-2`), then typos.
   for (const [cand, width] of [
     [two, 2],
     [one, 1],
@@ -156,6 +162,12 @@ function stackAt(
     if (stacks.includes(cand)) return { stack: cand, width };
     const alias = STACK_ALIASES[cand] ?? STACK_ALIASES[cand.replace(/-/g, '')];
     if (alias && stacks.includes(alias)) return { stack: alias, width };
+  }
+  for (const [cand, width] of [
+    [two, 2],
+    [one, 1],
+  ] as const) {
+    if (!cand) continue;
     for (const s of stacks) {
       const d = levenshtein(cand, s);
       if (d > 0 && d <= typoBudget(s) && cand.length >= 3) return { stack: s, width };

@@ -7,7 +7,7 @@ import type { Candidate, NearMiss } from './candidates';
 import { build, clarify, noVerb, unsupported } from './candidates';
 import { envOf, extractEntities } from './entities';
 import type { Capability } from './vocabulary';
-import { PHRASES, matchVerb, unsupportedCapability } from './vocabulary';
+import { PHRASES, UNMANAGED_OBJECT, matchVerb, unsupportedCapability } from './vocabulary';
 
 export type { Candidate, NearMiss } from './candidates';
 
@@ -55,15 +55,17 @@ function normalize(text: string): string {
   return s.replace(FILLER, ' ').replace(/\s+/g, ' ').trim();
 }
 
-/** Splits "deploy vpc to dev then status vpc dev" into clauses; `and`/`,` split only before a new verb. */
+/** Splits "deploy vpc to dev then status vpc dev" into clauses; `and`/`next`/`,` split only before a new verb. */
 function clauses(s: string): string[][] {
   const out: string[][] = [];
-  for (const part of s.split(/\s*(?:;|\bthen\b|\bafter that\b|\bafterwards\b|\bfollowed by\b|\bnext\b)\s*/)) {
+  for (const part of s.split(/\s*(?:;|\bthen\b|\bafter that\b|\bafterwards\b|\bfollowed by\b)\s*/)) {
     let cur: string[] = [];
     const words = part.split(/[\s,]+/).filter(Boolean);
     for (let i = 0; i < words.length; i++) {
       const w = words[i] ?? '';
-      const isJoin = w === 'and' || w === 'also';
+      // `next` joins like `and` ("validate vpc next deploy it") once the clause has more than its verb; right
+      // after the verb it is a word ("what would the next upgrade change").
+      const isJoin = w === 'and' || w === 'also' || (w === 'next' && cur.some((x) => !verbOf(x)));
       if (isJoin && i + 1 < words.length && verbOf(words[i + 1] ?? '') && cur.some((x) => verbOf(x))) {
         out.push(cur);
         cur = [];
@@ -256,6 +258,14 @@ export function matchNearMiss(text: string, ctx: ParseContext): NearMiss {
     }
     previousStacks = e.stacks;
     previousServices = e.services;
+    const named = [e.stacks, e.services, e.releases, e.pods, e.objects, e.ops, e.paths].some((x) => x.length);
+    const other = named ? undefined : UNMANAGED_OBJECT.exec(tokens.join(' '))?.[0];
+    if (other)
+      return unsupported({
+        what: `anything with ${other}`,
+        closest:
+          'infra-agent manages the catalog stacks (`help stacks`), the services and the Helm releases of its configuration, and their operations (`list`)',
+      });
     if (!verb) {
       if (QUESTION.test(s) || TROUBLE.test(s)) return { kind: 'diagnose', question: text.trim() };
       return noVerb(e, ctx);

@@ -78,7 +78,8 @@ export const PHRASES: readonly (readonly [RegExp, string])[] = [
   // Before `roll out` → deploy: asking how a rollout is going is a read.
   [/(?<![\w/.-])roll(?:ing)?[\s-]?out\s+(?:status|progress|state)(?![\w/.-])/g, 'rollout-status'],
   [/\bdone\s+roll(?:ing)?[\s-]?out\b|\bfinished\s+roll(?:ing)?[\s-]?out\b/g, 'rollout-status'],
-  [/\bwhat\s+(?:would|will)\s+(?:change|be\s+different)\b/g, 'diff'],
+  // The words between stay ("what would an upgrade of sample-app change": the release is named there).
+  [/\bwhat\s+(?:would|will)\s+((?:\S+\s+){0,6}?)(?:change|be\s+different)\b/g, 'diff $1'],
   // Lookarounds, not \b: `rollout/dev/payments-api` is an operation id, not the verb.
   [/(?<![\w/.-])roll(?:ing)?[\s-]?out(?![\w/.-])/g, 'deploy'],
   [/(?<![\w/.-])roll(?:ing)?[\s-]?back(?![\w/.-])/g, 'rollback'],
@@ -246,7 +247,7 @@ export const UNSUPPORTED: readonly (readonly [RegExp, Capability])[] = [
     },
   ],
   [
-    /(?<![\w/.-])(?:(?:grant|give|add)\s+(?:\S+\s+){0,3}(?:access|permissions?|admin|rights)|revoke|offboard|onboard)(?![\w/-])/i,
+    /(?<![\w/.-])(?:(?:grant|give|add)\s+(?:\S+\s+){0,3}(?:access|permissions?|admin|rights)|who\s+(?:has|can|gets?)\s+(?:access|permissions?|admin|rights)|revoke|offboard|onboard)(?![\w/-])/i,
     {
       what: 'managing people’s access',
       closest: "people and approvers come from the configuration; `whoami <env>` shows the worker's AWS identity",
@@ -257,6 +258,16 @@ export const UNSUPPORTED: readonly (readonly [RegExp, Capability])[] = [
     { what: 'tickets and paging', closest: 'nothing: infra-agent does not talk to ticketing or paging tools' },
   ],
 ];
+
+/**
+ * AWS and Kubernetes things infra-agent does not manage. A clause naming one and nothing of the catalogs
+ * (stack, service, release, pod, operation) asks about something else than our commands: said so, never matched
+ * to a command by a stray verb word (`list the stale load balancers`, `versioning for the logs bucket`). Words
+ * that are also stack aliases (`cluster`, `nodes`, `roles`, `network`) are not here.
+ */
+export const UNMANAGED_OBJECT = W(
+  's3|buckets?|load[\\s-]?balancers?|albs?|elbs?|nlbs?|target[\\s-]groups?|ec2|instances?|vms?|amis?|volumes?|ebs|efs|lambdas?|functions?|queues?|sqs|sns|topics?|cron[\\s-]?jobs?|ingress(?:es)?|configmaps?|namespaces?|iam\\s+users?|kms|keys?|log[\\s-]groups?|alarms?|dashboards?|vpc\\s+endpoints?|nat\\s+gateways?|elastic\\s+ips?|eips?',
+);
 
 /** The capability a request names that infra-agent does not have, or undefined. */
 export function unsupportedCapability(text: string): Capability | undefined {

@@ -246,6 +246,48 @@ describe('near-miss matcher (no model)', () => {
     expect(read('events of the checkout-dev namespace')).toEqual(['events checkout-web dev']);
   });
 
+  it.each([
+    ['load balancers', 'list the idle-looking albs in tst'],
+    ['a bucket', 'show the logs bucket policy'],
+    ['cron jobs', 'create a cronjob in dev'],
+  ])(
+    'GIVEN a clause naming %s and nothing of the catalogs THEN it says so, whatever verb word it holds',
+    (_w, text) => {
+      expect(answer(text)).toMatchObject({
+        kind: 'clarify',
+        unsupported: expect.stringMatching(/^anything with /),
+        suggestions: [],
+      });
+    },
+  );
+
+  it('GIVEN an unmanaged word next to a catalog name THEN the catalog name decides ("jobs" is still list)', () => {
+    expect(read('show running jobs')).toEqual(['list']);
+    expect(read('pods of payments-api in the payments-dev namespace')).toEqual(['pods payments-api dev']);
+  });
+
+  it('GIVEN a release and a number THEN the number is a revision, not part of a misspelt name', () => {
+    expect(read('helm rollback sample-app 3 -n sample-prd')).toEqual(['helm rollback sample-app 3 prd']);
+  });
+
+  it('GIVEN "what would <words> change" THEN the words between are kept (the release is named there)', () => {
+    expect(read('what would the next upgrade of sample-app change in tst')).toEqual(['helm diff sample-app tst']);
+  });
+
+  it("GIVEN logs of 'pod <name>' THEN that pod's logs", () => {
+    expect(read('logs of pod checkout-web-blue-6c7d8-abcde in prd')).toEqual([
+      'logs checkout-web-blue-6c7d8-abcde checkout-web prd',
+    ]);
+  });
+
+  it('GIVEN a rollback of a stack THEN it explains and offers no rollback of a service instead', () => {
+    expect(answer('roll back addons in tst')).toMatchObject({ kind: 'clarify', suggestions: [] });
+  });
+
+  it('GIVEN who has access THEN it says access is not managed here', () => {
+    expect(answer('who has admin rights in prd')).toMatchObject({ unsupported: 'managing people’s access' });
+  });
+
   describe('over the labelled evaluation set', () => {
     const cases = loadCases();
     const results = cases.map((c) => ({ c, expected: canonical(c.expect, ctx), got: read(c.text) }));
