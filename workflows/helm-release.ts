@@ -1,8 +1,8 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ResourceDiff } from '../core/k8s/results';
+import type { HelmHook, ResourceDiff } from '../core/k8s/results';
 import type { OperationState, ResourceChange } from '../core/operations';
-import { heartbeatToolActivity, notifyActivity, shortActivity } from './activity-options';
+import { heartbeatToolActivity, heartbeatWriteActivity, notifyActivity, shortActivity } from './activity-options';
 import type { HelmReleaseInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
 import {
@@ -22,18 +22,37 @@ const ACTION: Readonly<Record<ResourceDiff['change'], ResourceChange['action']>>
   removed: 'Remove',
 };
 
-/** A Helm diff as the same preview rows as a change set: `Kind` as type, `namespace/name` as id, fields as scope. */
+/**
+ * A Helm diff as the same preview rows as a change set: `Kind` as type, `namespace/name` as id, the changed fields
+ * (`path: before → after`, the first few, then how many more) as scope, which the approval card shows.
+ */
 export function diffAsChanges(changes: readonly ResourceDiff[]): ResourceChange[] {
   return changes.map((c) => {
     const [kind = '?', ns = '', name = ''] = c.resource.split('/');
+    const scope = [
+      ...c.fields.map((f) => `${f.path}: ${f.before ?? '∅'} → ${f.after ?? '∅'}`),
+      ...(c.omittedFields ? [`… and ${c.omittedFields} more changed field(s)`] : []),
+    ];
     return {
       action: ACTION[c.change],
       logicalId: `${ns}/${name}`,
       resourceType: kind,
-      ...(c.fields.length ? { scope: c.fields.map((f) => `${f.path}: ${f.before ?? '∅'} → ${f.after ?? '∅'}`) } : {}),
+      ...(scope.length ? { scope } : {}),
     };
   });
 }
+
+/** Hooks as preview lines: `pre-install Job ns/migrate` (not changes: helm runs them and they are not kept). */
+export function hookLines(hooks: readonly HelmHook[] | undefined): string[] {
+  return (hooks ?? []).map((h) => {
+    const [kind = '?', ns = '', name = ''] = h.resource.split('/');
+    return `${h.events.join(',')} ${kind} ${ns}/${name}`;
+  });
+}
+
+/** Patch ids (replay of histories recorded before each change). */
+const PATCH_ROLLBACK_DIFF = 'helm-rollback-field-diff';
+const PATCH_ARTIFACT_RUN_ID = 'helm-artifact-full-run-id';
 
 /**
  * `helm install|upgrade|rollback` of a catalog release, through the same approval shapes as stack changes:
@@ -64,10 +83,11 @@ export async function helmReleaseWorkflow(input: HelmReleaseInput): Promise<Oper
   const short = proxyActivities<Activities>(shortActivity);
   const tool = proxyActivities<Activities>(heartbeatToolActivity);
   const quiet = proxyActivities<Activities>(notifyActivity);
+  // Heartbeats while helm runs: a killed worker's write is retried within the heartbeat timeout, and the retry
+  // recognises (and undoes or keeps) the revision its predecessor left.
   const write = proxyActivities<Activities>({
-    ...shortActivity,
+    ...heartbeatWriteActivity,
     startToCloseTimeout: input.tuning?.writeTimeoutMs ?? 15 * 60_000,
-    retry: { ...shortActivity.retry, maximumAttempts: 3 },
   });
   const acts = { recordAudit: quiet.recordAudit };
   const finish = finisher(op, notifier);
@@ -89,7 +109,21 @@ export async function helmReleaseWorkflow(input: HelmReleaseInput): Promise<Oper
     // What would change, and the revision it was computed against (the approval is bound to it).
     let revision = 0;
     let changes: ResourceChange[] = [];
-    if (r.kind === 'helm-rollback') {
+    let hooks: string[] = [];
+    if (r.kind === 'helm-rollback' && patched(PATCH_ROLLBACK_DIFF)) {
+      // The card carries what the rollback changes: the latest manifest vs the target revision's, field by field.
+      const d = await short.helmRollbackDiff({ environment: input.environment, request: r });
+      revision = d.revision;
+      changes = [
+        {
+          action: 'Modify',
+          logicalId: `${r.namespace}/${r.release}`,
+          resourceType: 'HelmRelease',
+          scope: [`revision ${revision} (${d.status}) → a new revision with the content of ${r.revision}`],
+        },
+        ...diffAsChanges(d.changes),
+      ];
+    } else if (r.kind === 'helm-rollback') {
       const h = await short.helmRead({
         environment: input.environment,
         request: { kind: 'helm-history', namespace: r.namespace, release: r.release },
@@ -111,6 +145,7 @@ export async function helmReleaseWorkflow(input: HelmReleaseInput): Promise<Oper
       if (diff.kind !== 'helm-diff') throw new Error('unexpected helm read result');
       revision = diff.revision;
       changes = diffAsChanges(diff.changes);
+      hooks = hookLines(diff.hooks);
       if (changes.length === 0 && r.kind === 'helm-upgrade') {
         await audit(acts, op, 'completed', 'infra-agent', { outcome: 'no-changes', revision });
         return finish(
@@ -119,8 +154,12 @@ export async function helmReleaseWorkflow(input: HelmReleaseInput): Promise<Oper
         );
       }
     }
-    const artifactId = `${r.release}@${revision}#${workflowInfo().runId.slice(0, 8)}`;
-    op.update({ preview: { artifactId, stackName: `${r.namespace}/${r.release}`, changes } });
+    // The full run id: Temporal's time-ordered run ids share their first characters for runs a minute apart.
+    const run = patched(PATCH_ARTIFACT_RUN_ID) ? workflowInfo().runId : workflowInfo().runId.slice(0, 8);
+    const artifactId = `${r.release}@${revision}#${run}`;
+    op.update({
+      preview: { artifactId, stackName: `${r.namespace}/${r.release}`, changes, ...(hooks.length ? { hooks } : {}) },
+    });
     await audit(acts, op, 'previewed', 'infra-agent', { artifactId, revision, changes: changes.length });
 
     const decision = await awaitDecision(op, acts, notifier);

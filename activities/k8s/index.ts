@@ -1,8 +1,9 @@
 import { ToolMissing } from '../../core/errors';
-import type { HelmReadRequest, KubectlReadRequest } from '../../core/k8s/request';
-import type { HelmReadResult, HelmWriteResult, K8sReadResult } from '../../core/k8s/results';
+import type { HelmReadRequest, HelmRollbackRequest, KubectlReadRequest } from '../../core/k8s/request';
+import type { HelmReadResult, HelmRollbackDiff, HelmWriteResult, K8sReadResult } from '../../core/k8s/results';
 import type { K8sActivityInput, K8sDeps } from './deps';
 import type { HelmWriteInput } from './helm-write';
+import { helmRollbackDiff } from './helm-rollback-diff';
 import { helmWrite } from './helm-write';
 import { helmRead, k8sRead } from './read';
 
@@ -14,6 +15,8 @@ export interface K8sActivities {
   k8sRead(input: K8sActivityInput<KubectlReadRequest>): Promise<K8sReadResult>;
   helmRead(input: K8sActivityInput<HelmReadRequest>): Promise<HelmReadResult>;
   helmWrite(input: HelmWriteInput): Promise<HelmWriteResult>;
+  /** The field-level diff a rollback would make (read only): shown on the rollback's approval card. */
+  helmRollbackDiff(input: K8sActivityInput<HelmRollbackRequest>): Promise<HelmRollbackDiff>;
 }
 
 /**
@@ -29,5 +32,6 @@ export function createK8sActivities(deps: K8sDeps | undefined): K8sActivities {
     k8sRead: (input) => k8sRead(need(), input),
     helmRead: (input) => helmRead(need(), input),
     helmWrite: (input) => helmWrite(need(), input),
+    helmRollbackDiff: (input) => helmRollbackDiff(need(), input),
   };
 }

@@ -29,9 +29,57 @@ export function helmHistoryArgv(t: KubeTarget, namespace: string, release: strin
   return ['history', release, '--namespace', namespace, '--max', '20', '--output', 'json', ...targetFlags(t)];
 }
 
-/** The manifest a release has now. */
-export function helmGetManifestArgv(t: KubeTarget, namespace: string, release: string): string[] {
-  return ['get', 'manifest', release, '--namespace', namespace, ...targetFlags(t)];
+/** The manifest a release has now, or had at `revision`. */
+export function helmGetManifestArgv(t: KubeTarget, namespace: string, release: string, revision?: number): string[] {
+  return [
+    'get',
+    'manifest',
+    release,
+    ...(revision !== undefined ? ['--revision', String(revision)] : []),
+    '--namespace',
+    namespace,
+    ...targetFlags(t),
+  ];
+}
+
+/**
+ * The label every infra-agent install or upgrade puts on its revision (value: the write's idempotency key). Unlike
+ * the description, which helm writes only when the release completes, the label is stored with the revision from
+ * the start, so a retry recognises its own `pending-install`/`pending-upgrade` revision.
+ */
+export const WRITE_LABEL = 'infra-agent.io/write';
+
+/**
+ * The release's latest revision if it carries `WRITE_LABEL=key` (helm list filters the latest revision of each
+ * release, then the selector): an empty list means the latest revision is not this write's.
+ */
+export function helmListMarkedArgv(t: KubeTarget, namespace: string, release: string, key: string): string[] {
+  return [
+    'list',
+    '--namespace',
+    namespace,
+    '--filter',
+    `^${release}$`,
+    '--all',
+    '--selector',
+    `${WRITE_LABEL}=${key}`,
+    '--output',
+    'json',
+    ...targetFlags(t),
+  ];
+}
+
+/** `helm uninstall`: used only to clear this product's own interrupted first install (`pending-install`). */
+export function helmUninstallArgv(t: KubeTarget, namespace: string, release: string, o: K8sOptions): string[] {
+  return [
+    'uninstall',
+    release,
+    '--namespace',
+    namespace,
+    ...(o.wait ? ['--wait'] : []),
+    ...(o.timeoutSeconds ? ['--timeout', `${o.timeoutSeconds}s`] : []),
+    ...targetFlags(t),
+  ];
 }
 
 /** What the chart would render for the release; rendered locally (no `--validate`), so nothing is sent to the cluster. */
@@ -40,8 +88,8 @@ export function helmTemplateArgv(t: KubeTarget, namespace: string, release: stri
 }
 
 /**
- * `helm install`. The description carries the idempotency token so a retried attempt can recognise its own
- * revision in the history.
+ * `helm install`. The description (written when helm completes) and the label (stored from the start) carry the
+ * idempotency key, so a retried attempt recognises its own revision in the history, finished or not.
  */
 export function helmInstallArgv(
   t: KubeTarget,
@@ -49,7 +97,7 @@ export function helmInstallArgv(
   release: string,
   c: ResolvedChart,
   o: K8sOptions,
-  description: string,
+  key: string,
 ): string[] {
   return [
     'install',
@@ -60,7 +108,9 @@ export function helmInstallArgv(
     ...(o.createNamespace ? ['--create-namespace'] : []),
     ...writeFlags(o),
     '--description',
-    description,
+    `infra-agent ${key}`,
+    '--labels',
+    `${WRITE_LABEL}=${key}`,
     '--output',
     'json',
     ...targetFlags(t),
@@ -74,7 +124,7 @@ export function helmUpgradeArgv(
   release: string,
   c: ResolvedChart,
   o: K8sOptions,
-  description: string,
+  key: string,
 ): string[] {
   return [
     'upgrade',
@@ -84,7 +134,9 @@ export function helmUpgradeArgv(
     namespace,
     ...writeFlags(o),
     '--description',
-    description,
+    `infra-agent ${key}`,
+    '--labels',
+    `${WRITE_LABEL}=${key}`,
     '--output',
     'json',
     ...targetFlags(t),

@@ -8,8 +8,10 @@ import {
   helmGetManifestArgv,
   helmHistoryArgv,
   helmInstallArgv,
+  helmListMarkedArgv,
   helmRollbackArgv,
   helmTemplateArgv,
+  helmUninstallArgv,
   helmUpgradeArgv,
 } from './helm-argv';
 import type { KubeTarget } from './target';
@@ -69,9 +71,15 @@ export function parseManifests(text: string): ManifestObject[] {
     .filter((o): o is ManifestObject => typeof o === 'object' && o !== null && !Array.isArray(o));
 }
 
-/** What the release has deployed now. */
-export async function helmGetManifest(props: HelmProps, t: KubeTarget, namespace: string, release: string) {
-  const r = await helm(props, helmGetManifestArgv(t, namespace, release));
+/** What the release's latest revision holds, or `revision`'s. */
+export async function helmGetManifest(
+  props: HelmProps,
+  t: KubeTarget,
+  namespace: string,
+  release: string,
+  revision?: number,
+) {
+  const r = await helm(props, helmGetManifestArgv(t, namespace, release, revision));
   if (r.exitCode !== 0) throw toolFailure('helm', 'get manifest', r);
   return parseManifests(r.stdout);
 }
@@ -91,6 +99,32 @@ export async function helmTemplate(
 
 const writeTimeout = (o: K8sOptions): number => ((o.timeoutSeconds ?? 300) + 60) * 1000;
 
+/** True when the release's latest revision was written by the install or upgrade with this idempotency key. */
+export async function helmLatestIsMarked(
+  props: HelmProps,
+  t: KubeTarget,
+  namespace: string,
+  release: string,
+  key: string,
+): Promise<boolean> {
+  const r = await helm(props, helmListMarkedArgv(t, namespace, release, key));
+  if (r.exitCode !== 0) throw toolFailure('helm', 'list', r);
+  return (JSON.parse(r.stdout) as unknown[]).length > 0;
+}
+
+/** Uninstalls the release (its history too). */
+export async function helmUninstall(
+  props: HelmProps,
+  t: KubeTarget,
+  namespace: string,
+  release: string,
+  o: K8sOptions,
+  signal?: AbortSignal,
+): Promise<void> {
+  const r = await helm(props, helmUninstallArgv(t, namespace, release, o), writeTimeout(o), signal);
+  if (r.exitCode !== 0) throw toolFailure('helm', 'uninstall', r);
+}
+
 /** Installs or upgrades; returns the new revision and its status. */
 export async function helmInstallOrUpgrade(
   props: HelmProps,
@@ -100,13 +134,13 @@ export async function helmInstallOrUpgrade(
   release: string,
   c: ResolvedChart,
   o: K8sOptions,
-  description: string,
+  key: string,
   signal?: AbortSignal,
 ): Promise<{ revision: number; status: string }> {
   const argv =
     op === 'install'
-      ? helmInstallArgv(t, namespace, release, c, o, description)
-      : helmUpgradeArgv(t, namespace, release, c, o, description);
+      ? helmInstallArgv(t, namespace, release, c, o, key)
+      : helmUpgradeArgv(t, namespace, release, c, o, key);
   const r = await helm(props, argv, writeTimeout(o), signal);
   if (r.exitCode !== 0) throw toolFailure('helm', op, r);
   const out = JSON.parse(r.stdout) as { version?: number; info?: { status?: string } };

@@ -1,14 +1,15 @@
-import type { FieldChange, ResourceDiff } from './results';
+import type { FieldChange, HelmHook, ResourceDiff } from './results';
 
 /** A parsed Kubernetes object as found in a manifest. */
 export interface ManifestObject {
   readonly apiVersion?: unknown;
   readonly kind?: unknown;
-  readonly metadata?: { readonly name?: unknown; readonly namespace?: unknown };
+  readonly metadata?: { readonly name?: unknown; readonly namespace?: unknown; readonly annotations?: unknown };
   readonly [key: string]: unknown;
 }
 
-const MAX_FIELDS = 20;
+/** Fields named per changed resource; the rest are counted (`omittedFields`), so a chat card stays readable. */
+export const MAX_FIELDS = 10;
 const MAX_VALUE_CHARS = 200;
 
 function keyOf(o: ManifestObject, defaultNamespace: string): string {
@@ -42,17 +43,51 @@ function fieldChanges(before: unknown, after: unknown, path: string, out: FieldC
   out.push({ path, ...(b !== undefined ? { before: b } : {}), ...(a !== undefined ? { after: a } : {}) });
 }
 
+/** The events of a chart hook (`helm.sh/hook: pre-install,post-upgrade`); undefined for a release object. */
+export function hookEvents(o: ManifestObject): string[] | undefined {
+  const annotations = o.metadata?.annotations;
+  if (!isObj(annotations)) return undefined;
+  const hook = annotations['helm.sh/hook'];
+  if (typeof hook !== 'string') return undefined;
+  return hook
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+}
+
 /**
- * Compares the objects a release has (`before`) with those a chart renders (`after`), per resource. Only names the
- * first fields of a changed resource: a chat message cannot hold more, and the count of resources says the rest.
+ * Splits rendered objects into the release's own objects and its hooks. Hooks are not part of the release (helm
+ * runs them around an install or upgrade and `helm get manifest` never lists them), so they are no change to
+ * approve; `test` hooks run only on `helm test` and are dropped altogether.
+ */
+export function splitHooks(
+  objects: readonly ManifestObject[],
+  defaultNamespace: string,
+): { objects: ManifestObject[]; hooks: HelmHook[] } {
+  const out: ManifestObject[] = [];
+  const hooks: HelmHook[] = [];
+  for (const o of objects) {
+    const events = hookEvents(o);
+    if (!events) out.push(o);
+    else if (!events.every((e) => e === 'test' || e === 'test-success' || e === 'test-failure'))
+      hooks.push({ resource: keyOf(o, defaultNamespace), events });
+  }
+  return { objects: out, hooks };
+}
+
+/**
+ * Compares the objects a release has (`before`) with those a chart renders (`after`), per resource. Hooks are left
+ * out of the changes (see splitHooks) and the ones that would run are listed apart. Only names the first
+ * MAX_FIELDS fields of a changed resource (a chat message cannot hold more) and counts the rest.
  */
 export function diffManifests(
   before: readonly ManifestObject[],
   after: readonly ManifestObject[],
   defaultNamespace: string,
-): { changes: ResourceDiff[]; unchanged: number } {
-  const old = new Map(before.map((o) => [keyOf(o, defaultNamespace), o]));
-  const next = new Map(after.map((o) => [keyOf(o, defaultNamespace), o]));
+): { changes: ResourceDiff[]; unchanged: number; hooks?: HelmHook[] } {
+  const rendered = splitHooks(after, defaultNamespace);
+  const old = new Map(splitHooks(before, defaultNamespace).objects.map((o) => [keyOf(o, defaultNamespace), o]));
+  const next = new Map(rendered.objects.map((o) => [keyOf(o, defaultNamespace), o]));
   const changes: ResourceDiff[] = [];
   let unchanged = 0;
   for (const [key, o] of next) {
@@ -64,8 +99,14 @@ export function diffManifests(
     const fields: FieldChange[] = [];
     fieldChanges(prev, o, '', fields);
     if (fields.length === 0) unchanged++;
-    else changes.push({ resource: key, change: 'changed', fields: fields.slice(0, MAX_FIELDS) });
+    else
+      changes.push({
+        resource: key,
+        change: 'changed',
+        fields: fields.slice(0, MAX_FIELDS),
+        ...(fields.length > MAX_FIELDS ? { omittedFields: fields.length - MAX_FIELDS } : {}),
+      });
   }
   for (const key of old.keys()) if (!next.has(key)) changes.push({ resource: key, change: 'removed', fields: [] });
-  return { changes, unchanged };
+  return { changes, unchanged, ...(rendered.hooks.length ? { hooks: rendered.hooks } : {}) };
 }

@@ -42,6 +42,14 @@ export interface ResourceDiff {
   readonly resource: string;
   readonly change: 'added' | 'removed' | 'changed';
   readonly fields: readonly FieldChange[];
+  /** Changed fields beyond the ones named in `fields` (absent when all are named). */
+  readonly omittedFields?: number;
+}
+
+/** A chart hook that would run (`helm.sh/hook`), e.g. `Job/ns/migrate` on `pre-upgrade`: not a release object. */
+export interface HelmHook {
+  readonly resource: string;
+  readonly events: readonly string[];
 }
 
 /** What a helm read returns. */
@@ -54,7 +62,22 @@ export type HelmReadResult =
       readonly revision: number;
       readonly changes: readonly ResourceDiff[];
       readonly unchanged: number;
+      /** Hooks the chart would run (absent when none); `test` hooks are never listed. */
+      readonly hooks?: readonly HelmHook[];
     };
+
+/** What a rollback would change: the latest revision's objects vs those of the revision rolled back to. */
+export interface HelmRollbackDiff {
+  readonly release: string;
+  /** The latest revision (what the approval is bound to), its status and description. */
+  readonly revision: number;
+  readonly status: string;
+  readonly description: string;
+  /** The revision whose content the rollback brings back. */
+  readonly toRevision: number;
+  readonly changes: readonly ResourceDiff[];
+  readonly unchanged: number;
+}
 
 /** The outcome of an install, upgrade or rollback. */
 export interface HelmWriteResult {

@@ -116,10 +116,44 @@ function previewBlocks(s: OperationState): KnownBlock[] {
       },
     },
     ...(lines.length ? preformatted(lines.join('\n'), 4) : []),
+    ...helmDiffBlocks(s),
     ...warnings.slice(0, 5).map((w): KnownBlock => ({
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(`:warning: ${escapeMrkdwn(w)}`, SLACK_LIMITS.sectionText) },
     })),
+  ];
+}
+
+/**
+ * A Helm change's field-level diff (`spec.replicas: 2 → 3` per object, bounded by the workflow) and the hooks that
+ * would run: the card carries the diff it approves.
+ */
+function helmDiffBlocks(s: OperationState): KnownBlock[] {
+  const p = s.preview;
+  if (s.kind !== 'helm-release' || !p) return [];
+  const fields = p.changes
+    .filter((c) => c.scope?.length)
+    .flatMap((c) => [
+      `${MARK[c.action] ?? '?'} ${c.resourceType} ${c.logicalId}`,
+      ...(c.scope ?? []).map((f) => `    ${f}`),
+    ]);
+  const hooks = p.hooks ?? [];
+  return [
+    ...(fields.length
+      ? [
+          { type: 'section', text: { type: 'mrkdwn', text: '*Field changes*' } } as KnownBlock,
+          ...preformatted(fields.join('\n'), 4),
+        ]
+      : []),
+    ...(hooks.length
+      ? [
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: '*Hooks that run* (not counted as changes)' },
+          } as KnownBlock,
+          ...preformatted(hooks.join('\n'), 1),
+        ]
+      : []),
   ];
 }
 

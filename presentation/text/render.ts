@@ -41,15 +41,21 @@ export function renderPreview(s: OperationState): string {
   const width = Math.max(10, ...p.changes.map((c) => c.logicalId.length));
   return [
     `[${s.environment}] ${s.kind === 'delete-stack' ? 'DELETE' : 'change set for'} ${p.stackName}: ${counts}`,
-    ...p.changes.map(
-      (c) =>
-        `  ${ACTION_MARK[c.action]} ${c.logicalId.padEnd(width)} ${c.resourceType}${c.replacement === 'True' ? '  (REPLACEMENT)' : c.replacement === 'Conditional' ? '  (may be replaced)' : ''}`,
-    ),
+    ...p.changes.flatMap((c) => [
+      `  ${ACTION_MARK[c.action]} ${c.logicalId.padEnd(width)} ${c.resourceType}${c.replacement === 'True' ? '  (REPLACEMENT)' : c.replacement === 'Conditional' ? '  (may be replaced)' : ''}`,
+      ...(s.kind === 'helm-release' ? helmFieldLines(c) : []),
+    ]),
+    ...(p.hooks?.length ? ['  hooks that run (not counted as changes):', ...p.hooks.map((h) => `    ${h}`)] : []),
     ...warnings.map((w) => `  WARNING: ${w}`),
     renderFindings(s.findings),
     `approval artifact: ${p.artifactId}`,
   ].join('\n');
 }
+/** A Helm change's fields (`spec.replicas: 2 → 3`, then how many more), under its line: what the approver approves. */
+function helmFieldLines(c: ResourceChange): string[] {
+  return (c.scope ?? []).map((f) => `      ${f}`);
+}
+
 
 export function renderState(s: OperationState): string {
   const lines = [

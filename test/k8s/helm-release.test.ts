@@ -37,11 +37,14 @@ describe('helm releases: diff preview, approval bound to the revision, one write
     await cluster?.stop();
   }, 60_000);
 
-  /** A gateway whose catalog has release `hello` with these values. */
+  /** A gateway whose catalog has release `hello` with these values (and `hooked`, a chart with hooks). */
   const gateway = async (values?: HelmValues) => {
     const s = await openGateway({
       ...base,
-      releases: { hello: { name: 'hello', chart: CHART, namespace: 'hello', ...(values ? { values } : {}) } },
+      releases: {
+        hello: { name: 'hello', chart: CHART, namespace: 'hello', ...(values ? { values } : {}) },
+        hooked: { name: 'hooked', chart: './test/fixtures/charts/hooked', namespace: 'hooked' },
+      },
     });
     sessions.push(s);
     return s.gateway;
@@ -83,6 +86,9 @@ describe('helm releases: diff preview, approval bound to the revision, one write
       'Add Deployment hello-dev/hello-hello',
       'Add Service hello-dev/hello-hello',
     ]);
+    // The artifact names this run: its full run id, not a prefix runs started a minute apart share.
+    const { runId } = await client.workflow.getHandle(op).describe();
+    expect(pending.preview!.artifactId).toBe(`hello@0#${runId}`);
     await expect(gw.approve(op, person('alice'))).rejects.toThrow(/someone else must approve/);
     await gw.approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
     expect(await gw.result(op)).toMatchObject({
@@ -148,8 +154,32 @@ describe('helm releases: diff preview, approval bound to the revision, one write
       .operationId;
     const pending = await awaitingApproval(gw, op);
     expect(pending.preview!.changes[0]?.scope?.[0]).toMatch(/^revision 3 .* → a new revision with the content of 1$/);
+    // The card carries what the rollback changes, field by field: revision 3 has 1 replica, revision 1 had 2.
+    expect(pending.preview!.changes.slice(1)).toEqual([
+      {
+        action: 'Modify',
+        resourceType: 'Deployment',
+        logicalId: 'hello-dev/hello-hello',
+        scope: ['spec.replicas: 1 → 2'],
+      },
+    ]);
     await gw.approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
     expect(await gw.result(op)).toMatchObject({ outcome: 'succeeded', message: expect.stringContaining('revision 4') });
     expect(await replicas()).toBe(2);
+  }, 180_000);
+
+  it('GIVEN a chart with a test hook and a pre-install hook WHEN installed THEN the preview counts the release objects only and lists the hook apart; unchanged, an upgrade is no change', async () => {
+    const gw = await gateway();
+    const op = (await gw.startHelmRelease('helm-install', 'hooked', 'dev', person('alice'))).operationId;
+    const pending = await awaitingApproval(gw, op);
+    expect(pending.preview!.changes.map((c) => `${c.action} ${c.resourceType} ${c.logicalId}`)).toEqual([
+      'Add Deployment hooked-dev/hooked-hooked',
+    ]);
+    expect(pending.preview!.hooks).toEqual(['pre-install,pre-upgrade ConfigMap hooked-dev/hooked-prepare']);
+    await gw.approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    expect(await gw.result(op)).toMatchObject({ outcome: 'succeeded' });
+
+    const again = (await gw.startHelmRelease('helm-upgrade', 'hooked', 'dev', person('alice'))).operationId;
+    expect(await gw.result(again)).toMatchObject({ outcome: 'no-changes' });
   }, 180_000);
 });
