@@ -170,8 +170,13 @@ function renderHelmDiff(
     .flatMap((x) => [
       `${DIFF_MARK[x.change]} ${x.resource}`,
       ...x.fields.map((f) => `    ${f.path}: ${f.before ?? '∅'} → ${f.after ?? '∅'}`),
-    ])
-    .join('\n');
+      ...(x.omittedFields ? [`    … and ${x.omittedFields} more changed field(s)`] : []),
+    ]),
+    // Hooks are not release objects (test hooks are not listed at all): shown apart, not counted.
+    ...(r.hooks?.length
+      ? ['hooks that run (not counted):', ...r.hooks.map((h) => `  ${h.events.join(',')} ${h.resource}`)]
+      : []),
+  ].join('\n');
   if (r.revision === 0) return { headline: `${where}: ${r.release} is not installed; installing it would add:`, body };
   if (r.changes.length === 0) {
     return {

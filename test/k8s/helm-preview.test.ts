@@ -12,7 +12,7 @@ import { MAX_FIELDS, diffManifests, splitHooks } from '../../core/k8s/manifest-d
 import type { ManifestObject } from '../../core/k8s/manifest-diff';
 import type { OperationState } from '../../core/operations';
 import { buildOperationMessage } from '../../presentation/slack/operation-message';
-import { renderPreview } from '../../presentation/text/render';
+import { renderKubeRead, renderPreview } from '../../presentation/text/render';
 import { toolPath } from '../../sandbox/paths';
 import { diffAsChanges, hookLines } from '../../workflows/helm-release';
 import { blockKitViolations } from '../support/fake-slack/block-kit';
@@ -37,6 +37,22 @@ describe('helm previews: hooks apart, field-level changes bounded (no cluster)',
     expect(diff.changes).toEqual([{ resource: 'Deployment/shop/web-hooked', change: 'added', fields: [] }]);
     expect(diff.hooks).toEqual([{ resource: 'ConfigMap/shop/web-prepare', events: ['pre-install', 'pre-upgrade'] }]);
     expect(hookLines(diff.hooks)).toEqual(['pre-install,pre-upgrade ConfigMap shop/web-prepare']);
+  });
+
+  it('GIVEN that chart not installed WHEN `helm diff` shows it THEN one object would be added and the hook is listed apart', async () => {
+    const diff = diffManifests([], await template('hooked'), 'shop');
+    // The helm-diff answer does not depend on the command's own fields.
+    const command = { name: 'helm-diff', release: 'web' } as unknown as Parameters<typeof renderKubeRead>[0];
+    const shown = renderKubeRead(command, {
+      environment: 'dev',
+      namespace: 'shop',
+      result: { kind: 'helm-diff', release: 'web', revision: 0, ...diff },
+    });
+    expect(shown.body.split('\n')).toEqual([
+      '+ Deployment/shop/web-hooked',
+      'hooks that run (not counted):',
+      '  pre-install,pre-upgrade ConfigMap/shop/web-prepare',
+    ]);
   });
 
   it('GIVEN a release deployed from that chart (helm get manifest lists no hooks) WHEN diffed again THEN nothing changes', async () => {
