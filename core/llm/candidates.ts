@@ -301,7 +301,20 @@ function rollout(e: Entities, service: string): Candidate[] | NearMiss {
     );
   }
   if (!env) return askEnv(`${service} ${version}`, (v) => `rollout ${service} ${version} to ${v}`);
-  return e.services.flatMap((s) => e.envs.map((v) => ({ name: 'rollout', args: { service: s, version, env: v } })));
+  // Several services or tags: paired in the order they were said, or asked about; a tag is never reused for
+  // another service.
+  const services = e.services;
+  const versions = e.versions.length ? e.versions : [version];
+  if (services.length === 1 && versions.length === 1)
+    return e.envs.map((v) => ({ name: 'rollout', args: { service, version, env: v } }));
+  if (services.length !== versions.length)
+    return clarify(
+      `which version goes to which service? say one per line: rollout <service> <version> to ${env}`,
+      services.flatMap((s) => versions.map((t) => `rollout ${s} ${t} to ${env}`)),
+    );
+  return services.flatMap((s, i) =>
+    e.envs.map((v) => ({ name: 'rollout', args: { service: s, version: versions[i] ?? version, env: v } })),
+  );
 }
 
 /** pods / deployments / events of a service, or the log of one of its pods. */

@@ -302,7 +302,9 @@ export function extractEntities(tokens: readonly string[], catalog: Catalog, ver
     }
     const env = envOf(t);
     if (env && !verbAt(i)) {
-      (tokens[i - 1] === 'from' ? e.fromEnvs : e.envs).push(env);
+      // Once each: "to prod and … to prod" is one environment.
+      const into = tokens[i - 1] === 'from' ? e.fromEnvs : e.envs;
+      if (!into.includes(env)) into.push(env);
       e.used.add(i);
       continue;
     }
