@@ -162,7 +162,7 @@ async function rollback(
  * interrupted attempts: each one (ours, left pending) followed by the rollback that undid it (`Rollback to` the
  * revision before it), and possibly, as the latest, our attempt that helm did not finish (`ownRevision`).
  */
-function checkOwnChain(
+export function checkOwnChain(
   release: string,
   history: readonly HelmRevision[],
   expected: number | undefined,
