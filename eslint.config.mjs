@@ -4,6 +4,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
+// Product code never imports the sandbox (it installs and starts local tools): tool paths and folders come from
+// the config, read by the composition roots.
+const noSandbox = {
+  group: ['**/sandbox/**'],
+  message: 'product code never imports sandbox/: take paths from the config.',
+};
+
 const restrict = (patterns, allowTypeImports = false) => ({
   '@typescript-eslint/no-restricted-imports': [
     'error',
@@ -41,12 +48,14 @@ export default tseslint.config(
             '**/worker/**',
             '**/bot/**',
             '**/cli/**',
+            '**/presentation/**',
+            '**/sandbox/**',
             '@aws-sdk/*',
             '@temporalio/*',
             '@slack/*',
             '@kubernetes/*',
           ],
-          message: 'core/ depends on nothing but itself.',
+          message: 'core/ depends on nothing but itself (presentation/ renders core types, not the other way).',
         },
       ]),
     },
@@ -79,6 +88,7 @@ export default tseslint.config(
             group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto'],
             message: 'no Node built-ins in workflow code.',
           },
+          noSandbox,
         ],
         true,
       ),
@@ -100,6 +110,7 @@ export default tseslint.config(
           ],
           message: 'an activity never starts a workflow or calls a front end.',
         },
+        noSandbox,
       ]),
     },
   },
@@ -121,6 +132,7 @@ export default tseslint.config(
           ],
           message: 'adapters only talk to the world.',
         },
+        noSandbox,
       ]),
     },
   },
@@ -147,13 +159,18 @@ export default tseslint.config(
             ],
             message: 'presentation/ is pure rendering: types only from other layers, no I/O.',
           },
+          noSandbox,
         ],
         true,
       ),
     },
   },
-  {
-    files: ['bot/**/*.ts', 'cli/**/*.ts'],
+  ...[
+    // Two front ends over one gateway: neither imports the other (shared renderers live in presentation/).
+    { dir: 'bot', other: 'cli' },
+    { dir: 'cli', other: 'bot' },
+  ].map(({ dir, other }) => ({
+    files: [`${dir}/**/*.ts`],
     rules: {
       ...restrict(
         [
@@ -165,10 +182,19 @@ export default tseslint.config(
             group: ['**/workflows/**'],
             message: 'front ends only need workflow types (definitions), via the gateway.',
           },
+          {
+            group: [`**/${other}/**`, '!**/adapters/**'],
+            message: `${dir}/ and ${other}/ are separate front ends: share through presentation/, core/ or the gateway.`,
+          },
+          noSandbox,
         ],
         true,
       ),
     },
+  })),
+  {
+    files: ['worker/**/*.ts'],
+    rules: { ...restrict([noSandbox]) },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'sandbox/**/*.ts'],

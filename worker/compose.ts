@@ -19,6 +19,7 @@ import type { RunCommand } from '../adapters/cli/run-command';
 import { createSlackNotifier } from '../adapters/slack/slack-notifier';
 import { createActivityWebClient } from '../adapters/slack/web-client';
 import { createOperationMessages } from '../presentation/slack/operation-messages';
+import { cacheRoot } from './cache-dir';
 import type { AppConfig } from '../core/config';
 
 /**
@@ -30,9 +31,9 @@ export interface ComposeSeams {
   readonly run?: (run: RunCommand) => RunCommand;
 }
 
-/** Where validation results are cached by content hash: INFRA_AGENT_CACHE, default ~/.cache/infra-agent. */
+/** Where validation results are cached by content hash (under INFRA_AGENT_CACHE, default ~/.cache/infra-agent). */
 export function validateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.INFRA_AGENT_CACHE || join(homedir(), '.cache', 'infra-agent'), 'validate-cache');
+  return join(cacheRoot(env), 'validate-cache');
 }
 
 /**

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import type { AppConfig, ConfigIssue } from '../core/config';
 import { formatConfigIssues, validateConfig } from '../core/config';
-import { cacheDir } from '../sandbox/paths';
+import { cacheRoot } from './cache-dir';
 
 /** Raised when the configuration cannot be used; the message lists every problem. */
 export class ConfigError extends Error {
@@ -174,7 +174,7 @@ function creatableProblem(full: string): string | undefined {
 
 /** The sandbox's own folder: `npm run sandbox -- up` writes its kubeconfig there, so it may not exist yet. */
 function sandboxDir(env: NodeJS.ProcessEnv): string {
-  return resolve(expandHome(env.INFRA_AGENT_SANDBOX_DIR || join(cacheDir(env), 'sandbox')));
+  return resolve(expandHome(env.INFRA_AGENT_SANDBOX_DIR || join(cacheRoot(env), 'sandbox')));
 }
 
 /**
