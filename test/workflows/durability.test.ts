@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig } from '../../core/config';
 import type { OperationState } from '../../core/operations';
@@ -19,6 +21,14 @@ const STACKS = {
   'logs-restart': 'stacks/audit-log-group.yaml',
 };
 
+/** A template no earlier run validated (its content is new), so the validation cache cannot answer for it. */
+function freshTemplate(): string {
+  const fixture = join(__dirname, '..', 'fixtures', 'stacks', 'audit-log-group.yaml');
+  const path = join(mkdtempSync(join(tmpdir(), 'infra-agent-fresh-')), 'audit-log-group.yaml');
+  writeFileSync(path, `${readFileSync(fixture, 'utf8')}\n# run ${randomUUID()}\n`);
+  return path;
+}
+
 describe('durability: worker kill -9 and Temporal server restart', () => {
   let config: AppConfig;
   let session: GatewaySession;
@@ -26,6 +36,10 @@ describe('durability: worker kill -9 and Temporal server restart', () => {
 
   beforeAll(async () => {
     config = withFixtureStacks(testConfig(), STACKS);
+    config = {
+      ...config,
+      stacks: { ...config.stacks, 'logs-kill-validate': { name: 'logs-kill-validate', template: freshTemplate() } },
+    };
     // A lost execute attempt is retried after this start-to-close timeout: short, so the test runs in seconds.
     session = await openGateway(config, { pollMs: 100, mutatingCallTimeoutMs: 4000 });
     aws = awsClients(config);
@@ -111,6 +125,57 @@ describe('durability: worker kill -9 and Temporal server restart', () => {
       expect(await gw().result(op)).toMatchObject({ outcome: 'succeeded', stackStatus: 'CREATE_COMPLETE' });
     } finally {
       await worker.stop();
+    }
+  });
+
+  it('GIVEN a deploy validating on a worker WHEN that worker is killed -9 THEN a worker already running takes the validation over within seconds, not after the 10-minute start-to-close', async () => {
+    // The killed worker's cfn-lint never finishes, so the kill surely lands while validation runs.
+    const w1 = await startChildWorker(config.temporal.taskQueue, { INFRA_AGENT_FAULT_HANG_COMMAND: 'cfn-lint' });
+    let w2: Awaited<ReturnType<typeof startWorker>> | undefined;
+    const client = await testClient(config);
+    try {
+      const op = (await gw().startStackOperation('deploy-stack', 'logs-kill-validate', 'dev', person('alice')))
+        .operationId;
+      await eventually(
+        () => Promise.resolve(w1.output().includes('[fault-injection] cfn-lint started') ? true : undefined),
+        60_000,
+        'validation to start on the first worker',
+      );
+      w2 = await startWorker(config); // a second worker, already polling when the first dies
+      const killedAt = Date.now();
+      await w1.kill9();
+
+      const validated = await eventually(
+        async () => (await gw().audit(1000)).find((r) => r.operationId === op && r.action === 'validated'),
+        150_000,
+        'the validation to be taken over',
+      );
+      const takeoverSeconds = (Date.parse(validated.at) - killedAt) / 1000;
+      console.log(
+        `[durability] validation finished on the second worker ${takeoverSeconds.toFixed(1)} s after kill -9`,
+      );
+      expect(takeoverSeconds).toBeLessThan(90);
+
+      // The history says how: the first attempt timed out on its heartbeat, the second completed.
+      const events = (await client.workflow.getHandle(op).fetchHistory()).events ?? [];
+      const scheduled = events.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'validateTemplates',
+      );
+      expect(scheduled?.activityTaskScheduledEventAttributes?.heartbeatTimeout?.seconds).toBeTruthy();
+      const started = events.find(
+        (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
+      )?.activityTaskStartedEventAttributes;
+      expect(started?.attempt).toBe(2);
+      expect(started?.lastFailure?.message).toMatch(/heartbeat/i);
+
+      const pending = await awaitingApproval(op);
+      expect(pending.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      await gw().cancel(op, person('alice'));
+      expect((await gw().result(op)).outcome).toBe('cancelled');
+    } finally {
+      await client.connection.close();
+      if (w1.process.exitCode === null && w1.process.signalCode === null) await w1.kill9();
+      await w2?.stop();
     }
   });
 });
