@@ -6,6 +6,7 @@ import { MAX_SLACK_BODY_BYTES } from '../core/limits';
 import type { BotDeps } from './deps';
 import { createBoundedReceiver } from './http-receiver';
 import { registerListeners } from './listeners';
+import { WorkLane } from './work-lane';
 
 /** The Slack app, its receiver chosen by config. */
 export interface BotAppProps {
@@ -48,6 +49,6 @@ export function createBotApp(props: BotAppProps): App {
             maxBodyBytes: MAX_SLACK_BODY_BYTES,
           }),
         });
-  registerListeners(app, { ...props.deps, logger });
+  registerListeners(app, { ...props.deps, logger, lane: new WorkLane() });
   return app;
 }

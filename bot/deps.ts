@@ -4,6 +4,7 @@ import type { AppConfig } from '../core/config';
 import type { MfaVerifier } from '../core/mfa';
 import type { Gateway } from '../worker/gateway';
 import type { DeliveryLedger } from './dedupe';
+import type { WorkLane } from './work-lane';
 
 /** Everything the listeners need, built once by the bot's composition root. */
 export interface BotDeps {
@@ -20,5 +21,5 @@ export interface BotDeps {
   readonly logger?: Logger;
 }
 
-/** What listeners get: BotDeps with the logger always present. */
-export type ListenerDeps = BotDeps & { readonly logger: Logger };
+/** What listeners get: BotDeps with the logger always present, and the lane their after-ack work runs in. */
+export type ListenerDeps = BotDeps & { readonly logger: Logger; readonly lane: WorkLane };

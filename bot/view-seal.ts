@@ -10,6 +10,8 @@ const VERSION = 'v1';
  * (HKDF with its own label, so a seal never doubles as anything the MFA store uses).
  */
 export function viewSealKey(mfaKey: Buffer): Buffer {
+  // Never a seal from a missing key: an empty key would be one anybody can compute.
+  if (mfaKey.length !== 32) throw new Error('the modal seal key derives from the 32-byte MFA key, and none was given');
   return Buffer.from(hkdfSync('sha256', mfaKey, Buffer.alloc(0), 'infra-agent slack view seal v1', 32));
 }
 

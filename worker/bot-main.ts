@@ -29,6 +29,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void
       gateway: session.gateway,
       mfa,
       dedupe: new DurableDeliveryDedupe({ dir: deliveriesDir(config), logger }),
+      // The key openMfaVerifier accepted (32 bytes, or it returned nothing above).
       viewSealKey: viewSealKey(Buffer.from(env.INFRA_AGENT_MFA_KEY ?? '', 'base64')),
       audit: session.audit,
     },

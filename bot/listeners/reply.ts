@@ -46,11 +46,3 @@ export function failureText(e: unknown, what: string): string {
 export function overLimitReply(text: string): ReturnType<typeof textReply> | undefined {
   return isTooLong(text) ? textReply(`:warning: ${tooLongText(text.length)}`) : undefined;
 }
-
-/**
- * Lets requests that arrived meanwhile be acked before this one's work takes the event loop: parsing and
- * interpreting run synchronously, and a burst of them would otherwise hold every ack behind them.
- */
-export function yieldToAcks(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}

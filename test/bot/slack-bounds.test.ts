@@ -116,6 +116,8 @@ describe('modals the bot opens are sealed for their opener', () => {
     expect(openSealedView({ ...submitted, callback_id: 'mfa_approve_modal' }, key, 'U0BOB0001', 2_000).ok).toBe(false);
     expect(openSealedView(submitted, viewSealKey(randomBytes(32)), 'U0BOB0001', 2_000).ok).toBe(false);
     const forged = { callback_id: modal.callback_id ?? '', private_metadata: modal.private_metadata ?? '' };
+    // No key, no seal: a missing MFA key never becomes an empty (guessable) seal key.
+    expect(() => viewSealKey(Buffer.alloc(0))).toThrow('32-byte MFA key');
     expect(openSealedView(forged, key, 'U0BOB0001', 2_000)).toMatchObject({ ok: false });
   });
 });
