@@ -25,6 +25,7 @@ const EXPECTED_OUTCOMES = [
   'deploy-stack-deleted-while-waiting',
   'deploy-validation-failed',
   'helm-install-succeeded',
+  'helm-rollback-write-retried',
   'helm-upgrade-release-moved',
   'rollback-succeeded',
   'rollout-aborted',
