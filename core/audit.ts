@@ -31,9 +31,17 @@ export type AuditAction =
   | 'diagnosed'
   | 'model-failed'
   // Kubernetes reads: a pod's full log handed to the person who asked (size and digest, never the text).
-  | 'log-exported';
+  | 'log-exported'
+  // Step-up MFA: a refused code (wrong, replayed, or tried while locked), and the lockout it led to.
+  | 'mfa-failed'
+  | 'mfa-locked'
+  // The audit log itself: bytes at its end that were not a whole record, moved aside (size and sha256).
+  | 'audit-tail-quarantined';
 
-/** One audit entry as written by a caller. `key` makes retried appends idempotent. */
+/**
+ * One audit entry as written by a caller. `key` makes retried appends idempotent. The log bounds what it records:
+ * a string longer than a few KiB keeps a prefix plus `…(N chars, sha256 …)`, and no record exceeds 64 KiB.
+ */
 export interface AuditEntry {
   /** Unique per logical event (e.g. workflow id + run id + action); a second append with it is a no-op. */
   readonly key: string;

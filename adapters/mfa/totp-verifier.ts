@@ -1,36 +1,87 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { generateSecret, generateURI, verify } from 'otplib';
-import type { MfaEnrollment, MfaVerdict, MfaVerifier } from '../../core/mfa';
+import type { AuditAction, AuditLog } from '../../core/audit';
+import type {
+  MfaAttemptContext,
+  MfaCheck,
+  MfaEnrollment,
+  MfaReservation,
+  MfaVerdict,
+  MfaVerifier,
+} from '../../core/mfa';
+import { withFileLock } from '../audit/file-lock';
+
+/** When refused codes lock a person out. */
+export interface MfaLockoutProps {
+  /** Refused codes within the window that lock. Default 5. */
+  readonly maxFailures?: number;
+  /** Default 900 (15 minutes). */
+  readonly windowSeconds?: number;
+  /** How long a lockout lasts. Default 900 (15 minutes). */
+  readonly lockSeconds?: number;
+}
 
 /** Where and how TOTP secrets are kept. */
 export interface TotpVerifierProps {
-  /** JSON file holding the encrypted secrets (under the state dir). */
+  /** JSON file holding the encrypted secrets and each person's lockout state (under the state dir). */
   readonly path: string;
-  /** 32-byte AES-256-GCM key (from INFRA_AGENT_MFA_KEY); secrets are never stored or logged in clear. */
+  /** 32-byte AES-256-GCM key (INFRA_AGENT_MFA_KEY or the key file); secrets are never stored or logged in clear. */
   readonly key: Buffer;
   /** Issuer shown in authenticator apps. Default `infra-agent`. */
   readonly issuer?: string;
   /** Accepted clock drift in seconds either side. Default 30 (one step). */
   readonly toleranceSeconds?: number;
+  readonly lockout?: MfaLockoutProps;
+  /** A reservation neither committed nor released lapses after this. Default 300 (the code is long stale). */
+  readonly reservationSeconds?: number;
+  /** Refused codes and lockouts are recorded here (`mfa-failed`, `mfa-locked`). */
+  readonly audit?: AuditLog;
+  /** Where a failure to audit is said. Default: console.error. */
+  readonly alerts?: { error(message: string): void };
+  /** The clock, in epoch milliseconds. Default Date.now. */
+  readonly now?: () => number;
+}
+
+interface Reserved {
+  readonly id: string;
+  readonly step: number;
+  readonly until: number;
+  /** The enrolment the code belongs to (its secret's iv): a commit after a re-enrolment leaves the new one alone. */
+  readonly iv: string;
 }
 
 interface StoredSecret {
   readonly iv: string;
   readonly tag: string;
   readonly data: string;
-  /** The last accepted TOTP time step: a code at or before it is a replay. Not secret. */
+  /** The last used TOTP time step: a code at or before it is a replay. Not secret. */
   readonly lastStep: number;
+  /** When refused codes were entered (epoch ms), within the lockout window. */
+  readonly failures?: readonly number[];
+  /** Until then (epoch ms) codes are refused without being checked. */
+  readonly lockedUntil?: number;
+  /** Codes held by approvals in flight. */
+  readonly reserved?: readonly Reserved[];
 }
 type Store = Record<string, StoredSecret>;
 
+/** What one locked step decided, and what to tell the audit trail afterwards (outside the store's lock). */
+interface Decision {
+  readonly check: MfaCheck;
+  readonly reservation?: Reserved;
+  readonly audit: readonly { action: AuditAction; details: Record<string, unknown> }[];
+}
+
+const noop = (): Promise<void> => Promise.resolve();
+
 /**
  * TOTP step-up verified by the product itself (a bot cannot present a person's AWS MFA device to STS).
- * Implements the core MfaVerifier, so an identity provider's step-up can replace it.
+ * Implements the core MfaVerifier, so an identity provider's step-up can replace it. The store is one file shared
+ * by the bot and terminals: every change is a read-modify-write under a lock file (and a queue within a process).
  */
 export class TotpMfaVerifier implements MfaVerifier {
-  // One file, read-modify-write: serialize every change so two verifications cannot both accept a code.
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly props: TotpVerifierProps) {
@@ -41,7 +92,14 @@ export class TotpMfaVerifier implements MfaVerifier {
     return this.locked(async () => {
       const secret = generateSecret();
       const store = await this.load();
-      store[userId] = { ...this.seal(secret), lastStep: 0 };
+      const prev = store[userId];
+      // A new secret, the same lockout state: enrolling again is no way around a lockout.
+      store[userId] = {
+        ...this.seal(secret),
+        lastStep: 0,
+        ...(prev?.failures ? { failures: prev.failures } : {}),
+        ...(prev?.lockedUntil ? { lockedUntil: prev.lockedUntil } : {}),
+      };
       await this.save(store);
       const otpauthUri = generateURI({ issuer: this.props.issuer ?? 'infra-agent', label: userId, secret });
       return { otpauthUri, secret };
@@ -52,32 +110,146 @@ export class TotpMfaVerifier implements MfaVerifier {
     return (await this.load())[userId] !== undefined;
   }
 
-  verify(userId: string, code: string): Promise<MfaVerdict> {
-    return this.locked(async () => {
-      const store = await this.load();
-      const entry = store[userId];
-      if (!entry) return 'not-enrolled';
-      if (!/^\d{6}$/.test(code)) return 'wrong';
-      const tolerance = this.props.toleranceSeconds ?? 30;
-      const r = await verify({ secret: this.open(entry), token: code, epochTolerance: tolerance });
-      // The TOTP result names the time step that matched (HOTP results, which we never ask for, do not).
-      const step = r.valid && 'timeStep' in r ? r.timeStep : undefined;
-      if (step === undefined) return 'wrong';
-      // Each code once: a step at or before the last accepted one is a replay (RFC 6238 section 5.2).
-      if (step <= entry.lastStep) return 'reused';
-      store[userId] = { ...entry, lastStep: step };
+  async verify(userId: string, code: string, context?: MfaAttemptContext): Promise<MfaVerdict> {
+    const r = await this.reserve(userId, code, context);
+    await r.commit();
+    return r.verdict;
+  }
+
+  async reserve(userId: string, code: string, context: MfaAttemptContext = {}): Promise<MfaReservation> {
+    const decision = await this.locked(() => this.decide(userId, code));
+    for (const a of decision.audit) await this.record(userId, a.action, a.details, context);
+    const held = decision.reservation;
+    if (!held) return { ...decision.check, commit: noop, release: noop };
+    let settled: Promise<void> | undefined;
+    const settle = (use: boolean): Promise<void> => (settled ??= this.locked(() => this.settle(userId, held, use)));
+    return { ...decision.check, commit: () => settle(true), release: () => settle(false) };
+  }
+
+  /** Under the lock: checks the code against the lockout, the secret, used and reserved steps; records the result. */
+  private async decide(userId: string, code: string): Promise<Decision> {
+    const store = await this.load();
+    const entry = store[userId];
+    if (!entry) return { check: { verdict: 'not-enrolled' }, audit: [] };
+    const now = this.now();
+    const lock = this.lockoutProps();
+    if (entry.lockedUntil !== undefined && entry.lockedUntil > now) {
+      const retryAfterSeconds = Math.ceil((entry.lockedUntil - now) / 1000);
+      return {
+        check: { verdict: 'locked', retryAfterSeconds },
+        audit: [{ action: 'mfa-failed', details: { reason: 'locked', retryAfterSeconds } }],
+      };
+    }
+    const reserved = (entry.reserved ?? []).filter((r) => r.until > now);
+    const step = /^\d{6}$/.test(code) ? await this.matchStep(entry, code, now) : undefined;
+    // Each code once: a step at or before the last used one (or one held by an approval in flight) is a replay
+    // (RFC 6238 section 5.2).
+    const replay = step !== undefined && (step <= entry.lastStep || reserved.some((r) => step <= r.step));
+    if (step !== undefined && !replay) {
+      const held: Reserved = {
+        id: randomBytes(8).toString('hex'),
+        step,
+        until: now + this.reservationMs(),
+        iv: entry.iv,
+      };
+      store[userId] = withoutLockout({ ...entry, reserved: [...reserved, held] });
       await this.save(store);
-      return 'ok';
+      return { check: { verdict: 'ok' }, reservation: held, audit: [] };
+    }
+    if (replay) {
+      // The right code, already used or held by an approval in flight (a double click, two approvals at once):
+      // proof of the authenticator, not a guess, so it does not count towards the lockout.
+      return { check: { verdict: 'reused' }, audit: [{ action: 'mfa-failed', details: { reason: 'reused' } }] };
+    }
+    const failures = [...(entry.failures ?? []).filter((t) => t > now - lock.windowMs), now];
+    const locks = failures.length >= lock.maxFailures;
+    store[userId] = locks
+      ? { ...entry, reserved, failures: [], lockedUntil: now + lock.lockMs }
+      : { ...entry, reserved, failures };
+    await this.save(store); // before answering: a restart does not forget a wrong code
+    const failed = { action: 'mfa-failed' as const, details: { reason: 'wrong', failures: failures.length } };
+    if (!locks) {
+      return { check: { verdict: 'wrong', attemptsLeft: lock.maxFailures - failures.length }, audit: [failed] };
+    }
+    const retryAfterSeconds = Math.ceil(lock.lockMs / 1000);
+    return {
+      check: { verdict: 'locked', retryAfterSeconds },
+      audit: [failed, { action: 'mfa-locked', details: { failures: failures.length, retryAfterSeconds } }],
+    };
+  }
+
+  /** The time step the code matches, if any. */
+  private async matchStep(entry: StoredSecret, code: string, now: number): Promise<number | undefined> {
+    const r = await verify({
+      secret: this.open(entry),
+      token: code,
+      epoch: Math.floor(now / 1000),
+      epochTolerance: this.props.toleranceSeconds ?? 30,
     });
+    // The TOTP result names the time step that matched (HOTP results, which we never ask for, do not).
+    return r.valid && 'timeStep' in r ? r.timeStep : undefined;
+  }
+
+  /** Under the lock: ends a reservation; `use` makes its step used, else the code is free again. */
+  private async settle(userId: string, held: Reserved, use: boolean): Promise<void> {
+    const store = await this.load();
+    const entry = store[userId];
+    if (!entry) return;
+    const reserved = (entry.reserved ?? []).filter((r) => r.id !== held.id && r.until > this.now());
+    // Committed even after the reservation lapsed: the approval it gated was accepted.
+    const lastStep = use && entry.iv === held.iv ? Math.max(entry.lastStep, held.step) : entry.lastStep;
+    store[userId] = { ...entry, lastStep, reserved };
+    await this.save(store);
+  }
+
+  private async record(
+    userId: string,
+    action: AuditAction,
+    details: Record<string, unknown>,
+    context: MfaAttemptContext,
+  ): Promise<void> {
+    if (!this.props.audit) return;
+    try {
+      await this.props.audit.append({
+        key: `mfa|${userId}|${action}|${new Date(this.now()).toISOString()}|${randomBytes(4).toString('hex')}`,
+        action,
+        actor: userId,
+        operationId: context.operationId ?? 'mfa',
+        environment: context.environment ?? '-',
+        target: `mfa:${userId}`,
+        details: { ...details, ...(context.via ? { via: context.via } : {}) },
+      });
+    } catch (e) {
+      // The refusal stands (the lockout state is already saved); only its audit record is missing.
+      (this.props.alerts ?? console).error(`MFA: could not audit ${action} for ${userId}: ${(e as Error).message}`);
+    }
+  }
+
+  private lockoutProps(): { maxFailures: number; windowMs: number; lockMs: number } {
+    const l = this.props.lockout ?? {};
+    return {
+      maxFailures: l.maxFailures ?? 5,
+      windowMs: (l.windowSeconds ?? 900) * 1000,
+      lockMs: (l.lockSeconds ?? 900) * 1000,
+    };
+  }
+
+  private reservationMs(): number {
+    return (this.props.reservationSeconds ?? 300) * 1000;
+  }
+
+  private now(): number {
+    return (this.props.now ?? Date.now)();
   }
 
   private locked<T>(f: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(f, f);
+    const cross = () => withFileLock(`${this.props.path}.lock`, f);
+    const run = this.queue.then(cross, cross);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private seal(secret: string): Omit<StoredSecret, 'lastStep'> {
+  private seal(secret: string): Pick<StoredSecret, 'iv' | 'tag' | 'data'> {
     const iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', this.props.key, iv);
     const data = Buffer.concat([c.update(secret, 'utf8'), c.final()]);
@@ -99,10 +271,28 @@ export class TotpMfaVerifier implements MfaVerifier {
     }
   }
 
+  /** Durable and atomic: a private temp file, fsync'd, renamed over the store. */
   private async save(store: Store): Promise<void> {
-    await mkdir(dirname(this.props.path), { recursive: true });
-    const tmp = `${this.props.path}.tmp`;
-    await writeFile(tmp, JSON.stringify(store), { mode: 0o600 });
-    await rename(tmp, this.props.path);
+    await mkdir(dirname(this.props.path), { recursive: true, mode: 0o700 });
+    const tmp = `${this.props.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      const h = await open(tmp, 'wx', 0o600);
+      try {
+        await h.writeFile(JSON.stringify(store));
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+      await rename(tmp, this.props.path);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
   }
+}
+
+/** An accepted code ends the run of refused ones. */
+function withoutLockout(e: StoredSecret): StoredSecret {
+  const { failures: _f, lockedUntil: _l, ...rest } = e;
+  return rest;
 }

@@ -1,5 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { toBuffer } from 'qrcode';
+import { mfaRefusalText } from '../../core/mfa';
+import type { MfaReservation } from '../../core/mfa';
 import { textReply } from '../../presentation/slack/text';
 import type { BotDeps } from '../deps';
 import type { SlackIdentity } from '../identity';
@@ -24,14 +26,23 @@ export async function handleMfaCommand(
   const slackUser = deps.config.users[who.requester.userId]?.slack?.userId;
   if (!slackUser) return textReply(':lock: Your config entry has no Slack user id.');
   // Replacing an enrolled authenticator needs its current code: a borrowed Slack session alone cannot swap it.
+  // The code is used only if the replacement happens (and counts towards the lockout when wrong).
+  let held: MfaReservation | undefined;
   if (await deps.mfa.isEnrolled(who.requester.userId)) {
-    const verdict = m[1] ? await deps.mfa.verify(who.requester.userId, m[1]) : 'wrong';
-    if (verdict !== 'ok')
-      return textReply(
-        ':lock: You already have an authenticator. To replace it run `/infra mfa enroll <current code>`; if it is lost, ask an admin to remove your entry.',
-      );
+    const replace =
+      ':lock: You already have an authenticator. To replace it run `/infra mfa enroll <current code>`; if it is lost, ask an admin to remove your entry.';
+    if (!m[1]) return textReply(replace);
+    held = await deps.mfa.reserve(who.requester.userId, m[1], { operationId: 'mfa-enroll', via: 'slack' });
+    if (held.verdict !== 'ok') return textReply(`:lock: ${mfaRefusalText(held)}`);
   }
-  const enrollment = await deps.mfa.enroll(who.requester.userId);
+  let enrollment;
+  try {
+    enrollment = await deps.mfa.enroll(who.requester.userId);
+  } catch (e) {
+    await held?.release();
+    throw e;
+  }
+  await held?.commit();
   const dm = await client.conversations.open({ users: slackUser });
   const channel = dm.channel?.id ?? slackUser;
   await client.files.uploadV2({
