@@ -20,6 +20,7 @@ import {
   stableServiceManifest,
 } from '../../adapters/k8s/bluegreen';
 import { InvalidInput } from '../../core/errors';
+import { rolloutState } from '../../core/k8s/rollout-status';
 import type {
   Colour,
   ColourStatus,
@@ -134,15 +135,16 @@ interface ReplicaSetObject {
 
 const REVISION = 'deployment.kubernetes.io/revision';
 
-/** Rolled out the way `kubectl rollout status` judges it, plus every desired replica Ready. */
+/**
+ * Rolled out as `kubectl rollout status` judges it — the one check the Kubernetes agent uses too
+ * (core/k8s/rollout-status.ts) — plus what blue/green needs before traffic: every desired replica Ready and
+ * Available, and no extra pods left over from a scale-down or a surge (exactly the wanted count exists).
+ */
 function rolledOut(d: DeploymentObject): boolean {
   const want = d.spec?.replicas ?? 1;
   const st = d.status ?? {};
   return (
-    (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
-    (st.updatedReplicas ?? 0) >= want &&
-    (st.replicas ?? 0) <= (st.updatedReplicas ?? 0) &&
-    // No extra pods left over from a scale-down or a surge: exactly the wanted count exists.
+    rolloutState('deployment', d).done &&
     (st.replicas ?? 0) === want &&
     (st.readyReplicas ?? 0) >= want &&
     (st.availableReplicas ?? 0) >= want
