@@ -13,7 +13,7 @@ import { openSession } from './session';
 import { runComplianceReport } from '../worker/compliance-main';
 import { runWorker } from '../worker/worker-main';
 import { runBot } from '../worker/bot-main';
-import { openMfaVerifier } from '../worker/mfa-compose';
+import { generateMfaKeyFile, MfaKeyExists, newMfaKey, openMfaVerifier, resolveMfaKey } from '../worker/mfa-compose';
 import { callerArn } from '../worker/caller-identity';
 
 const USAGE = `infra-agent — ChatOps for AWS, Kubernetes, Helm and Trivy, driven by durable Temporal workflows.
@@ -81,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     // The bot runs until SIGINT/SIGTERM; its own handlers exit the process.
     return new Promise<number>(() => undefined);
   }
+  if (first === 'mfa' && flags.rest[1] === 'keygen') return keygenInTerminal(flags.rest.slice(2));
   const config = loadConfig();
   if (first === 'compliance' && flags.rest[1] === 'report') {
     return runComplianceReport(config, flags.rest.includes('--check'), (s) => console.log(s));
@@ -117,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       requester,
       flags.rest.join(' '),
       { out: (s) => console.log(s), err: (s) => console.error(s) },
-      mfa ? { mfa } : {},
+      { ...(mfa ? { mfa } : {}), follow: flags.follow },
     );
   } finally {
     await session.close();
@@ -143,10 +144,12 @@ if (require.main === module) cliEntry(process.argv.slice(2));
  * which knows who is asking, can.
  */
 async function enrollInTerminal(verifier: MfaVerifier | undefined, userId: string): Promise<number> {
+  const key = resolveMfaKey();
   if (!verifier) {
-    console.error('set INFRA_AGENT_MFA_KEY (32 random bytes in base64, the same key as the bot) to use MFA here');
+    console.error(`${key.description}. The terminal needs the same key as the bot.`);
     return 1;
   }
+  console.error(key.description);
   if (await verifier.isEnrolled(userId)) {
     console.error(`${userId} already has an authenticator; to replace it, run \`/infra mfa enroll\` in Slack`);
     return 1;
@@ -155,6 +158,46 @@ async function enrollInTerminal(verifier: MfaVerifier | undefined, userId: strin
   console.log(`authenticator for ${userId} — add it to your app, then approve with --mfa-code <6 digits>:`);
   console.log(`  ${e.otpauthUri}\n  key (type it in by hand): ${e.secret}`);
   return 0;
+}
+
+/**
+ * `infra-agent mfa keygen [--force] [--print]`: a fresh MFA key in `<state dir>/mfa.key` (0600), read by the bot
+ * and terminals on this machine when INFRA_AGENT_MFA_KEY is unset. `--print` only prints one (for a secret store).
+ */
+async function keygenInTerminal(args: readonly string[]): Promise<number> {
+  const unknown = args.filter((a) => a !== '--force' && a !== '--print');
+  if (unknown.length > 0) {
+    console.error(`unknown option ${unknown.join(' ')}; usage: infra-agent mfa keygen [--force] [--print]`);
+    return 2;
+  }
+  if (args.includes('--print')) {
+    console.log(newMfaKey());
+    return 0;
+  }
+  try {
+    const r = await generateMfaKeyFile(process.env, { force: args.includes('--force') });
+    console.log(`wrote a new MFA key to ${r.path} (mode 0600)`);
+    if (r.previousMovedTo) {
+      console.log(
+        `the previous key was moved to ${r.previousMovedTo}: authenticators enrolled under it cannot be read with the ` +
+          'new key — everyone enrolls again (or move the old key back)',
+      );
+    }
+    console.log(
+      'the bot and terminals on this machine use it when INFRA_AGENT_MFA_KEY is unset; other machines need the ' +
+        'same key (copy the file, or set INFRA_AGENT_MFA_KEY to its content)',
+    );
+    if (process.env.INFRA_AGENT_MFA_KEY)
+      console.log('note: INFRA_AGENT_MFA_KEY is set in this shell and wins over the file');
+    return 0;
+  } catch (e) {
+    if (!(e instanceof MfaKeyExists)) throw e;
+    console.error(
+      `${e.path} already exists and seals the enrolled authenticators; not replaced. ` +
+        '`infra-agent mfa keygen --force` replaces it (the old key is kept aside; everyone enrolls again).',
+    );
+    return 1;
+  }
 }
 
 async function askLine(prompt: string): Promise<string> {

@@ -1,6 +1,7 @@
 import { diagnosisText } from '../core/llm/diagnose';
 import type { InterpretResult, Proposal } from '../core/llm/interpretation';
 import type { Requester } from '../core/requester';
+import { cliName } from './cli-name';
 import type { Session } from './session';
 
 /** Where answers go (the same shape as execute's Output). */
@@ -91,14 +92,15 @@ export async function understand(
       }
       pending.set(session, { result: r, requester });
       say(
-        `run it? reply y (run), e (edit), n (cancel) — or run it yourself: ${lines.map((l) => `infra-agent ${l}`).join(' && ')}`,
+        `run it? reply y (run), e (edit), n (cancel) — or run it yourself: ${lines.map((l) => `${cliName()} ${l}`).join(' && ')}`,
       );
       return 2;
     }
     case 'clarify':
       o.err(
         [
-          r.source === 'model' ? r.question : `${grammarError}\n${r.question}`,
+          // Something the product does not do is said plainly, without "I did not understand".
+          r.source === 'model' || r.unsupported ? r.question : `${grammarError}\n${r.question}`,
           ...(r.suggestions.length ? ['try:', ...r.suggestions.map((s) => `  ${s}`)] : []),
         ].join('\n'),
       );

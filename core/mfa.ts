@@ -82,6 +82,6 @@ export function mfaRefusalText(refusal: Exclude<MfaVerdict, 'ok'> | MfaCheck): s
         : `Too many wrong MFA codes: codes are not accepted for you for ${inMinutes(check.retryAfterSeconds)}. ` +
             'Try again then.';
     case 'not-enrolled':
-      return 'You have no authenticator enrolled yet: run `/infra mfa enroll` in Slack (or `infra-agent mfa enroll` in a terminal) first.';
+      return 'You have no authenticator enrolled yet: run `/infra mfa enroll` in Slack (or `node bin/infra-agent mfa enroll` in a terminal from the repository) first.';
   }
 }

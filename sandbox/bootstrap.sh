@@ -25,6 +25,16 @@ export CGO_ENABLED=0
 LOGS="$CACHE/logs"
 mkdir -p "$LOGS"
 mkdir -p "$BIN"
+# One bootstrap at a time per cache (npm start and npm test in two terminals, or CI beside a session): a second one
+# waits for the first and then finds its tools present.
+if [ -z "${INFRA_AGENT_BOOTSTRAP_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.bootstrap.lock"
+  if ! flock -n 9; then
+    echo "[bootstrap] another bootstrap is running on $CACHE; waiting for it..."
+    flock 9
+  fi
+  export INFRA_AGENT_BOOTSTRAP_LOCKED=1
+fi
 
 total_start=$(date +%s)
 step() { # step NAME CHECK_FN INSTALL_FN

@@ -2,21 +2,23 @@ import { ConsoleLogger } from '@slack/logger';
 import { createBotApp } from '../bot/app';
 import { DurableDeliveryDedupe, deliveriesDir } from '../bot/dedupe';
 import { viewSealKey } from '../bot/view-seal';
-import { openMfaVerifier } from './mfa-compose';
+import { openMfaStore } from './mfa-compose';
 import { openGateway } from './client-compose';
 import { ConfigError, loadConfig } from './config-loader';
 
 /**
  * `infra-agent bot`: the Slack front end's composition root — config, a gateway over Temporal, the TOTP
- * verifier (its key from INFRA_AGENT_MFA_KEY, never from the config file), the delivery dedupe next to the audit
+ * verifier (its key from INFRA_AGENT_MFA_KEY or the `mfa keygen` key file, never from the config file), the delivery dedupe next to the audit
  * log (shared by every instance over the same state), the modal seal key (derived from the MFA key), and the Bolt app.
  */
 export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
   if (!config.slack) throw new Error('no slack: block in the configuration; see docs/slack.md');
-  const mfa = openMfaVerifier(config, env);
-  if (!mfa) {
-    throw new Error('set INFRA_AGENT_MFA_KEY to 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
+  const store = openMfaStore(config, env, (line) => console.log(`[bot] ${line}`));
+  if (!store) {
+    throw new Error(
+      'no MFA key: run `node bin/infra-agent mfa keygen` once, or set INFRA_AGENT_MFA_KEY (32 random bytes, base64)',
+    );
   }
   const session = await openGateway(config);
   // One logger for Bolt, the receiver, every listener and the dedupe's housekeeping.
@@ -27,10 +29,10 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void
     deps: {
       config,
       gateway: session.gateway,
-      mfa,
+      mfa: store.verifier,
       dedupe: new DurableDeliveryDedupe({ dir: deliveriesDir(config), logger }),
-      // The key openMfaVerifier accepted (32 bytes, or it returned nothing above).
-      viewSealKey: viewSealKey(Buffer.from(env.INFRA_AGENT_MFA_KEY ?? '', 'base64')),
+      // The MFA key actually loaded (the environment's or the key file's): the seal derives from it.
+      viewSealKey: viewSealKey(store.key),
       audit: session.audit,
     },
   });

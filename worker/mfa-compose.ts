@@ -45,14 +45,16 @@ export function resolveMfaKey(env: NodeJS.ProcessEnv = process.env): MfaKeyResol
     const key = decode(env.INFRA_AGENT_MFA_KEY);
     return key
       ? { key, source: 'env', keyFile, description: 'MFA key: from INFRA_AGENT_MFA_KEY' }
-      : none('MFA key: INFRA_AGENT_MFA_KEY is set but is not 32 bytes in base64 (`infra-agent mfa keygen` makes one)');
+      : none(
+          'MFA key: INFRA_AGENT_MFA_KEY is set but is not 32 bytes in base64 (`node bin/infra-agent mfa keygen` makes one)',
+        );
   }
   let mode: number;
   try {
     mode = statSync(keyFile).mode;
   } catch {
     return none(
-      `MFA key: none — INFRA_AGENT_MFA_KEY is unset and there is no ${keyFile}; run \`infra-agent mfa keygen\``,
+      `MFA key: none — INFRA_AGENT_MFA_KEY is unset and there is no ${keyFile}; run \`node bin/infra-agent mfa keygen\``,
     );
   }
   if ((mode & 0o077) !== 0) {

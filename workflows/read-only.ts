@@ -1,8 +1,8 @@
 import { isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { KubeReadRequest } from '../core/commands/kube-reads';
-import type { LogExport, LogExportDestination } from '../core/k8s/log-export';
-import type { HelmReadResult, K8sReadResult } from '../core/k8s/results';
+import type { LogExportDestination } from '../core/k8s/log-export';
+import type { KubeReadResult } from '../core/commands/results';
 import type { ValidationReport } from '../core/validation';
 import { heartbeatCallActivity, heartbeatToolActivity, sendOnceActivity, shortActivity } from './activity-options';
 
@@ -28,15 +28,7 @@ const { k8sRead, helmRead, recordAudit } = proxyActivities<Activities>(heartbeat
 // Sending a file is not idempotent in Slack: one retry at most (a lost answer could send it twice to the same person).
 const { exportPodLog } = proxyActivities<Activities>(sendOnceActivity);
 
-/**
- * What a Kubernetes read command returns: a table (pods, deployments, events, rollout status, helm history), text
- * (logs, describe) or a Helm diff. A log
- * longer than chat shows also says where its full text went (`exported`), or why it could not be sent.
- */
-export type KubeReadResult = (K8sReadResult | HelmReadResult) & {
-  readonly exported?: LogExport;
-  readonly exportError?: string;
-};
+export type { KubeReadResult } from '../core/commands/results';
 
 /** Input of kubernetesReadWorkflow: the read, and for pod logs where the full text may go and who asked. */
 export type KubeReadInput = KubeReadRequest & {

@@ -15,7 +15,7 @@ export function renderHelp(topic?: string): string {
     return hits
       .map((c) =>
         [
-          `${c.pattern}${c.writes ? '    [changes infrastructure: preview + approval]' : ''}`,
+          `${c.pattern}${c.effect === 'write' ? '    [changes infrastructure: preview + approval]' : c.effect === 'decision' ? '    [steers an operation: configured users]' : c.access === 'known-users' ? '    [configured users only]' : ''}`,
           `  ${c.summary}`,
           ...c.params.map((p) => `  {${p.name}}${p.optional ? ' (optional)' : ''}: ${p.description}`),
           ...(c.aliases?.length ? [`  also: ${c.aliases.join(' | ')}`] : []),
@@ -29,5 +29,9 @@ export function renderHelp(topic?: string): string {
   return [
     'commands (type `help <command>` for details):',
     ...all.map((c) => `  ${c.pattern.padEnd(width)}  ${c.summary}\n  ${''.padEnd(width)}  e.g. ${c.examples[0] ?? ''}`),
+    '',
+    'setting up (not commands of the grammar):',
+    '  mfa enroll    set up the authenticator PRD approvals ask for (`/infra mfa enroll` in Slack; replacing one: Slack only)',
+    '  mfa keygen    (terminal, once per deployment) the MFA key the bot and terminals share, in <state dir>/mfa.key',
   ].join('\n');
 }

@@ -5,7 +5,7 @@ import { InvalidInput } from '../errors';
 import type { ChartRef, HelmReadRequest, KubectlReadRequest } from '../k8s/request';
 import { DEFAULT_TAIL_LINES } from '../k8s/request';
 import { belongsToService, DESCRIBE_KINDS, OBJECT_REF, objectRef, serviceObjectExample } from './objects';
-import type { Command, KubeReadCommand } from './types';
+import type { KubeReadCommand } from './types';
 
 /**
  * What turning a Kubernetes read command into a request needs from the configuration: the namespace of each
@@ -47,19 +47,8 @@ export function releaseChart(r: Pick<ReleaseConfig, 'chart' | 'version' | 'value
   return { chart: r.chart, ...(r.version ? { version: r.version } : {}), ...(r.values ? { values: r.values } : {}) };
 }
 
-/** A `Record` over the commands' names, so a read command added to KubeReadCommand but not here fails to compile. */
-const KUBE_READS: Readonly<Record<KubeReadCommand['name'], true>> = {
-  'service-pods': true,
-  'service-events': true,
-  'service-deployments': true,
-  'pod-logs': true,
-  'rollout-status': true,
-  describe: true,
-  'helm-history': true,
-  'helm-diff': true,
-};
-
-export const isKubeRead = (c: Command): c is KubeReadCommand => Object.hasOwn(KUBE_READS, c.name);
+/** True for the commands the catalog says a Kubernetes or helm read serves. */
+export { isKubeRead } from './policy';
 
 /**
  * One read for one environment's cluster: a Kubernetes read (k8sRead: the API client, kubectl for describe) or a

@@ -2,6 +2,7 @@ import type { EnvironmentName } from '../environments';
 import { editDistance } from '../edit-distance';
 import { ENVIRONMENTS } from '../environments';
 import { canonicalVerb } from '../llm/vocabulary';
+import { OPERATION_ID, ROLLOUT_OPERATION_ID } from '../operation-id';
 import { COMMANDS } from './catalog';
 import type { CommandSpec, ParamKind } from './spec';
 import { belongsToService, OBJECT_EXAMPLE, OBJECT_REF, objectRef, serviceObjectExample } from './objects';
@@ -32,10 +33,8 @@ const ENV_SYNONYMS: Readonly<Record<string, EnvironmentName>> = {
   production: 'prd',
 };
 
-/** Operation ids are workflow ids: `stack/dev/vpc`, `rollout/dev/payments-api`, `helm/dev/sample-app`. */
-export const OPERATION_ID = /^(stack|rollout|helm)\/(dev|tst|prd)\/[a-z0-9][a-z0-9-]{0,62}$/;
-/** The operations pause, resume and abort apply to: blue/green rollouts. */
-export const ROLLOUT_OPERATION_ID = /^rollout\/(dev|tst|prd)\/[a-z0-9][a-z0-9-]{0,62}$/;
+/** Operation ids (core/operation-id.ts), re-exported for the grammar's users. */
+export { OPERATION_ID, ROLLOUT_OPERATION_ID } from '../operation-id';
 /** An image tag (Docker's tag grammar). */
 export const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** A pod name: a DNS-1123 subdomain of at most 253 characters. */
@@ -202,7 +201,7 @@ export function parseCommand(input: string, ctx: ParseContext): ParseResult {
     for (const pattern of [spec.pattern, ...(spec.aliases ?? [])]) {
       const m = matchPattern(spec, pattern, tokens, ctx);
       const crossError = m.kind === 'match' ? crossCheck(spec.name, m.args) : undefined;
-      if (m.kind === 'match' && !crossError) return { ok: true, command: toCommand(spec.name, m.args) };
+      if (m.kind === 'match' && !crossError) return { ok: true, command: toCommand(spec, m.args) };
       const literals = pattern.split(' ').filter((w) => !w.startsWith('{')).length;
       if (crossError && (!slotError || literals > slotError.literals))
         slotError = { error: crossError, spec, literals };
@@ -248,53 +247,14 @@ function crossCheck(name: string, a: Record<string, string | number>): string | 
   return undefined;
 }
 
-function toCommand(name: string, a: Record<string, string | number>): Command {
-  const s = (k: string): string => String(a[k] ?? '');
-  switch (name) {
-    case 'deploy-stack':
-    case 'delete-stack':
-    case 'stack-status':
-      return { name, stack: s('stack'), env: s('env') as EnvironmentName };
-    case 'validate':
-      return { name, path: s('path') };
-    case 'approve':
-    case 'operation-status':
-    case 'cancel':
-      return { name, op: s('op') };
-    case 'reject':
-      return { name, op: s('op'), reason: s('reason') };
-    case 'audit':
-      return { name, n: typeof a.n === 'number' ? a.n : 20 };
-    case 'whoami':
-      return { name, env: s('env') as EnvironmentName };
-    case 'help':
-      return a.command === undefined ? { name } : { name, command: s('command') };
-    case 'service-pods':
-    case 'service-events':
-    case 'service-deployments':
-    case 'rollout-status':
-    case 'rollback':
-      return { name, service: s('service'), env: s('env') as EnvironmentName };
-    case 'pod-logs':
-      return { name, pod: s('pod'), service: s('service'), env: s('env') as EnvironmentName };
-    case 'describe':
-      return { name, object: s('object'), service: s('service'), env: s('env') as EnvironmentName };
-    case 'helm-history':
-    case 'helm-diff':
-    case 'helm-install':
-    case 'helm-upgrade':
-      return { name, release: s('release'), env: s('env') as EnvironmentName };
-    case 'helm-rollback':
-      return { name, release: s('release'), revision: Number(a.revision), env: s('env') as EnvironmentName };
-    case 'rollout':
-      return { name, service: s('service'), version: s('version'), env: s('env') as EnvironmentName };
-    case 'rollout-pause':
-    case 'rollout-resume':
-    case 'rollout-abort':
-      return { name, op: s('op') };
-    default:
-      return { name: 'list' };
+/** A matched pattern's slot values as the command the catalog describes; optional slots left out take their default. */
+function toCommand(spec: CommandSpec, a: Record<string, string | number>): Command {
+  const values: Record<string, string | number> = { name: spec.name };
+  for (const p of spec.params) {
+    const v = a[p.name] ?? p.default;
+    if (v !== undefined) values[p.name] = v;
   }
+  return values as unknown as Command;
 }
 
 /** The commands whose leading words look most like the input (edit distance on the first two words). */

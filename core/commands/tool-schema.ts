@@ -1,7 +1,8 @@
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
 import { OBJECT_REF } from './objects';
-import { OPERATION_ID, POD_NAME, ROLLOUT_OPERATION_ID, VERSION } from './parse';
+import { OPERATION_ID, ROLLOUT_OPERATION_ID } from '../operation-id';
+import { POD_NAME, VERSION } from './parse';
 import type { CommandSpec, ParamKind, ParamSpec } from './spec';
 import type { Command } from './types';
 
@@ -63,7 +64,8 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
 export function toolSpecOf(spec: CommandSpec, ctx: ToolSchemaContext): ToolSpec {
   const properties: Record<string, JsonSchema> = {};
   for (const p of spec.params) properties[p.name] = { ...paramSchema(p.kind, ctx), description: p.description };
-  const effect = spec.writes ? ' Changes infrastructure: always shown as a preview and needs approval.' : '';
+  const effect =
+    spec.effect === 'write' ? ' Changes infrastructure: always shown as a preview and needs approval.' : '';
   return {
     name: spec.name,
     description: `${spec.summary}.${effect} Command form: \`${spec.pattern}\`. Examples: ${spec.examples.join('; ')}`,

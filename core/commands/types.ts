@@ -1,57 +1,49 @@
 import type { EnvironmentName } from '../environments';
+import type { COMMANDS } from './catalog';
+import type { ParamKind } from './spec';
 
-/** A parsed, validated request. Front ends and the language model both produce exactly these. */
-export type Command =
-  | { readonly name: 'deploy-stack'; readonly stack: string; readonly env: EnvironmentName }
-  | { readonly name: 'delete-stack'; readonly stack: string; readonly env: EnvironmentName }
-  | { readonly name: 'stack-status'; readonly stack: string; readonly env: EnvironmentName }
-  | { readonly name: 'validate'; readonly path: string }
-  | { readonly name: 'approve'; readonly op: string }
-  | { readonly name: 'reject'; readonly op: string; readonly reason: string }
-  | { readonly name: 'operation-status'; readonly op: string }
-  | { readonly name: 'list' }
-  | { readonly name: 'cancel'; readonly op: string }
-  | { readonly name: 'audit'; readonly n: number }
-  | { readonly name: 'whoami'; readonly env: EnvironmentName }
-  | { readonly name: 'help'; readonly command?: string }
-  | { readonly name: 'service-pods'; readonly service: string; readonly env: EnvironmentName }
-  | { readonly name: 'service-events'; readonly service: string; readonly env: EnvironmentName }
-  | { readonly name: 'service-deployments'; readonly service: string; readonly env: EnvironmentName }
-  | { readonly name: 'pod-logs'; readonly pod: string; readonly service: string; readonly env: EnvironmentName }
-  | { readonly name: 'rollout-status'; readonly service: string; readonly env: EnvironmentName }
-  | {
-      readonly name: 'describe';
-      /** `pod/<name>`, `deployment/<name>` or `service/<name>`, an object of the service. */
-      readonly object: string;
-      readonly service: string;
-      readonly env: EnvironmentName;
-    }
-  | { readonly name: 'helm-history' | 'helm-diff'; readonly release: string; readonly env: EnvironmentName }
-  | { readonly name: 'rollout'; readonly service: string; readonly version: string; readonly env: EnvironmentName }
-  | { readonly name: 'rollback'; readonly service: string; readonly env: EnvironmentName }
-  | { readonly name: 'helm-install' | 'helm-upgrade'; readonly release: string; readonly env: EnvironmentName }
-  | {
-      readonly name: 'helm-rollback';
-      readonly release: string;
-      readonly revision: number;
-      readonly env: EnvironmentName;
-    }
-  | { readonly name: 'rollout-pause'; readonly op: string }
-  | { readonly name: 'rollout-resume'; readonly op: string }
-  | { readonly name: 'rollout-abort'; readonly op: string };
+/** The TypeScript type of a slot's value: environments are names, counts are numbers, the rest strings. */
+type ValueOf<K extends ParamKind> = K extends 'environment' ? EnvironmentName : K extends 'count' ? number : string;
+
+type Flatten<T> = { readonly [K in keyof T]: T[K] };
+
+/** Slots a command always carries: required ones and optional ones with a default. */
+type Required_<P> = P extends { readonly name: infer N extends string; readonly kind: infer K extends ParamKind }
+  ? P extends { readonly optional: true; readonly default?: undefined }
+    ? never
+    : P extends { readonly default: unknown }
+      ? { readonly [_ in N]: ValueOf<K> }
+      : P extends { readonly optional: true }
+        ? never
+        : { readonly [_ in N]: ValueOf<K> }
+  : never;
+type Optional_<P> = P extends {
+  readonly name: infer N extends string;
+  readonly kind: infer K extends ParamKind;
+  readonly optional: true;
+}
+  ? P extends { readonly default: unknown }
+    ? never
+    : { readonly [_ in N]?: ValueOf<K> }
+  : never;
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+type CommandOf<S> = S extends { readonly name: infer N extends string; readonly params: readonly (infer P)[] }
+  ? Flatten<{ readonly name: N } & UnionToIntersection<Required_<P> | Optional_<P> | { readonly name: N }>>
+  : never;
+
+/**
+ * A parsed, validated request. Front ends and the language model both produce exactly these. Derived from the
+ * catalog: a command's fields are its slots (`deploy stack {stack} to {env}` → `{ name, stack, env }`).
+ */
+export type Command = CommandOf<(typeof COMMANDS)[number]>;
+
+/** One command's type by name, e.g. `CommandNamed<'rollout'>`. */
+export type CommandNamed<N extends Command['name']> = Extract<Command, { readonly name: N }>;
+
+/** The names of the commands the catalog says are served by `S`. */
+export type NamesServedBy<S extends string> = Extract<(typeof COMMANDS)[number], { readonly serves: S }>['name'];
 
 /** The Kubernetes reads: each runs one Kubernetes or helm read in the namespace of a catalog service or release. */
-export type KubeReadCommand = Extract<
-  Command,
-  {
-    name:
-      | 'service-pods'
-      | 'service-events'
-      | 'service-deployments'
-      | 'pod-logs'
-      | 'rollout-status'
-      | 'describe'
-      | 'helm-history'
-      | 'helm-diff';
-  }
->;
+export type KubeReadCommand = CommandNamed<NamesServedBy<'kube-read'>>;

@@ -2,7 +2,7 @@ import { parseCommand } from '../commands/parse';
 import type { ParseContext } from '../commands/parse';
 import { renderCommandLine, specOf } from '../commands/tool-schema';
 import type { Command } from '../commands/types';
-import type { EnvironmentName } from '../environments';
+import { checkPermission, environmentOf } from '../commands/policy';
 import { effectOf } from './effects';
 import type { Effect } from './effects';
 import type { AutoRunPolicy, CallerPermissions, Proposal, RefusedCall } from './interpretation';
@@ -60,11 +60,7 @@ export function judgeToolUse(t: ModelToolUse, ctx: ProposalContext): Proposal | 
 export const isProposal = (x: Proposal | RefusedCall): x is Proposal => 'command' in x;
 
 /** Environment a command acts on, when it acts on one. */
-export function environmentOf(c: Command): EnvironmentName | undefined {
-  if ('env' in c) return c.env;
-  if ('op' in c) return /^[a-z-]+\/(dev|tst|prd)\//.exec(c.op)?.[1] as EnvironmentName | undefined;
-  return undefined;
-}
+export { environmentOf } from '../commands/policy';
 
 function mayAutoRun(c: Command, policy: AutoRunPolicy): boolean {
   const env = environmentOf(c);
@@ -72,20 +68,15 @@ function mayAutoRun(c: Command, policy: AutoRunPolicy): boolean {
 }
 
 /**
- * Reads that can show secrets by mistake — applications log tokens and request data; a pod's description prints
- * its environment values — and so are for configured users only, typed or proposed, in chat or in diagnosis.
+ * Why the caller may not even be offered this command, or undefined: the catalog's one permission rule
+ * (core/commands/policy.ts, which the dispatcher enforces again when the command runs), worded for a proposal.
  */
-export const SENSITIVE_READS: ReadonlySet<Command['name']> = new Set(['pod-logs', 'describe']);
-
-/** Why the caller may not even be offered this command, or undefined. The workflows re-check at run time. */
-export function permissionRefusal(c: Command, effect: Effect, p: CallerPermissions): string | undefined {
-  if (effect !== 'read' && !p.known)
+export function permissionRefusal(c: Command, _effect: Effect, p: CallerPermissions): string | undefined {
+  const r = checkPermission(c, p);
+  if (!r) return undefined;
+  if (r.kind === 'unknown-user')
     return `${p.userId} is not a configured user, so only read-only commands can be offered`;
-  if (SENSITIVE_READS.has(c.name) && !p.known)
+  if (r.kind === 'sensitive-read')
     return `${p.userId} is not a configured user, and ${c.name} can show secrets logged or configured by mistake`;
-  if (c.name === 'approve') {
-    const env = environmentOf(c);
-    if (env && !p.approverIn.includes(env)) return `${p.userId} is not an approver in ${env}`;
-  }
-  return undefined;
+  return r.message;
 }

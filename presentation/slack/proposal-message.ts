@@ -147,7 +147,8 @@ export function buildInterpretAnswer(
 ): SlackMessage {
   switch (r.kind) {
     case 'clarify': {
-      const q = r.source === 'model' ? r.question : `${grammarError}\n${r.question}`;
+      // Something the product does not do is said plainly, without the grammar's "I did not understand".
+      const q = r.source === 'model' || r.unsupported ? r.question : `${grammarError}\n${r.question}`;
       return message(`:thinking_face: ${userText(q)}`, [
         section(`:thinking_face: ${escapeMrkdwn(q)}`),
         ...suggestions('Try:', r.suggestions),

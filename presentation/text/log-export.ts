@@ -1,4 +1,4 @@
-import type { KubeReadResult } from '../../workflows/read-only';
+import type { KubeReadResult } from '../../core/commands/results';
 
 const size = (bytes: number): string =>
   bytes < 1024

@@ -2,12 +2,11 @@ import type { AuditRecord } from '../../core/audit';
 import { commandLine } from '../../core/commands/tool-schema';
 import type { KubeReadCommand } from '../../core/commands/types';
 import type { K8sTable } from '../../core/k8s/results';
-import type { KubeReadResult } from '../../workflows/read-only';
+import type { KubeReadResult, OperationSummary } from '../../core/commands/results';
 import { rolloutLines } from '../../core/rollout/summary';
 import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
 import type { OperationState, ResourceChange } from '../../core/operations';
 import type { ValidationFinding } from '../../core/validation';
-import type { OperationSummary } from '../../worker/gateway';
 
 export function phaseText(s: OperationState): string {
   return PHASE_TEXT[s.phase];
@@ -51,11 +50,11 @@ export function renderPreview(s: OperationState): string {
     `approval artifact: ${p.artifactId}`,
   ].join('\n');
 }
+
 /** A Helm change's fields (`spec.replicas: 2 → 3`, then how many more), under its line: what the approver approves. */
 function helmFieldLines(c: ResourceChange): string[] {
   return (c.scope ?? []).map((f) => `      ${f}`);
 }
-
 
 export function renderState(s: OperationState): string {
   const lines = [
@@ -73,12 +72,20 @@ export function renderState(s: OperationState): string {
   return lines.join('\n');
 }
 
+/**
+ * A finished operation's own outcome (a run Temporal calls COMPLETED may have failed, been rejected, expired or
+ * aborted); Temporal's status for running ones and for runs that ended without an outcome (terminated, timed out).
+ */
+export function listStatus(o: OperationSummary): string {
+  return o.outcome ? o.outcome.toUpperCase() : o.status;
+}
+
 export function renderList(ops: readonly OperationSummary[]): string {
   if (ops.length === 0) return 'no operations yet';
   return ops
     .map(
       (o) =>
-        `${o.status.padEnd(10)} ${o.operationId.padEnd(32)} ${o.kind.padEnd(20)} by ${o.requester.padEnd(8)} ${o.startedAt}`,
+        `${listStatus(o).padEnd(10)} ${o.operationId.padEnd(32)} ${o.kind.padEnd(20)} by ${o.requester.padEnd(8)} ${o.startedAt}`,
     )
     .join('\n');
 }
@@ -166,8 +173,8 @@ function renderHelmDiff(
   where: string,
   r: Extract<KubeReadResult, { kind: 'helm-diff' }>,
 ): { headline: string; body: string } {
-  const body = r.changes
-    .flatMap((x) => [
+  const body = [
+    ...r.changes.flatMap((x) => [
       `${DIFF_MARK[x.change]} ${x.resource}`,
       ...x.fields.map((f) => `    ${f.path}: ${f.before ?? '∅'} → ${f.after ?? '∅'}`),
       ...(x.omittedFields ? [`    … and ${x.omittedFields} more changed field(s)`] : []),

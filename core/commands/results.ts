@@ -1,0 +1,92 @@
+import type { AuditRecord } from '../audit';
+import type { EnvironmentName } from '../environments';
+import type { LogExport } from '../k8s/log-export';
+import type { HelmReadResult, K8sReadResult } from '../k8s/results';
+import type { OperationState } from '../operations';
+import type { ValidationReport } from '../validation';
+import type { Command } from './types';
+
+/** A started (or re-found) operation. `duplicate` means this very request had already started it. */
+export interface StartedOperation {
+  readonly operationId: string;
+  readonly duplicate: boolean;
+  readonly url?: string;
+}
+
+/** One line of `list`. `outcome` is the operation's own result once it finished (succeeded, failed, rejected, …). */
+export interface OperationSummary {
+  readonly operationId: string;
+  readonly kind: string;
+  /** Temporal's status of the run: RUNNING, COMPLETED, FAILED, TERMINATED, … */
+  readonly status: string;
+  readonly outcome?: string;
+  readonly requester: string;
+  readonly startedAt: string;
+}
+
+/**
+ * What a Kubernetes read command returns: a table (pods, deployments, events, rollout status, helm history), text
+ * (logs, describe) or a Helm diff. A log longer than chat shows also says where its full text went (`exported`),
+ * or why it could not be sent.
+ */
+export type KubeReadResult = (K8sReadResult | HelmReadResult) & {
+  readonly exported?: LogExport;
+  readonly exportError?: string;
+};
+
+/** A Kubernetes read's answer with where it was read. */
+export interface KubeReadAnswer {
+  readonly environment: EnvironmentName;
+  readonly namespace: string;
+  readonly result: KubeReadResult;
+}
+
+/** The AWS identity the worker uses in an environment. */
+export interface CallerIdentity {
+  readonly environment: EnvironmentName;
+  readonly account: string;
+  readonly arn: string;
+  readonly userId: string;
+  readonly region: string;
+}
+
+/** A stack as `status stack` shows it. */
+export interface StackStatus {
+  readonly exists: boolean;
+  readonly status?: string;
+  readonly reason?: string;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly events: readonly { at: string; logicalId: string; status: string; reason?: string }[];
+  readonly lastUpdated?: string;
+}
+
+/** What a decision did to its operation, for the front ends' words. */
+export type DecisionAction = 'approved' | 'rejected' | 'cancelled' | 'paused' | 'resumed' | 'aborting';
+
+/**
+ * What the dispatcher returns for a command: data only. Front ends render it (presentation/text, presentation/slack)
+ * and decide how to follow a started operation; they make no policy decision of their own.
+ */
+export type CommandResult =
+  | { readonly kind: 'help'; readonly text: string }
+  | {
+      readonly kind: 'started';
+      readonly started: StartedOperation;
+      readonly environment: EnvironmentName;
+      /** What was started, in words: `deploy-stack infra-agent-dev-vpc in account 123…, eu-west-1`. */
+      readonly what: string;
+    }
+  | { readonly kind: 'decided'; readonly action: DecisionAction; readonly state: OperationState }
+  | { readonly kind: 'state'; readonly state: OperationState }
+  | { readonly kind: 'list'; readonly operations: readonly OperationSummary[] }
+  | { readonly kind: 'audit'; readonly records: readonly AuditRecord[] }
+  | { readonly kind: 'whoami'; readonly identity: CallerIdentity }
+  | { readonly kind: 'stack-status'; readonly stackName: string; readonly status: StackStatus }
+  | { readonly kind: 'validation'; readonly report: ValidationReport }
+  | { readonly kind: 'kube-read'; readonly read: KubeReadAnswer };
+
+/** The result a command of a given name gets (for renderers typed per command). */
+export interface Dispatched {
+  readonly command: Command;
+  readonly result: CommandResult;
+}

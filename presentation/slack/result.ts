@@ -1,0 +1,96 @@
+import type { types } from '@slack/bolt';
+import type { CommandResult } from '../../core/commands/results';
+import type { Command, KubeReadCommand } from '../../core/commands/types';
+import { renderLogExport } from '../text/log-export';
+import { renderAudit, renderKubeRead, renderList, renderState } from '../text/render';
+import { userText } from './escape';
+import { textReply } from './text';
+
+/** An answer in Slack: the notification text and the blocks. */
+export interface SlackAnswer {
+  readonly text: string;
+  readonly blocks: types.KnownBlock[];
+}
+
+/**
+ * Slack's words for what the dispatcher returned. `channel` is where a started operation reports. Text that came
+ * from a person (a reject reason) is escaped so it can never mention anyone; the terminal's plain-text renderers
+ * are reused for tables and states, shown preformatted.
+ */
+export function renderSlackResult(c: Command, r: CommandResult, channel: string): SlackAnswer {
+  switch (r.kind) {
+    case 'help':
+      return textReply('*infra-agent commands* — use them as `/infra <command>`, by @mention, or in a DM:', r.text);
+    case 'whoami': {
+      const id = r.identity;
+      return textReply(
+        `[${id.environment.toUpperCase()}] account ${id.account}, region ${id.region}`,
+        `arn: ${id.arn}\nuser id: ${id.userId}`,
+      );
+    }
+    case 'started':
+      return textReply(
+        `${r.started.duplicate ? 'Already started' : 'Started'} \`${r.started.operationId}\` — ${r.what} in *${r.environment.toUpperCase()}*. ` +
+          `Progress${c.name.startsWith('helm-') ? ', the diff' : ''} and approval buttons follow in <#${channel}>.`,
+      );
+    case 'decided': {
+      const op = `\`${r.state.operationId}\``;
+      switch (r.action) {
+        case 'approved':
+          return textReply(`:white_check_mark: Approved ${op}.`);
+        case 'rejected':
+          return textReply(
+            `:no_entry: Rejected ${op}: ${userText('reason' in c ? c.reason : (r.state.rejection?.reason ?? ''))}`,
+          );
+        case 'cancelled':
+          return textReply(`Cancelling ${op}.`);
+        case 'paused':
+          return textReply(`:double_vertical_bar: Paused ${op} — traffic stays where it is until resume or abort.`);
+        case 'resumed':
+          return textReply(`:arrow_forward: Resumed ${op} — traffic steps continue.`);
+        case 'aborting':
+          return textReply(`:rewind: Aborting ${op}: traffic goes back to the old colour.`);
+      }
+      break;
+    }
+    case 'state':
+      return textReply(`Status of \`${r.state.operationId}\`:`, renderState(r.state));
+    case 'list':
+      return textReply('*Operations* (running first):', renderList(r.operations));
+    case 'audit':
+      return textReply(`*Audit trail* (last ${r.records.length}):`, renderAudit(r.records));
+    case 'stack-status': {
+      const s = r.status;
+      const env = ('env' in c ? c.env : '').toUpperCase();
+      if (!s.exists) return textReply(`[${env}] ${r.stackName} does not exist.`);
+      return textReply(
+        `[${env}] ${r.stackName}: *${s.status ?? '?'}*${s.reason ? ` — ${userText(s.reason)}` : ''}`,
+        [
+          ...Object.entries(s.outputs).map(([k, v]) => `output ${k} = ${v}`),
+          ...s.events.map((e) => `${e.at} ${e.logicalId} ${e.status}`),
+        ].join('\n') || undefined,
+      );
+    }
+    case 'validation': {
+      const v = r.report;
+      return textReply(
+        `${v.passed ? ':white_check_mark: PASSED' : ':x: FAILED'}: ${userText(v.files.join(', '))}`,
+        v.findings.map((f) => `${f.severity} ${f.control ?? ''} ${f.rule}: ${f.message}`).join('\n') || undefined,
+      );
+    }
+    case 'kube-read': {
+      const { headline, body } = renderKubeRead(c as KubeReadCommand, r.read);
+      const exported = renderLogExport(r.read.result);
+      const reply = textReply(userText(headline), body || undefined);
+      if (!exported) return reply;
+      return {
+        text: reply.text,
+        blocks: [
+          ...reply.blocks,
+          { type: 'context', elements: [{ type: 'mrkdwn', text: `:page_facing_up: ${exported}` }] },
+        ],
+      };
+    }
+  }
+  return textReply('');
+}

@@ -1,0 +1,80 @@
+import type { CommandResult } from '../../core/commands/results';
+import type { Command } from '../../core/commands/types';
+import { renderLogExport } from './log-export';
+import { renderAudit, renderFindings, renderKubeRead, renderList, renderPreview, renderState } from './render';
+
+/** One command's answer in the terminal: the text, and whether it counts as done (exit code 0) or not (1). */
+export interface TextAnswer {
+  readonly text: string;
+  readonly ok: boolean;
+}
+
+/** The terminal's words for what the dispatcher returned (a started operation is then followed by the caller). */
+export function renderResult(c: Command, r: CommandResult, who: string): TextAnswer {
+  switch (r.kind) {
+    case 'help':
+      return { text: r.text, ok: true };
+    case 'whoami': {
+      const id = r.identity;
+      return {
+        text: `[${id.environment}] account ${id.account} region ${id.region}\n  arn: ${id.arn}\n  user id: ${id.userId}`,
+        ok: true,
+      };
+    }
+    case 'started':
+      return {
+        text: `[${r.environment}] ${r.started.duplicate ? 'already started' : 'started'} ${r.started.operationId} (${r.what})${r.started.url ? `\n  ${r.started.url}` : ''}`,
+        ok: true,
+      };
+    case 'decided': {
+      const op = r.state.operationId;
+      switch (r.action) {
+        case 'approved':
+          return {
+            text: `approved by ${who}${r.state.preview || r.state.rollout ? `:\n${renderPreview(r.state)}` : ''}`,
+            ok: true,
+          };
+        case 'rejected':
+          return { text: `rejected ${op}: ${'reason' in c ? c.reason : (r.state.rejection?.reason ?? '')}`, ok: true };
+        case 'cancelled':
+          return { text: `cancelling ${op}`, ok: true };
+        case 'paused':
+          return { text: `paused ${op} by ${who} — traffic stays where it is until resume or abort`, ok: true };
+        case 'resumed':
+          return { text: `resumed ${op} by ${who} — traffic steps continue`, ok: true };
+        case 'aborting':
+          return { text: `aborting ${op}: traffic goes back to the old colour`, ok: true };
+      }
+      break;
+    }
+    case 'state':
+      return { text: renderState(r.state), ok: true };
+    case 'list':
+      return { text: renderList(r.operations), ok: true };
+    case 'audit':
+      return { text: renderAudit(r.records), ok: true };
+    case 'stack-status': {
+      const s = r.status;
+      const env = 'env' in c ? c.env : '';
+      if (!s.exists) return { text: `[${env}] ${r.stackName} does not exist`, ok: true };
+      return {
+        text: [
+          `[${env}] ${r.stackName}: ${s.status ?? '?'}${s.reason ? ` — ${s.reason}` : ''}${s.lastUpdated ? ` (last change ${s.lastUpdated})` : ''}`,
+          ...Object.entries(s.outputs).map(([k, v]) => `  output ${k} = ${v}`),
+          ...s.events.map((e) => `  ${e.at} ${e.logicalId} ${e.status}${e.reason ? ` — ${e.reason}` : ''}`),
+        ].join('\n'),
+        ok: true,
+      };
+    }
+    case 'validation':
+      return {
+        text: `${r.report.passed ? 'PASSED' : 'FAILED'}: ${r.report.files.join(', ')}\n${renderFindings(r.report.findings)}`,
+        ok: r.report.passed,
+      };
+    case 'kube-read': {
+      const { headline, body } = renderKubeRead(c as Parameters<typeof renderKubeRead>[0], r.read);
+      return { text: [headline, body, renderLogExport(r.read.result)].filter(Boolean).join('\n'), ok: true };
+    }
+  }
+  return { text: '', ok: true };
+}

@@ -1,0 +1,257 @@
+import { renderHelp } from '../../core/commands/help';
+import { checkPermission, specFor } from '../../core/commands/policy';
+import type { CommandResult, DecisionAction, StartedOperation } from '../../core/commands/results';
+import type { Command, CommandNamed, KubeReadCommand } from '../../core/commands/types';
+import type { AppConfig } from '../../core/config';
+import type { EnvironmentName } from '../../core/environments';
+import { MfaRequired, PermissionDenied } from '../../core/errors';
+import type { LogExportDestination } from '../../core/k8s/log-export';
+import type { MfaReservation, MfaVerifier } from '../../core/mfa';
+import type { OperationState } from '../../core/operations';
+import { mfaRefusalText } from '../../core/mfa';
+import type { Requester } from '../../core/requester';
+import type { NotifyTarget, RolloutInput, StackOperationInput } from '../../workflows/definitions';
+import { helmReleaseInput, rolloutInput, stackInput, stackNameOf } from './inputs';
+import type { WorkerLiveness } from './liveness';
+import type { DecisionName, Operations } from './operations';
+import type { Reads } from './reads';
+
+/** How the person's second factor is obtained for an approval that needs one (PRD). */
+export interface StepUp {
+  /** The MFA store; absent when this front end has none (a terminal without INFRA_AGENT_MFA_KEY). */
+  readonly verifier?: MfaVerifier;
+  /** The 6-digit code (a flag, a prompt, a modal's field); undefined when none was given. */
+  askCode(prompt: string): Promise<string | undefined>;
+}
+
+/** What a front end adds to a command: where it reports, where a long log goes, how MFA is asked. */
+export interface ExecuteOptions {
+  /** The conversation a started operation reports into (Slack); absent: the environment's channel. */
+  readonly notify?: NotifyTarget;
+  /** Pod logs: where the full log goes when chat shows only its last lines. */
+  readonly exportLogTo?: LogExportDestination;
+  readonly stepUp?: StepUp;
+}
+
+export interface DispatcherDeps {
+  readonly config: AppConfig;
+  readonly operations: Operations;
+  readonly reads: Reads;
+  readonly liveness: WorkerLiveness;
+  readonly iacVersion: string | undefined;
+  readonly tuning?: StackOperationInput['tuning'];
+  readonly rolloutTuning?: RolloutInput['tuning'];
+}
+
+const DECIDED: Readonly<Record<DecisionName, DecisionAction>> = {
+  approve: 'approved',
+  reject: 'rejected',
+  cancel: 'cancelled',
+  pause: 'paused',
+  resume: 'resumed',
+  abort: 'aborting',
+};
+
+/**
+ * The one dispatcher: every command from every front end (typed in the terminal or Slack, or a proposal's Run) goes
+ * through `execute`, which checks the catalog's permission rule once, checks that a worker is there to serve it,
+ * runs the workflow, update, query or read the catalog says serves it, and returns data for the front end to render.
+ */
+export class Dispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  async execute(command: Command, requester: Requester, opts: ExecuteOptions = {}): Promise<CommandResult> {
+    const spec = specFor(command);
+    this.authorize(command, requester);
+    // Everything but help and the audit trail is served by a worker: say at once when none is polling.
+    if (spec.serves !== 'help' && spec.serves !== 'audit' && spec.serves !== 'list')
+      await this.deps.liveness.assertPolling();
+    return this.serve(command, requester, opts);
+  }
+
+  /**
+   * Starts an approvable operation with the same permission rule, without the worker-liveness check (an operation
+   * started with no worker waits for one): for tests, benchmarks and composition. Front ends use `execute`.
+   */
+  async start(command: Command, requester: Requester, notify?: NotifyTarget): Promise<StartedOperation> {
+    this.authorize(command, requester);
+    const r = await this.serve(command, requester, notify ? { notify } : {});
+    if (r.kind !== 'started') throw new Error(`${command.name} does not start an operation`);
+    return r.started;
+  }
+
+  /** The catalog's permission rule (core/commands/policy.ts) for this requester, or PermissionDenied. */
+  authorize(command: Command, requester: Requester): void {
+    const refusal = checkPermission(command, {
+      userId: requester.userId,
+      displayName: requester.displayName,
+      known: this.deps.config.users[requester.userId] !== undefined,
+    });
+    if (refusal) throw new PermissionDenied(refusal.message, refusal.kind);
+  }
+
+  private async serve(c: Command, r: Requester, opts: ExecuteOptions): Promise<CommandResult> {
+    const { config, operations, reads } = this.deps;
+    switch (specFor(c).serves) {
+      case 'help':
+        return { kind: 'help', text: renderHelp((c as CommandNamed<'help'>).command) };
+      case 'whoami': {
+        const w = c as CommandNamed<'whoami'>;
+        return { kind: 'whoami', identity: await reads.whoami(w.env, r) };
+      }
+      case 'stack-operation': {
+        const s = c as CommandNamed<'deploy-stack' | 'delete-stack'>;
+        const input = stackInput(
+          config,
+          this.deps.iacVersion,
+          s.name,
+          s.stack,
+          s.env,
+          r,
+          opts.notify,
+          this.deps.tuning,
+        );
+        const e = config.environments[s.env];
+        const started = await operations.start(s.name, input, input.stack.stackName);
+        return {
+          kind: 'started',
+          started,
+          environment: s.env,
+          what: `${s.name} ${stackNameOf(s.stack, s.env)} in account ${e.account}, ${e.region}`,
+        };
+      }
+      case 'rollout': {
+        const o = c as CommandNamed<'rollout' | 'rollback'>;
+        const version = o.name === 'rollout' ? o.version : undefined;
+        const input = rolloutInput(config, o.name, o.service, o.env, r, version, opts.notify, this.deps.rolloutTuning);
+        const started = await operations.start(o.name, input, `${input.target.namespace}/${input.service.name}`);
+        const what = o.name === 'rollout' ? `rollout of ${o.service} ${o.version}` : `rollback of ${o.service}`;
+        return { kind: 'started', started, environment: o.env, what };
+      }
+      case 'helm-release': {
+        const h = c as CommandNamed<'helm-install' | 'helm-upgrade' | 'helm-rollback'>;
+        const input = helmReleaseInput(config, h.name, h.release, h.env, r, {
+          ...(h.name === 'helm-rollback' ? { revision: h.revision } : {}),
+          ...(opts.notify ? { notify: opts.notify } : {}),
+        });
+        const started = await operations.start(h.name, input, `${input.request.namespace}/${h.release}`);
+        return { kind: 'started', started, environment: h.env, what: `${h.name.replace('-', ' ')} ${h.release}` };
+      }
+      case 'decision':
+        return this.decide(
+          c as CommandNamed<'approve' | 'reject' | 'cancel' | 'rollout-pause' | 'rollout-resume' | 'rollout-abort'>,
+          r,
+          opts,
+        );
+      case 'operation-status':
+        return { kind: 'state', state: await operations.state((c as CommandNamed<'operation-status'>).op) };
+      case 'list':
+        return { kind: 'list', operations: await operations.list() };
+      case 'audit':
+        return { kind: 'audit', records: await reads.auditTail((c as CommandNamed<'audit'>).n) };
+      case 'stack-status': {
+        const s = c as CommandNamed<'stack-status'>;
+        return {
+          kind: 'stack-status',
+          stackName: stackNameOf(s.stack, s.env),
+          status: await reads.stackStatus(s.stack, s.env, r),
+        };
+      }
+      case 'validate':
+        return { kind: 'validation', report: await reads.validate((c as CommandNamed<'validate'>).path, r) };
+      case 'kube-read':
+        return {
+          kind: 'kube-read',
+          read: await reads.kubernetes(
+            c as KubeReadCommand,
+            r,
+            opts.exportLogTo ? { exportLogTo: opts.exportLogTo } : {},
+          ),
+        };
+    }
+  }
+
+  /** approve, reject, cancel, and a rollout's pause, resume and abort: Updates on the operation's workflow. */
+  private async decide(
+    c: CommandNamed<'approve' | 'reject' | 'cancel' | 'rollout-pause' | 'rollout-resume' | 'rollout-abort'>,
+    r: Requester,
+    opts: ExecuteOptions,
+  ): Promise<CommandResult> {
+    const { operations } = this.deps;
+    const decision = c.name.replace(/^rollout-/, '') as DecisionName;
+    const before = await operations.state(c.op);
+    if (decision !== 'approve') {
+      const state = await operations.decide(c.op, decision, r, before, c.name === 'reject' ? { reason: c.reason } : {});
+      return { kind: 'decided', action: DECIDED[decision], state };
+    }
+    const artifactId = before.preview?.artifactId;
+    const withArtifact = artifactId ? { artifactId } : {};
+    if (!this.deps.config.environments[before.environment].approval.mfa) {
+      const state = await operations.decide(c.op, 'approve', r, before, withArtifact);
+      return { kind: 'decided', action: 'approved', state };
+    }
+    const step = await this.stepUp(opts.stepUp, r, before.environment, c.op);
+    if (step.ok) {
+      // The code is held, not used: it is used only by an approval the workflow accepts (a refused one, e.g. for a
+      // stale change set, gives it back).
+      let state: OperationState;
+      try {
+        state = await operations.decide(c.op, 'approve', r, before, { ...withArtifact, mfaVerified: true });
+      } catch (e) {
+        await step.reservation.release();
+        throw e;
+      }
+      await step.reservation.commit();
+      return { kind: 'decided', action: 'approved', state };
+    }
+    // Sent unverified all the same: the workflow refuses it, and the refusal is audited next to the operation.
+    await operations.decide(c.op, 'approve', r, before, withArtifact).catch(() => undefined);
+    throw new MfaRequired(step.message, step.reason, before.environment);
+  }
+
+  /**
+   * Step-up MFA for an approval: a reserved code, or why not (no store here, no code given, or the verifier's
+   * verdict). A wrong code may be tried again while the asker offers a new one (a prompt; a flag gives one code),
+   * within the verifier's lockout.
+   */
+  private async stepUp(
+    stepUp: StepUp | undefined,
+    who: Requester,
+    env: EnvironmentName,
+    operationId: string,
+  ): Promise<
+    { ok: true; reservation: MfaReservation } | { ok: false; reason: MfaRequired['reason']; message: string }
+  > {
+    if (!stepUp?.verifier) {
+      return {
+        ok: false,
+        reason: 'no-verifier',
+        message: `approvals in ${env} need an MFA code, and no MFA store is configured here`,
+      };
+    }
+    if (!(await stepUp.verifier.isEnrolled(who.userId)))
+      return { ok: false, reason: 'not-enrolled', message: mfaRefusalText('not-enrolled') };
+    let previous: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const prompt =
+        attempt === 1
+          ? `MFA code for ${who.userId} (${env} approval): `
+          : `That code is not valid right now; MFA code for ${who.userId} again: `;
+      const code = (await stepUp.askCode(prompt))?.trim();
+      if (!code) return { ok: false, reason: 'no-code', message: `approvals in ${env} need an MFA code` };
+      if (code === previous) return { ok: false, reason: 'wrong', message: mfaRefusalText('wrong') };
+      previous = code;
+      const reservation = await stepUp.verifier.reserve(who.userId, code, {
+        operationId,
+        environment: env,
+        via: who.via,
+      });
+      if (reservation.verdict === 'ok') return { ok: true, reservation };
+      if (reservation.verdict !== 'wrong' || attempt >= MAX_CODE_TRIES)
+        return { ok: false, reason: reservation.verdict, message: mfaRefusalText(reservation) };
+    }
+  }
+}
+
+/** Codes asked for in one approval before it is refused (the verifier's lockout caps tries across approvals). */
+const MAX_CODE_TRIES = 3;

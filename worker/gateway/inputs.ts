@@ -1,0 +1,186 @@
+import { resolveApprovers } from '../../core/approval';
+import type { AppConfig } from '../../core/config';
+import type { EnvironmentName } from '../../core/environments';
+import { InvalidInput } from '../../core/errors';
+import type { HelmWriteRequest } from '../../core/k8s/request';
+import { formatOperationId } from '../../core/operation-id';
+import type { Requester } from '../../core/requester';
+import type {
+  HelmReleaseInput,
+  NotifyTarget,
+  OperationBaseInput,
+  RolloutInput,
+  StackOperationInput,
+} from '../../workflows/definitions';
+
+/**
+ * The pure input builders: a workflow's recorded input from a command, the config and who asked. No I/O, so the
+ * dispatcher, tests and benchmarks build exactly the same inputs.
+ */
+
+/** The CloudFormation stack name for a catalog stack in an environment. */
+export const stackNameOf = (stack: string, env: EnvironmentName): string => `infra-agent-${env}-${stack}`;
+
+const knownNames = (names: readonly string[], section: string): string =>
+  names.join(', ') || `none (add ${section} to the config)`;
+
+/**
+ * What every approvable operation records from config when it starts: who asked, the approval policy with its
+ * approvers resolved now, change freezes, and where it reports (Slack requests name their conversation; others,
+ * like the terminal, report into the environment's channel), plus the on-call channel.
+ */
+export function operationBase(
+  config: AppConfig,
+  env: EnvironmentName,
+  requester: Requester,
+  notify: NotifyTarget | undefined,
+): Pick<OperationBaseInput, 'requester' | 'approval' | 'changeFreezes' | 'notify'> {
+  const e = config.environments[env];
+  const target = notify ?? (config.slack && e.slack.channel ? { channel: e.slack.channel } : undefined);
+  return {
+    requester,
+    approval: {
+      required: e.approval.required,
+      expirySeconds: e.approval.expirySeconds,
+      mfa: e.approval.mfa,
+      approvers: resolveApprovers(e.approval, config.users),
+    },
+    changeFreezes: e.changeFreezes,
+    ...(target
+      ? {
+          notify: {
+            ...target,
+            ...(e.slack.alertsChannel && !target.alertsChannel ? { alertsChannel: e.slack.alertsChannel } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The recorded input of a stack deploy or delete: approvers, parameters and tags resolved from config now. */
+export function stackInput(
+  config: AppConfig,
+  iacVersion: string | undefined,
+  kind: 'deploy-stack' | 'delete-stack',
+  stack: string,
+  env: EnvironmentName,
+  requester: Requester,
+  notify?: NotifyTarget,
+  tuning?: StackOperationInput['tuning'],
+): StackOperationInput {
+  const s = config.stacks[stack];
+  if (!s)
+    throw new InvalidInput(
+      `stack: '${stack}' is not in the catalog; known stacks: ${knownNames(Object.keys(config.stacks), 'stacks:')}`,
+    );
+  const e = config.environments[env];
+  if (kind === 'deploy-stack' && !iacVersion) {
+    throw new InvalidInput(
+      'cannot tell which git commit the templates come from (IaC_Version); deploy from a git checkout or set INFRA_AGENT_IAC_VERSION',
+    );
+  }
+  const common = { Environment: env, ...e.stackParameters };
+  return {
+    operationId: formatOperationId('stack', env, stack),
+    environment: env,
+    region: e.region,
+    stack: { name: stack, stackName: stackNameOf(stack, env), templatePath: s.template },
+    parameters: { ...common, ...(iacVersion ? { IaCVersion: iacVersion } : {}) },
+    tags: {
+      Environment: env,
+      Owner: e.stackParameters.Owner ?? 'unknown',
+      SecurityLevel: e.stackParameters.SecurityLevel ?? 'unknown',
+      IaC_Version: iacVersion ?? 'unknown',
+      'infra-agent:requested-by': requester.userId,
+    },
+    ...operationBase(config, env, requester, notify),
+    ...(e.deployRoleArn ? { deployRoleArn: e.deployRoleArn } : {}),
+    ...(tuning ? { tuning } : {}),
+  };
+}
+
+/** The recorded input of a rollout or rollback: service, policy, traffic and approvers resolved from config now. */
+export function rolloutInput(
+  config: AppConfig,
+  kind: 'rollout' | 'rollback',
+  service: string,
+  env: EnvironmentName,
+  requester: Requester,
+  version: string | undefined,
+  notify?: NotifyTarget,
+  tuning?: RolloutInput['tuning'],
+): RolloutInput {
+  const s = config.services[service];
+  if (!s) {
+    throw new InvalidInput(
+      `service: '${service}' is not in the catalog; known services: ${knownNames(Object.keys(config.services), 'services:')}`,
+    );
+  }
+  const e = config.environments[env];
+  if (!e.cluster) {
+    throw new InvalidInput(
+      `environment: ${env} has no cluster; add environments.${env}.cluster (name, kubeContext) to the config`,
+    );
+  }
+  return {
+    kind,
+    operationId: formatOperationId('rollout', env, service),
+    environment: env,
+    region: e.region,
+    target: { environment: env, service, namespace: `${s.namespace}${e.cluster.namespaceSuffix}` },
+    service: { name: service, image: s.image, port: s.port, replicas: s.replicas },
+    ...(version ? { version } : {}),
+    policy: s.rollout,
+    traffic: e.cluster.traffic,
+    ...(e.deployRoleArn
+      ? { deployRoleArn: e.deployRoleArn, grantSeconds: Math.max(7200, 2 * s.rollout.timeBudgetSeconds) }
+      : {}),
+    ...operationBase(config, env, requester, notify),
+    ...(tuning ? { tuning } : {}),
+  };
+}
+
+/** The recorded input of a Helm install, upgrade or rollback of a catalog release. */
+export function helmReleaseInput(
+  config: AppConfig,
+  kind: 'helm-install' | 'helm-upgrade' | 'helm-rollback',
+  release: string,
+  env: EnvironmentName,
+  requester: Requester,
+  opts: { revision?: number; notify?: NotifyTarget } = {},
+): HelmReleaseInput {
+  const rel = config.releases[release];
+  if (!rel) {
+    throw new InvalidInput(
+      `release: '${release}' is not in the catalog; known releases: ${knownNames(Object.keys(config.releases), 'releases:')}`,
+    );
+  }
+  const e = config.environments[env];
+  if (!e.cluster) {
+    throw new InvalidInput(`environment: ${env} has no cluster; add environments.${env}.cluster to the config`);
+  }
+  const namespace = `${rel.namespace}${e.cluster.namespaceSuffix}`;
+  let request: HelmWriteRequest;
+  if (kind === 'helm-rollback') {
+    if (!opts.revision) throw new InvalidInput('revision: say which revision to roll back to (see helm history)');
+    request = { kind, namespace, release, revision: opts.revision };
+  } else {
+    request = {
+      kind,
+      namespace,
+      release,
+      chart: rel.chart,
+      ...(rel.version ? { version: rel.version } : {}),
+      ...(rel.values ? { values: rel.values } : {}),
+      // Wait for the release's workloads, so the outcome says whether it runs; an install creates its namespace.
+      flags: [...(kind === 'helm-install' ? ['--create-namespace'] : []), '--wait', '--timeout', '300s'],
+    };
+  }
+  return {
+    operationId: formatOperationId('helm', env, release),
+    environment: env,
+    region: e.region,
+    request,
+    ...operationBase(config, env, requester, opts.notify),
+  };
+}

@@ -1,0 +1,61 @@
+import type { Client } from '@temporalio/client';
+import { noWorkerError } from './temporal-errors';
+
+/** A worker that polled within this window is taken as alive (a live worker re-polls at least once a minute). */
+const RECENT_MS = 90_000;
+/** A positive answer is reused this long, so a burst of commands costs one call. */
+const CACHE_MS = 5_000;
+/** The check itself never holds a command up longer than this. */
+const CHECK_TIMEOUT_MS = 3_000;
+
+/**
+ * Says within seconds when no worker polls the deployment's task queue, instead of letting a read wait for its
+ * execution timeout or a write sit unnoticed: Temporal's DescribeTaskQueue lists the pollers it saw recently.
+ */
+export class WorkerLiveness {
+  private okUntil = 0;
+
+  constructor(
+    private readonly client: Client,
+    private readonly namespace: string,
+    private readonly taskQueue: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Resolves when a worker polled recently; otherwise NoWorkerAnswering naming the queue and how to start one. */
+  async assertPolling(): Promise<void> {
+    if (this.now() < this.okUntil) return;
+    const polling = await this.pollersSeen().catch(() => undefined);
+    // The check could not be made (server slow or older): do not block the command on it.
+    if (polling === undefined) return;
+    if (!polling) throw noWorkerError(undefined, this.taskQueue);
+    this.okUntil = this.now() + CACHE_MS;
+  }
+
+  /** True when a workflow poller was seen within RECENT_MS; undefined when the server did not answer in time. */
+  private async pollersSeen(): Promise<boolean | undefined> {
+    const call = this.client.workflowService.describeTaskQueue({
+      namespace: this.namespace,
+      // TASK_QUEUE_KIND_NORMAL = 1, TASK_QUEUE_TYPE_WORKFLOW = 1 (temporal.api.enums.v1).
+      taskQueue: { name: this.taskQueue, kind: 1 },
+      taskQueueType: 1,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), CHECK_TIMEOUT_MS);
+    });
+    try {
+      const r = await Promise.race([call, timeout]);
+      if (!r) return undefined;
+      const cutoff = this.now() - RECENT_MS;
+      return (r.pollers ?? []).some((p) => {
+        const t = p.lastAccessTime;
+        if (!t) return true;
+        const ms = Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+        return ms >= cutoff;
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
