@@ -10,6 +10,7 @@ import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
 import { composeActivities } from '../../worker/compose';
 import type { PrivateCluster } from '../k8s/private-cluster';
+import { replayAndMaybeRecord } from '../support/histories';
 import type { RolloutTestConfig } from '../support/rollout-env';
 import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
 import type { RunningWorker } from '../support/sandbox';
@@ -198,6 +199,7 @@ describe('rollout decision paths when the cluster does not answer (stubbed rollo
       .filter((r) => r.operationId === op && ['paused', 'resumed'].includes(r.action))
       .map((r) => `${r.action} by ${r.actor}`);
     expect(controls).toEqual(['paused by infra-agent', 'resumed by infra-agent']);
+    await replayAndMaybeRecord(client, op, 'rollout-held-no-measurement');
   }, 180_000);
 
   it('GIVEN the API down WHEN the rollout is aborted THEN putting traffic back retries past the old 5 attempts, raises attention after a minute, and ends with all traffic on the old colour', async () => {
@@ -219,6 +221,7 @@ describe('rollout decision paths when the cluster does not answer (stubbed rollo
     expect(done).toMatchObject({ outcome: 'aborted', rollout: { weights: { blue: 100, green: 0 } } });
     expect(done.rollout!.attention).toBeUndefined();
     expect(stub.weights).toEqual({ blue: 100, green: 0 });
+    await replayAndMaybeRecord(client, op, 'rollout-aborted-restore-retried');
   }, 240_000);
 
   it('GIVEN traffic cannot be put back for good (a non-retryable error) THEN the outcome starts with TRAFFIC SPLIT, the split and how to restore it by hand', async () => {
@@ -233,5 +236,6 @@ describe('rollout decision paths when the cluster does not answer (stubbed rollo
       /^TRAFFIC SPLIT: blue 90% \/ green 10% \(as the router reports it now\), restore by hand with kubectl --context <the dev cluster's context> --namespace shop-dev patch virtualservice split-api --type merge -p '.*"weight":100.*"weight":0.*' — failed while rolling back: VirtualService was not made by infra-agent$/,
     );
     expect(stub.weights).toEqual({ blue: 90, green: 10 });
+    await replayAndMaybeRecord(client, op, 'rollout-traffic-split');
   }, 120_000);
 });

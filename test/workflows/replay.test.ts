@@ -28,11 +28,14 @@ const EXPECTED_OUTCOMES = [
   'helm-rollback-write-retried',
   'helm-upgrade-release-moved',
   'rollback-succeeded',
+  'rollout-aborted-restore-retried',
   'rollout-aborted',
+  'rollout-held-no-measurement',
   'rollout-not-ready',
   'rollout-rejected',
   'rollout-rolled-back',
   'rollout-succeeded',
+  'rollout-traffic-split',
   'rollout-worker-killed',
 ];
 
