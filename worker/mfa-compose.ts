@@ -54,7 +54,7 @@ export function resolveMfaKey(env: NodeJS.ProcessEnv = process.env): MfaKeyResol
     mode = statSync(keyFile).mode;
   } catch {
     return none(
-      `MFA key: none — INFRA_AGENT_MFA_KEY is unset and there is no ${keyFile}; run \`node bin/infra-agent mfa keygen\``,
+      `MFA key: none — INFRA_AGENT_MFA_KEY is unset and there is no ${keyFile}; run \`infra-agent mfa keygen\` (in a clone: \`node bin/infra-agent mfa keygen\`)`,
     );
   }
   if ((mode & 0o077) !== 0) {

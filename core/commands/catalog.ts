@@ -115,6 +115,17 @@ export const COMMANDS = [
     serves: 'kube-read',
   },
   {
+    name: 'service-services',
+    pattern: 'services {service} {env}',
+    aliases: ['services {service} in {env}', 'services of {service} in {env}', 'services of {service} {env}'],
+    summary: "list a service's Kubernetes Services (the stable one and one per colour): type, cluster IP, age",
+    params: [service, env],
+    examples: ['services payments-api dev'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'kube-read',
+  },
+  {
     name: 'service-events',
     pattern: 'events {service} {env}',
     aliases: ['events {service} in {env}', 'events of {service} in {env}', 'events of {service} {env}'],

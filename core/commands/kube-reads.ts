@@ -108,6 +108,12 @@ export function kubeReadRequest(c: KubeReadCommand, facts: KubeFacts): KubeReadR
         tool: 'kubectl',
         request: { kind: 'get', resource: 'deployments', namespace, selector: `app=${c.service}` },
       };
+    case 'service-services':
+      return {
+        environment,
+        tool: 'kubectl',
+        request: { kind: 'get', resource: 'services', namespace, selector: `app=${c.service}` },
+      };
     case 'service-events':
       return { environment, tool: 'kubectl', request: { kind: 'events', namespace } };
     case 'pod-logs':

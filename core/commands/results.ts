@@ -77,7 +77,7 @@ export type CommandResult =
       readonly what: string;
     }
   | { readonly kind: 'decided'; readonly action: DecisionAction; readonly state: OperationState }
-  | { readonly kind: 'state'; readonly state: OperationState }
+  | { readonly kind: 'state'; readonly state: OperationState; readonly heldUpBy?: string }
   | { readonly kind: 'list'; readonly operations: readonly OperationSummary[] }
   | { readonly kind: 'audit'; readonly records: readonly AuditRecord[] }
   | { readonly kind: 'whoami'; readonly identity: CallerIdentity }

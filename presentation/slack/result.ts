@@ -54,7 +54,10 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
       break;
     }
     case 'state':
-      return textReply(`Status of \`${r.state.operationId}\`:`, renderState(r.state));
+      return textReply(
+        `Status of \`${r.state.operationId}\`:${r.heldUpBy ? ` :warning: held up — ${userText(r.heldUpBy)}` : ''}`,
+        renderState(r.state),
+      );
     case 'list':
       return textReply('*Operations* (running first):', renderList(r.operations));
     case 'audit':

@@ -124,7 +124,7 @@ export function renderKubeRead(
   const r = a.result;
   switch (r.kind) {
     case 'get': {
-      const what = r.resource === 'pods' ? 'pods' : 'Deployments';
+      const what = r.resource === 'pods' ? 'pods' : r.resource === 'services' ? 'Services' : 'Deployments';
       const svc = 'service' in c ? c.service : '';
       return r.table.rows.length
         ? { headline: `${where}: ${what} of ${svc} (label app=${svc})`, body: renderTable(r.table) }

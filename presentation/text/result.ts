@@ -48,7 +48,7 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
       break;
     }
     case 'state':
-      return { text: renderState(r.state), ok: true };
+      return { text: renderState(r.state) + (r.heldUpBy ? `\nHELD UP: ${r.heldUpBy}` : ''), ok: true };
     case 'list':
       return { text: renderList(r.operations), ok: true };
     case 'audit':

@@ -27,6 +27,7 @@ describe('Kubernetes read commands (grammar, help, tool schema)', () => {
     ['deployments payments-api prd', { name: 'service-deployments', service: 'payments-api', env: 'prd' }],
     ['workloads payments-api in test', { name: 'service-deployments', service: 'payments-api', env: 'tst' }],
     ['events checkout-web dev', { name: 'service-events', service: 'checkout-web', env: 'dev' }],
+    ['services payments-api in dev', { name: 'service-services', service: 'payments-api', env: 'dev' }],
     [
       'logs payments-api-blue-7d9c6b5f4-x2x7q payments-api dev',
       { name: 'pod-logs', pod: 'payments-api-blue-7d9c6b5f4-x2x7q', service: 'payments-api', env: 'dev' },

@@ -150,6 +150,34 @@ describe('Kubernetes read commands through the gateway, against a real cluster',
     expect(ran()).toEqual([]); // listed through the API client: no kubectl process
   }, 120_000);
 
+  it("GIVEN a Service of payments-api and one of another app WHEN `services payments-api dev` runs THEN only payments-api's Services are listed (a read added through the catalog alone: docs/contributing.md)", async () => {
+    const service = (name: string, app: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: 'payments-dev', labels: { app } },
+        spec: { selector: { app }, ports: [{ port: 8080, targetPort: 8080 }] },
+      });
+    await kubectlIn(service('payments-api', 'payments-api'), 'apply', '-f', '-');
+    await kubectlIn(service('ledger', 'ledger'), 'apply', '-f', '-');
+    const { code, text } = await run('services payments-api dev');
+    expect(code).toBe(0);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('[dev] payments-dev: Services of payments-api (label app=payments-api)');
+    expect(lines[1]).toMatch(/^NAME\s+TYPE/);
+    expect(lines.slice(2).join('\n')).toMatch(/^payments-api\s+ClusterIP\s+/);
+    expect(text).not.toContain('ledger');
+    expect(ran()).toEqual([]);
+    // Someone not in the user list may read it too (the catalog says access: anyone), in Slack as in the terminal.
+    const stranger = await executeLine(
+      session,
+      { userId: 'mallory', displayName: 'mallory', via: 'cli', requestId: 'svc-stranger' },
+      'services payments-api dev',
+      { out: () => undefined, err: () => undefined },
+    );
+    expect(stranger).toBe(0);
+  }, 120_000);
+
   it('GIVEN the same service WHEN `deployments` and `events` run THEN the colour with its image and ready count, and the namespace events', async () => {
     const deployments = await run('deployments payments-api dev');
     expect(deployments.code).toBe(0);

@@ -122,6 +122,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'service-deployments',
       'service-events',
       'service-pods',
+      'service-services',
       'stack-status',
       'validate',
       'whoami',

@@ -69,6 +69,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'stack-status',
       'service-pods',
       'service-deployments',
+      'service-services',
       'service-events',
       'pod-logs',
       'rollout-status',

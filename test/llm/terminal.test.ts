@@ -1,6 +1,7 @@
 import type { AppConfig } from '../../core/config';
 import type { OperationState } from '../../core/operations';
 import type { Requester } from '../../core/requester';
+import { cliName } from '../../cli/cli-name';
 import { executeLine } from '../../cli/execute';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
@@ -50,7 +51,8 @@ describe('terminal front end: free text through the language front door', () => 
       'I understood:\n  deploy stack llm-term to dev  (changes infrastructure: you will see the preview, and someone else must approve)',
     );
     expect(asked.text).toContain(
-      'run it? reply y (run), e (edit), n (cancel) — or run it yourself: infra-agent deploy stack llm-term to dev',
+      // The hint names the command as it runs here: infra-agent when on PATH, else the clone's launcher (issue 14.10).
+      `run it? reply y (run), e (edit), n (cancel) — or run it yourself: ${cliName()} deploy stack llm-term to dev`,
     );
     // Nothing happened yet.
     expect(await aws.stackStatus('infra-agent-dev-llm-term')).toBeUndefined();

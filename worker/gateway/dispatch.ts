@@ -143,8 +143,11 @@ export class Dispatcher {
           r,
           opts,
         );
-      case 'operation-status':
-        return { kind: 'state', state: await operations.state((c as CommandNamed<'operation-status'>).op) };
+      case 'operation-status': {
+        const op = (c as CommandNamed<'operation-status'>).op;
+        const [state, heldUpBy] = await Promise.all([operations.state(op), operations.heldUpBy(op)]);
+        return { kind: 'state', state, ...(heldUpBy ? { heldUpBy } : {}) };
+      }
       case 'list':
         return { kind: 'list', operations: await operations.list() };
       case 'audit':

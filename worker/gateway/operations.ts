@@ -140,6 +140,26 @@ export class Operations {
     }
   }
 
+  /**
+   * What holds a running operation up, when something does: an activity Temporal keeps retrying (the audit trail
+   * cannot be written, AWS or the Kubernetes API does not answer). The phase alone would say "waiting for approval"
+   * or "validating" and nothing else.
+   */
+  async heldUpBy(operationId: string): Promise<string | undefined> {
+    const d = await this.handle(operationId)
+      .describe()
+      .catch(() => undefined);
+    if (!d || d.status.name !== 'RUNNING') return undefined;
+    const stuck = (d.raw.pendingActivities ?? []).filter((a) => (a.attempt ?? 0) >= 2 && a.lastFailure);
+    if (stuck.length === 0) return undefined;
+    return stuck
+      .map(
+        (a) =>
+          `${a.activityType?.name ?? 'a step'} has failed ${(a.attempt ?? 1) - 1} time(s) and is being retried: ${a.lastFailure?.message ?? '?'}`,
+      )
+      .join('; ');
+  }
+
   /** Waits for the operation's result. */
   async result(operationId: string): Promise<OperationState> {
     return (await this.handle(operationId).result()) as OperationState;
