@@ -7,8 +7,8 @@ import { failureText, whisper } from '../reply';
 import { sealedMetadata } from './sealed';
 
 /**
- * The MFA modal's submit. The code is checked here, inside Slack's 3 seconds (a local HMAC), so a wrong or
- * reused code is shown in the modal; only the verdict (`mfaVerified: true`) travels to the workflow — the
+ * The MFA modal's submit. The code is checked (and reserved) here, inside Slack's 3 seconds (a local HMAC), so a
+ * wrong, reused or locked-out code is shown in the modal; only the verdict (`mfaVerified: true`) travels to the workflow — the
  * code never enters workflow history or logs. Only a form the bot opened for this approver counts.
  */
 export function mfaApproveSubmitCallback(deps: ListenerDeps) {
@@ -26,12 +26,19 @@ export function mfaApproveSubmitCallback(deps: ListenerDeps) {
     const fail = (message: string) => ack({ response_action: 'errors', errors: { [InputIds.mfaBlock]: message } });
     if (!meta) return void (await fail('This approval form is no longer valid; click Approve again.'));
     if (!who.known) return void (await fail("Your Slack account is not in infra-agent's user list."));
-    const verdict = await deps.mfa.verify(who.requester.userId, code);
-    if (verdict !== 'ok') return void (await fail(mfaRefusalText(verdict)));
+    // The code is held, not used: only an approval the workflow accepts uses it; a refused one (a stale change set,
+    // a race lost) gives it back, so the person can still use it while it is current.
+    const reservation = await deps.mfa.reserve(who.requester.userId, code, {
+      operationId: meta.op,
+      via: 'slack',
+    });
+    if (reservation.verdict !== 'ok') return void (await fail(mfaRefusalText(reservation)));
     await ack();
     try {
       await deps.gateway.approve(meta.op, who.requester, { artifactId: meta.artifact, mfaVerified: true });
+      await reservation.commit();
     } catch (e) {
+      await reservation.release();
       await whisper(client, { channel: meta.channel, user: body.user.id }, failureText(e, 'approval'), deps.logger);
     }
   };
