@@ -3,7 +3,7 @@ import type { AuditLog } from '../core/audit';
 import type { AppConfig } from '../core/config';
 import { Gateway } from './gateway';
 import type { GatewayProps } from './gateway';
-import { resolveIacVersion } from './iac-version';
+import { resolveIacVersion, resolveIacVersions } from './iac-version';
 import { connectClient } from './temporal-connection';
 
 /** A gateway over one Temporal connection, for a front end (terminal or Slack). */
@@ -24,6 +24,7 @@ export async function openGateway(config: AppConfig, tuning?: GatewayProps['tuni
     config,
     audit,
     iacVersion: await resolveIacVersion(config.infraDir),
+    iacVersions: await resolveIacVersions(config),
     ...(tuning ? { tuning } : {}),
   });
   return { config, gateway, audit, close: () => client.connection.close() };

@@ -55,12 +55,9 @@ export async function resolveIacVersions(
     }
     const file = isAbsolute(s.template) ? s.template : join(config.infraDir, s.template);
     const root = rootOf(file, config.roots);
-    if (!root) {
-      out[name] = {
-        problem: `the template of stack ${name} (${file}) is under none of roots: ${config.roots.join(', ')}`,
-      };
-      continue;
-    }
+    // Config loading refuses a template outside every root, so only a config built in memory (tests, benchmarks)
+    // has one: it gets no entry here, and the deployment-wide version (infraDir's commit) applies to it.
+    if (!root) continue;
     if (!byRoot.has(root)) byRoot.set(root, gitCommitOf(root));
     out[name] = await (byRoot.get(root) as Promise<IacVersionResult>);
   }

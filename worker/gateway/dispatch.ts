@@ -10,6 +10,7 @@ import type { MfaReservation, MfaVerifier } from '../../core/mfa';
 import type { OperationState } from '../../core/operations';
 import { mfaRefusalText } from '../../core/mfa';
 import type { Requester } from '../../core/requester';
+import type { IacVersionResult } from '../iac-version';
 import type { NotifyTarget, RolloutInput, StackOperationInput } from '../../workflows/definitions';
 import { helmReleaseInput, rolloutInput, stackInput, stackNameOf } from './inputs';
 import type { WorkerLiveness } from './liveness';
@@ -38,7 +39,8 @@ export interface DispatcherDeps {
   readonly operations: Operations;
   readonly reads: Reads;
   readonly liveness: WorkerLiveness;
-  readonly iacVersion: string | undefined;
+  /** The IaC_Version of a catalog stack's template: the commit of the repository (root) it lives in. */
+  iacVersionOf(stack: string): string | IacVersionResult | undefined;
   readonly tuning?: StackOperationInput['tuning'];
   readonly rolloutTuning?: RolloutInput['tuning'];
 }
@@ -103,7 +105,7 @@ export class Dispatcher {
         const s = c as CommandNamed<'deploy-stack' | 'delete-stack'>;
         const input = stackInput(
           config,
-          this.deps.iacVersion,
+          this.deps.iacVersionOf(s.stack),
           s.name,
           s.stack,
           s.env,

@@ -21,6 +21,7 @@ import type { OperationState } from '../../core/operations';
 import type { Requester } from '../../core/requester';
 import type { ValidationReport } from '../../core/validation';
 import type { NotifyTarget, RolloutInput, StackOperationInput } from '../../workflows/definitions';
+import type { IacVersionResult } from '../iac-version';
 import { Dispatcher } from './dispatch';
 import type { ExecuteOptions } from './dispatch';
 import { stackInput, stackNameOf } from './inputs';
@@ -39,6 +40,8 @@ export interface GatewayProps {
   readonly audit: AuditLog;
   /** The git commit stamped on stacks as IaC_Version; deploys refuse when unknown. */
   readonly iacVersion: string | undefined;
+  /** Per catalog stack, the commit of the repository its template lives in (wins over `iacVersion`). */
+  readonly iacVersions?: Readonly<Record<string, IacVersionResult>>;
   /** Test knobs passed into stack operations (short polls, short timeouts). */
   readonly tuning?: StackOperationInput['tuning'];
   /** Test knobs passed into rollouts (short readiness polls). */
@@ -67,7 +70,7 @@ export class Gateway {
       operations: this.operations,
       reads: this.reads,
       liveness: new WorkerLiveness(client, config.temporal.namespace, config.temporal.taskQueue),
-      iacVersion: props.iacVersion,
+      iacVersionOf: (stack) => this.iacVersionOf(stack),
       ...(props.tuning ? { tuning: props.tuning } : {}),
       ...(props.rolloutTuning ? { rolloutTuning: props.rolloutTuning } : {}),
     });
@@ -117,7 +120,10 @@ export class Gateway {
     requester: Requester,
     notify?: NotifyTarget,
   ): StackOperationInput {
-    return stackInput(this.config, this.props.iacVersion, kind, stack, env, requester, notify, this.props.tuning);
+    return stackInput(this.config, this.iacVersionOf(stack), kind, stack, env, requester, notify, this.props.tuning);
+  }
+  private iacVersionOf(stack: string): string | IacVersionResult | undefined {
+    return this.props.iacVersions?.[stack] ?? this.props.iacVersion;
   }
 
   // Direct entry points below apply the same permission rule as `execute` but not the worker-liveness check: for

@@ -5,6 +5,7 @@ import { InvalidInput } from '../../core/errors';
 import type { HelmWriteRequest } from '../../core/k8s/request';
 import { formatOperationId } from '../../core/operation-id';
 import type { Requester } from '../../core/requester';
+import type { IacVersionResult } from '../iac-version';
 import type {
   HelmReleaseInput,
   NotifyTarget,
@@ -60,7 +61,7 @@ export function operationBase(
 /** The recorded input of a stack deploy or delete: approvers, parameters and tags resolved from config now. */
 export function stackInput(
   config: AppConfig,
-  iacVersion: string | undefined,
+  iac: string | IacVersionResult | undefined,
   kind: 'deploy-stack' | 'delete-stack',
   stack: string,
   env: EnvironmentName,
@@ -74,9 +75,13 @@ export function stackInput(
       `stack: '${stack}' is not in the catalog; known stacks: ${knownNames(Object.keys(config.stacks), 'stacks:')}`,
     );
   const e = config.environments[env];
+  const iacVersion = typeof iac === 'string' ? iac : iac && 'version' in iac ? iac.version : undefined;
   if (kind === 'deploy-stack' && !iacVersion) {
     throw new InvalidInput(
-      'cannot tell which git commit the templates come from (IaC_Version); deploy from a git checkout or set INFRA_AGENT_IAC_VERSION',
+      `stack ${stack}: cannot tell which git commit its template comes from (IaC_Version): ` +
+        (iac && typeof iac !== 'string' && 'problem' in iac
+          ? iac.problem
+          : 'deploy from a git checkout or set INFRA_AGENT_IAC_VERSION'),
     );
   }
   const common = { Environment: env, ...e.stackParameters };
