@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createActivities } from '../activities';
 import { keepAlive } from '../activities/heartbeat';
 import type { Activities } from '../activities';
+import type { EnvironmentName } from '../core/environments';
 import type { K8sDeps } from '../activities/k8s';
 import type { RolloutDeps } from '../activities/rollout';
 import type { NotifyDeps } from '../activities/notify/notify-operation';
@@ -103,6 +104,10 @@ function composeK8s(
       environments: config.environments,
       // Local charts are named relative to the repository, which holds infraDir.
       chartRoot: resolve(config.infraDir, '..'),
+      rolloutServices: (environment) => {
+        const suffix = config.environments[environment as EnvironmentName]?.cluster?.namespaceSuffix ?? '';
+        return Object.entries(config.services).map(([name, s]) => ({ name, namespace: `${s.namespace}${suffix}` }));
+      },
     },
   };
 }

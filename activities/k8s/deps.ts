@@ -3,6 +3,7 @@ import type { RunCommand } from '../../adapters/cli/run-command';
 import type { KubeTarget } from '../../adapters/k8s/target';
 import { checkKubeTarget } from '../../adapters/k8s/target';
 import { InvalidInput } from '../../core/errors';
+import type { OwnerEntry } from '../../core/k8s/ownership';
 import type { K8sRequest } from '../../core/k8s/request';
 import type { ValidatedK8sRequest } from '../../core/k8s/validate';
 import { validateK8sRequest } from '../../core/k8s/validate';
@@ -22,6 +23,11 @@ export interface K8sDeps {
   >;
   /** Local charts (`./path`) resolve under this folder and may not leave it (the repository root). */
   readonly chartRoot: string;
+  /**
+   * The objects blue/green rollouts own in an environment: each catalog service with its namespace there. A Helm
+   * preview whose chart renders one of them is refused (core/k8s/ownership.ts). Absent: no rollout catalog.
+   */
+  readonly rolloutServices?: (environment: string) => readonly OwnerEntry[];
   /** Clock for ages in tables; default Date.now. */
   readonly now?: () => number;
 }

@@ -6,6 +6,7 @@ import { kubectlDescribe } from '../../adapters/k8s/kubectl';
 import { InvalidInput } from '../../core/errors';
 import { isHelmRead, isKubectlRead } from '../../core/k8s/classify';
 import { diffManifests } from '../../core/k8s/manifest-diff';
+import { describeRenderedCollisions, renderedCollisions } from '../../core/k8s/ownership';
 import type { HelmReadRequest, KubectlReadRequest } from '../../core/k8s/request';
 import type { HelmReadResult, K8sReadResult } from '../../core/k8s/results';
 import { table } from '../../core/k8s/summarize';
@@ -63,6 +64,10 @@ export async function helmRead(deps: K8sDeps, input: K8sActivityInput<HelmReadRe
   const after = await withChart(deps.chartRoot, request, (c) =>
     helmTemplate(props, target, request.namespace, request.release, c),
   );
+  // A release that would render a rollout's Service or Deployment takes it over and breaks both: refused here, so
+  // neither `helm diff` nor an install or upgrade's approval preview offers it.
+  const collisions = renderedCollisions(after, request.namespace, [], deps.rolloutServices?.(input.environment) ?? []);
+  if (collisions.length) throw new InvalidInput(describeRenderedCollisions(request.release, collisions));
   return {
     kind: 'helm-diff',
     release: request.release,
