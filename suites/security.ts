@@ -385,6 +385,38 @@ async function main(): Promise<number> {
       if (audit.brokenAt !== undefined) return `chain broken at ${audit.brokenAt}`;
       return has(a.text, `the most I read is ${MAX_REQUEST_CHARS}`);
     });
+    await log.run(
+      'issue 13 item 1',
+      'a 40,000-character reject reason (in a form the bot sealed) keeps the chain',
+      async () => {
+        const op = 'stack/dev/sx-g';
+        await gw().startStackOperation('deploy-stack', 'sx-g', 'dev', person('alice'), {
+          notify: { channel: CHANNEL },
+        });
+        const s = await awaiting(op);
+        const meta = { op, artifact: s?.preview?.artifactId ?? '', channel: CHANNEL };
+        // Slack caps the field at 3,000 characters; a signed body can carry more, and the audit must hold either.
+        const long = `<@U0BOB0001> ${'why '.repeat(10_000)}`.slice(0, 40_000);
+        const sealed = sealView(buildRejectModal(meta), w.bot.viewSealKey, BOB.userId).private_metadata ?? '';
+        const values = { [InputIds.reasonBlock]: { [InputIds.reason]: { type: 'plain_text_input', value: long } } };
+        const r = await postSigned(
+          w.bot.url,
+          SIGNING_SECRET,
+          viewSubmissionBody(BOB, ViewIds.rejectReason, sealed, values),
+          FORM,
+        );
+        if (r.status !== 200) return `HTTP ${r.status}`;
+        const done = await gw().result(op);
+        const after = await waitFor(() => {
+          const a = checkAudit(w);
+          return a.records.some((x) => x.operationId === op && x.action === 'rejected') ? a : undefined;
+        }, 10_000);
+        if (done.outcome !== 'rejected') return `outcome ${done.outcome}`;
+        if (!after) return 'no rejected record for the operation';
+        if (after.torn) return `${after.torn} torn records`;
+        return after.brokenAt === undefined ? undefined : `chain broken at seq ${after.brokenAt}`;
+      },
+    );
     await log.run('issue 13 item 2', 'a 40,000-character /infra does not hold up help for someone else', async () => {
       const long = slash(w, ALICE, 'x'.repeat(40_000));
       const help = await slash(w, BOB, 'help');
