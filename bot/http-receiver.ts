@@ -25,6 +25,8 @@ export function createBoundedReceiver(props: BoundedReceiverProps): HTTPReceiver
     if (req.method !== 'POST') return bolt(req, res);
     void readBounded(req, res, props).then((body) => {
       if (!body) return;
+      const malformed = malformedPayload(body, req.headers['content-type']);
+      if (malformed) return void refuse(res, req, 400, props.logger, malformed);
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
       try {
         bolt(req, res);
@@ -38,7 +40,7 @@ export function createBoundedReceiver(props: BoundedReceiverProps): HTTPReceiver
   return receiver;
 }
 
-function refuse(res: ServerResponse, req: IncomingMessage, status: 408 | 413, logger: Logger, why: string): void {
+function refuse(res: ServerResponse, req: IncomingMessage, status: 400 | 408 | 413, logger: Logger, why: string): void {
   logger.warn(`refused a Slack request from ${req.socket.remoteAddress ?? '?'}: ${why}`);
   if (!res.headersSent) res.writeHead(status, { connection: 'close', 'content-type': 'text/plain' }).end(why);
   // Stop reading: the rest of the body is never buffered (the socket closes once the answer is out).
@@ -82,4 +84,33 @@ function readBounded(req: IncomingMessage, res: ServerResponse, p: BoundedReceiv
       done(undefined);
     });
   });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Why a body cannot be a Slack request Bolt can handle, or undefined. Bolt reads fields of the payload before any
+ * listener runs (`body.ssl_check`, `body.view.app_installed_team_id`): a signed `payload=null` crashed the process
+ * and a view submission without a view was answered 500. Such bodies are answered 400 and never reach Bolt.
+ */
+export function malformedPayload(body: Buffer, contentType: string | undefined): string | undefined {
+  const text = body.toString('utf8');
+  let parsed: unknown;
+  try {
+    if ((contentType ?? '').includes('application/json')) parsed = JSON.parse(text);
+    else {
+      const form = new URLSearchParams(text);
+      const payload = form.get('payload');
+      if (payload === null) return form.has('command') || form.has('ssl_check') ? undefined : 'no command or payload';
+      parsed = JSON.parse(payload);
+    }
+  } catch {
+    return 'the body is not valid JSON where Slack sends JSON';
+  }
+  if (!isObject(parsed)) return 'the payload is not an object';
+  const type = parsed.type;
+  if ((type === 'view_submission' || type === 'view_closed') && !isObject(parsed.view)) return `${type} without a view`;
+  if (type === 'block_actions' && !Array.isArray(parsed.actions)) return 'block_actions without actions';
+  if (type !== undefined && typeof type !== 'string') return 'the payload type is not a string';
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { diagnosisText } from '../core/llm/diagnose';
 import type { InterpretResult, Proposal } from '../core/llm/interpretation';
 import type { Requester } from '../core/requester';
+import { isSlotError } from '../core/commands/parse';
 import { cliName } from './cli-name';
 import type { Session } from './session';
 
@@ -100,7 +101,9 @@ export async function understand(
       o.err(
         [
           // Something the product does not do is said plainly, without "I did not understand".
-          r.source === 'model' || r.unsupported ? r.question : `${grammarError}\n${r.question}`,
+          r.source === 'model' || (r.unsupported && !isSlotError(grammarError))
+            ? r.question
+            : `${grammarError}\n${r.question}`,
           ...(r.suggestions.length ? ['try:', ...r.suggestions.map((s) => `  ${s}`)] : []),
         ].join('\n'),
       );

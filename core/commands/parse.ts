@@ -247,6 +247,16 @@ function crossCheck(name: string, a: Record<string, string | number>): string | 
   return undefined;
 }
 
+/**
+ * True when a parse error is about a value in a command whose words matched (`deploy stack {stack} to {env}: stack:
+ * …`): it names the field, and a front end shows it rather than a near-miss guess about other words.
+ */
+export function isSlotError(error: string): boolean {
+  return (
+    !error.startsWith('I did not understand') && error !== 'empty request' && /^[a-z][^:]*\{[a-z]+\}[^:]*: /.test(error)
+  );
+}
+
 /** A matched pattern's slot values as the command the catalog describes; optional slots left out take their default. */
 function toCommand(spec: CommandSpec, a: Record<string, string | number>): Command {
   const values: Record<string, string | number> = { name: spec.name };

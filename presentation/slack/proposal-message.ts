@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { isSlotError } from '../../core/commands/parse';
 import type { Diagnosis } from '../../core/llm/diagnose';
 import type { InterpretResult, Proposal, RefusedCall } from '../../core/llm/interpretation';
 import { ActionIds } from './ids';
@@ -148,7 +149,11 @@ export function buildInterpretAnswer(
   switch (r.kind) {
     case 'clarify': {
       // Something the product does not do is said plainly, without the grammar's "I did not understand".
-      const q = r.source === 'model' || r.unsupported ? r.question : `${grammarError}\n${r.question}`;
+      // A command whose words matched but a value did not keeps the grammar's answer: it names the field.
+      const q =
+        r.source === 'model' || (r.unsupported && !isSlotError(grammarError))
+          ? r.question
+          : `${grammarError}\n${r.question}`;
       return message(`:thinking_face: ${userText(q)}`, [
         section(`:thinking_face: ${escapeMrkdwn(q)}`),
         ...suggestions('Try:', r.suggestions),
