@@ -443,9 +443,9 @@ export const SCENARIOS: readonly Scenario[] = [
     afterApproval: false,
   }),
   workerKill({
-    name: 'deploy/previewing/after-DescribeStacks',
+    name: 'deploy/previewing/after-DescribeStacks-not-found',
     kind: 'deploy',
-    trigger: kill('DescribeStacksCommand'),
+    trigger: kill('DescribeStacksCommand', 'DescribeChangeSetCommand'),
     afterApproval: false,
   }),
   workerKill({

@@ -43,13 +43,17 @@ function armedKill(factory: AwsClientFactory, armedBy: string, killAfter: string
       const client = factory.cloudFormation(t);
       client.middlewareStack.add(
         (next, context) => async (args) => {
-          const out = await next(args);
-          if (context.commandName === armedBy) armed = true;
-          else if (armed && context.commandName === killAfter) {
-            console.error(`[fault-injection] ${killAfter} after ${armedBy}; killing worker pid ${process.pid}`);
-            process.kill(process.pid, 'SIGKILL');
+          // Armed and fired whether the call succeeded or failed: a DescribeStacks of a stack that does not exist
+          // yet answers ValidationError, and the kill must still land right after it.
+          try {
+            return await next(args);
+          } finally {
+            if (context.commandName === armedBy) armed = true;
+            else if (armed && context.commandName === killAfter) {
+              console.error(`[fault-injection] ${killAfter} after ${armedBy}; killing worker pid ${process.pid}`);
+              process.kill(process.pid, 'SIGKILL');
+            }
           }
-          return out;
         },
         { step: 'initialize', name: 'faultSuiteArmedKill' },
       );
