@@ -202,11 +202,7 @@ describe('Slack front end: the real Bolt app against a local Slack, Temporal and
       'refusal',
     );
     // `list` waits on Temporal while the refusal needs nothing: its answer may come last.
-    await poll(
-      () => (responses().some((t) => t.startsWith('*Operations*')) ? true : undefined),
-      20_000,
-      'list answer',
-    );
+    await poll(() => (responses().some((t) => t.startsWith('*Operations*')) ? true : undefined), 20_000, 'list answer');
     expect(responses().some((t) => t.startsWith('*infra-agent commands*'))).toBe(true);
     expect(responses().some((t) => t.startsWith('*Operations*'))).toBe(true);
     await expect(bot.session.gateway.state(`stack/dev/${stack}`)).rejects.toThrow('no operation');

@@ -5,7 +5,7 @@ import { OperationFinished } from '../../core/errors';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
 import type { RunningWorker } from '../support/sandbox';
-import { eventually, person, startWorker, testConfig, withFixtureStacks } from '../support/sandbox';
+import { eventually, person, startWorker, testClient, testConfig, withFixtureStacks } from '../support/sandbox';
 
 /**
  * Messages after races and late decisions (issue 13 item 14): a decision that reaches an operation which has
@@ -22,6 +22,7 @@ describe('decisions that come too late, and list outcomes', () => {
       'late-expired': 'stacks/audit-log-group.yaml',
       'late-rejected': 'stacks/audit-log-group.yaml',
       'held-audit': 'stacks/audit-log-group.yaml',
+      'late-duplicate': 'stacks/audit-log-group.yaml',
     });
     config = {
       ...base,
@@ -116,4 +117,28 @@ describe('decisions that come too late, and list outcomes', () => {
     await expect(session.gateway.result(op)).resolves.toMatchObject({ outcome: 'succeeded' });
     expect((await terminal('alice', `status ${op}`)).text).not.toContain('HELD UP');
   }, 180_000);
+
+  it('GIVEN an operation that finished WHEN the very same request arrives again THEN it is the same operation, not a second run', async () => {
+    const alice = person('alice');
+    const first = await session.gateway.startStackOperation('deploy-stack', 'late-duplicate', 'dev', alice);
+    await eventually(
+      async () => ((await session.gateway.state(first.operationId)).phase === 'awaiting-approval' ? true : undefined),
+      90_000,
+      'approval wait',
+    );
+    await session.gateway.cancel(first.operationId, alice);
+    await expect(session.gateway.result(first.operationId)).resolves.toMatchObject({ outcome: 'cancelled' });
+    // A retried delivery or a re-sent terminal command carries the same request id.
+    const again = await session.gateway.startStackOperation('deploy-stack', 'late-duplicate', 'dev', alice);
+    expect(again).toMatchObject({ operationId: first.operationId, duplicate: true });
+    const runs: string[] = [];
+    const client = await testClient(config);
+    for await (const w of client.workflow.list({ query: `WorkflowId = "${first.operationId}"` })) runs.push(w.runId);
+    await client.connection.close();
+    expect(runs).toHaveLength(1);
+    // A new request (another request id) may start it again.
+    const fresh = await session.gateway.startStackOperation('deploy-stack', 'late-duplicate', 'dev', person('alice'));
+    expect(fresh.duplicate).toBe(false);
+    await session.gateway.cancel(fresh.operationId, person('alice'));
+  }, 150_000);
 });

@@ -89,6 +89,16 @@ export class Operations {
     target: string,
   ): Promise<StartedOperation> {
     const { workflow } = WORKFLOWS[kind];
+    // The same request again after its operation finished (a retried delivery, a re-sent terminal command): the
+    // reuse policy would let it start a second run, so the last run's requester is checked first.
+    const last = await this.client.workflow
+      .getHandle(input.operationId)
+      .describe()
+      .catch(() => undefined);
+    if (last && last.status.name !== 'RUNNING') {
+      const holder = (last.memo?.requester ?? {}) as Partial<Requester>;
+      if (holder.requestId === input.requester.requestId) return this.started(input.operationId, true);
+    }
     try {
       await this.client.workflow.start(workflow as unknown as (input: I) => Promise<OperationState>, {
         taskQueue: this.taskQueue,
