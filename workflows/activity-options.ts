@@ -58,10 +58,21 @@ export const restoreActivity: ActivityOptions = {
 const heartbeatTimeout = '20s';
 
 /** Child processes over many files (cfn-lint, cfn-guard, helm template/diff), heartbeating. */
-export const heartbeatToolActivity: ActivityOptions = { ...toolActivity, heartbeatTimeout };
+export const heartbeatToolActivity: ActivityOptions = {
+  ...toolActivity,
+  heartbeatTimeout,
+  // A killed worker costs an attempt too: idempotent reads get as many as the stack wait, so a few worker crashes in
+  // a row (the fault suite's random-kill run found 3 during one validation) never fail an operation that did nothing
+  // wrong. A tool that is missing or refuses its input fails at once (non-retryable types).
+  retry: { ...retry, maximumAttempts: 10 },
+};
 
 /** Reads that usually take seconds but may wait up to a minute (Kubernetes reads, rollout status), heartbeating. */
-export const heartbeatCallActivity: ActivityOptions = { ...shortActivity, heartbeatTimeout };
+export const heartbeatCallActivity: ActivityOptions = {
+  ...shortActivity,
+  heartbeatTimeout,
+  retry: { ...retry, maximumAttempts: 10 },
+};
 
 /** Long writes through a tool (helm upgrade --wait), heartbeating; retried at most twice. */
 export const heartbeatWriteActivity: ActivityOptions = {
