@@ -8,7 +8,7 @@ import { createAwsClientFactory } from '../../adapters/aws/clients';
 import { executeLine } from '../../cli/execute';
 import type { OperationState } from '../../core/operations';
 import { up } from '../../sandbox/manager';
-import { stopRecorded } from '../../sandbox/process-control';
+import { readPidRecord, stopRecorded } from '../../sandbox/process-control';
 import { temporalService } from '../../sandbox/services';
 import type { SandboxSettings } from '../../sandbox/settings';
 import type { GatewaySession } from '../../worker/client-compose';
@@ -49,6 +49,11 @@ describe('blue/green rollouts against a real cluster', () => {
       'kill-api': testServiceYaml({ stepWait: '5s' }, { image: 'ghcr.io/example/kill-api' }),
       'bake-api': testServiceYaml({ bake: '12s' }, { image: 'ghcr.io/example/bake-api' }),
       'term-api': testServiceYaml({ stepWait: '1s', bake: '1s' }, { image: 'ghcr.io/example/term-api' }),
+      // The Kubernetes API goes away during a traffic step (issue 13.9).
+      'outage-api': testServiceYaml({ stepWait: '4s' }, { image: 'ghcr.io/example/outage-api' }),
+      'halt-api': testServiceYaml({ stepWait: '6s' }, { image: 'ghcr.io/example/halt-api' }),
+      // README's walkthrough, as written (issue 14.6).
+      'payments-api': testServiceYaml({ stepWait: '1s', bake: '1s' }, { image: 'ghcr.io/example/payments-api' }),
       // Judged by a CloudWatch error count too, which the test raises for the new colour.
       'fail-api': testServiceYaml(
         {
@@ -71,7 +76,10 @@ describe('blue/green rollouts against a real cluster', () => {
     session = await openGateway(tc.config);
     client = await testClient(tc.config);
   }, 240_000);
+  /** The private cluster's kube-apiserver while a test holds it stopped (SIGSTOP), so afterAll can wake it. */
+  let stoppedApiserver: number | undefined;
   afterAll(async () => {
+    if (stoppedApiserver) process.kill(stoppedApiserver, 'SIGCONT');
     if (child?.process.exitCode === null && child.process.signalCode === null) await child.kill9();
     await worker?.stop();
     await client?.connection.close();
@@ -363,4 +371,135 @@ describe('blue/green rollouts against a real cluster', () => {
     expect(stages(done)).toContain('bake@100:true');
     expect(await weights('bake-api')).toEqual({ blue: 0, green: 100 });
   }, 240_000);
+
+  /** Freezes the apiserver: connections are accepted and never answered, as in an outage of the API. */
+  const stopApiserver = async (): Promise<void> => {
+    const record = await readPidRecord(cluster.sandbox.stateDir, 'kube-apiserver');
+    if (!record) throw new Error(`no kube-apiserver pid record in ${cluster.sandbox.stateDir}`);
+    process.kill(record.pid, 'SIGSTOP');
+    stoppedApiserver = record.pid;
+  };
+  const continueApiserver = (): void => {
+    if (stoppedApiserver) process.kill(stoppedApiserver, 'SIGCONT');
+    stoppedApiserver = undefined;
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const analyseCalls = async (op: string): Promise<number> =>
+    ((await client.workflow.getHandle(op).fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'analyseColour',
+    ).length;
+
+  it("GIVEN README's walkthrough WHEN typed as written THEN the rollback after the first rollout says a second rollout is needed, before any approval, and the one after the second works", async () => {
+    await ensureWorker();
+    const say = async (who: string, line: string) => {
+      const lines: string[] = [];
+      const code = await executeLine(
+        session,
+        person(who),
+        line,
+        { out: (s) => lines.push(s), err: (s) => lines.push(s) },
+        { pollMs: 200 },
+      );
+      return { code, text: lines.join('\n') };
+    };
+    expect((await say('alice', 'rollout payments-api 1.4.2 to dev')).code).toBe(0);
+    expect((await say('bob', 'approve rollout/dev/payments-api')).text).toContain(
+      'DONE: ghcr.io/example/payments-api:1.4.2 is live on green with 100% of traffic',
+    );
+    const tooEarly = await say('alice', 'rollback payments-api dev');
+    expect(tooEarly.code).toBe(1);
+    expect(tooEarly.text).toContain(
+      'payments-api in dev has had one rollout (green, 1.4.2); there is no earlier colour to roll back to. ' +
+        'A rollback needs a second rollout first.',
+    );
+    const refused = await gw().state('rollout/dev/payments-api');
+    expect(refused).toMatchObject({ kind: 'rollback', outcome: 'failed', approvals: [] });
+    expect(refused.preview).toBeUndefined();
+
+    expect((await say('alice', 'rollout payments-api 1.4.3 to dev')).code).toBe(0);
+    expect((await say('bob', 'approve rollout/dev/payments-api')).text).toContain(
+      'DONE: ghcr.io/example/payments-api:1.4.3 is live on blue with 100% of traffic; green (ghcr.io/example/payments-api:1.4.2) scaled to 0 and kept for rollback',
+    );
+    expect((await say('alice', 'rollback payments-api dev')).code).toBe(0);
+    const back = await say('bob', 'approve rollout/dev/payments-api');
+    expect(back.code).toBe(0);
+    expect(back.text).toContain('rolled back: ghcr.io/example/payments-api:1.4.2 on green has 100% of traffic');
+    expect(await weights('payments-api')).toEqual({ blue: 0, green: 100 });
+  }, 240_000);
+
+  it('GIVEN two rollouts approved within a minute THEN their approval artifacts differ: each names its full run id', async () => {
+    await ensureWorker();
+    const a = await approveAndWait((await gw().startRollout('cart-api', '3.0.0', 'dev', person('alice'))).operationId);
+    const b = await approveAndWait((await gw().startRollout('cart-api', '3.0.1', 'dev', person('alice'))).operationId);
+    const runOf = (s: OperationState) => s.preview!.artifactId.split('#')[1]!;
+    expect(runOf(a)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(runOf(b)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(runOf(a)).not.toBe(runOf(b));
+    expect(a.approvals[0]!.artifactId).toBe(a.preview!.artifactId);
+  }, 180_000);
+  it('GIVEN the Kubernetes API stopped for ~35 s during a traffic step THEN the read errors are no verdict: the rollout measures again and finishes with all traffic on one colour', async () => {
+    await ensureWorker();
+    const op = (await gw().startRollout('outage-api', '1.0.0', 'dev', person('alice'))).operationId;
+    const pending = await awaitingApproval(op);
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    await when(op, (s) => s.rollout!.stepIndex === 0 && s.phase === 'analysing', 'first step');
+    await stopApiserver();
+    try {
+      // The step's 4 s window ends while the API is down: its pods cannot be read.
+      await sleep(35_000);
+    } finally {
+      continueApiserver();
+    }
+    const done = await gw().result(op);
+    expect(['succeeded', 'rolled-back']).toContain(done.outcome);
+    const w = await weights('outage-api');
+    expect([w.blue, w.green].sort()).toEqual([0, 100]);
+    // Measured again after the read errors (ready + 3 steps + bake would be 5 calls without them)…
+    expect(await analyseCalls(op)).toBeGreaterThan(5);
+    // … and no verdict came from a read error: every failed analysis measured something.
+    for (const a of done.rollout!.analyses) {
+      if (!a.passed) expect(a.inconclusive).toBe(true);
+      for (const m of a.measurements) if (!m.passed && !a.inconclusive) expect(m.detail).not.toMatch(/could not/);
+    }
+    if (done.outcome === 'rolled-back') expect(done.message).not.toMatch(/could not (measure|read)/);
+    await replayAndMaybeRecord(client, op, 'rollout-api-outage');
+  }, 300_000);
+
+  it('GIVEN the Kubernetes API stopped WHEN the rollout is aborted THEN the restore keeps retrying (raising attention after a minute) and traffic ends back on the old colour', async () => {
+    await ensureWorker();
+    const op = (await gw().startRollout('halt-api', '1.0.0', 'dev', person('alice'))).operationId;
+    const pending = await awaitingApproval(op);
+    await gw().approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
+    await when(op, (s) => s.rollout!.stepIndex === 0 && s.phase === 'analysing', 'first step');
+    expect(await weights('halt-api')).toEqual({ blue: 90, green: 10 });
+    await stopApiserver();
+    let stalled: OperationState;
+    try {
+      await gw().controlRollout(op, 'abort', person('bob'));
+      // Before: 5 attempts in ~15 s, then `failed` with the VirtualService left at 90/10 for good.
+      stalled = await when(op, (s) => !!s.rollout!.attention, 'attention', 120_000);
+      await sleep(10_000);
+    } finally {
+      continueApiserver();
+    }
+    expect(stalled.outcome).toBeUndefined();
+    expect(stalled.phase).toBe('rolling-back');
+    expect(stalled.rollout!.attention).toMatch(
+      /^putting all traffic back on blue has been failing for over a minute .*keeps retrying.*Traffic now: blue 90% \/ green 10%\.$/,
+    );
+    const done = await gw().result(op);
+    expect(done).toMatchObject({ outcome: 'aborted', rollout: { weights: { blue: 100, green: 0 } } });
+    expect(done.rollout!.attention).toBeUndefined();
+    expect(done.message).toMatch(
+      /^aborted by bob: stopped by command\. All traffic is back on blue; green scaled to 0\.$/,
+    );
+    expect(await weights('halt-api')).toEqual({ blue: 100, green: 0 });
+    const overdue = (await gw().audit(2000)).filter(
+      (r) => r.operationId === op && r.action === 'overdue' && r.at >= done.startedAt,
+    );
+    expect(overdue.map((r) => (r.details as { reason: string }).reason)).toEqual([
+      'putting all traffic back on blue failing for over a minute, still retrying',
+    ]);
+    await replayAndMaybeRecord(client, op, 'rollout-aborted-api-outage');
+  }, 300_000);
 });
