@@ -118,6 +118,8 @@ describe('helm writes recover from a killed attempt', () => {
 
   describe('the write activity, retried after its helm was killed', () => {
     const flags = ['--create-namespace', '--wait', '--timeout', '120s'];
+    // --create-namespace applies to installs only; the agent refuses it on an upgrade, as the gateway never sends it.
+    const upgradeFlags = ['--wait', '--timeout', '120s'];
     const acts = () => createK8sActivities(deps);
 
     it('GIVEN a first install left pending-install by a killed attempt WHEN retried with its key THEN that revision is uninstalled and the install done again', async () => {
@@ -142,7 +144,14 @@ describe('helm writes recover from a killed attempt', () => {
       await labelNodes('pool-b=yes');
       const input = {
         environment: 'dev',
-        request: { kind: 'helm-upgrade' as const, namespace: 'ra', release: 'web', chart: CHART, values, flags },
+        request: {
+          kind: 'helm-upgrade' as const,
+          namespace: 'ra',
+          release: 'web',
+          chart: CHART,
+          values,
+          flags: upgradeFlags,
+        },
         idempotencyKey: 'key-upgrade',
         expectedRevision: 1,
       };
@@ -150,7 +159,8 @@ describe('helm writes recover from a killed attempt', () => {
       expect(r).toMatchObject({ revision: 4, status: 'deployed', alreadyApplied: false });
       expect(await helmHistory('ra', 'web')).toEqual([
         '1 superseded infra-agent key-install',
-        '2 superseded Preparing upgrade',
+        // helm leaves the killed attempt's revision as it was; the rollback over it and the redo follow.
+        '2 pending-upgrade Preparing upgrade',
         '3 superseded Rollback to 1',
         '4 deployed infra-agent key-upgrade',
       ]);
@@ -162,7 +172,7 @@ describe('helm writes recover from a killed attempt', () => {
       await expect(
         acts().helmWrite({
           environment: 'dev',
-          request: { kind: 'helm-upgrade', namespace: 'ra', release: 'web', chart: CHART, flags },
+          request: { kind: 'helm-upgrade', namespace: 'ra', release: 'web', chart: CHART, flags: upgradeFlags },
           idempotencyKey: 'key-later',
           expectedRevision: 4,
         }),
