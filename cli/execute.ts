@@ -53,7 +53,11 @@ export async function executeLine(
   const c = parsed.command;
   let result: CommandResult;
   try {
-    result = await gw.execute(c, requester, opts.mfa ? { stepUp: opts.mfa } : {});
+    result = await gw.execute(c, requester, {
+      // A log longer than shown is also written in full to a file on the worker (the sandbox: this machine).
+      exportLogTo: { kind: 'file' },
+      ...(opts.mfa ? { stepUp: opts.mfa } : {}),
+    });
   } catch (e) {
     const words = refusalOf(e);
     if (!words) throw e;
