@@ -30,8 +30,13 @@ describe('the one dispatcher: the same permission rule for the terminal, Slack a
   let session: GatewaySession;
   let deps: BotDeps;
 
-  const stranger: Requester = { userId: 'slack:U0STRANGER', displayName: 'U0STRANGER', via: 'slack', requestId: 'x' };
-  const strangerInTerminal: Requester = { userId: 'mallory', displayName: 'mallory', via: 'cli', requestId: 'y' };
+  const stranger: Requester = { userId: 'slack:U0DISPATCHX', displayName: 'U0DISPATCHX', via: 'slack', requestId: 'x' };
+  const strangerInTerminal: Requester = {
+    userId: 'mallory-dispatch',
+    displayName: 'mallory-dispatch',
+    via: 'cli',
+    requestId: 'y',
+  };
 
   beforeAll(async () => {
     config = withFixtureStacks(testConfig(), { 'policy-stack': 'stacks/audit-log-group.yaml' });
@@ -107,7 +112,11 @@ describe('the one dispatcher: the same permission rule for the terminal, Slack a
       const t = await terminal(strangerInTerminal, line);
       expect(t.code).toBe(1);
       expect(t.text).toMatch(/^refused: /);
-      const termRule = checkPermission(parsed.command, { userId: 'mallory', displayName: 'mallory', known: false });
+      const termRule = checkPermission(parsed.command, {
+        userId: 'mallory-dispatch',
+        displayName: 'mallory-dispatch',
+        known: false,
+      });
       expect(t.text).toContain(termRule?.message ?? '?');
 
       const s = await slack(stranger, line);
@@ -123,7 +132,7 @@ describe('the one dispatcher: the same permission rule for the terminal, Slack a
 
       // Nothing was started or decided for them.
       const records = await session.gateway.audit(200);
-      expect(records.filter((r) => r.actor === stranger.userId || r.actor === 'mallory')).toEqual([]);
+      expect(records.filter((r) => r.actor === stranger.userId || r.actor === 'mallory-dispatch')).toEqual([]);
     },
     60_000,
   );
