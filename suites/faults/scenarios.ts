@@ -123,9 +123,11 @@ function workerKill(s: WorkerKill): Scenario {
       const { world, stack, stackName } = await stackWorld(suite, s.name, s.kind);
       const children: Child[] = [];
       try {
+        // With a standby, a self-kill fires once (in whichever worker first gets there): the other worker,
+        // carrying the same fault, must take the step over rather than die on its retry.
         const env =
           s.trigger.on === 'self'
-            ? s.trigger.env
+            ? { ...s.trigger.env, ...(s.standby ? { FAULTS_KILL_ONCE_FILE: join(world.dir, 'kill-fired') } : {}) }
             : s.trigger.on === 'hang'
               ? { INFRA_AGENT_FAULT_HANG_COMMAND: s.trigger.tool }
               : {};
@@ -164,7 +166,14 @@ function workerKill(s: WorkerKill): Scenario {
         }
         if (!s.standby) children.push(await startWorker(suite, world));
         if (!s.afterApproval) await approve(world, op);
-        return await finish(world, op, stackName, s.kind, killedAt);
+        const r = await finish(world, op, stackName, s.kind, killedAt);
+        if (s.trigger.on !== 'self') return r;
+        // The kill must have been the injected one, at the intended step (not a crash for another reason).
+        const fired = children.filter((c) => c.output().includes('[fault-injection]')).length;
+        const expected = s.second ? 2 : 1;
+        return fired === expected
+          ? r
+          : { ...r, problems: [...r.problems, `${fired} injected kills, expected ${expected}`] };
       } finally {
         for (const c of children) await c.kill9();
         await world.close();
@@ -509,9 +518,14 @@ export const SCENARIOS: readonly Scenario[] = [
     afterApproval: true,
   }),
   workerKill({
+    // Killed in the wait itself, whichever of the two workers runs it (the one that executed the change set may
+    // not be the one that waits): the other worker takes the wait over after the heartbeat timeout.
     name: 'deploy/waiting-for-stack/two-workers',
     kind: 'deploy',
-    trigger: kill('DescribeStacksCommand', 'ExecuteChangeSetCommand'),
+    trigger: {
+      on: 'self',
+      env: { INFRA_AGENT_FAULT_KILL_AFTER: 'DescribeStacksCommand', FAULTS_KILL_IN_ACTIVITY: 'waitForStackStable' },
+    },
     afterApproval: true,
     standby: true,
   }),

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { Context } from '@temporalio/activity';
 import type { AwsClientFactory } from '../../adapters/aws/clients';
 import type { AppConfig } from '../../core/config';
 import { faultInjectionSeams } from '../../test/support/fault-injection';
@@ -13,14 +14,23 @@ import { createWorker } from '../../worker/create-worker';
  * FAULTS_KILL_AFTER_ARMED_BY=<SDK command>: the INFRA_AGENT_FAULT_KILL_AFTER kill only fires once that command
  * was sent, so a kill can land in a later phase (e.g. DescribeStackEvents while waiting for the stack, after
  * ExecuteChangeSet) rather than at the command's first use.
+ * FAULTS_KILL_IN_ACTIVITY=<activity type> (e.g. waitForStackStable): the kill only fires for a command sent by that
+ * activity, so it lands on whichever worker runs that step (with two workers on a queue, the one that executed the
+ * change set need not be the one that waits for the stack).
+ * FAULTS_KILL_ONCE_FILE=<path>: the kill fires in the first process that creates that file, and in no other: a
+ * standby worker carrying the same fault takes the killed step over instead of dying on its retry.
  */
 async function main(): Promise<void> {
   const config = JSON.parse(readFileSync(process.env.FAULTS_CONFIG!, 'utf8')) as AppConfig;
   const code = readFileSync(process.env.FAULTS_BUNDLE!, 'utf8');
   const armedBy = process.env.FAULTS_KILL_AFTER_ARMED_BY;
+  const inActivity = process.env.FAULTS_KILL_IN_ACTIVITY;
+  const onceFile = process.env.FAULTS_KILL_ONCE_FILE;
   const killAfter = process.env.INFRA_AGENT_FAULT_KILL_AFTER;
-  const base = faultInjectionSeams({ ...process.env, ...(armedBy ? { INFRA_AGENT_FAULT_KILL_AFTER: '' } : {}) });
-  const seams: ComposeSeams = armedBy && killAfter ? { ...base, aws: (f) => armedKill(f, armedBy, killAfter) } : base;
+  const own = Boolean(killAfter && (armedBy || inActivity || onceFile));
+  const base = faultInjectionSeams({ ...process.env, ...(own ? { INFRA_AGENT_FAULT_KILL_AFTER: '' } : {}) });
+  const seams: ComposeSeams =
+    own && killAfter ? { ...base, aws: (f) => armedKill(f, { armedBy, inActivity, onceFile, killAfter }) } : base;
   const { worker, connection } = await createWorker({
     temporal: config.temporal,
     activities: composeActivities(config, process.env, seams),
@@ -35,8 +45,33 @@ async function main(): Promise<void> {
   }
 }
 
-function armedKill(factory: AwsClientFactory, armedBy: string, killAfter: string): AwsClientFactory {
-  let armed = false;
+interface KillRule {
+  readonly killAfter: string;
+  readonly armedBy: string | undefined;
+  readonly inActivity: string | undefined;
+  readonly onceFile: string | undefined;
+}
+
+function currentActivity(): string | undefined {
+  try {
+    return Context.current().info.activityType;
+  } catch {
+    return undefined; // not inside an activity
+  }
+}
+
+/** True for the first process to claim the once-file (O_EXCL), false for every other. */
+function claim(path: string): boolean {
+  try {
+    closeSync(openSync(path, 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function armedKill(factory: AwsClientFactory, rule: KillRule): AwsClientFactory {
+  let armed = !rule.armedBy;
   return {
     ...factory,
     cloudFormation: (t) => {
@@ -48,9 +83,17 @@ function armedKill(factory: AwsClientFactory, armedBy: string, killAfter: string
           try {
             return await next(args);
           } finally {
-            if (context.commandName === armedBy) armed = true;
-            else if (armed && context.commandName === killAfter) {
-              console.error(`[fault-injection] ${killAfter} after ${armedBy}; killing worker pid ${process.pid}`);
+            if (rule.armedBy && context.commandName === rule.armedBy) armed = true;
+            else if (
+              armed &&
+              context.commandName === rule.killAfter &&
+              (!rule.inActivity || currentActivity() === rule.inActivity) &&
+              (!rule.onceFile || claim(rule.onceFile))
+            ) {
+              const why = [rule.armedBy && `after ${rule.armedBy}`, rule.inActivity && `in ${rule.inActivity}`]
+                .filter(Boolean)
+                .join(' ');
+              console.error(`[fault-injection] ${rule.killAfter} ${why}; killing worker pid ${process.pid}`);
               process.kill(process.pid, 'SIGKILL');
             }
           }
