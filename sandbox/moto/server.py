@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -58,16 +59,19 @@ from moto.core.common_models import CloudFormationModel  # noqa: E402
 from moto.core.utils import utcnow  # noqa: E402
 from moto.ec2.models import ec2_backends  # noqa: E402
 from moto.ec2.models.core import TaggedEC2Resource  # noqa: E402
+from moto.ec2.models.security_groups import SecurityGroup  # noqa: E402
 from moto.eks import models as eks_models  # noqa: E402
 from moto.eks import urls as eks_urls  # noqa: E402
 from moto.eks.exceptions import ResourceInUseException, ResourceNotFoundException  # noqa: E402
 from moto.eks.responses import EKSResponse  # noqa: E402
+from moto.iam.models import Role as IamRole  # noqa: E402
 from moto.iam.models import iam_backends  # noqa: E402
 from moto.utilities.utils import get_partition  # noqa: E402
 
 # Fixes to moto's CloudFormation engine and some of moto's own models (a sibling module, see its docstring).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cfn_engine  # noqa: E402
+import drift  # noqa: E402
 import elbv2_fixes  # noqa: E402
 
 # ----------------------------------------------------------------------------------------------
@@ -423,6 +427,14 @@ class CfnVpcCidrBlock(_ExtModel, CloudFormationModel):
     def _attribute(self, attribute_name: str) -> Any:
         return self.association_id if attribute_name == "Id" else self.ipv6_cidr_block
 
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        vpc = _ec2(account_id, region_name).vpcs.get(self.vpc_id)
+        found = (vpc.get_cidr_block_association_set() if vpc is not None else None) or []
+        for association in found:
+            if association.get("association_id") == self.association_id:
+                return {"VpcId": self.vpc_id, "CidrBlock": association.get("cidr_block")}
+        return None
+
     def delete(self, account_id: str, region_name: str) -> None:
         backend = _ec2(account_id, region_name)
         if self.vpc_id in backend.vpcs:
@@ -437,6 +449,8 @@ def _sg_rule_args(props: dict[str, Any], peer_key: str, peer_prefix_key: str) ->
     if props.get("CidrIpv6"):
         ip_ranges.append({"CidrIpv6": props["CidrIpv6"], "Description": props.get("Description")})
     groups = [{"GroupId": props[peer_key]}] if props.get(peer_key) else []
+    if groups and props.get("Description"):
+        groups[0]["Description"] = props["Description"]
     prefix_lists = [{"PrefixListId": props[peer_prefix_key]}] if props.get(peer_prefix_key) else []
     protocol = str(props["IpProtocol"])
     return {
@@ -448,6 +462,112 @@ def _sg_rule_args(props: dict[str, Any], peer_key: str, peer_prefix_key: str) ->
         "source_groups": groups,
         "prefix_list_ids": prefix_lists,
     }
+
+
+def _sg_rule_live(account_id: str, region_name: str, group_id: str, rule_id: str, egress: bool) -> dict[str, Any] | None:
+    """A standalone ingress/egress rule in template terms (None once revoked or its group is gone)."""
+    group = _ec2(account_id, region_name).get_security_group_from_id(group_id)
+    rules = (group.egress_rules if egress else group.ingress_rules) if group is not None else []
+    rule = next((r for r in rules if r.id == rule_id), None)
+    if rule is None:
+        return None
+    live = drift.sg_rule_properties(rule, "DestinationSecurityGroupId" if egress else "SourceSecurityGroupId")
+    return {"GroupId": group_id, **live}
+
+
+def _security_group_create(
+    cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+) -> Any:
+    """AWS::EC2::SecurityGroup. moto's version drops SecurityGroupEgress (the default allow-all rule stays),
+    rule descriptions and CidrIpv6, and ignores GroupName. As in AWS: template egress rules replace the
+    default egress rule; every rule keeps its description."""
+    props = cloudformation_json["Properties"]
+    backend = _ec2(account_id, region_name)
+    vpc_id = props.get("VpcId")
+    group = backend.create_security_group(
+        name=props.get("GroupName") or resource_name,
+        description=props.get("GroupDescription"),
+        vpc_id=vpc_id,
+        tags=_tag_list_to_dict(props.get("Tags")),
+    )
+    for rule in props.get("SecurityGroupIngress") or []:
+        args = _sg_rule_args({**rule, "GroupId": group.id}, "SourceSecurityGroupId", "SourcePrefixListId")
+        backend.authorize_security_group_ingress(**args, vpc_id=vpc_id)
+    egress = props.get("SecurityGroupEgress")
+    if egress:
+        group.egress_rules = [r for r in group.egress_rules if not (r.ip_protocol == "-1" and r.ip_range == {"CidrIp": "0.0.0.0/0"})]
+        for rule in egress:
+            args = _sg_rule_args({**rule, "GroupId": group.id}, "DestinationSecurityGroupId", "DestinationPrefixListId")
+            backend.authorize_security_group_egress(**args, vpc_id=vpc_id)
+    return group
+
+
+_original_role_create = IamRole.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _iam_role_create(
+    cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+) -> Any:
+    """AWS::IAM::Role. moto's version stores inline policy documents as Python dicts (GetRolePolicy then
+    answers with a Python repr, not JSON) and ignores ManagedPolicyArns. Both now as in AWS."""
+    role = _original_role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    props = cloudformation_json["Properties"]
+    for policy in props.get("Policies") or []:
+        document = policy["PolicyDocument"]
+        role.put_policy(policy["PolicyName"], document if isinstance(document, str) else json.dumps(document))
+    backend = iam_backends[account_id][get_partition(region_name)]
+    for arn in props.get("ManagedPolicyArns") or []:
+        _ensure_aws_managed_policy(backend, arn)
+        backend.attach_role_policy(arn, role.name)
+    return role
+
+
+_original_role_delete = IamRole.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _iam_role_delete(
+    cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+) -> None:
+    """CloudFormation detaches the managed policies it attached before deleting the role (IAM refuses
+    DeleteRole otherwise, DeleteConflict)."""
+    backend = iam_backends[account_id][get_partition(region_name)]
+    for role in list(backend.roles.values()):
+        if role.name == resource_name:
+            for arn in list(role.managed_policies):
+                backend.detach_role_policy(arn, role.name)
+    _original_role_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+
+_AWS_MANAGED_POLICIES: dict[str, Any] = {}
+
+
+def _ensure_aws_managed_policy(backend: Any, arn: str) -> None:
+    """AWS managed policies exist in every account; moto loads all ~1,000 of them only when asked to
+    (MOTO_IAM_LOAD_MANAGED_POLICIES, slow per account). Load just the one a template attaches."""
+    if not arn.startswith("arn:aws:iam::aws:policy/") or arn in backend.managed_policies:
+        return
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy
+
+    if not _AWS_MANAGED_POLICIES:
+        _AWS_MANAGED_POLICIES.update(json.loads(aws_managed_policies_data))
+    name = arn.rsplit("/", 1)[-1]
+    data = _AWS_MANAGED_POLICIES.get(name)
+    if data is not None:  # unknown names stay unknown: attach then fails as in AWS (NoSuchEntity)
+        policy = AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+        backend.managed_policies[policy.arn] = policy
+
+
+def _complete_native_create(resource: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+    """Template properties moto's own EC2 models drop on create: Tags (InternetGateway, RouteTable, ...) and
+    the VPC DNS attributes. Applied after moto's create, so the live resource is what the template says."""
+    if isinstance(resource, TaggedEC2Resource) and properties.get("Tags") and getattr(resource, "id", None):
+        resource.add_tags(_tag_list_to_dict(properties["Tags"]))
+    if getattr(resource, "cf_resource_type", "") == "AWS::EC2::VPC":
+        backend = _ec2(account_id, region_name)
+        for prop, attribute in (("EnableDnsHostnames", "enable_dns_hostnames"), ("EnableDnsSupport", "enable_dns_support")):
+            if prop in properties:
+                backend.modify_vpc_attribute(resource.id, attribute, _bool(properties[prop]))
 
 
 class CfnSecurityGroupEgress(_ExtModel, CloudFormationModel):
@@ -478,6 +598,9 @@ class CfnSecurityGroupEgress(_ExtModel, CloudFormationModel):
 
     def _attribute(self, attribute_name: str) -> Any:
         return self.physical_resource_id
+
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        return _sg_rule_live(account_id, region_name, self.args["group_name_or_id"], self.physical_resource_id, True)
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = _ec2(account_id, region_name)
@@ -523,6 +646,9 @@ class CfnSecurityGroupIngress(_ExtModel, CloudFormationModel):
     def _attribute(self, attribute_name: str) -> Any:
         return self.physical_resource_id
 
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        return _sg_rule_live(account_id, region_name, self.args["group_name_or_id"], self.physical_resource_id, False)
+
     def delete(self, account_id: str, region_name: str) -> None:
         try:
             _ec2(account_id, region_name).revoke_security_group_ingress(**self.args)
@@ -567,6 +693,16 @@ class CfnOidcProvider(_ExtModel, CloudFormationModel):
 
     def _attribute(self, attribute_name: str) -> Any:
         return self.arn
+
+    def live_properties(self, account_id: str, region_name: str) -> dict[str, Any] | None:
+        provider = iam_backends[account_id][get_partition(region_name)].open_id_providers.get(self.arn)
+        if provider is None:
+            return None
+        return {
+            "Url": provider.url if "://" in provider.url else f"https://{provider.url}",
+            "ClientIdList": list(provider.client_id_list or []),
+            "ThumbprintList": list(provider.thumbprint_list or []),
+        }
 
     def delete(self, account_id: str, region_name: str) -> None:
         iam_backends[account_id][get_partition(region_name)].delete_open_id_connect_provider(self.arn)
@@ -1179,43 +1315,28 @@ class CfnEksAddon(_ExtModel, CloudFormationModel):
 # ----------------------------------------------------------------------------------------------
 
 
-def _norm(value: Any) -> Any:
-    """Canonical scalar form: templates say `6` / `true` where the live API says "6" / True."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return value
+# Stacks in these states have no settled template/resources to compare with: AWS refuses drift detection.
+_DRIFT_REFUSED_SUFFIXES = ("_IN_PROGRESS",)
 
 
-def _diff(path: str, expected: Any, actual: Any, out: list[dict[str, Any]]) -> None:
-    """Compare the template's value with the live one, only where the template says something."""
-    if isinstance(expected, dict):
-        actual_dict = actual if isinstance(actual, dict) else {}
-        for key, value in expected.items():
-            if key in actual_dict:
-                _diff(f"{path}/{key}", value, actual_dict[key], out)
-        return
-    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
-        if all(isinstance(v, dict) for v in expected):
-            for i, (e, a) in enumerate(zip(expected, actual)):
-                _diff(f"{path}/{i}", e, a, out)
-            return
-    exp_n = [_norm(v) for v in expected] if isinstance(expected, list) else _norm(expected)
-    act_n = [_norm(v) for v in actual] if isinstance(actual, list) else _norm(actual)
-    if exp_n != act_n:
-        out.append(
-            {
-                "PropertyPath": path,
-                "ExpectedValue": json.dumps(expected),
-                "ActualValue": json.dumps(actual),
-                "DifferenceType": "NOT_EQUAL",
-            }
-        )
+def _live_properties(resource: Any, account_id: str, region_name: str) -> tuple[bool, dict[str, Any] | None, str]:
+    """(checked, live properties or None if deleted, reason when not checked)."""
+    if isinstance(resource, _ExtModel):
+        try:
+            return True, resource.live_properties(account_id, region_name), ""
+        except NotImplementedError:
+            return False, None, "the sandbox has no live reader for this type"
+    reader = drift.NATIVE_READERS.get(getattr(resource, "cf_resource_type", ""))
+    if reader is None:
+        return False, None, "the sandbox has no live reader for this type"
+    try:
+        return True, reader(resource, account_id, region_name), ""
+    except Exception as exc:  # noqa: BLE001 - a reader bug must not turn the whole detection into a 500
+        return False, None, f"reading the live resource failed ({type(exc).__name__}: {exc})"
 
 
 def _resource_drift(stack: Any, resource: Any, account_id: str, region_name: str) -> dict[str, Any]:
-    drift: dict[str, Any] = {
+    result: dict[str, Any] = {
         "StackId": stack.stack_id,
         "LogicalResourceId": resource.logical_resource_id,
         "PhysicalResourceId": getattr(resource, "physical_resource_id", None),
@@ -1223,38 +1344,46 @@ def _resource_drift(stack: Any, resource: Any, account_id: str, region_name: str
         "Timestamp": utcnow(),
         "PropertyDifferences": [],
     }
-    try:
-        live = resource.live_properties(account_id, region_name) if isinstance(resource, _ExtModel) else None
-        checked = isinstance(resource, _ExtModel)
-    except NotImplementedError:
-        checked = False
+    expected_all = drift.expected_properties(resource)
+    checked, live, reason = _live_properties(resource, account_id, region_name)
+    if expected_all is None:
+        checked, reason = False, "its template properties could not be resolved"
     if not checked:
-        # moto's own models expose no uniform way to read their live state back; say so, as AWS does for
-        # resource types without drift support.
-        drift["StackResourceDriftStatus"] = "NOT_CHECKED"
-        return drift
-    expected = {k: v for k, v in resource.cfn_properties.items() if live is None or k in live}
-    drift["ExpectedProperties"] = json.dumps(expected, sort_keys=True, default=str)
+        result["StackResourceDriftStatus"] = "NOT_CHECKED"
+        result["SandboxReason"] = reason
+        return result
+    expected = expected_all if live is None else {k: v for k, v in expected_all.items() if k in live}
+    result["ExpectedProperties"] = drift.render(expected)
     if live is None:
-        drift["StackResourceDriftStatus"] = "DELETED"
-        return drift
+        result["StackResourceDriftStatus"] = "DELETED"
+        return result
     differences: list[dict[str, Any]] = []
-    _diff("", expected, live, differences)
-    actual = {k: live[k] for k in expected}
-    drift["ActualProperties"] = json.dumps(actual, sort_keys=True, default=str)
-    drift["PropertyDifferences"] = differences
-    drift["StackResourceDriftStatus"] = "MODIFIED" if differences else "IN_SYNC"
-    return drift
+    for key, value in expected.items():
+        drift.compare(f"/{key}", key, value, live.get(key, drift.MISSING), differences)
+    result["ActualProperties"] = drift.render({k: live[k] for k in expected})
+    result["PropertyDifferences"] = differences
+    result["StackResourceDriftStatus"] = "MODIFIED" if differences else "IN_SYNC"
+    return result
 
 
-# detection id -> result; detection runs synchronously, so it is complete as soon as it is started
+def _public(drift_result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in drift_result.items() if k != "SandboxReason"}
+
+
+# detection id -> result; computed when detection starts, reported complete after the detection delay
 _DRIFT_DETECTIONS: dict[str, dict[str, Any]] = {}
+
+
+def _detection_complete(found: dict[str, Any]) -> bool:
+    return time.monotonic() >= found["ready_at"]
 
 
 def _resp_detect_stack_drift(self: Any) -> Any:
     from moto.core.responses import ActionResult
 
     stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    if stack.status.endswith(_DRIFT_REFUSED_SUFFIXES) or stack.status in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS"):
+        raise ValidationError(message=f"Drift detection is not supported for stack {stack.name} in status {stack.status}")
     wanted = set(self._get_param("LogicalResourceIds", []))
     drifts = [
         _resource_drift(stack, r, self.current_account, self.region)
@@ -1265,8 +1394,13 @@ def _resp_detect_stack_drift(self: Any) -> Any:
     drifted = [d for d in drifts if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED")]
     checked = [d for d in drifts if d["StackResourceDriftStatus"] != "NOT_CHECKED"]
     status = "DRIFTED" if drifted else ("IN_SYNC" if checked else "NOT_CHECKED")
-    _DRIFT_DETECTIONS[detection_id] = {"stack": stack, "drifts": drifts, "status": status, "at": utcnow()}
-    stack.drift_information = {"StackDriftStatus": status, "LastCheckTimestamp": utcnow()}
+    _DRIFT_DETECTIONS[detection_id] = {
+        "stack": stack,
+        "drifts": drifts,
+        "status": status,
+        "at": utcnow(),
+        "ready_at": time.monotonic() + drift.detection_delay_seconds(),
+    }
     return ActionResult({"StackDriftDetectionId": detection_id})
 
 
@@ -1277,19 +1411,27 @@ def _resp_describe_stack_drift_detection_status(self: Any) -> Any:
     found = _DRIFT_DETECTIONS.get(detection_id)
     if found is None:
         raise ValidationError(message=f"Drift detection {detection_id} does not exist")
-    drifted = [d for d in found["drifts"] if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED")]
-    not_checked = [d["LogicalResourceId"] for d in found["drifts"] if d["StackResourceDriftStatus"] == "NOT_CHECKED"]
     result: dict[str, Any] = {
         "StackId": found["stack"].stack_id,
         "StackDriftDetectionId": detection_id,
-        "StackDriftStatus": found["status"],
-        "DetectionStatus": "DETECTION_COMPLETE",
-        "DriftedStackResourceCount": len(drifted),
+        "DetectionStatus": "DETECTION_IN_PROGRESS",
         "Timestamp": found["at"],
     }
+    if not _detection_complete(found):
+        return ActionResult(result)
+    drifted = [d for d in found["drifts"] if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED")]
+    not_checked = [d for d in found["drifts"] if d["StackResourceDriftStatus"] == "NOT_CHECKED"]
+    result.update(
+        {
+            "StackDriftStatus": found["status"],
+            "DetectionStatus": "DETECTION_COMPLETE",
+            "DriftedStackResourceCount": len(drifted),
+        }
+    )
+    found["stack"].drift_information = {"StackDriftStatus": found["status"], "LastCheckTimestamp": found["at"]}
     if not_checked:
-        result["DetectionStatusReason"] = (
-            "Drift is not checked by the moto sandbox for: " + ", ".join(sorted(not_checked))
+        result["DetectionStatusReason"] = "Drift is not checked by the moto sandbox for: " + "; ".join(
+            f"{d['LogicalResourceId']} ({d['ResourceType']}: {d['SandboxReason']})" for d in not_checked
         )
     return ActionResult(result)
 
@@ -1298,11 +1440,13 @@ def _resp_describe_stack_resource_drifts(self: Any) -> Any:
     from moto.core.responses import ActionResult
 
     stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
-    latest = [d for d in _DRIFT_DETECTIONS.values() if d["stack"] is stack]
-    if not latest:
+    complete = [d for d in _DRIFT_DETECTIONS.values() if d["stack"] is stack and _detection_complete(d)]
+    if not complete:
         return ActionResult({"StackResourceDrifts": []})
     filters = set(self._get_param("StackResourceDriftStatusFilters", []))
-    drifts = [d for d in latest[-1]["drifts"] if not filters or d["StackResourceDriftStatus"] in filters]
+    drifts = [
+        _public(d) for d in complete[-1]["drifts"] if not filters or d["StackResourceDriftStatus"] in filters
+    ]
     return ActionResult({"StackResourceDrifts": drifts})
 
 
@@ -1314,7 +1458,9 @@ def _resp_detect_stack_resource_drift(self: Any) -> Any:
     resource = stack.resource_map._parsed_resources.get(logical_id)
     if resource is None or not hasattr(resource, "cf_resource_type"):
         raise ValidationError(message=f"Resource {logical_id} does not exist for stack {stack.name}")
-    return ActionResult({"StackResourceDrift": _resource_drift(stack, resource, self.current_account, self.region)})
+    return ActionResult(
+        {"StackResourceDrift": _public(_resource_drift(stack, resource, self.current_account, self.region))}
+    )
 
 
 def install_drift_api() -> None:
@@ -1345,6 +1491,10 @@ def install() -> None:
     install_eks_addon_api()
     install_drift_api()
     cfn_engine.install()
+    drift.record_expected_properties(_complete_native_create)
+    SecurityGroup.create_from_cloudformation_json = classmethod(_security_group_create)  # type: ignore[assignment]
+    IamRole.create_from_cloudformation_json = classmethod(_iam_role_create)  # type: ignore[assignment]
+    IamRole.delete_from_cloudformation_json = classmethod(_iam_role_delete)  # type: ignore[assignment]
     elbv2_fixes.install()
     # The model list is lru_cached on first use; clear it so it is rebuilt with our subclasses included.
     for cached in (cfn_parsing.get_model_list, cfn_parsing.get_model_map, cfn_parsing.get_name_type_map):

@@ -31,6 +31,7 @@ import {
   type Parameter,
   type Stack,
   type StackResource,
+  type StackResourceDrift,
 } from '@aws-sdk/client-cloudformation';
 import {
   CloudWatchLogsClient,
@@ -38,7 +39,10 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  AuthorizeSecurityGroupIngressCommand,
+  DeleteFlowLogsCommand,
   DeleteNetworkAclEntryCommand,
+  DeleteTagsCommand,
   DescribeAddressesCommand,
   DescribeFlowLogsCommand,
   DescribeNatGatewaysCommand,
@@ -62,8 +66,10 @@ import {
 import {
   GetOpenIDConnectProviderCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   IAMClient,
   ListOpenIDConnectProvidersCommand,
+  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 
 import { venvPython } from '../../sandbox/paths';
@@ -84,6 +90,21 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** DetectStackDrift, then poll DescribeStackDriftDetectionStatus as a real client must (detection is asynchronous). */
+async function detectDrift(stackName: string): Promise<string | undefined> {
+  const id = (await cfn.send(new DetectStackDriftCommand({ StackName: stackName }))).StackDriftDetectionId;
+  const first = await cfn.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: id }));
+  expect(first.DetectionStatus).toBe('DETECTION_IN_PROGRESS');
+  for (;;) {
+    const status = await cfn.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: id }));
+    if (status.DetectionStatus !== 'DETECTION_IN_PROGRESS') {
+      expect(status.DetectionStatus).toBe('DETECTION_COMPLETE');
+      return status.StackDriftStatus;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 let server: ChildProcess | undefined;
@@ -291,12 +312,7 @@ describe('moto extension: CloudFormation types moto 5.2.5 skips', () => {
   });
 
   test('drift detection: in sync after deploy, then reports out-of-band changes', async () => {
-    const detect = async (): Promise<string | undefined> => {
-      const id = (await cfn.send(new DetectStackDriftCommand({ StackName: STACK }))).StackDriftDetectionId;
-      const status = await cfn.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: id }));
-      expect(status.DetectionStatus).toBe('DETECTION_COMPLETE');
-      return status.StackDriftStatus;
-    };
+    const detect = (): Promise<string | undefined> => detectDrift(STACK);
     expect(await detect()).toBe('IN_SYNC');
 
     await eks.send(
@@ -638,6 +654,96 @@ describe('moto extension: the real foundation and EKS templates', () => {
       'coredns',
       'kube-proxy',
       'vpc-cni',
+    ]);
+  });
+
+  test('drift: every resource of the real stacks is checked and in sync after deploy', async () => {
+    for (const [short] of REAL_STACKS) {
+      expect({ short, status: await detectDrift(realStackName(short)) }).toEqual({ short, status: 'IN_SYNC' });
+      const drifts =
+        (await cfn.send(new DescribeStackResourceDriftsCommand({ StackName: realStackName(short) })))
+          .StackResourceDrifts ?? [];
+      expect(drifts).toHaveLength(real[short]?.size ?? -1);
+      const notInSync = drifts
+        .filter((d) => d.StackResourceDriftStatus !== 'IN_SYNC')
+        .map((d) => `${d.LogicalResourceId} ${d.StackResourceDriftStatus} ${JSON.stringify(d.PropertyDifferences)}`);
+      expect(notInSync).toEqual([]);
+    }
+  });
+
+  test('drift: an ingress rule added, a tag removed, a flow log deleted, a policy widened -> AWS-shaped report', async () => {
+    const bastion = realId('security-groups', 'BastionSecurityGroup');
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: bastion,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
+    await ec2.send(
+      new DeleteTagsCommand({ Resources: [realId('security-groups', 'AlbSecurityGroup')], Tags: [{ Key: 'Owner' }] }),
+    );
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [realId('vpc', 'VpcFlowLog')] }));
+    const policy = await iam.send(
+      new GetRolePolicyCommand({ RoleName: 'infra-agent-dev-deploy', PolicyName: 'deploy-environment-stacks' }),
+    );
+    const document = JSON.parse(decodeURIComponent(policy.PolicyDocument ?? '{}')) as {
+      Statement: { Action: string[] }[];
+    };
+    document.Statement[0]?.Action.push('iam:PassRole');
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'infra-agent-dev-deploy',
+        PolicyName: 'deploy-environment-stacks',
+        PolicyDocument: JSON.stringify(document),
+      }),
+    );
+
+    const modified = async (short: string): Promise<Map<string, StackResourceDrift>> => {
+      expect(await detectDrift(realStackName(short))).toBe('DRIFTED');
+      const drifts = await cfn.send(
+        new DescribeStackResourceDriftsCommand({
+          StackName: realStackName(short),
+          StackResourceDriftStatusFilters: ['MODIFIED', 'DELETED'],
+        }),
+      );
+      return new Map((drifts.StackResourceDrifts ?? []).map((d) => [d.LogicalResourceId ?? '', d]));
+    };
+
+    const groups = await modified('security-groups');
+    expect([...groups.keys()].sort()).toEqual(['AlbSecurityGroup', 'BastionSecurityGroup']);
+    expect(groups.get('BastionSecurityGroup')?.PropertyDifferences).toEqual([
+      {
+        PropertyPath: '/SecurityGroupIngress/1',
+        ExpectedValue: 'null',
+        ActualValue: '{"CidrIp":"0.0.0.0/0","FromPort":22,"IpProtocol":"tcp","ToPort":22}',
+        DifferenceType: 'ADD',
+      },
+    ]);
+    expect(groups.get('AlbSecurityGroup')?.PropertyDifferences).toEqual([
+      {
+        PropertyPath: '/Tags/2',
+        ExpectedValue: '{"Key":"Owner","Value":"platform-team"}',
+        ActualValue: 'null',
+        DifferenceType: 'REMOVE',
+      },
+    ]);
+    const expectedProps = JSON.parse(groups.get('AlbSecurityGroup')?.ExpectedProperties ?? '{}') as object;
+    expect(expectedProps).toMatchObject({ GroupDescription: expect.stringContaining('ALB') });
+    expect(JSON.parse(groups.get('AlbSecurityGroup')?.ActualProperties ?? '{}')).toHaveProperty('Tags');
+
+    const network = await modified('vpc');
+    expect([...network.keys()]).toEqual(['VpcFlowLog']);
+    expect(network.get('VpcFlowLog')?.StackResourceDriftStatus).toBe('DELETED');
+
+    const roles = await modified('iam-roles');
+    expect([...roles.keys()]).toEqual(['DeployRole']);
+    expect(roles.get('DeployRole')?.PropertyDifferences).toEqual([
+      {
+        PropertyPath: '/Policies/0/PolicyDocument/Statement/0/Action/12',
+        ExpectedValue: 'null',
+        ActualValue: 'iam:PassRole',
+        DifferenceType: 'ADD',
+      },
     ]);
   });
 
