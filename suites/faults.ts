@@ -8,10 +8,13 @@
  *   --bounded (or SUITE_BOUNDED=1)  the CI subset and a random-kill run of ~10 kills (a few minutes)
  *   --only=<text>                   only scenarios whose name contains <text>
  *   --write-docs                    rewrite the suite:faults section of docs/reliability.md with this run's figures
+ *                                   (with --only, a section of its own for that selection: the full run's stays)
  *   FAULTS_SEED, FAULTS_KILLS, FAULTS_CONCURRENCY  the random-kill seed, kill count, and scenarios run at once
+ *   FAULTS_START_TIMEOUT_MS         how long a worker or bot may take to start (default 240 s)
  */
+import { loadavg } from 'node:os';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startSuite } from './faults/harness';
+import { killAllChildren, startSuite, warmUp } from './faults/harness';
 import { randomKill } from './faults/random-kill';
 import type { RandomKillResult } from './faults/random-kill';
 import { writeDocs } from './faults/report';
@@ -78,6 +81,9 @@ async function main(): Promise<void> {
   const chosen = SCENARIOS.filter((s) => (!bounded || s.bounded) && (!only || s.name.includes(only)));
 
   const t0 = Date.now();
+  const sampler = setInterval(() => loads.push(loadavg()[0]!), 15_000);
+  sampler.unref();
+  loads.push(loadavg()[0]!);
   const suite = await startSuite();
   console.log(
     `suite:faults ${bounded ? 'bounded' : 'full'}: ${chosen.length} scenarios, then ${kills} random kills (seed ${seed}); sandbox ${suite.dir}`,
@@ -85,6 +91,11 @@ async function main(): Promise<void> {
   const outcomes: Outcome[] = [];
   let rk: RandomKillResult | undefined;
   try {
+    console.log(
+      `worker warm-up (tsx compile): ${await warmUp(suite)} ms; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     const shared = chosen.filter((s) => !s.exclusive);
     let next = 0;
     const pool = Promise.all(
@@ -116,6 +127,7 @@ async function main(): Promise<void> {
     [, rk] = await Promise.all([pool, random]);
     for (const s of chosen.filter((x) => x.exclusive)) record(await runOne(s, suite, outageMs));
   } finally {
+    killAllChildren();
     await suite.stop();
   }
 
@@ -125,9 +137,11 @@ async function main(): Promise<void> {
   console.log(`duplicate side effects: ${totals.duplicates}`);
   console.log(`lost or stuck: ${totals.lost}`);
   console.log(`time to recover p50/max: ${totals.recoverP50} ms / ${totals.recoverMax} ms`);
-  console.log(`total ${totals.seconds} s`);
+  console.log(
+    `total ${totals.seconds} s; load average mean ${totals.loadMean.toFixed(1)} max ${totals.loadMax.toFixed(1)}`,
+  );
   if (writeDocsFlag) {
-    writeDocs({ bounded, seed, kills, outcomes: sorted(outcomes), randomKill: rk, totals });
+    writeDocs({ bounded, seed, kills, only, outcomes: sorted(outcomes), randomKill: rk, totals });
     console.log('docs/reliability.md: suite:faults section rewritten');
   }
   process.exitCode = totals.failed > 0 || totals.duplicates > 0 || totals.lost > 0 ? 1 : 0;
@@ -145,6 +159,7 @@ async function main(): Promise<void> {
         bounded,
         seed,
         kills,
+        only,
         outcomes: sorted(outcomes),
         randomKill: undefined,
         totals: summarize(outcomes, undefined, t0),
@@ -152,6 +167,8 @@ async function main(): Promise<void> {
       });
   }
 }
+
+const loads: number[] = [];
 
 function summarize(outcomes: readonly Outcome[], rk: RandomKillResult | undefined, t0: number) {
   const rkPassed = rk ? rk.duplicates === 0 && rk.lost === 0 && rk.problems.length === 0 : true;
@@ -168,10 +185,17 @@ function summarize(outcomes: readonly Outcome[], rk: RandomKillResult | undefine
     recoverP50: pct(recover, 50),
     recoverMax: Math.max(0, ...recover),
     seconds: Math.round((Date.now() - t0) / 1000),
+    loadMean: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length),
+    loadMax: Math.max(0, ...loads),
   };
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(2);
-});
+// Exits when done: a Temporal connection or timer left behind must not keep a finished run alive.
+main().then(
+  () => process.exit(),
+  (e: unknown) => {
+    console.error(e);
+    killAllChildren();
+    process.exit(2);
+  },
+);

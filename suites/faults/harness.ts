@@ -114,6 +114,19 @@ export interface Child {
   waitFor(text: string, timeoutMs?: number): Promise<void>;
 }
 
+/** Every child process still running: killed when the suite ends, however it ends (no orphan workers). */
+const live = new Set<ChildProcess>();
+
+export function killAllChildren(): void {
+  for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/**
+ * How long a worker or bot may take to start: a cold tsx compile of the worker on a loaded 2-core machine takes
+ * over a minute (seen at load average 12: 90 s was not enough). FAULTS_START_TIMEOUT_MS overrides it.
+ */
+const START_TIMEOUT_MS = Number(process.env.FAULTS_START_TIMEOUT_MS ?? 240_000);
+
 function spawnChild(main: string, env: NodeJS.ProcessEnv): Child {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, main)], {
     env: { ...process.env, ...env },
@@ -122,7 +135,13 @@ function spawnChild(main: string, env: NodeJS.ProcessEnv): Child {
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  live.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      live.delete(child);
+      resolve();
+    }),
+  );
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
     process: child,
@@ -133,7 +152,7 @@ function spawnChild(main: string, env: NodeJS.ProcessEnv): Child {
       if (alive()) child.kill('SIGKILL');
       await exited;
     },
-    waitFor: async (text, timeoutMs = 90_000) => {
+    waitFor: async (text, timeoutMs = START_TIMEOUT_MS) => {
       const deadline = Date.now() + timeoutMs;
       while (!out.includes(text)) {
         if (!alive()) throw new Error(`${main} exited before '${text}':\n${out.slice(-2000)}`);
@@ -154,6 +173,22 @@ export async function startWorker(suite: Suite, world: World, faults: NodeJS.Pro
   });
   await w.waitFor('polling task queue');
   return w;
+}
+
+/**
+ * Starts and stops one worker before the scenarios, so tsx compiles the worker's sources once (into its cache)
+ * instead of in every worker the first scenarios start at the same moment. Returns how long the start took.
+ */
+export async function warmUp(suite: Suite): Promise<number> {
+  const t0 = Date.now();
+  const world = await makeWorld(suite, 'warm-up', []);
+  try {
+    const w = await startWorker(suite, world);
+    await w.kill9();
+  } finally {
+    await world.close();
+  }
+  return Date.now() - t0;
 }
 
 export function startBot(world: World, env: NodeJS.ProcessEnv): Child {
