@@ -71,7 +71,7 @@ function controlSection(report: ValidationReport, control: ControlDescription): 
     '',
     `**Implementation.** ${control.implementation}`,
     '',
-    `**Rules.** \`infra/cfn-guard-rules/nist-800-53/${control.rulesFile}\` — result: **${verdict(report, control.id)}**`,
+    `**Rules.** ${[control.rulesFile, ...(control.moreRulesFiles ?? [])].map((f) => `\`infra/cfn-guard-rules/nist-800-53/${f}\``).join(', ')} — result: **${verdict(report, control.id)}**`,
     '',
     '| Rule | PASS | FAIL | SKIP (not applicable) |',
     '|---|---|---|---|',

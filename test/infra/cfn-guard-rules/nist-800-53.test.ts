@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { guardRuleNames, runCfnGuard } from '../../../adapters/cli/cfn-guard';
 import type { CfnGuardResult } from '../../../adapters/cli/cfn-guard';
 import { createRunCommand } from '../../../adapters/cli/run-command';
-import { CONTROLS, controlOfRule } from '../../../core/compliance/controls';
+import { CONTROLS, REGISTRY_RULES, controlOfRule } from '../../../core/compliance/controls';
 import { TAGGABLE_LIST_TYPES } from '../../../core/compliance/taggable-types';
 import { GUARD_FIXTURES, REPO_ROOT, RULES_DIR, guardFixtures, requireTool, templateFiles } from '../support/tools';
 
@@ -34,9 +34,10 @@ const statusOf = (file: string, rule: string): string | undefined =>
 const fixtureName = (path: string): string => path.replace(`${REPO_ROOT}/`, '');
 
 describe('NIST 800-53 guard rules', () => {
-  it('GIVEN the rules directory WHEN listed THEN there is one file per seed control, and every rule is named after its control', () => {
-    expect(ruleFiles.map((f) => f.split('-').slice(0, 2).join('-').toUpperCase()).sort()).toEqual(CONTROLS.map((c) => c.id).sort());
-    expect(CONTROLS.map((c) => c.rulesFile).sort()).toEqual(ruleFiles);
+  it('GIVEN the rules directory WHEN listed THEN every file belongs to a seed control, and every rule is named after its control', () => {
+    const controlFiles = CONTROLS.flatMap((c) => [c.rulesFile, ...(c.moreRulesFiles ?? [])]);
+    expect(controlFiles.sort()).toEqual(ruleFiles);
+    for (const c of CONTROLS) for (const f of [c.rulesFile, ...(c.moreRulesFiles ?? [])]) expect(f.startsWith(`${c.id.toLowerCase()}-`)).toBe(true);
     for (const file of ruleFiles) {
       const control = file.split('-').slice(0, 2).join('-').toUpperCase();
       const names = guardRuleNames(ruleSource(file));
@@ -53,8 +54,12 @@ describe('NIST 800-53 guard rules', () => {
     expect(result.ruleResults.filter((r) => templates.includes(r.file) && r.status === 'FAIL')).toEqual([]);
     expect(result.findings.filter((f) => templates.includes(f.file))).toEqual([]);
     const applied = new Set(result.ruleResults.filter((r) => templates.includes(r.file) && r.status === 'PASS').map((r) => r.rule));
-    // Every rule except the ones for resource types the templates do not use is exercised by a real template.
-    expect(ruleNames.filter((r) => !applied.has(r)).sort()).toEqual(['AC6_NO_WILDCARD_RESOURCES_IN_POLICIES', 'SC28_VOLUMES_ENCRYPTED', 'SC8_PUBLIC_INGRESS_RULES_TLS_ONLY']);
+    // Every rule of the original files, except the ones for resource types the templates do not use, is exercised by
+    // a real template. The service files (moreRulesFiles) cover types the product does not deploy; AC6_IMDSV2_REQUIRED
+    // is the one of them that applies to its launch template.
+    const original = CONTROLS.flatMap((c) => guardRuleNames(ruleSource(c.rulesFile)));
+    expect(original.filter((r) => !applied.has(r)).sort()).toEqual(['AC6_NO_WILDCARD_RESOURCES_IN_POLICIES', 'SC28_VOLUMES_ENCRYPTED', 'SC8_PUBLIC_INGRESS_RULES_TLS_ONLY']);
+    expect(applied.has('AC6_IMDSV2_REQUIRED')).toBe(true);
   });
 
   it.each(fixtures.filter((f) => f.expect === 'PASS').map((f) => [`${f.dir}/${f.file}`, f] as const))(
@@ -93,6 +98,19 @@ describe('NIST 800-53 guard rules', () => {
   it('GIVEN a VPC without a flow log WHEN AU-2 fails THEN the finding names the VPC logical id', () => {
     const file = 'test/fixtures/guard/au-2/violating-flowlog-on-other-vpc.yaml';
     expect(result.findings.filter((f) => f.file === file && f.rule === 'AU2_VPC_FLOW_LOGS').map((f) => f.resource)).toContain('Vpc');
+  });
+
+  it('GIVEN the registry ids WHEN read from the rules files THEN they equal REGISTRY_RULES, and every id names a registry rule once', () => {
+    const fromComments: Record<string, string[]> = {};
+    for (const file of ruleFiles) {
+      for (const m of ruleSource(file).matchAll(/^# Registry: ([^\n]*)\n(?:#[^\n]*\n)*rule ([A-Z0-9_]+)/gm)) {
+        const ids = /^[A-Z0-9_]+(?:, [A-Z0-9_]+)*/.exec(m[1] ?? '')?.[0] ?? '';
+        fromComments[m[2] ?? ''] = ids.split(', ');
+      }
+    }
+    expect(fromComments).toEqual(REGISTRY_RULES);
+    for (const rule of Object.keys(REGISTRY_RULES)) expect(ruleNames).toContain(rule);
+    for (const ids of Object.values(REGISTRY_RULES)) for (const id of ids) expect(id).toMatch(/^[A-Z0-9_]+$/);
   });
 
   it('GIVEN the CM-8 rule WHEN its type list is read THEN it equals the TypeScript mandatory-tags list', () => {
