@@ -107,7 +107,6 @@ async function main(): Promise<void> {
   }
   // Failed activity attempts are summarised from the histories below, not logged one by one.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   // Both colours of every service at once, with room to spare.
   const nodes = Math.ceil(((N + FLOOR_N + 1) * 2 * REPLICAS) / PODS_PER_NODE) + 1;
   console.log(`\nbench:rollouts — ${N} concurrent rollouts (product) vs ${FLOOR_N} one by one (floor)`);

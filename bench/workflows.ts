@@ -27,7 +27,6 @@ const fmt = (xs: number[]): string =>
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const sandbox = await startPrivateSandbox('bench', 'bench');
   const { env } = sandbox;
   const base = loadConfig(env);

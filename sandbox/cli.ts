@@ -11,9 +11,6 @@ import { allServices } from './services';
 import type { SandboxSettings } from './settings';
 import { sandboxSettings } from './settings';
 
-// A development tool: the AWS SDK's notice about Node 22 would only repeat on every command.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const USAGE = `usage: npm run sandbox -- <command>
 
   up        start Temporal (dev server, SQLite), the AWS endpoint (moto) and a Kubernetes control plane
@@ -35,6 +32,7 @@ examples:
 
 /** Each pinned tool and the arguments that make it print its own version. */
 const TOOLS: ReadonlyArray<[string, string[], string]> = [
+  [`../node/${pinnedVersions().NODE_VERSION ?? '?'}/bin/node`, ['--version'], 'NODE_VERSION'],
   ['temporal', ['--version'], 'TEMPORAL_CLI_VERSION'],
   ['../venv/bin/python', ['-c', 'import moto; print("moto", moto.__version__)'], 'MOTO_VERSION'],
   ['cfn-lint', ['--version'], 'CFN_LINT_VERSION'],
@@ -49,6 +47,12 @@ const TOOLS: ReadonlyArray<[string, string[], string]> = [
   ['etcd', ['--version'], 'ETCD_VERSION'],
   ['kwok', ['--version'], 'KWOK_VERSION'],
 ];
+
+/** A tool's name as `tools` shows it: the cache-relative paths of Node and the venv's Python by what they are. */
+function shortName(name: string): string {
+  if (name.startsWith('../node/')) return 'node';
+  return name.startsWith('../') ? 'moto' : name;
+}
 
 function pinnedVersions(): Record<string, string> {
   const text = ['versions.env', join('kube', 'versions.env')]
@@ -73,12 +77,10 @@ async function tools(): Promise<number> {
       const reported = (r.stdout + r.stderr).trim().split('\n')[0] ?? '';
       const ok = reported.includes(pin);
       if (!ok) bad++;
-      console.log(
-        `${ok ? 'ok ' : 'BAD'} ${(name.startsWith('../') ? 'moto' : name).padEnd(12)} pinned ${pin.padEnd(8)} reports: ${reported}`,
-      );
+      console.log(`${ok ? 'ok ' : 'BAD'} ${shortName(name).padEnd(12)} pinned ${pin.padEnd(8)} reports: ${reported}`);
     } catch {
       bad++;
-      console.log(`MISSING ${name.padEnd(8)} pinned ${pin.padEnd(8)} install: bash sandbox/bootstrap.sh`);
+      console.log(`MISSING ${shortName(name).padEnd(8)} pinned ${pin.padEnd(8)} install: bash sandbox/bootstrap.sh`);
     }
   }
   return bad === 0 ? 0 : 1;

@@ -271,7 +271,6 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   main().then(
     (code) => process.exit(code),
     (e: unknown) => {

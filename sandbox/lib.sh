@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by start.sh and test.sh: timed phases and the idempotent npm install.
+# Shared by start.sh, test.sh and with-node.sh: timed phases, the pinned Node.js and the idempotent npm install.
 phase_start=0
 phase() { phase_start=$(date +%s); printf '\n== %s\n' "$1"; }
 phase_done() { printf '== done in %ss\n' "$(( $(date +%s) - phase_start ))"; }
@@ -13,4 +13,16 @@ ensure_node_modules() {
   fi
 }
 
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+# The pinned Node.js LTS (NODE_VERSION in sandbox/versions.env) first on PATH, installed by bootstrap.sh if missing.
+# Everything after it runs on it: npm (its `#!/usr/bin/env node`), npx, tsx, jest, bin/infra-agent, and every child
+# they spawn with process.execPath. Call it before ensure_node_modules, so npm ci also runs on it.
+use_pinned_node() {
+  local here cache dir
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  cache="${INFRA_AGENT_CACHE:-$HOME/.cache/infra-agent}"
+  dir="$cache/node/$(sed -n 's/^NODE_VERSION=//p' "$here/versions.env")"
+  if [ "$("$dir/bin/node" --version 2>/dev/null)" != "v${dir##*/}" ]; then
+    bash "$here/bootstrap.sh" node >&2 || return 1
+  fi
+  case "$PATH" in "$dir/bin:"*) ;; *) export PATH="$dir/bin:$PATH" ;; esac
+}

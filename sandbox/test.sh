@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source sandbox/lib.sh
 t0=$(date +%s)
 
+phase "Node.js (pinned)"; use_pinned_node; echo "node $(node --version) at $(command -v node), npm $(npm --version)"; phase_done
 phase "npm dependencies"; ensure_node_modules; phase_done
 phase "pinned tools (sandbox/bootstrap.sh)"; bash sandbox/bootstrap.sh; phase_done
 phase "typecheck"; npx tsc --noEmit -p .; phase_done

@@ -32,7 +32,6 @@ export interface Suite {
 
 export async function startSuite(): Promise<Suite> {
   const dir = mkdtempSync(join(tmpdir(), 'infra-agent-faults-'));
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.INFRA_AGENT_SANDBOX_DIR = join(dir, 'sandbox');
   process.env.INFRA_AGENT_STATE_DIR = join(dir, 'state');
   process.env.INFRA_AGENT_TEMPORAL_PORT = String(await freePort());

@@ -153,6 +153,7 @@ describe('npm run doctor', () => {
       expect(lines).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^ok {3}config: .* loads; infraDir /),
+          expect.stringMatching(/^ok {3}tool node: pinned 22\.[0-9.]+ +reports: v22\./),
           expect.stringMatching(/^ok {3}tool temporal: /),
           expect.stringMatching(
             new RegExp(`^ok {3}port ${process.env.INFRA_AGENT_TEMPORAL_PORT} \\(temporal\\): held by our sandbox`),

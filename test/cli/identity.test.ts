@@ -141,7 +141,7 @@ describe('terminal identity: the binary against the sandbox’s STS (moto)', () 
     });
     for (const user of ['alice', 'mallory']) {
       await iam.send(new CreateUserCommand({ UserName: user })).catch((e: Error) => {
-        if (e.name !== 'EntityAlreadyExists') throw e;
+        if (!e.name.startsWith('EntityAlreadyExists')) throw e; // the SDK names it EntityAlreadyExistsException
       });
       const k = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey;
       keys[user] = { AWS_ACCESS_KEY_ID: k?.AccessKeyId ?? '', AWS_SECRET_ACCESS_KEY: k?.SecretAccessKey ?? '' };

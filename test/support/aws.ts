@@ -6,6 +6,7 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { AppConfig } from '../../core/config';
 
 /** Test-side AWS clients against the sandbox endpoint, to check what a user would see in AWS. */
@@ -55,4 +56,26 @@ export function awsClients(config: AppConfig) {
       logs.destroy();
     },
   };
+}
+
+/** An IAM user in the sandbox's moto (created if missing) and a fresh access key of its, as the environment a CLI reads. */
+export async function iamUserKeys(
+  config: AppConfig,
+  user: string,
+): Promise<{ AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string }> {
+  const iam = new IAMClient({
+    region: 'us-east-1',
+    endpoint: config.aws.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  try {
+    await iam.send(new CreateUserCommand({ UserName: user })).catch((e: Error) => {
+      if (!e.name.startsWith('EntityAlreadyExists')) throw e; // EntityAlreadyExistsException from this SDK
+    });
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey;
+    if (!key?.AccessKeyId || !key.SecretAccessKey) throw new Error(`moto returned no access key for ${user}`);
+    return { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey };
+  } finally {
+    iam.destroy();
+  }
 }

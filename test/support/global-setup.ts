@@ -12,7 +12,6 @@ import { freePort } from './ports';
  * for runs of tests that need no server.
  */
 export default async function globalSetup(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   if (process.env.INFRA_AGENT_TEST_NO_SANDBOX === '1') return;
   const dir = mkdtempSync(join(tmpdir(), 'infra-agent-test-'));
   process.env.INFRA_AGENT_SANDBOX_DIR = join(dir, 'sandbox');
