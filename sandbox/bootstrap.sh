@@ -141,6 +141,38 @@ install_trivy() {
     "github.com/aquasecurity/trivy/cmd/trivy@v$TRIVY_VERSION"
 }
 
+# --- Trivy's offline vulnerability DB and the sandbox's image tarballs (docs/security.md) ---------------------------
+# trivy-db (the module version trivy pins) turns the checked-in advisories (sandbox/trivy/advisories: real CVEs for
+# the packages the sandbox images contain) into trivy.db + metadata.json under $CACHE/trivy/cache/db, the layout
+# `trivy --cache-dir $CACHE/trivy/cache --skip-db-update` reads; build-images.sh writes the image tarballs to
+# $CACHE/trivy/images. A stamp of the inputs decides whether both are current.
+TRIVY_DATA="$CACHE/trivy"
+trivy_data_stamp() {
+  { echo "$TRIVY_DB_VERSION"; cd "$here/trivy" && find advisories build-images.sh -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -d' ' -f1
+}
+check_trivy_data() {
+  [ "$(go_mod_version "$BIN/trivy-db")" = "v$TRIVY_DB_VERSION" ] && [ -s "$TRIVY_DATA/cache/db/trivy.db" ] &&
+    [ -s "$TRIVY_DATA/images/ghcr.io/example/payments-api/1.4.2.tar" ] &&
+    [ "$(cat "$TRIVY_DATA/.stamp" 2>/dev/null)" = "$(trivy_data_stamp)" ]
+}
+install_trivy_data() {
+  need go trivy-db
+  [ "$(go_mod_version "$BIN/trivy-db")" = "v$TRIVY_DB_VERSION" ] ||
+    GOBIN="$BIN" go install -ldflags "-s -w" "github.com/aquasecurity/trivy-db/cmd/trivy-db@v$TRIVY_DB_VERSION"
+  local tmp="$TRIVY_DATA/.build"
+  rm -rf "$tmp" && mkdir -p "$tmp/out" "$TRIVY_DATA/cache/db"
+  cp -r "$here/trivy/advisories" "$tmp/src"
+  # --update-interval only sets metadata NextUpdate; the agent never updates this DB (--skip-db-update).
+  "$BIN/trivy-db" build --cache-dir "$tmp/src" --output-dir "$tmp/out" --update-interval 87600h \
+    --only-update ghsa --only-update alpine --only-update nvd
+  grep -q '"Version":2' "$tmp/out/metadata.json"
+  mv "$tmp/out/trivy.db" "$tmp/out/metadata.json" "$TRIVY_DATA/cache/db/"
+  rm -rf "$TRIVY_DATA/images.new" && bash "$here/trivy/build-images.sh" "$TRIVY_DATA/images.new"
+  rm -rf "$TRIVY_DATA/images" && mv "$TRIVY_DATA/images.new" "$TRIVY_DATA/images"
+  rm -rf "$tmp"
+  trivy_data_stamp >"$TRIVY_DATA/.stamp"
+}
+
 check_actionlint() { [ "$(go_mod_version "$BIN/actionlint")" = "v$ACTIONLINT_VERSION" ] && REPORT_WANT="$ACTIONLINT_VERSION" reports "$BIN/actionlint" -version; }
 install_actionlint() {
   need go actionlint
@@ -173,7 +205,7 @@ install_cfn_guard() {
 check_kube() { bash "$here/kube/bootstrap-kube.sh" --check; }
 install_kube() { bash "$here/kube/bootstrap-kube.sh"; }
 
-all=(node python temporal cfn_guard helm actionlint shellcheck trivy kube)
+all=(node python temporal cfn_guard helm actionlint shellcheck trivy trivy_data kube)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do
