@@ -16,6 +16,8 @@ import type { LlmDeps } from './llm';
 import { createLlmActivities } from './llm';
 import type { RolloutDeps } from './rollout';
 import { createRolloutActivities } from './rollout';
+import type { SecurityDeps } from './security';
+import { createSecurityActivities } from './security';
 import type { NotifyDeps } from './notify/notify-operation';
 import { createNotifyActivities } from './notify/notify-operation';
 
@@ -28,6 +30,8 @@ export interface ActivityDeps extends IdentityDeps, ApprovalPolicyDeps, AuditDep
   readonly k8s?: K8sDeps;
   /** Blue/green rollouts; absent when no environment names a cluster (its activities then say so). */
   readonly rollout?: RolloutDeps;
+  /** Trivy scans and the rollout's security gate; absent when the config has no `security` section. */
+  readonly security?: SecurityDeps;
   /** Where full pod logs asked for in the terminal are written (mode 0700). */
   readonly logExportDir: string;
 }
@@ -42,7 +46,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps.notify),
     ...createLlmActivities(deps),
     ...createK8sActivities(deps.k8s),
-    ...createRolloutActivities(deps.rollout),
+    ...createRolloutActivities(deps.rollout, deps.security),
+    ...createSecurityActivities(deps.security),
     exportPodLog: (input: ExportPodLogInput) =>
       exportPodLog(
         { ...(deps.k8s ? { k8s: deps.k8s } : {}), notifier: deps.notify.notifier, dir: deps.logExportDir },

@@ -13,6 +13,8 @@ import type { HelmValues } from './k8s/request';
 import type { LlmConfig } from './llm/settings';
 import type { AnalysisSpec, RolloutPolicy, ServiceConfig, TrafficSpec } from './rollout/types';
 import { readLlmConfig } from './llm/settings';
+import type { SecurityConfig } from './security/config';
+import { readSecurityConfig } from './security/config';
 
 /** Where the Temporal server is and which task queue the worker polls. */
 export interface TemporalConfig {
@@ -79,6 +81,8 @@ export interface AppConfig {
   readonly slack?: SlackConfig;
   /** Claude on Bedrock for free-text requests; absent = grammar and near-miss matcher only. */
   readonly llm?: LlmConfig;
+  /** Trivy scans and the per-environment security gates (docs/security.md); absent = nothing is scanned. */
+  readonly security?: SecurityConfig;
 }
 
 /**
@@ -251,6 +255,8 @@ export function validateConfig(raw: unknown): ConfigResult {
   checkOwnership(r, services, releases);
   const llm = root.llm === undefined ? undefined : readLlmConfig(root.llm);
   for (const i of llm?.issues ?? []) r.fail(i.path, i.problem);
+  const security = root.security === undefined ? undefined : readSecurityConfig(root.security);
+  for (const i of security?.issues ?? []) r.fail(i.path, i.problem);
 
   if (r.issues.length > 0) return { ok: false, issues: r.issues };
   return {
@@ -270,6 +276,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       releases,
       ...(slack ? { slack } : {}),
       ...(llm?.value ? { llm: llm.value } : {}),
+      ...(security?.value ? { security: security.value } : {}),
     },
   };
 }

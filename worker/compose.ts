@@ -54,6 +54,7 @@ export function composeActivities(
     'cfn-guard': 'install it with: bash sandbox/bootstrap.sh cfn-guard (or set tools.cfnGuard in the config)',
     helm: 'install it with: bash sandbox/bootstrap.sh helm (or set tools.helm in the config)',
     kubectl: 'build it with: bash sandbox/kube/bootstrap-kube.sh kube (or set tools.kubectl in the config)',
+    trivy: 'install it with: bash sandbox/bootstrap.sh trivy (or set tools.trivy in the config)',
   });
   const run = wrapRun(createRun);
   const broker = createCredentialBroker(aws);
@@ -76,6 +77,18 @@ export function composeActivities(
     // Full pod logs asked for in the terminal: beside the audit log, readable by the worker's user only.
     logExportDir: join(dirname(resolve(config.audit.path)), 'pod-logs'),
     ...composeModel(config),
+    ...(config.security
+      ? {
+          security: {
+            run,
+            trivyBin: config.tools.trivy,
+            config: config.security,
+            roots: config.roots,
+            repoDir: resolve(config.infraDir, '..'),
+            infraDir: config.infraDir,
+          },
+        }
+      : {}),
     ...composeK8s(config, env, run, aws, broker),
   });
   return keepAlive(activities);

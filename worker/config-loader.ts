@@ -250,6 +250,20 @@ export function resolveConfigPaths(
         kubectl: tool(c.tools.kubectl),
         trivy: tool(c.tools.trivy),
       },
+      // Trivy's cache and the sandbox's image tarballs: made by the bootstrap, so not required to exist yet (a scan
+      // without them fails with what to run).
+      ...(c.security
+        ? {
+            security: {
+              ...c.security,
+              trivy: { ...c.security.trivy, cacheDir: p.abs(c.security.trivy.cacheDir) },
+              images:
+                c.security.images.source === 'archive'
+                  ? { source: 'archive' as const, archiveDir: p.abs(c.security.images.archiveDir) }
+                  : c.security.images,
+            },
+          }
+        : {}),
     },
   };
 }

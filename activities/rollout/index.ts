@@ -12,6 +12,8 @@ import type {
   SetTrafficInput,
   SetTrafficResult,
 } from '../../core/rollout/types';
+import type { SecurityDeps } from '../security';
+import { securityGateScan } from '../security';
 import { measureCloudWatch } from './analysis-cloudwatch';
 import { measureHttp } from './analysis-http';
 import { measurePods } from './analysis-pods';
@@ -22,14 +24,16 @@ import { readTrafficVia, setTrafficVia } from './traffic-router';
 export type { RolloutDeps } from './deps';
 
 /**
- * The security gate. There is no security agent yet (Trivy scans come with it), so this passes every image and
- * says so: the preview shows "pass-through: image not scanned" and the audit records it.
+ * The security gate. With config `security` (docs/security.md) the image is scanned with trivy and judged by the
+ * environment's rule, failing closed when it cannot be scanned. Without it nothing is scanned, and the gate says
+ * so: the preview shows "pass-through: image not scanned" and the audit records it.
  */
-export function securityGate(input: SecurityGateInput): Promise<SecurityGateResult> {
+export function securityGate(input: SecurityGateInput, security?: SecurityDeps): Promise<SecurityGateResult> {
+  if (security) return securityGateScan(security, input);
   return Promise.resolve({
     passed: true,
     provider: 'pass-through',
-    summary: `pass-through: ${input.image} was NOT scanned (no security agent configured yet)`,
+    summary: `pass-through: ${input.image} was NOT scanned (no security section in the config)`,
   });
 }
 
@@ -86,13 +90,13 @@ export function setTraffic(deps: RolloutDeps, input: SetTrafficInput): Promise<S
 }
 
 /** Builds the rollout activities; without deps (no cluster configured) each says what to configure. */
-export function createRolloutActivities(deps: RolloutDeps | undefined): RolloutActivities {
+export function createRolloutActivities(deps: RolloutDeps | undefined, security?: SecurityDeps): RolloutActivities {
   const need = (): RolloutDeps => {
     if (!deps) throw new ToolMissing('rollouts need a cluster: add environments.<env>.cluster to the config');
     return deps;
   };
   return {
-    rolloutSecurityGate: (i) => securityGate(i),
+    rolloutSecurityGate: (i) => securityGate(i, security),
     readColours: (i) => readColours(need(), i),
     deployColour: (i) => deployColour(need(), i),
     waitColourReady: (i) => waitColourReady(need(), i),

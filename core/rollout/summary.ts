@@ -40,7 +40,12 @@ export function rolloutLines(s: OperationState): string[] {
       : '';
     lines.push(`Traffic: ${via} · steps ${r.steps.map((p) => `${p}%`).join(' → ')}${timing}`);
     if (r.policy) lines.push(`Analysis: ${r.policy.analysis.map(analysisText).join('; ')}`);
-    if (r.securityGate) lines.push(`Security gate: ${r.securityGate.summary}`);
+    if (r.securityGate) {
+      lines.push(`Security gate: ${r.securityGate.summary}`);
+      // Trivy's verdict on the card: the rule, and the worst findings (id, severity, package installed → fixed).
+      if (r.securityGate.rule) lines.push(`  rule: ${r.securityGate.rule}`);
+      for (const w of r.securityGate.worst ?? []) lines.push(`  • ${w}`);
+    }
   }
   lines.push(
     `Now: blue ${r.weights.blue}% / green ${r.weights.green}%` +

@@ -155,6 +155,17 @@ export interface SecurityGateResult {
   /** `pass-through` means nothing was scanned: the preview says so. */
   readonly provider: 'pass-through' | 'trivy';
   readonly summary: string;
+  /** trivy: report (never blocks), passed, blocked, or error (could not scan: the gate failed closed). */
+  readonly verdict?: 'report' | 'passed' | 'blocked' | 'error';
+  /** The environment's rule in words, e.g. `blocks vulnerabilities CRITICAL/HIGH with a fix available`. */
+  readonly rule?: string;
+  /** `1 CRITICAL, 2 HIGH, 2 MEDIUM`. */
+  readonly counts?: string;
+  /** The worst findings (blocking first), one line each: id, severity, package installed → fixed, title. */
+  readonly worst?: readonly string[];
+  /** The image id trivy scanned (what a waiver will be bound to). */
+  readonly digest?: string;
+  readonly dbUpdatedAt?: string;
 }
 
 /** What runs in one colour now. */

@@ -49,6 +49,8 @@ export function rolloutTestConfig(
   services: Record<string, Record<string, unknown>>,
   /** Which environments get the cluster, and how each shifts traffic (default: dev with Istio). */
   traffic: Partial<Record<EnvironmentName, Record<string, unknown>>> = { dev: { kind: 'istio' } },
+  /** security: keep the sandbox's security section (trivy gates); off by default, the test images have no archive. */
+  options: { readonly security?: boolean } = {},
 ): RolloutTestConfig {
   type Raw = Record<string, unknown> & { environments: Record<string, Record<string, unknown>> };
   const raw = parse(readFileSync(join(ROOT, 'config', 'sandbox.yaml'), 'utf8')) as Raw;
@@ -67,6 +69,7 @@ export function rolloutTestConfig(
   // Environments not named here keep no cluster.
   for (const [env, e] of Object.entries(raw.environments)) if (!(env in traffic)) delete e.cluster;
   raw.services = services;
+  if (!options.security) delete raw.security;
   const path = join(cluster.dir, `config-${randomUUID()}.yaml`);
   writeFileSync(path, stringify(raw));
   const childEnv = { INFRA_AGENT_CONFIG: path, INFRA_AGENT_TASK_QUEUE: `test-${randomUUID()}` };
