@@ -6,6 +6,7 @@ import type { AuditDeps } from './audit/record-audit';
 import { createAuditActivities } from './audit/record-audit';
 import type { CloudFormationDeps } from './iac/cloudformation';
 import { createCloudFormationActivities } from './iac/cloudformation';
+import { createDriftActivities } from './iac/drift';
 import type { ValidateDeps } from './iac/validate-templates';
 import { createValidateActivities } from './iac/validate-templates';
 import type { K8sDeps } from './k8s';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalPolicyActivities(deps),
     ...createAuditActivities(deps),
     ...createCloudFormationActivities(deps),
+    ...createDriftActivities(deps),
     ...createValidateActivities(deps.validate),
     ...createNotifyActivities(deps.notify),
     ...createLlmActivities(deps),

@@ -10,6 +10,8 @@ import type {
 import { ENVIRONMENTS, isEnvironmentName } from './environments';
 import { catalogCollisions } from './k8s/ownership';
 import type { HelmValues } from './k8s/request';
+import type { DriftConfig } from './drift/settings';
+import { readDriftConfig } from './drift/settings';
 import type { LlmConfig } from './llm/settings';
 import type { AnalysisSpec, RolloutPolicy, ServiceConfig, TrafficSpec } from './rollout/types';
 import { readLlmConfig } from './llm/settings';
@@ -83,6 +85,8 @@ export interface AppConfig {
   readonly llm?: LlmConfig;
   /** Trivy scans and the per-environment security gates (docs/security.md); absent = nothing is scanned. */
   readonly security?: SecurityConfig;
+  /** Drift checks (`drift {stack} {env}`): the ignore list and concurrency (docs/drift.md); absent = defaults. */
+  readonly drift?: DriftConfig;
 }
 
 /**
@@ -257,6 +261,8 @@ export function validateConfig(raw: unknown): ConfigResult {
   for (const i of llm?.issues ?? []) r.fail(i.path, i.problem);
   const security = root.security === undefined ? undefined : readSecurityConfig(root.security);
   for (const i of security?.issues ?? []) r.fail(i.path, i.problem);
+  const drift = readDriftConfig(root.drift);
+  for (const i of drift.issues) r.fail(i.path, i.problem);
 
   if (r.issues.length > 0) return { ok: false, issues: r.issues };
   return {
@@ -277,6 +283,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       ...(slack ? { slack } : {}),
       ...(llm?.value ? { llm: llm.value } : {}),
       ...(security?.value ? { security: security.value } : {}),
+      drift: drift.value,
     },
   };
 }

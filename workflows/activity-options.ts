@@ -80,3 +80,10 @@ export const heartbeatWriteActivity: ActivityOptions = {
   heartbeatTimeout,
   retry: { ...retry, maximumAttempts: 3 },
 };
+
+/** A drift detection: polls CloudFormation inside one heartbeating activity (minutes on big stacks); read-only. */
+export const driftActivity: ActivityOptions = {
+  startToCloseTimeout: '30m',
+  heartbeatTimeout,
+  retry: { ...retry, maximumAttempts: 10 },
+};

@@ -7,3 +7,4 @@ export { diagnoseWorkflow } from './diagnose';
 export { blueGreenRolloutWorkflow } from './rollout';
 export { rollbackWorkflow } from './rollback';
 export { helmReleaseWorkflow } from './helm-release';
+export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';

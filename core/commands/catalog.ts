@@ -28,6 +28,10 @@ const releaseParam = {
   description: "Helm release from the config's releases: catalog, e.g. sample-app",
 } as const;
 
+// A drift report shows live security group rules and IAM policies: only people the config names see them.
+const DRIFT_SENSITIVE =
+  "A drift report shows live security group rules and IAM policies, so it is for people in infra-agent's user list; yours is not. Ask the platform team to add you (`status stack` works meanwhile).";
+
 /** Every command infra-agent understands, in the order `help` lists them. */
 export const COMMANDS = [
   {
@@ -86,6 +90,32 @@ export const COMMANDS = [
     effect: 'read',
     access: 'anyone',
     serves: 'stack-status',
+  },
+  {
+    name: 'drift-all',
+    pattern: 'drift all {env}',
+    aliases: ['drift all in {env}', 'drift all stacks {env}', 'drift all stacks in {env}'],
+    summary:
+      'check every catalog stack of an environment for drift (changes made outside infra-agent), a few stacks at a time',
+    params: [env],
+    examples: ['drift all dev'],
+    effect: 'read',
+    access: 'known-users',
+    serves: 'drift',
+    sensitive: DRIFT_SENSITIVE,
+  },
+  {
+    name: 'drift-stack',
+    pattern: 'drift {stack} {env}',
+    aliases: ['drift stack {stack} {env}', 'drift {stack} in {env}', 'drift stack {stack} in {env}'],
+    summary:
+      'check a stack for drift: per resource changed outside infra-agent, the property path and expected → actual',
+    params: [stack, env],
+    examples: ['drift vpc dev', 'drift eks-cluster prd'],
+    effect: 'read',
+    access: 'known-users',
+    serves: 'drift',
+    sensitive: DRIFT_SENSITIVE,
   },
   {
     name: 'service-pods',

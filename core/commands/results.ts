@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../audit';
+import type { EnvironmentDriftReport, StackDriftReport } from '../drift/report';
 import type { EnvironmentName } from '../environments';
 import type { LogExport } from '../k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../k8s/results';
@@ -83,7 +84,8 @@ export type CommandResult =
   | { readonly kind: 'whoami'; readonly identity: CallerIdentity }
   | { readonly kind: 'stack-status'; readonly stackName: string; readonly status: StackStatus }
   | { readonly kind: 'validation'; readonly report: ValidationReport }
-  | { readonly kind: 'kube-read'; readonly read: KubeReadAnswer };
+  | { readonly kind: 'kube-read'; readonly read: KubeReadAnswer }
+  | { readonly kind: 'drift'; readonly report: StackDriftReport | EnvironmentDriftReport };
 
 /** The result a command of a given name gets (for renderers typed per command). */
 export interface Dispatched {

@@ -57,6 +57,7 @@ export type Serves =
   | 'list'
   | 'audit'
   | 'stack-status'
+  | 'drift'
   | 'validate'
   | 'kube-read';
 

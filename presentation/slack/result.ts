@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { CommandResult } from '../../core/commands/results';
 import type { Command, KubeReadCommand } from '../../core/commands/types';
+import { renderDrift } from '../text/drift';
 import { renderLogExport } from '../text/log-export';
 import { renderAudit, renderKubeRead, renderList, renderState } from '../text/render';
 import { userText } from './escape';
@@ -80,6 +81,10 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
         `${v.passed ? ':white_check_mark: PASSED' : ':x: FAILED'}: ${userText(v.files.join(', '))}`,
         v.findings.map((f) => `${f.severity} ${f.control ?? ''} ${f.rule}: ${f.message}`).join('\n') || undefined,
       );
+    }
+    case 'drift': {
+      const d = renderDrift(r.report);
+      return textReply(`${d.clean ? ':white_check_mark:' : ':warning:'} ${userText(d.headline)}`, d.body || undefined);
     }
     case 'kube-read': {
       const { headline, body } = renderKubeRead(c as KubeReadCommand, r.read);

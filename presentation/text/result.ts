@@ -1,5 +1,6 @@
 import type { CommandResult } from '../../core/commands/results';
 import type { Command } from '../../core/commands/types';
+import { renderDrift } from './drift';
 import { renderLogExport } from './log-export';
 import { renderAudit, renderFindings, renderKubeRead, renderList, renderPreview, renderState } from './render';
 
@@ -71,6 +72,11 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
         text: `${r.report.passed ? 'PASSED' : 'FAILED'}: ${r.report.files.join(', ')}\n${renderFindings(r.report.findings)}`,
         ok: r.report.passed,
       };
+    case 'drift': {
+      const d = renderDrift(r.report);
+      // A drift found is an answer, not a failure of the command: exit code 1 only tells scripts "drifted".
+      return { text: [d.headline, d.body].filter(Boolean).join('\n'), ok: d.clean };
+    }
     case 'kube-read': {
       const { headline, body } = renderKubeRead(c as Parameters<typeof renderKubeRead>[0], r.read);
       return { text: [headline, body, renderLogExport(r.read.result)].filter(Boolean).join('\n'), ok: true };

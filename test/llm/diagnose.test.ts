@@ -113,6 +113,8 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
     expect(fake.requests[before]!.body.toolConfig!.tools.map((t) => t.toolSpec.name).sort()).toEqual([
       'audit',
       'describe',
+      'drift-all',
+      'drift-stack',
       'helm-diff',
       'helm-history',
       'list',

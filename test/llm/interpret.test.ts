@@ -67,6 +67,8 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'rollout',
       'rollback',
       'stack-status',
+      'drift-all',
+      'drift-stack',
       'service-pods',
       'service-deployments',
       'service-services',

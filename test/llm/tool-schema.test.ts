@@ -45,6 +45,8 @@ describe('tool schemas generated from COMMANDS', () => {
     expect(names.sort()).toEqual([
       'audit',
       'describe',
+      'drift-all',
+      'drift-stack',
       'helm-diff',
       'helm-history',
       'list',
@@ -85,6 +87,8 @@ describe('tool schemas generated from COMMANDS', () => {
     ]);
     expect(byEffect('read')).toEqual([
       'stack-status',
+      'drift-all',
+      'drift-stack',
       'service-pods',
       'service-deployments',
       'service-services',

@@ -24,6 +24,8 @@ const EXPECTED_OUTCOMES = [
   'deploy-rejected',
   'deploy-stack-deleted-while-waiting',
   'deploy-validation-failed',
+  'drift-all-some-unchecked',
+  'drift-stack-drifted',
   'helm-install-succeeded',
   'helm-rollback-write-retried',
   'helm-upgrade-release-moved',

@@ -162,6 +162,12 @@ export class Dispatcher {
           status: await reads.stackStatus(s.stack, s.env, r),
         };
       }
+      case 'drift': {
+        const d = c as CommandNamed<'drift-stack' | 'drift-all'>;
+        const report =
+          d.name === 'drift-all' ? await reads.driftAll(d.env, r) : await reads.driftStack(d.stack, d.env, r);
+        return { kind: 'drift', report };
+      }
       case 'validate':
         return { kind: 'validation', report: await reads.validate((c as CommandNamed<'validate'>).path, r) };
       case 'kube-read':

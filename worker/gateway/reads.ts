@@ -6,16 +6,22 @@ import type { CallerIdentity, KubeReadAnswer, StackStatus } from '../../core/com
 import type { KubeReadCommand } from '../../core/commands/types';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
-import { InvalidInput } from '../../core/errors';
+import type { EnvironmentDriftReport, StackDriftReport, UncheckedStack } from '../../core/drift/report';
+import { DEFAULT_DRIFT_CONFIG } from '../../core/drift/settings';
+import { InvalidInput, OperationConflict } from '../../core/errors';
+import { formatOperationId } from '../../core/operation-id';
 import type { LogExportDestination } from '../../core/k8s/log-export';
 import type { Requester } from '../../core/requester';
 import type { ValidationReport } from '../../core/validation';
 import {
   describeStackWorkflow,
+  environmentDriftWorkflow,
   kubernetesReadWorkflow,
+  stackDriftWorkflow,
   validateTemplatesWorkflow,
   whoamiWorkflow,
 } from '../../workflows';
+import type { DriftCheckInput } from '../../workflows/drift';
 import type { KubeReadInput } from '../../workflows/read-only';
 import { stackNameOf } from './inputs';
 import { fromReadFailure } from './temporal-errors';
@@ -73,6 +79,78 @@ export class Reads {
       [{ region: this.config.environments[env].region, stackName: stackNameOf(stack, env) }],
       '2m',
       `status of ${stack} in ${env}`,
+    );
+  }
+
+  private knownStack(stack: string): void {
+    if (!this.config.stacks[stack]) {
+      throw new InvalidInput(
+        `stack: '${stack}' is not in the catalog; known stacks: ${Object.keys(this.config.stacks).join(', ')}`,
+      );
+    }
+  }
+
+  /** Why a stack's operation lock is held right now (a deploy or delete is running), or undefined. */
+  private async busyWith(stack: string, env: EnvironmentName): Promise<string | undefined> {
+    const id = formatOperationId('stack', env, stack);
+    try {
+      const d = await this.client.workflow.getHandle(id).describe();
+      if (d.status.name !== 'RUNNING') return undefined;
+      return (
+        `${id} (${d.type}, started ${d.startTime.toISOString()}) is running on this stack: drift is checked against ` +
+        `a settled stack, so this check would race it — try again when it finishes (see \`status ${id}\`)`
+      );
+    } catch (e) {
+      if (e instanceof Error && e.name === 'WorkflowNotFoundError') return undefined;
+      throw e;
+    }
+  }
+
+  private driftInput(env: EnvironmentName): DriftCheckInput {
+    const drift = this.config.drift ?? DEFAULT_DRIFT_CONFIG;
+    return {
+      environment: env,
+      region: this.config.environments[env].region,
+      ignore: drift.ignore,
+      pollMs: drift.pollMs,
+    };
+  }
+
+  /**
+   * `drift {stack} {env}`: CloudFormation's drift detection of a catalog stack with the configured ignore list. A
+   * stack an operation holds is refused (OperationConflict) rather than checked mid-change.
+   */
+  async driftStack(stack: string, env: EnvironmentName, requester: Requester): Promise<StackDriftReport> {
+    this.knownStack(stack);
+    const busy = await this.busyWith(stack, env);
+    if (busy) throw new OperationConflict(busy);
+    return this.run(
+      stackDriftWorkflow,
+      `drift/${env}/${stack}/${requester.requestId}`,
+      [{ ...this.driftInput(env), stack, stackName: stackNameOf(stack, env) }],
+      '35m',
+      `drift check of ${stack} in ${env}`,
+    );
+  }
+
+  /** `drift all {env}`: every catalog stack, a bounded number at a time; busy or absent stacks are listed, not checked. */
+  async driftAll(env: EnvironmentName, requester: Requester): Promise<EnvironmentDriftReport> {
+    const names = Object.keys(this.config.stacks);
+    const busy = await Promise.all(names.map((stack) => this.busyWith(stack, env)));
+    const unchecked: UncheckedStack[] = [];
+    const stacks: { stack: string; stackName: string }[] = [];
+    names.forEach((stack, i) => {
+      const reason = busy[i];
+      if (reason) unchecked.push({ stack, stackName: stackNameOf(stack, env), kind: 'busy', reason });
+      else stacks.push({ stack, stackName: stackNameOf(stack, env) });
+    });
+    const concurrency = (this.config.drift ?? DEFAULT_DRIFT_CONFIG).concurrency;
+    return this.run(
+      environmentDriftWorkflow,
+      `drift/${env}/all/${requester.requestId}`,
+      [{ ...this.driftInput(env), stacks, concurrency, unchecked }],
+      '2h',
+      `drift check of ${env}`,
     );
   }
 

@@ -1,0 +1,119 @@
+import { ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type {
+  DriftAttribution,
+  DriftIgnoreRule,
+  EnvironmentDriftReport,
+  StackDriftReport,
+  UncheckedStack,
+} from '../core/drift/report';
+import { buildStackDriftReport, environmentDriftSummary } from '../core/drift/report';
+import type { EnvironmentName } from '../core/environments';
+import { driftActivity } from './activity-options';
+
+const { detectStackDrift } = proxyActivities<Activities>(driftActivity);
+
+/** One stack to check: catalog name and CloudFormation name. */
+export interface DriftTarget {
+  readonly stack: string;
+  readonly stackName: string;
+}
+
+/** Input of the drift workflows: everything from config is recorded here, so a replay sees the same rules. */
+export interface DriftCheckInput {
+  readonly environment: EnvironmentName;
+  readonly region: string;
+  readonly ignore: readonly DriftIgnoreRule[];
+  readonly pollMs: number;
+}
+
+// The product does not read CloudTrail (yet): every report says so instead of leaving the question open.
+const NO_ATTRIBUTION: DriftAttribution = {
+  available: false,
+  reason: 'who made the change is not known: infra-agent does not read CloudTrail yet (look up the physical id there)',
+};
+
+/** Read-only: one stack's drift report (CloudFormation's drift API, then the configured ignore list). */
+export async function stackDriftWorkflow(input: DriftCheckInput & DriftTarget): Promise<StackDriftReport> {
+  const raw = await detectStackDrift({
+    region: input.region,
+    stackName: input.stackName,
+    stack: input.stack,
+    environment: input.environment,
+    pollMs: input.pollMs,
+  });
+  return buildStackDriftReport(
+    raw,
+    { environment: input.environment, stack: input.stack },
+    input.ignore,
+    NO_ATTRIBUTION,
+  );
+}
+
+/** Input of `drift all`: the stacks to check (busy ones were set aside by the gateway) and how many at once. */
+export interface EnvironmentDriftInput extends DriftCheckInput {
+  readonly stacks: readonly DriftTarget[];
+  readonly concurrency: number;
+  /** Stacks not checked for a reason known before starting (an operation holds them). */
+  readonly unchecked: readonly UncheckedStack[];
+}
+
+/**
+ * Read-only: every given stack's drift, at most `concurrency` detections at a time (CloudFormation limits
+ * concurrent detections per account). A stack that cannot be checked (never deployed, deleted, a change
+ * running, an error) is listed with the reason; the others are still checked.
+ */
+export async function environmentDriftWorkflow(input: EnvironmentDriftInput): Promise<EnvironmentDriftReport> {
+  const reports: StackDriftReport[] = [];
+  const unchecked: UncheckedStack[] = [...input.unchecked];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < input.stacks.length) {
+      const target = input.stacks[next++];
+      if (!target) return;
+      try {
+        const raw = await detectStackDrift({
+          region: input.region,
+          stackName: target.stackName,
+          stack: target.stack,
+          environment: input.environment,
+          pollMs: input.pollMs,
+        });
+        reports.push(
+          buildStackDriftReport(
+            raw,
+            { environment: input.environment, stack: target.stack },
+            input.ignore,
+            NO_ATTRIBUTION,
+          ),
+        );
+      } catch (e) {
+        if (isCancellation(e)) throw e;
+        unchecked.push({ ...target, ...whyUnchecked(e) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, input.stacks.length)) }, lane));
+  const order = (s: { stack: string }): number => input.stacks.findIndex((t) => t.stack === s.stack);
+  reports.sort((a, b) => order(a) - order(b));
+  unchecked.sort((a, b) => order(a) - order(b));
+  const checkedAt = reports.map((r) => r.checkedAt).sort()[reports.length - 1] ?? new Date().toISOString();
+  return {
+    kind: 'environment',
+    environment: input.environment,
+    checkedAt,
+    stacks: reports,
+    unchecked,
+    summary: environmentDriftSummary(input.environment, reports, unchecked),
+  };
+}
+
+function whyUnchecked(e: unknown): Pick<UncheckedStack, 'reason' | 'kind'> {
+  let root: unknown = e;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  const type = root instanceof ApplicationFailure ? root.type : undefined;
+  const message = root instanceof Error ? root.message : String(root);
+  if (type === 'OperationConflict') return { kind: 'busy', reason: message };
+  if (type === 'InvalidInput') return { kind: 'absent', reason: message };
+  return { kind: 'failed', reason: message };
+}
