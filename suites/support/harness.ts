@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Logger } from '@slack/bolt';
-import { LogLevel } from '@slack/bolt';
 import { verifyAuditChain } from '../../adapters/audit/jsonl-audit-log';
 import type { AuditRecord } from '../../core/audit';
 import type { AppConfig } from '../../core/config';
 import type { PrivateSandbox } from '../../bench/private-sandbox';
 import { startPrivateSandbox } from '../../bench/private-sandbox';
 import type { RunningBot } from '../../test/support/fake-slack/bot-harness';
-import { SIGNING_SECRET, startBot, withFakeSlack } from '../../test/support/fake-slack/bot-harness';
+import { recordingLogger, SIGNING_SECRET, startBot, withFakeSlack } from '../../test/support/fake-slack/bot-harness';
 import { FakeSlack } from '../../test/support/fake-slack/server';
 import type { SlackPerson } from '../../test/support/fake-slack/signed';
 import { eventBody, postSigned, slashCommandBody } from '../../test/support/fake-slack/signed';
@@ -22,25 +20,6 @@ export const ALICE: SlackPerson = { userId: 'U0ALICE01', teamId: 'T0SANDBOX' };
 export const BOB: SlackPerson = { userId: 'U0BOB0001', teamId: 'T0SANDBOX' };
 export const CAROL: SlackPerson = { userId: 'U0CAROL01', teamId: 'T0SANDBOX' };
 export { SIGNING_SECRET };
-
-/** A logger that keeps every line, whatever its level (the suites check what the bot logged). */
-export function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (...m: unknown[]) =>
-      void lines.push(`${level} ${m.map(String).join(' ')}`);
-  return {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    setLevel: () => undefined,
-    getLevel: () => LogLevel.DEBUG,
-    setName: () => undefined,
-  };
-}
 
 /** The product as a suite reaches it: a private sandbox, a worker, the bot over HTTP against a local Slack. */
 export interface SuiteWorld {

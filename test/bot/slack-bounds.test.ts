@@ -5,8 +5,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '@slack/bolt';
-import { App, LogLevel } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import { DurableDeliveryDedupe } from '../../bot/dedupe';
 import { createBoundedReceiver } from '../../bot/http-receiver';
 import { openSealedView, sealView, viewSealKey } from '../../bot/view-seal';
@@ -18,6 +17,7 @@ import { buildMfaModal, buildRejectModal } from '../../presentation/slack/modals
 import { buildOperationMessage } from '../../presentation/slack/operation-message';
 import { eventReply } from '../../presentation/slack/operation-messages';
 import { buildInterpretAnswer, buildProposalMessage } from '../../presentation/slack/proposal-message';
+import { recordingLogger } from '../support/fake-slack/bot-harness';
 import { postSigned, slashCommandBody } from '../support/fake-slack/signed';
 
 /** Markup that pings people or disguises a link if Slack reads it unescaped. */
@@ -147,25 +147,6 @@ describe('delivery dedupe that survives restarts', () => {
     expect(readdirSync(dir)).toHaveLength(1);
   });
 });
-
-/** A logger that keeps every line, whatever its level. */
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (...m: unknown[]) =>
-      void lines.push(`${level} ${m.map(String).join(' ')}`);
-  return {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    setLevel: () => undefined,
-    getLevel: () => LogLevel.DEBUG,
-    setName: () => undefined,
-  };
-}
 
 describe('the HTTP receiver refuses oversized bodies before reading them', () => {
   const SECRET = 'bounds-secret';

@@ -1,14 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '@slack/bolt';
-import { LogLevel } from '@slack/bolt';
 import { sealView } from '../../bot/view-seal';
 import type { AppConfig } from '../../core/config';
 import { MAX_REQUEST_CHARS } from '../../core/limits';
 import { InputIds, ViewIds } from '../../presentation/slack/ids';
 import { buildRejectModal } from '../../presentation/slack/modals';
 import type { RunningBot } from '../support/fake-slack/bot-harness';
-import { SIGNING_SECRET, startBot, withFakeSlack } from '../support/fake-slack/bot-harness';
+import { recordingLogger, SIGNING_SECRET, startBot, withFakeSlack } from '../support/fake-slack/bot-harness';
 import { poll } from '../support/fake-slack/poll';
 import { FakeSlack } from '../support/fake-slack/server';
 import type { SlackPerson } from '../support/fake-slack/signed';
@@ -24,25 +22,6 @@ const CAROL: SlackPerson = { userId: 'U0CAROL01', teamId: 'T0SANDBOX' };
 const run = Date.now().toString(36);
 const REPLAY = `hd-replay-${run}`;
 const FORGED = `hd-forged-${run}`;
-
-/** A logger that keeps every line, whatever its level. */
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (...m: unknown[]) =>
-      void lines.push(`${level} ${m.map(String).join(' ')}`);
-  return {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    setLevel: () => undefined,
-    getLevel: () => LogLevel.DEBUG,
-    setName: () => undefined,
-  };
-}
 
 describe('Slack front end hardening: replays after a restart, forged modals, bounded text, listeners that log', () => {
   let fake: FakeSlack;

@@ -16,6 +16,25 @@ import type { FakeSlack } from './server';
 
 export const SIGNING_SECRET = 'sandbox-signing-secret';
 
+/** A logger that keeps every line, whatever its level (tests and suites check what the bot logged). */
+export function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const at =
+    (level: string) =>
+    (...m: unknown[]) =>
+      void lines.push(`${level} ${m.map(String).join(' ')}`);
+  return {
+    lines,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.DEBUG,
+    setName: () => undefined,
+  };
+}
+
 /** A config whose Slack block points at the fake (the worker's notifier and the bot both use it). */
 export function withFakeSlack(config: AppConfig, fake: FakeSlack, mode: SlackConfig['mode'] = 'http'): AppConfig {
   return {
