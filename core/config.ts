@@ -8,6 +8,8 @@ import type {
   UserConfig,
 } from './environments';
 import { ENVIRONMENTS, isEnvironmentName } from './environments';
+import type { SuppressionRule, ValidationPolicy } from './validation';
+import { DEFAULT_VALIDATION_POLICY } from './validation';
 import { catalogCollisions } from './k8s/ownership';
 import type { HelmValues } from './k8s/request';
 import type { DriftConfig } from './drift/settings';
@@ -87,6 +89,8 @@ export interface AppConfig {
   readonly security?: SecurityConfig;
   /** Drift checks (`drift {stack} {env}`): the ignore list and concurrency (docs/drift.md); absent = defaults. */
   readonly drift?: DriftConfig;
+  /** Organisation policies and suppressions for template validation (config `validation`; docs/compliance.md). */
+  readonly validation?: ValidationPolicy;
 }
 
 /**
@@ -258,6 +262,7 @@ export function validateConfig(raw: unknown): ConfigResult {
   const releases = readReleases(r, root.releases);
   checkOwnership(r, services, releases);
   const llm = root.llm === undefined ? undefined : readLlmConfig(root.llm);
+  const validation = root.validation === undefined ? undefined : readValidation(r, root.validation);
   for (const i of llm?.issues ?? []) r.fail(i.path, i.problem);
   const security = root.security === undefined ? undefined : readSecurityConfig(root.security);
   for (const i of security?.issues ?? []) r.fail(i.path, i.problem);
@@ -284,8 +289,45 @@ export function validateConfig(raw: unknown): ConfigResult {
       ...(llm?.value ? { llm: llm.value } : {}),
       ...(security?.value ? { security: security.value } : {}),
       drift: drift.value,
+      ...(validation ? { validation } : {}),
     },
   };
+}
+
+/** `validation:` — the organisation's tag and IaCVersion policies, and suppressions (each with a reason). */
+function readValidation(r: Reader, raw: unknown): ValidationPolicy {
+  const o = r.obj(raw, 'validation');
+  const org = r.obj(o.organisation, 'validation.organisation', false);
+  const defaults = DEFAULT_VALIDATION_POLICY.organisation;
+  const mandatoryTags =
+    org.mandatoryTags === undefined
+      ? [...defaults.mandatoryTags]
+      : r.strList(org, 'mandatoryTags', 'validation.organisation');
+  const iacVersionParameter =
+    org.iacVersionParameter === null
+      ? null
+      : (r.str(org, 'iacVersionParameter', 'validation.organisation', {
+          required: false,
+          pattern: /^[A-Za-z0-9]{1,255}$/,
+          hint: 'a template parameter name (letters and digits), or null for no such policy',
+        }) ?? defaults.iacVersionParameter);
+  const suppressions: SuppressionRule[] = [];
+  const list = o.suppressions ?? [];
+  if (!Array.isArray(list)) r.fail('validation.suppressions', 'must be a list of { rule, reason, resource?, file? }');
+  else
+    list.forEach((item, i) => {
+      const path = `validation.suppressions[${i}]`;
+      const s = r.obj(item, path);
+      const rule = r.str(s, 'rule', path, { hint: 'the rule id: a guard rule, a cfn-lint code or MandatoryTags' });
+      const reason = r.str(s, 'reason', path, {
+        hint: 'say why the finding does not apply; a suppression without a reason is refused',
+      });
+      const resource = r.str(s, 'resource', path, { required: false });
+      const file = r.str(s, 'file', path, { required: false });
+      if (rule && reason)
+        suppressions.push({ rule, reason, ...(resource ? { resource } : {}), ...(file ? { file } : {}) });
+    });
+  return { organisation: { mandatoryTags, iacVersionParameter }, suppressions };
 }
 
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -96,17 +96,19 @@ install_node() {
   "$NODE_DIR/bin/node" --version
 }
 
-# --- Python tools (moto server, cfn-lint) in one venv -------------------------------------------
+# --- Python tools (moto server, cfn-lint, the SAM translator) in one venv -------------------------------------------
 check_python() {
   [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/cfn-lint" ] &&
     [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))')" = "$MOTO_VERSION" ] &&
     REPORT_WANT="$CFN_LINT_VERSION" reports "$VENV/bin/cfn-lint" --version &&
+    [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("aws-sam-translator"))' 2>/dev/null)" = "$SAM_TRANSLATOR_VERSION" ] &&
     ln -sf "$VENV/bin/moto_server" "$BIN/moto_server" && ln -sf "$VENV/bin/cfn-lint" "$BIN/cfn-lint"
 }
 install_python() {
   need python3 "the Python venv"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" \
+    "aws-sam-translator==$SAM_TRANSLATOR_VERSION" # SAM templates are validated as CloudFormation will deploy them
 }
 
 # --- Go tools ----------------------------------------------------------------------------------------

@@ -58,13 +58,14 @@ export function composeActivities(
   });
   const run = wrapRun(createRun);
   const broker = createCredentialBroker(aws);
+  const audit = createJsonlAuditLog(config.audit.path);
   const activities = createActivities({
     aws,
     broker,
     // Approval policy is decided here, from the worker's own config, never from what a client sent.
     policyConfig: { environments: config.environments, users: config.users },
     infraDir: config.infraDir,
-    audit: createJsonlAuditLog(config.audit.path),
+    audit,
     validate: {
       run,
       cfnLintBin: config.tools.cfnLint,
@@ -72,6 +73,8 @@ export function composeActivities(
       rulesDir: join(config.infraDir, 'cfn-guard-rules', 'nist-800-53'),
       baseDir: config.infraDir,
       cacheDir: validateCacheDir(env),
+      ...(config.validation ? { policy: config.validation } : {}),
+      audit,
     },
     notify: composeNotify(config),
     // Full pod logs asked for in the terminal: beside the audit log, readable by the worker's user only.

@@ -20,8 +20,17 @@ export async function describeStackWorkflow(input: DescribeStackInput): ReturnTy
 }
 
 /** Read-only: validate templates with cfn-lint, the NIST guard rules and the mandatory-tag check. */
-export async function validateTemplatesWorkflow(input: { files: string[] }): Promise<ValidationReport> {
-  return validateTemplates({ files: input.files });
+export async function validateTemplatesWorkflow(input: {
+  files: string[];
+  /** Who asked: applied suppressions are audited under this workflow's id, naming them. */
+  actor?: string;
+}): Promise<ValidationReport> {
+  if (!input.actor) return validateTemplates({ files: input.files });
+  const { workflowId } = workflowInfo();
+  return validateTemplates({
+    files: input.files,
+    audit: { key: workflowId, actor: input.actor, operationId: workflowId },
+  });
 }
 
 const { k8sRead, helmRead, recordAudit } = proxyActivities<Activities>(heartbeatCallActivity);

@@ -1,16 +1,39 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, normalize, resolve } from 'node:path';
 import { CfnGuardFailed, cfnGuardVersion, guardRuleNames, runCfnGuard } from '../../adapters/cli/cfn-guard';
 import type { CfnGuardResult } from '../../adapters/cli/cfn-guard';
 import { cfnLintVersion, runCfnLint } from '../../adapters/cli/cfn-lint';
+import { processTemplates } from '../../adapters/cli/cfn-process';
+import type { ProcessedTemplate } from '../../adapters/cli/cfn-process';
 import type { RunCommand } from '../../adapters/cli/run-command';
-import { parseCfnTemplate } from '../../core/compliance/cfn-template';
+import type { AuditLog } from '../../core/audit';
+import { isRecord, parseCfnTemplate } from '../../core/compliance/cfn-template';
 import type { CfnTemplate } from '../../core/compliance/cfn-template';
 import { controlOfRule } from '../../core/compliance/controls';
+import {
+  applySuppressions,
+  coveredTypes,
+  dedupeFindings,
+  describeBranch,
+  iacVersionFinding,
+  isDefaultOrganisation,
+  isOrganisationRule,
+  templateSuppressions,
+  uncheckedResources,
+} from '../../core/compliance/findings';
+import type { TemplateSuppression } from '../../core/compliance/findings';
 import { findMissingTags } from '../../core/compliance/mandatory-tags';
-import type { GuardRuleResult, ValidationFinding, ValidationReport } from '../../core/validation';
-import { hasBlockingFindings } from '../../core/validation';
+import type {
+  GuardRuleResult,
+  TemplateProcessing,
+  UncheckedResource,
+  ValidationFinding,
+  ValidationPolicy,
+  ValidationReport,
+} from '../../core/validation';
+import { DEFAULT_VALIDATION_POLICY, hasBlockingFindings } from '../../core/validation';
 
 /** What template validation needs from the outside world. */
 export interface ValidateDeps {
@@ -23,14 +46,20 @@ export interface ValidateDeps {
   readonly cacheDir: string;
   /** Relative template paths are resolved against this. Default: the process working directory. */
   readonly baseDir?: string;
+  /** Organisation policy and config suppressions (config `validation`). Default DEFAULT_VALIDATION_POLICY. */
+  readonly policy?: ValidationPolicy;
+  /** Where applied suppressions are recorded; absent: they are only listed in the report. */
+  readonly audit?: AuditLog;
 }
 
 /** Input of validateTemplates. */
 export interface ValidateTemplatesInput {
-  /** Template paths; findings name files exactly as given here. */
+  /** Template paths or folders (absolute, or relative to baseDir); findings name files as given here. */
   readonly files: readonly string[];
   /** Environment the templates are headed for. Recorded in workflow history; the checks are the same for all. */
   readonly environment?: string;
+  /** Who asked and under which id, for the audit record of applied suppressions. */
+  readonly audit?: { readonly key: string; readonly actor: string; readonly operationId: string };
 }
 
 /** The validation activities. */
@@ -42,6 +71,9 @@ export interface ValidateActivities {
 interface ToolResults {
   readonly findings: ValidationFinding[];
   readonly ruleResults: GuardRuleResult[];
+  readonly unchecked: UncheckedResource[];
+  readonly suppressions: TemplateSuppression[];
+  readonly processing?: TemplateProcessing;
 }
 
 interface Target {
@@ -49,34 +81,126 @@ interface Target {
   readonly path: string;
   readonly template: CfnTemplate;
   readonly cacheKey: string;
+  /** Transforms or conditions: checked on the processed template, one variant per condition branch. */
+  readonly needsProcessing: boolean;
+  readonly nested: string[];
 }
 
-const CACHE_FORMAT = 1;
+interface Rules {
+  readonly hash: string;
+  readonly names: string[];
+  readonly covered: ReturnType<typeof coveredTypes>;
+}
+
+const CACHE_FORMAT = 2;
+/** Largest template read (CloudFormation's own limit for a template in S3 is 1 MB). */
+export const MAX_TEMPLATE_BYTES = 2 * 1024 * 1024;
+/** Most templates one request may expand to (a folder, nested stacks). */
+export const MAX_TEMPLATES = 500;
+const TEMPLATE_EXTENSIONS = /\.(ya?ml|json|template)$/i;
 
 /**
- * Builds the validation activity: cfn-lint, cfn-guard (NIST rules) and the mandatory-tags check over many
- * templates, each tool run once for all files whose results are not cached yet.
+ * Builds the validation activity: cfn-lint, cfn-guard (NIST rules) and the organisation checks over many
+ * templates, each tool run once for all files whose results are not cached yet. Templates with transforms or
+ * conditions are checked as CloudFormation processes them (see adapters/cli/cfn_process.py).
  */
 export function createValidateActivities(deps: ValidateDeps): ValidateActivities {
   const cache = deps.cacheDir;
   const base = deps.baseDir ?? process.cwd();
+  const policy = deps.policy ?? DEFAULT_VALIDATION_POLICY;
   return {
     async validateTemplates(input) {
       const [rules, toolsId] = await Promise.all([readRules(deps.rulesDir), toolIdentity(deps)]);
       // Cached when warm; when cold, asking the versions overlaps with the real runs.
       const versions = toolVersions(deps, cache, toolsId);
+      const salt = sha256(JSON.stringify([rules.hash, toolsId, policy.organisation]));
       const findings: ValidationFinding[] = [];
       const targets: Target[] = [];
-      for (const name of input.files) {
-        const loaded = await loadTemplate(name, resolve(base, name), `${rules.hash}:${toolsId}`);
+      const files: string[] = [];
+      const queue = await expandInputs(input.files, base, findings);
+      const seen = new Set<string>();
+      while (queue.length > 0 && targets.length < MAX_TEMPLATES) {
+        const next = queue.shift() as { name: string; path: string };
+        const real = await realpath(next.path).catch(() => next.path);
+        if (seen.has(real)) continue;
+        seen.add(real);
+        files.push(next.name);
+        const loaded = await loadTemplate(next.name, next.path, salt);
         if ('finding' in loaded) findings.push(loaded.finding);
-        else targets.push(loaded);
+        else {
+          targets.push(loaded);
+          for (const child of loaded.nested)
+            queue.push({ name: join(dirname(next.name), child), path: resolve(dirname(next.path), child) });
+        }
       }
-      const [results, toolVersionsFound] = await Promise.all([resultsFor(targets, deps, rules.names, cache), versions]);
-      for (const target of targets) findings.push(...tagFindings(target));
-      return buildReport(input.files, [...findings, ...results.findings], results.ruleResults, toolVersionsFound);
+      const [results, toolVersionsFound] = await Promise.all([
+        resultsFor(targets, deps, rules, policy, cache),
+        versions,
+      ]);
+      const all = [...findings, ...results.findings].filter(
+        // A different organisation policy than the guard rules encode: the configurable checks decide alone.
+        (f) => isDefaultOrganisation(policy) || f.source !== 'cfn-guard' || !isOrganisationRule(f.rule),
+      );
+      const suppressions = new Map(targets.map((t, i) => [t.name, results.perTarget[i]?.suppressions ?? []]));
+      const { findings: kept, suppressed } = applySuppressions(dedupeFindings(all), suppressions, policy.suppressions);
+      if (suppressed.length > 0 && deps.audit && input.audit) {
+        await deps.audit.append({
+          key: `${input.audit.key}/suppressed`,
+          action: 'validated',
+          actor: input.audit.actor,
+          operationId: input.audit.operationId,
+          environment: input.environment ?? '-',
+          target: files.join(', ').slice(0, 500),
+          details: {
+            suppressed: suppressed.map((s) => ({
+              file: s.finding.file,
+              resource: s.finding.resource ?? null,
+              rule: s.finding.rule,
+              by: s.by,
+              reason: s.reason,
+            })),
+          },
+        });
+      }
+      return buildReport(files, kept, results, suppressed, toolVersionsFound);
     },
   };
+}
+
+/** Folders become the templates under them; a path that is neither a file nor a folder is a finding. */
+async function expandInputs(
+  names: readonly string[],
+  base: string,
+  findings: ValidationFinding[],
+): Promise<Array<{ name: string; path: string }>> {
+  const out: Array<{ name: string; path: string }> = [];
+  for (const name of names) {
+    const path = resolve(base, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info) {
+      out.push({ name, path }); // loadTemplate says why it cannot be read
+      continue;
+    }
+    if (!info.isDirectory()) {
+      out.push({ name, path });
+      continue;
+    }
+    const entries = (await readdir(path, { recursive: true }))
+      .map(String)
+      .filter((e) => TEMPLATE_EXTENSIONS.test(e) && !/(^|\/)(node_modules|\.git)\//.test(e))
+      .sort();
+    if (entries.length === 0) {
+      findings.push(
+        parseFinding(
+          name,
+          'a folder with no templates in it (looked for .yaml, .yml, .json and .template files)',
+          'TemplateRead',
+        ),
+      );
+    }
+    out.push(...entries.map((e) => ({ name: join(name, e), path: join(path, e) })));
+  }
+  return out;
 }
 
 async function loadTemplate(
@@ -84,53 +208,254 @@ async function loadTemplate(
   path: string,
   salt: string,
 ): Promise<Target | { finding: ValidationFinding }> {
+  const refused = (why: string): { finding: ValidationFinding } => ({
+    finding: parseFinding(name, why, 'TemplateRead'),
+  });
   let source: string;
   try {
+    const info = await stat(path);
+    if (info.isDirectory()) return refused('a folder inside a folder given twice; name the templates');
+    if (!info.isFile()) return refused('not a regular file (a device, socket or pipe is never read)');
+    if (info.size > MAX_TEMPLATE_BYTES)
+      return refused(
+        `too big to be a template: ${info.size} bytes, over the ${MAX_TEMPLATE_BYTES} byte limit (CloudFormation accepts 1 MB)`,
+      );
     source = await readFile(path, 'utf8');
   } catch (e) {
-    return { finding: parseFinding(name, `cannot read template: ${(e as Error).message}`) };
+    return refused(readError(e as NodeJS.ErrnoException));
   }
+  if (source.includes('\u0000')) return refused('not a template: the file is binary');
   const parsed = parseCfnTemplate(source);
   if (!parsed.ok) return { finding: parseFinding(name, parsed.reason) };
+  const template = parsed.template;
   return {
     name,
     path,
-    template: parsed.template,
+    template,
     cacheKey: sha256(JSON.stringify([CACHE_FORMAT, name, source, salt])),
+    needsProcessing:
+      (template as { Transform?: unknown }).Transform !== undefined ||
+      (isRecord(template.Conditions) && Object.keys(template.Conditions).length > 0),
+    nested: nestedTemplates(template),
   };
+}
+
+/** Why a path cannot be read, in words (never the file's content). */
+function readError(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ENOENT':
+      return 'not found: no file or folder at this path on the worker (relative paths start at the infra folder)';
+    case 'EACCES':
+    case 'EPERM':
+      return "not readable: the worker's user has no permission to read it";
+    case 'ENOTDIR':
+      return 'not found: a part of the path is a file, not a folder';
+    case 'ELOOP':
+      return 'not readable: too many symbolic links';
+    default:
+      return `cannot read template: ${e.code ?? e.message}`;
+  }
+}
+
+/** Local templates of nested stacks (AWS::CloudFormation::Stack TemplateURL, SAM application Location). */
+function nestedTemplates(template: CfnTemplate): string[] {
+  const out: string[] = [];
+  for (const body of Object.values(template.Resources)) {
+    const props = isRecord(body?.Properties) ? body.Properties : {};
+    const url =
+      body?.Type === 'AWS::CloudFormation::Stack'
+        ? props.TemplateURL
+        : body?.Type === 'AWS::Serverless::Application'
+          ? props.Location
+          : undefined;
+    if (typeof url === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(url) && TEMPLATE_EXTENSIONS.test(url))
+      out.push(normalize(url));
+  }
+  return out;
 }
 
 function parseFinding(file: string, message: string, rule = 'TemplateParse'): ValidationFinding {
   return { source: 'parse', file, rule, message, severity: 'error' };
 }
 
-/** Cached results for unchanged files; one cfn-lint and one cfn-guard process for all the others. */
+interface AllResults {
+  readonly findings: ValidationFinding[];
+  readonly ruleResults: GuardRuleResult[];
+  readonly unchecked: UncheckedResource[];
+  readonly processing: TemplateProcessing[];
+  readonly perTarget: ToolResults[];
+}
+
+/** Cached results for unchanged files; one cfn-lint, one processor and one cfn-guard process for the others. */
 async function resultsFor(
   targets: Target[],
   deps: ValidateDeps,
-  ruleNames: string[],
+  rules: Rules,
+  policy: ValidationPolicy,
   cache: string,
-): Promise<ToolResults> {
+): Promise<AllResults> {
   const cached = await Promise.all(targets.map((t) => readCache(cache, t.cacheKey)));
   const misses = targets.filter((_, i) => cached[i] === undefined);
-  const fresh = await runTools(misses, deps, ruleNames);
+  const fresh = await runTools(misses, deps, rules, policy);
   await Promise.all(misses.map((t) => writeCache(cache, t.cacheKey, fresh.get(t.name) ?? empty())));
   const all = targets.map((t, i) => cached[i] ?? fresh.get(t.name) ?? empty());
-  return { findings: all.flatMap((r) => r.findings), ruleResults: all.flatMap((r) => r.ruleResults) };
+  return {
+    findings: all.flatMap((r) => r.findings),
+    ruleResults: all.flatMap((r) => r.ruleResults),
+    unchecked: all.flatMap((r) => r.unchecked),
+    processing: all.flatMap((r) => (r.processing ? [r.processing] : [])),
+    perTarget: all,
+  };
 }
 
-async function runTools(targets: Target[], deps: ValidateDeps, ruleNames: string[]): Promise<Map<string, ToolResults>> {
+/** One thing cfn-guard and the organisation checks look at: a template as written, or one processed branch. */
+interface Checked {
+  readonly target: Target;
+  readonly path: string;
+  readonly template: CfnTemplate;
+  readonly scenario: Readonly<Record<string, boolean>>;
+  readonly isDefault: boolean;
+}
+
+async function runTools(
+  targets: Target[],
+  deps: ValidateDeps,
+  rules: Rules,
+  policy: ValidationPolicy,
+): Promise<Map<string, ToolResults>> {
+  const out = new Map<string, ToolResults>(targets.map((t) => [t.name, empty()]));
+  if (targets.length === 0) return out;
   const byPath = new Map(targets.map((t) => [t.path, t.name]));
   const displayName = (p: string): string => byPath.get(p) ?? byPath.get(resolve(p)) ?? p;
-  const files = targets.map((t) => t.path);
-  const [lint, guard] = await Promise.all([
-    runCfnLint({ run: deps.run, bin: deps.cfnLintBin, files, displayName }),
-    guardWithFallback(deps, ruleNames, files, displayName),
-  ]);
-  const out = new Map<string, ToolResults>(targets.map((t) => [t.name, empty()]));
-  for (const f of [...lint, ...guard.findings]) (out.get(f.file) ?? orphan(out, f.file)).findings.push(f);
-  for (const r of guard.ruleResults) (out.get(r.file) ?? orphan(out, r.file)).ruleResults.push(r);
-  return out;
+  const work = await mkdtemp(join(tmpdir(), 'infra-agent-validate-'));
+  try {
+    const toProcess = targets.filter((t) => t.needsProcessing);
+    const [lint, processed] = await Promise.all([
+      runCfnLint({ run: deps.run, bin: deps.cfnLintBin, files: targets.map((t) => t.path), displayName }),
+      processTemplates({
+        run: deps.run,
+        cfnLintBin: deps.cfnLintBin,
+        files: toProcess.map((t) => t.path),
+        outDir: work,
+      }),
+    ]);
+    const checked: Checked[] = [];
+    for (const target of targets) {
+      if (!target.needsProcessing) {
+        checked.push({ target, path: target.path, template: target.template, scenario: {}, isDefault: true });
+        continue;
+      }
+      const result: ProcessedTemplate | undefined = processed[toProcess.indexOf(target)];
+      const entry = out.get(target.name) as ToolResults;
+      if (!result?.ok) {
+        entry.findings.push(
+          parseFinding(target.name, result?.error ?? 'template processing returned nothing', 'TemplateProcess'),
+        );
+        continue;
+      }
+      (entry as { processing?: TemplateProcessing }).processing = {
+        file: target.name,
+        transforms: [...result.transforms],
+        branches: result.variants.length,
+        ...(target.nested.length > 0 ? { nested: target.nested } : {}),
+      };
+      for (const v of result.variants) {
+        const template = JSON.parse(await readFile(v.path, 'utf8')) as CfnTemplate;
+        checked.push({ target, path: v.path, template, scenario: v.scenario, isDefault: v.default });
+      }
+    }
+    const guard = await guardWithFallback(
+      deps,
+      rules.names,
+      checked.map((c) => c.path),
+      (p) => p,
+    );
+    for (const f of lint) (out.get(f.file) ?? orphan(out, f.file)).findings.push(f);
+    for (const target of targets) {
+      const mine = checked.filter((c) => c.target === target);
+      const entry = out.get(target.name) as ToolResults;
+      if (!target.needsProcessing && target.nested.length > 0)
+        (entry as { processing?: TemplateProcessing }).processing = {
+          file: target.name,
+          transforms: [],
+          branches: 1,
+          nested: target.nested,
+        };
+      if (mine.length === 0) continue;
+      mergeBranches(target, mine, guard, policy, rules, entry);
+    }
+    return out;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Findings of every condition branch of one template, merged: a finding that holds in every branch where its
+ * resource exists is reported once as is; one that holds in some says in which (`onlyWhen`).
+ */
+function mergeBranches(
+  target: Target,
+  branches: Checked[],
+  guard: CfnGuardResult,
+  policy: ValidationPolicy,
+  rules: Rules,
+  entry: ToolResults,
+): void {
+  const perBranch = branches.map((b) => {
+    const guardFindings = guard.findings.filter((f) => f.file === b.path);
+    const own: ValidationFinding[] = [
+      ...guardFindings,
+      ...tagFindings(target.name, b.template, policy.organisation.mandatoryTags),
+    ];
+    const iac = iacVersionFinding(target.name, b.template, policy.organisation.iacVersionParameter);
+    if (iac) own.push(iac);
+    return own.map((f) => ({ ...f, file: target.name }));
+  });
+  const key = (f: ValidationFinding): string => [f.source, f.rule, f.resource ?? '', f.message].join('\0');
+  const merged = new Map<string, { finding: ValidationFinding; holding: number[] }>();
+  perBranch.forEach((findings, i) => {
+    for (const f of findings) {
+      const m = merged.get(key(f)) ?? { finding: f, holding: [] };
+      if (!m.holding.includes(i)) m.holding.push(i);
+      merged.set(key(f), m);
+    }
+  });
+  const scenarios = (ids: number[]): Array<Readonly<Record<string, boolean>>> =>
+    ids.map((i) => (branches[i] as Checked).scenario);
+  for (const { finding, holding } of merged.values()) {
+    // Holds in every branch: said as is. Otherwise it says in which (also when its resource is conditional).
+    if (holding.length === branches.length) {
+      entry.findings.push(finding);
+      continue;
+    }
+    const when = describeBranch(scenarios(holding), scenarios(branches.map((_, i) => i)));
+    const byDefault = holding.some((i) => branches[i]?.isDefault);
+    entry.findings.push({
+      ...finding,
+      onlyWhen: `${when}${byDefault ? ' (the parameter defaults take this branch)' : ''}`,
+    });
+  }
+  // A rule fails for the template when it fails in any branch.
+  const rank = { FAIL: 2, PASS: 1, SKIP: 0 } as const;
+  const results = new Map<string, GuardRuleResult>();
+  for (const b of branches) {
+    for (const r of guard.ruleResults.filter((x) => x.file === b.path)) {
+      const prior = results.get(r.rule);
+      if (!prior || rank[r.status] > rank[prior.status]) results.set(r.rule, { ...r, file: target.name });
+    }
+  }
+  entry.ruleResults.push(...results.values());
+  const unchecked = new Map<string, UncheckedResource>();
+  for (const b of branches)
+    for (const u of uncheckedResources(target.name, b.template, rules.covered)) unchecked.set(u.resource, u);
+  entry.unchecked.push(...unchecked.values());
+  const suppressions = [
+    ...templateSuppressions(target.template),
+    ...branches.flatMap((b) => templateSuppressions(b.template)),
+  ];
+  const unique = new Map(suppressions.map((s) => [JSON.stringify([s.rule, s.resource ?? '', s.reason ?? '']), s]));
+  entry.suppressions.push(...unique.values());
 }
 
 function orphan(out: Map<string, ToolResults>, file: string): ToolResults {
@@ -181,32 +506,40 @@ async function guardWithFallback(
   return { findings, ruleResults };
 }
 
-function tagFindings(target: Target): ValidationFinding[] {
-  return findMissingTags(target.template).map((m) => ({
+function tagFindings(file: string, template: CfnTemplate, tags: readonly string[]): ValidationFinding[] {
+  if (tags.length === 0) return [];
+  return findMissingTags(template, tags).map((m) => ({
     source: 'tags',
-    file: target.name,
+    file,
     control: 'CM-8',
     resource: m.resource,
     rule: 'MandatoryTags',
     message: `${m.type} lacks mandatory tags in ${m.where}: ${m.missing.join(', ')}`,
     severity: 'error',
+    category: 'organisation',
   }));
 }
 
 function buildReport(
   files: readonly string[],
   findings: ValidationFinding[],
-  ruleResults: GuardRuleResult[],
+  results: AllResults,
+  suppressed: ValidationReport['suppressed'],
   toolVersions: Record<string, string>,
 ): ValidationReport {
   const sortedFindings = [...findings].sort((a, b) => findingKey(a).localeCompare(findingKey(b)));
-  const sortedResults = [...ruleResults].sort((a, b) => `${a.file}\0${a.rule}`.localeCompare(`${b.file}\0${b.rule}`));
+  const sortedResults = [...results.ruleResults].sort((a, b) =>
+    `${a.file}\0${a.rule}`.localeCompare(`${b.file}\0${b.rule}`),
+  );
   return {
     files: [...files],
     findings: sortedFindings,
     ruleResults: sortedResults,
     passed: !hasBlockingFindings(findings),
     toolVersions,
+    ...(suppressed && suppressed.length > 0 ? { suppressed } : {}),
+    ...(results.unchecked.length > 0 ? { unchecked: results.unchecked } : {}),
+    ...(results.processing.length > 0 ? { processing: results.processing } : {}),
   };
 }
 
@@ -214,27 +547,30 @@ function findingKey(f: ValidationFinding): string {
   return [f.file, f.source, f.rule, f.resource ?? '', f.message].join('\0');
 }
 
-async function readRules(dir: string): Promise<{ hash: string; names: string[] }> {
+async function readRules(dir: string): Promise<Rules> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.guard')).sort();
   const sources = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
   return {
     hash: sha256(JSON.stringify(files.map((f, i) => [f, sources[i]]))),
     names: sources.flatMap((s) => guardRuleNames(s)),
+    covered: coveredTypes(sources),
   };
 }
 
 /** Identifies the installed tools without running them (a warm run must start no process): path, size, mtime. */
 async function toolIdentity(deps: ValidateDeps): Promise<string> {
   const ids = await Promise.all(
-    [deps.cfnLintBin, deps.cfnGuardBin].map(async (bin) => {
-      try {
-        const real = await realpath(bin);
-        const s = await stat(real);
-        return `${real}:${s.size}:${s.mtimeMs}`;
-      } catch {
-        return `${bin}:missing`;
-      }
-    }),
+    [deps.cfnLintBin, deps.cfnGuardBin, join(__dirname, '..', '..', 'adapters', 'cli', 'cfn_process.py')].map(
+      async (bin) => {
+        try {
+          const real = await realpath(bin);
+          const s = await stat(real);
+          return `${real}:${s.size}:${s.mtimeMs}`;
+        } catch {
+          return `${bin}:missing`;
+        }
+      },
+    ),
   );
   return sha256(ids.join('|'));
 }
@@ -254,7 +590,9 @@ async function toolVersions(deps: ValidateDeps, cache: string, toolsId: string):
 
 async function readCache(cache: string, key: string): Promise<ToolResults | undefined> {
   const entry = await readJson<ToolResults & { format: number }>(join(cache, `${key}.json`));
-  return entry?.format === CACHE_FORMAT ? { findings: entry.findings, ruleResults: entry.ruleResults } : undefined;
+  if (entry?.format !== CACHE_FORMAT) return undefined;
+  const { format: _format, ...results } = entry;
+  return results;
 }
 
 async function writeCache(cache: string, key: string, results: ToolResults): Promise<void> {
@@ -278,7 +616,7 @@ async function writeJson(dir: string, key: string, value: unknown): Promise<void
 }
 
 function empty(): ToolResults {
-  return { findings: [], ruleResults: [] };
+  return { findings: [], ruleResults: [], unchecked: [], suppressions: [] };
 }
 
 function sha256(text: string): string {

@@ -14,14 +14,14 @@ export interface MissingTags {
   readonly where: string;
 }
 
-/** Every taggable resource (see taggable-types.ts) must carry all of MANDATORY_TAGS. */
-export function findMissingTags(template: CfnTemplate): MissingTags[] {
+/** Every taggable resource (see taggable-types.ts) must carry all of `tags` (default MANDATORY_TAGS). */
+export function findMissingTags(template: CfnTemplate, tags: readonly string[] = MANDATORY_TAGS): MissingTags[] {
   const out: MissingTags[] = [];
   for (const [resource, body] of Object.entries(template.Resources)) {
     const type = typeof body?.Type === 'string' ? body.Type : '';
     const props = isRecord(body?.Properties) ? body.Properties : {};
     for (const [where, keys] of tagKeySets(type, props)) {
-      const missing = MANDATORY_TAGS.filter((tag) => !keys.has(tag));
+      const missing = tags.filter((tag) => !keys.has(tag));
       if (missing.length > 0) out.push({ resource, type, missing, where });
     }
   }

@@ -3,6 +3,7 @@ import type { CommandResult } from '../../core/commands/results';
 import type { Command, KubeReadCommand } from '../../core/commands/types';
 import { renderDrift } from '../text/drift';
 import { renderLogExport } from '../text/log-export';
+import { validationSummaryLines } from '../../core/compliance/validation-summary';
 import { renderAudit, renderKubeRead, renderList, renderState } from '../text/render';
 import { userText } from './escape';
 import { textReply } from './text';
@@ -79,7 +80,7 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
       const v = r.report;
       return textReply(
         `${v.passed ? ':white_check_mark: PASSED' : ':x: FAILED'}: ${userText(v.files.join(', '))}`,
-        v.findings.map((f) => `${f.severity} ${f.control ?? ''} ${f.rule}: ${f.message}`).join('\n') || undefined,
+        validationSummaryLines(v).join('\n') || undefined,
       );
     }
     case 'drift': {

@@ -26,7 +26,7 @@ export function renderFindings(findings: readonly ValidationFinding[]): string {
     `validation: ${findings.length} finding(s)`,
     ...findings.map(
       (f) =>
-        `  ${f.severity.toUpperCase().padEnd(7)} ${f.control ? `[${f.control}] ` : ''}${f.rule}${f.resource ? ` ${f.resource}` : ''}: ${f.message} (${f.source}, ${f.file})`,
+        `  ${f.severity.toUpperCase().padEnd(7)} ${f.control ? `[${f.control}] ` : ''}${f.rule}${f.resource ? ` ${f.resource}` : ''}: ${f.message}${f.onlyWhen ? ` [only when ${f.onlyWhen}]` : ''} (${(f.seenBy ?? [f.source]).join(', ')}, ${f.file})`,
     ),
   ].join('\n');
 }

@@ -2,7 +2,8 @@ import type { CommandResult } from '../../core/commands/results';
 import type { Command } from '../../core/commands/types';
 import { renderDrift } from './drift';
 import { renderLogExport } from './log-export';
-import { renderAudit, renderFindings, renderKubeRead, renderList, renderPreview, renderState } from './render';
+import { validationSummaryLines } from '../../core/compliance/validation-summary';
+import { renderAudit, renderKubeRead, renderList, renderPreview, renderState } from './render';
 
 /** One command's answer in the terminal: the text, and whether it counts as done (exit code 0) or not (1). */
 export interface TextAnswer {
@@ -69,7 +70,10 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
     }
     case 'validation':
       return {
-        text: `${r.report.passed ? 'PASSED' : 'FAILED'}: ${r.report.files.join(', ')}\n${renderFindings(r.report.findings)}`,
+        text: [
+          `${r.report.passed ? 'PASSED' : 'FAILED'}: ${r.report.files.join(', ')}`,
+          ...validationSummaryLines(r.report),
+        ].join('\n'),
         ok: r.report.passed,
       };
     case 'drift': {

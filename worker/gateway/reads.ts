@@ -160,7 +160,7 @@ export class Reads {
     return this.run(
       validateTemplatesWorkflow,
       `validate/${requester.requestId}`,
-      [{ files: [file] }],
+      [{ files: [file], actor: requester.userId }],
       '10m',
       `validating ${file}`,
     );
