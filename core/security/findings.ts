@@ -22,7 +22,7 @@ export function toSeverity(raw: unknown): Severity {
 }
 
 export type FindingKind = 'vuln' | 'misconfig' | 'secret';
-export type FindingSource = 'trivy' | 'cfn-lint' | 'cfn-guard' | 'tags' | 'parse';
+export type FindingSource = 'trivy' | 'cfn-lint' | 'cfn-guard' | 'tags' | 'policy' | 'parse';
 
 export interface Finding {
   readonly source: FindingSource;
