@@ -99,6 +99,7 @@ export function createDriftActivities(deps: DriftDeps) {
 
   return {
     async detectStackDrift(input: DetectStackDriftInput): Promise<RawStackDrift> {
+      const started = Date.now();
       const client = cfn(input.region);
       const stack = await settledStack(client, input);
       const detectionId = (await client.send(new DetectStackDriftCommand({ StackName: input.stackName })))
@@ -115,7 +116,8 @@ export function createDriftActivities(deps: DriftDeps) {
             resourceDrifts(client, input.stackName),
             client.send(new DescribeStackResourcesCommand({ StackName: input.stackName })),
           ]);
-          return toRaw(input.stackName, stack, detectionId, status, drifts, listed.StackResources ?? []);
+          const raw = toRaw(input.stackName, stack, detectionId, status, drifts, listed.StackResources ?? []);
+          return { ...raw, elapsedMs: Date.now() - started };
         }
         await sleep(pollMs); // rejects when the activity is cancelled
       }

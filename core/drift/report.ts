@@ -55,6 +55,8 @@ export interface RawStackDrift {
   readonly detectionStatus: string;
   readonly detectionReason?: string;
   readonly checkedAt: string;
+  /** How long the detection took, start to last answer (absent in results recorded before it was measured). */
+  readonly elapsedMs?: number;
   readonly resources: readonly {
     readonly logicalId: string;
     readonly physicalId?: string;
@@ -95,6 +97,8 @@ export interface StackDriftReport {
   readonly stack: string;
   readonly stackName: string;
   readonly checkedAt: string;
+  /** How long CloudFormation's detection took, from the activity's view. */
+  readonly elapsedMs?: number;
   /** After the ignore list: DRIFTED when any resource is MODIFIED or DELETED. */
   readonly status: 'IN_SYNC' | 'DRIFTED' | 'NOT_CHECKED';
   readonly resources: readonly ResourceDrift[];
@@ -254,6 +258,7 @@ export function buildStackDriftReport(
     stack: target.stack,
     stackName: raw.stackName,
     checkedAt: raw.checkedAt,
+    ...(raw.elapsedMs !== undefined ? { elapsedMs: raw.elapsedMs } : {}),
     status,
     resources,
     ...(raw.detectionReason ? { detectionReason: raw.detectionReason } : {}),
