@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { generateComplianceReport } from '../activities/iac/compliance-report';
+import { CORPUS_DIR, generateComplianceReport } from '../activities/iac/compliance-report';
 import type { AppConfig } from '../core/config';
 import { validateCacheDir } from './compose';
 
@@ -20,6 +20,7 @@ export async function runComplianceReport(
     cfnLintBin: config.tools.cfnLint,
     cfnGuardBin: config.tools.cfnGuard,
     cacheDir: validateCacheDir(),
+    corpusDir: CORPUS_DIR,
   });
   if (check) {
     const committed = await readFile(target, 'utf8').catch(() => '');

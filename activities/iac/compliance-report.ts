@@ -1,8 +1,12 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { createRunCommand } from '../../adapters/cli/run-command';
 import type { RunCommand } from '../../adapters/cli/run-command';
+import type { CorpusExpectations, CorpusMeasurement } from '../../core/compliance/corpus';
+import { measureCorpus } from '../../core/compliance/corpus';
 import { renderComplianceReport } from '../../core/compliance/report';
+import type { ValidationFinding } from '../../core/validation';
 import { createValidateActivities } from './validate-templates';
 
 /** Options of generateComplianceReport. Tool paths come from the caller's config. */
@@ -16,7 +20,18 @@ export interface ComplianceReportOptions {
   readonly rulesDir?: string;
   /** Where validation results are cached (worker/compose validateCacheDir). */
   readonly cacheDir: string;
+  /** Corpus to measure precision and recall on (templates/ and expected.yaml), repo-relative; none by default. */
+  readonly corpusDir?: string;
 }
+
+/** The corpus the report measures: test/fixtures/corpus. */
+export const CORPUS_DIR = join('test', 'fixtures', 'corpus');
+
+/**
+ * Whether the validator expands ForEach, transforms SAM and resolves parameter defaults before checking. Until it
+ * does, corpus templates that need it are listed as not measured instead of counting as misses.
+ */
+export const VALIDATOR_PROCESSES_TEMPLATES = false;
 
 const TOOL_HINTS = {
   'cfn-lint': 'run: bash sandbox/bootstrap.sh python, or set tools.cfnLint in the config',
@@ -35,7 +50,40 @@ export async function generateComplianceReport(opts: ComplianceReportOptions): P
     cacheDir: opts.cacheDir,
   });
   const report = await activities.validateTemplates({ files });
-  return renderComplianceReport({ report, ...(report.toolVersions ? { toolVersions: report.toolVersions } : {}) });
+  const corpus = opts.corpusDir ? await measureCorpusDir(opts.repoRoot, opts.corpusDir, activities) : undefined;
+  return renderComplianceReport({
+    report,
+    ...(report.toolVersions ? { toolVersions: report.toolVersions } : {}),
+    ...(corpus ? { corpus, corpusDir: opts.corpusDir } : {}),
+  });
+}
+
+/** Validates every corpus template and measures the findings against expected.yaml. */
+export async function measureCorpusDir(
+  repoRoot: string,
+  corpusDir: string,
+  activities: {
+    validateTemplates(input: { files: readonly string[] }): Promise<{ findings: readonly ValidationFinding[] }>;
+  },
+): Promise<CorpusMeasurement> {
+  const expectations = await readCorpusExpectations(repoRoot, corpusDir);
+  const files = (await corpusTemplates(repoRoot, corpusDir)).map((f) => join(corpusDir, 'templates', f));
+  const report = await activities.validateTemplates({ files });
+  return measureCorpus(expectations, report.findings, { processed: VALIDATOR_PROCESSES_TEMPLATES });
+}
+
+/** The corpus' expected findings. */
+export async function readCorpusExpectations(repoRoot: string, corpusDir: string): Promise<CorpusExpectations> {
+  const parsed = parse(await readFile(join(repoRoot, corpusDir, 'expected.yaml'), 'utf8')) as {
+    templates?: CorpusExpectations;
+  };
+  return parsed.templates ?? {};
+}
+
+/** File names of the corpus templates (.yaml, .yml, .json), sorted. */
+export async function corpusTemplates(repoRoot: string, corpusDir: string): Promise<string[]> {
+  const entries = await readdir(join(repoRoot, corpusDir, 'templates'));
+  return entries.filter((e) => /\.(ya?ml|json)$/.test(e)).sort();
 }
 
 /** Repo-relative paths of `infra/cloudformation/**\/*.yaml`, sorted. */

@@ -1,6 +1,8 @@
 import type { GuardRuleResult, ValidationFinding, ValidationReport } from '../validation';
 import type { ControlDescription } from './controls';
 import { CONTROLS, controlOfRule } from './controls';
+import type { CorpusMeasurement } from './corpus';
+import { renderCorpusSection } from './corpus';
 
 /** What the compliance report is rendered from. */
 export interface ComplianceReportInput {
@@ -9,6 +11,9 @@ export interface ComplianceReportInput {
   readonly toolVersions?: Readonly<Record<string, string>>;
   /** Controls to report on; defaults to CONTROLS. */
   readonly controls?: readonly ControlDescription[];
+  /** Precision and recall on the template corpus, when measured, and the corpus folder it came from. */
+  readonly corpus?: CorpusMeasurement;
+  readonly corpusDir?: string;
 }
 
 type Verdict = 'PASS' | 'FAIL' | 'NOT EVALUATED';
@@ -38,6 +43,7 @@ export function renderComplianceReport(input: ComplianceReportInput): string {
     ...[...report.files].sort().map((f) => `- \`${f}\``),
     '',
   ];
+  if (input.corpus) lines.push(...renderCorpusSection(input.corpus, input.corpusDir ?? 'the corpus'));
   for (const control of controls) lines.push(...controlSection(report, control));
   lines.push(...otherFindings(report));
   return `${lines.join('\n').trimEnd()}\n`;
