@@ -1,6 +1,7 @@
 import type { ValidationFinding } from '../validation';
 import type { ControlDescription } from './controls';
 import { CONTROLS, controlOfRule } from './controls';
+import { problemOf } from './findings';
 
 /** What one corpus template must produce: resource logical id (`-` for the template as a whole) -> rule ids. */
 export interface CorpusTemplateExpectation {
@@ -41,30 +42,26 @@ export interface CorpusMeasurement {
 
 /** Options of measureCorpus. */
 export interface MeasureCorpusOptions {
-  /** Measure templates marked needsProcessing too (the validator processes ForEach, SAM and parameters). */
-  readonly processed: boolean;
+  /** The needsProcessing kinds the validator handles (e.g. `ForEach`, `SAM`): those templates are measured too. */
+  readonly processes: readonly string[];
   /** Maps a finding's file to the corpus template name; default: the last path segment. */
   readonly templateOf?: (file: string) => string;
   readonly controls?: readonly ControlDescription[];
 }
 
 /**
- * The mandatory-tags check and the three CM-8 guard rules report the same problem (a resource lacks mandatory
- * tags), and the validator may keep either once duplicates are merged: they count as one rule.
+ * The problem a rule id stands for: the validator reports one problem once whichever checks see it (the tag check
+ * or the CM-8 guard rules, the IaCVersion policy check or the CM-3 guard rule), so they count as one item.
  */
-const RULE_ALIASES: Readonly<Record<string, string>> = {
-  CM8_MANDATORY_TAGS: 'MandatoryTags',
-  CM8_MANDATORY_TAGS_MAP: 'MandatoryTags',
-  CM8_LAUNCH_TEMPLATE_TAGS: 'MandatoryTags',
-};
-
-/** The rule id a finding or expectation is counted under. */
 export function canonicalRule(rule: string): string {
-  return RULE_ALIASES[rule] ?? rule;
+  return problemOf(rule);
 }
 
+/** Organisation-policy checks whose rule ids carry no control prefix. */
+const POLICY_CONTROLS: Readonly<Record<string, string>> = { MandatoryTags: 'CM-8', IaCVersionParameter: 'CM-3' };
+
 function controlOf(rule: string): string | undefined {
-  return rule === 'MandatoryTags' ? 'CM-8' : controlOfRule(rule);
+  return POLICY_CONTROLS[rule] ?? controlOfRule(rule);
 }
 
 /**
@@ -80,29 +77,32 @@ export function measureCorpus(
   const controls = (options.controls ?? CONTROLS).map((c) => c.id);
   const templateOf = options.templateOf ?? ((f: string) => f.split('/').pop() ?? f);
   const names = Object.keys(expectations).sort();
-  const measured = names.filter((n) => options.processed || !expectations[n]?.needsProcessing);
+  const measured = names.filter((n) => {
+    const kind = expectations[n]?.needsProcessing;
+    return kind === undefined || options.processes.includes(kind);
+  });
   const counted = new Set(measured);
-  const expected = new Set<string>();
+  // Item key -> control family.
+  const expected = new Map<string, string>();
   for (const name of measured) {
     for (const [resource, rules] of Object.entries(expectations[name]?.findings ?? {})) {
-      for (const rule of rules) expected.add(itemKey(name, resource, canonicalRule(rule)));
+      for (const rule of rules) expected.set(itemKey(name, resource, canonicalRule(rule)), controlOf(rule) ?? '');
     }
   }
-  const found = new Set<string>();
+  const found = new Map<string, string>();
   for (const f of findings) {
     const name = templateOf(f.file);
-    const rule = canonicalRule(f.rule);
-    const control = controlOf(rule);
+    const control = f.control ?? controlOf(f.rule);
     if (!counted.has(name) || control === undefined || !controls.includes(control)) continue;
-    found.add(itemKey(name, f.resource ?? '-', rule));
+    found.set(itemKey(name, f.resource ?? '-', canonicalRule(f.rule)), control);
   }
   const families = controls.map((control) => score(control, expected, found));
   return {
     measured,
     awaitingProcessing: names.filter((n) => !counted.has(n)),
     families,
-    missed: [...expected].filter((k) => !found.has(k)).sort(),
-    unexpected: [...found].filter((k) => !expected.has(k)).sort(),
+    missed: [...expected.keys()].filter((k) => !found.has(k)).sort(),
+    unexpected: [...found.keys()].filter((k) => !expected.has(k)).sort(),
   };
 }
 
@@ -110,10 +110,13 @@ function itemKey(template: string, resource: string, rule: string): string {
   return `${template} ${resource} ${rule}`;
 }
 
-function score(control: string, expected: ReadonlySet<string>, found: ReadonlySet<string>): FamilyScore {
-  const mine = (k: string): boolean => controlOf(k.split(' ')[2] ?? '') === control;
-  const exp = [...expected].filter(mine);
-  const got = [...found].filter(mine);
+function score(
+  control: string,
+  expected: ReadonlyMap<string, string>,
+  found: ReadonlyMap<string, string>,
+): FamilyScore {
+  const exp = [...expected].filter(([, c]) => c === control).map(([k]) => k);
+  const got = [...found].filter(([, c]) => c === control).map(([k]) => k);
   const truePositives = got.filter((k) => expected.has(k)).length;
   return {
     control,
@@ -145,7 +148,7 @@ export function renderCorpusSection(m: CorpusMeasurement, corpusDir: string): st
   ];
   if (m.awaitingProcessing.length > 0) {
     lines.push(
-      `Not measured, because the validator does not yet process them (ForEach, SAM, parameter defaults): ${m.awaitingProcessing
+      `Not measured, because they need processing the validator does not do yet (see \`needsProcessing\` in expected.yaml): ${m.awaitingProcessing
         .map((n) => `\`${n}\``)
         .join(', ')}.`,
       '',

@@ -31,7 +31,7 @@ describe('corpus measurement', () => {
         finding('test/fixtures/corpus/templates/a.yaml', 'E3012', 'Bucket'),
         finding('test/fixtures/corpus/templates/b.json', 'SC28_DYNAMODB_KMS', 'Table', 'SC-28'),
       ],
-      { processed: false },
+      { processes: [] },
     );
     expect(m.measured).toEqual(['a.yaml', 'b.json']);
     expect(m.awaitingProcessing).toEqual(['sam.yaml']);
@@ -43,20 +43,21 @@ describe('corpus measurement', () => {
     expect(m.families.find((f) => f.control === 'AU-3')).toEqual({ control: 'AU-3', expected: 0, found: 0, truePositives: 0 });
   });
 
-  it('GIVEN a validator that processes templates WHEN measured THEN the SAM template counts too', () => {
-    const m = measureCorpus(expectations, [], { processed: true });
+  it('GIVEN a validator that transforms SAM WHEN measured THEN the SAM template counts too', () => {
+    const m = measureCorpus(expectations, [], { processes: ['SAM'] });
     expect(m.measured).toEqual(['a.yaml', 'b.json', 'sam.yaml']);
     expect(m.families.find((f) => f.control === 'SC-7')).toMatchObject({ expected: 1, found: 0, recall: 0 });
   });
 
   it('GIVEN a measurement WHEN rendered THEN the table shows percentages, the unmeasured templates and every disagreement', () => {
-    const m = measureCorpus(expectations, [finding('x/b.json', 'SC28_DYNAMODB_KMS', 'Table', 'SC-28')], { processed: false });
+    const m = measureCorpus(expectations, [finding('x/b.json', 'SC28_DYNAMODB_KMS', 'Table', 'SC-28')], { processes: [] });
     const text = renderCorpusSection(m, 'test/fixtures/corpus').join('\n');
     expect(text).toContain('| SC-28 | 2 | 1 | 0 | 0.0% | 0.0% |');
     expect(text).toContain('| AU-3 | 0 | 0 | 0 | — | — |');
     expect(text).toContain('`sam.yaml`');
     expect(text).toContain('- `b.json Table SC28_DYNAMODB_PITR`');
     expect(text).toContain('- `b.json Table SC28_DYNAMODB_KMS`');
-    expect(canonicalRule('CM8_MANDATORY_TAGS_MAP')).toBe('MandatoryTags');
+    expect(canonicalRule('CM8_MANDATORY_TAGS_MAP')).toBe(canonicalRule('MandatoryTags'));
+    expect(canonicalRule('CM3_IAC_VERSION_PARAMETER')).toBe(canonicalRule('IaCVersionParameter'));
   });
 });
