@@ -32,14 +32,12 @@ function pct(values: readonly number[], p: number): number {
 async function runOne(s: Scenario, suite: Awaited<ReturnType<typeof startSuite>>, outageMs: number): Promise<Outcome> {
   const t0 = Date.now();
   let timer: NodeJS.Timeout | undefined;
+  const limit = s.timeoutMs ?? SCENARIO_TIMEOUT_MS;
   try {
     const r = await Promise.race([
       s.run(suite, { outageMs }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no end within ${SCENARIO_TIMEOUT_MS / 1000} s`)),
-          SCENARIO_TIMEOUT_MS,
-        );
+        timer = setTimeout(() => reject(new Error(`no end within ${limit / 1000} s`)), limit);
       }),
     ]);
     const passed = r.problems.length === 0 && r.duplicates === 0 && r.lost === 0;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { allServices, motoService, temporalService } from '../../sandbox/service
 import type { SandboxSettings } from '../../sandbox/settings';
 import { sandboxSettings } from '../../sandbox/settings';
 import { awsClients } from '../../test/support/aws';
+import type { PrivateCluster } from '../../test/k8s/private-cluster';
+import { startPrivateCluster } from '../../test/k8s/private-cluster';
 import { freePort } from '../../test/support/ports';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
@@ -27,6 +29,8 @@ export interface Suite {
   readonly dir: string;
   readonly settings: SandboxSettings;
   readonly bundlePath: string;
+  /** A private Kubernetes control plane (kwok nodes), started at the first k8s scenario's call, shared after. */
+  kube(): Promise<PrivateCluster>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +49,18 @@ export async function startSuite(): Promise<Suite> {
   });
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
-  return { dir, settings, bundlePath, stop: () => down(settings, allServices(settings), () => undefined) };
+  let cluster: Promise<PrivateCluster> | undefined;
+  return {
+    dir,
+    settings,
+    bundlePath,
+    kube: () => (cluster ??= startPrivateCluster(2)),
+    stop: async () => {
+      const c = await cluster?.catch(() => undefined);
+      await c?.stop();
+      await down(settings, allServices(settings), () => undefined);
+    },
+  };
 }
 
 /** One scenario's world: its own task queue, stacks (fresh templates: the validation cache never answers), audit. */
@@ -110,6 +125,8 @@ export interface Child {
   readonly exited: Promise<void>;
   alive(): boolean;
   kill9(): Promise<void>;
+  /** kill -9 of the process and the tools it runs (helm, kubectl), as a dead container or node takes them all. */
+  kill9Tree(): Promise<void>;
   waitFor(text: string, timeoutMs?: number): Promise<void>;
 }
 
@@ -149,6 +166,26 @@ function spawnChild(main: string, env: NodeJS.ProcessEnv): Child {
     alive,
     kill9: async () => {
       if (alive()) child.kill('SIGKILL');
+      await exited;
+    },
+    kill9Tree: async () => {
+      let pids: number[] = [];
+      try {
+        pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+          .split('\n')
+          .map(Number)
+          .filter(Boolean);
+      } catch {
+        /* no children */
+      }
+      if (alive()) child.kill('SIGKILL');
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone already */
+        }
+      }
       await exited;
     },
     waitFor: async (text, timeoutMs = START_TIMEOUT_MS) => {

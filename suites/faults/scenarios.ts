@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '../../core/config';
 import { FakeSlack } from '../../test/support/fake-slack/server';
+import { K8S_SCENARIOS } from './k8s-scenarios';
 import type { Child, Findings, Suite, World } from './harness';
 import {
   approve,
@@ -31,6 +32,8 @@ export interface Scenario {
   readonly bounded?: boolean;
   /** Touches what every scenario shares (Temporal, moto): runs alone. */
   readonly exclusive?: boolean;
+  /** How long the scenario may take in all (set-up included), when longer than the suite's default. */
+  readonly timeoutMs?: number;
   run(suite: Suite, opts: RunOptions): Promise<ScenarioResult>;
 }
 
@@ -603,4 +606,6 @@ export const SCENARIOS: readonly Scenario[] = [
   auditFault('audit/read-only/during-approval', 'read-only', 'awaiting'),
   auditFault('audit/full-disk/from-start', 'full', 'start'),
   auditFault('audit/full-disk/during-approval', 'full', 'awaiting'),
+  // Helm and rollouts on the suite's private Kubernetes control plane (suites/faults/k8s-scenarios.ts).
+  ...K8S_SCENARIOS,
 ];
