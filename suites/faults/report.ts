@@ -62,7 +62,8 @@ function section(r: RunReport): string {
       `during the run; private sandbox; ${r.totals.seconds} s in all). ` +
       'CI runs `npm run suite:faults -- --bounded` (phase "suite:faults (bounded)" of sandbox/test.sh).',
     '',
-    'Each scenario starts a stack deploy or delete on a queue of its own, drives it to a phase, injects the fault, ' +
+    'Each scenario starts an operation (a stack deploy or delete; for `k8s/*` a helm write or a rollout) on a queue ' +
+      'of its own, drives it to a phase, injects the fault, ' +
       'recovers (restarts what was killed, or a second worker takes over) and then checks: the operation reached ' +
       'its right end state; duplicate side effects = 0 (one `requested` and one `executed` audit record, an intact ' +
       'hash chain, one stack-level CREATE_COMPLETE in moto, one top-level Slack status post); nothing lost or stuck. ' +
