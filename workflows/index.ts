@@ -8,3 +8,4 @@ export { blueGreenRolloutWorkflow } from './rollout';
 export { rollbackWorkflow } from './rollback';
 export { helmReleaseWorkflow } from './helm-release';
 export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
+export { scanConfigWorkflow, scanImageWorkflow } from './security';

@@ -32,6 +32,10 @@ const releaseParam = {
 const DRIFT_SENSITIVE =
   "A drift report shows live security group rules and IAM policies, so it is for people in infra-agent's user list; yours is not. Ask the platform team to add you (`status stack` works meanwhile).";
 
+// Vulnerability findings say how a running service can be attacked: only people the config names see them.
+const SCAN_SENSITIVE =
+  "Scan results say how our services could be attacked, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you.";
+
 /** Every command infra-agent understands, in the order `help` lists them. */
 export const COMMANDS = [
   {
@@ -300,6 +304,48 @@ export const COMMANDS = [
     effect: 'read',
     access: 'anyone',
     serves: 'validate',
+  },
+  {
+    name: 'scan-image',
+    pattern: 'scan image {image}',
+    summary: 'scan a container image for known vulnerabilities with trivy: counts by severity, the worst findings',
+    params: [
+      { name: 'image', kind: 'image', description: 'image ref with a tag, e.g. ghcr.io/example/payments-api:1.4.2' },
+    ],
+    examples: ['scan image ghcr.io/example/payments-api:1.4.2'],
+    effect: 'read',
+    access: 'known-users',
+    serves: 'scan',
+    sensitive: SCAN_SENSITIVE,
+  },
+  {
+    name: 'scan-config',
+    pattern: 'scan config {path}',
+    summary: 'check Kubernetes YAML, Helm charts or templates for misconfigurations with trivy config',
+    params: [
+      {
+        name: 'path',
+        kind: 'path',
+        description: 'file or folder in the repository, e.g. infra/helm/charts/sample-app',
+      },
+    ],
+    examples: ['scan config infra/helm/charts/sample-app', 'scan config infra/cloudformation/00-foundation/vpc.yaml'],
+    effect: 'read',
+    access: 'known-users',
+    serves: 'scan',
+    sensitive: SCAN_SENSITIVE,
+  },
+  {
+    name: 'scan-service',
+    pattern: 'scan {service} {version}',
+    aliases: ['scan image {service} {version}'],
+    summary: "scan a catalog service's image at a version (the image a rollout of it would run)",
+    params: [service, { name: 'version', kind: 'version', description: 'the image tag, e.g. 1.4.2' }],
+    examples: ['scan payments-api 1.4.2'],
+    effect: 'read',
+    access: 'known-users',
+    serves: 'scan',
+    sensitive: SCAN_SENSITIVE,
   },
   {
     name: 'approve',

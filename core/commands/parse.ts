@@ -3,6 +3,7 @@ import { editDistance } from '../edit-distance';
 import { ENVIRONMENTS } from '../environments';
 import { canonicalVerb } from '../llm/vocabulary';
 import { OPERATION_ID, ROLLOUT_OPERATION_ID } from '../operation-id';
+import { imageRefProblem } from '../security/image-ref';
 import { COMMANDS } from './catalog';
 import type { CommandSpec, ParamKind } from './spec';
 import { belongsToService, OBJECT_EXAMPLE, OBJECT_REF, objectRef, serviceObjectExample } from './objects';
@@ -111,6 +112,10 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
             ok: false,
             error: `'${raw}' is not an image tag (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'), e.g. 1.4.2`,
           };
+    case 'image': {
+      const problem = imageRefProblem(raw);
+      return problem ? { ok: false, error: problem } : { ok: true, value: raw };
+    }
     case 'path':
       return PATH.test(raw)
         ? { ok: true, value: raw }

@@ -4,6 +4,7 @@ import type { EnvironmentName } from '../environments';
 import type { LogExport } from '../k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../k8s/results';
 import type { OperationState } from '../operations';
+import type { ScanResult } from '../security/findings';
 import type { ValidationReport } from '../validation';
 import type { Command } from './types';
 
@@ -85,7 +86,8 @@ export type CommandResult =
   | { readonly kind: 'stack-status'; readonly stackName: string; readonly status: StackStatus }
   | { readonly kind: 'validation'; readonly report: ValidationReport }
   | { readonly kind: 'kube-read'; readonly read: KubeReadAnswer }
-  | { readonly kind: 'drift'; readonly report: StackDriftReport | EnvironmentDriftReport };
+  | { readonly kind: 'drift'; readonly report: StackDriftReport | EnvironmentDriftReport }
+  | { readonly kind: 'scan'; readonly scan: ScanResult };
 
 /** The result a command of a given name gets (for renderers typed per command). */
 export interface Dispatched {

@@ -7,6 +7,7 @@ export type ParamKind =
   | 'pod'
   | 'object'
   | 'version'
+  | 'image'
   | 'path'
   | 'operation'
   | 'rollout-operation'
@@ -58,6 +59,7 @@ export type Serves =
   | 'audit'
   | 'stack-status'
   | 'drift'
+  | 'scan'
   | 'validate'
   | 'kube-read';
 

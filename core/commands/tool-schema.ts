@@ -1,5 +1,6 @@
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
+import { IMAGE_REF } from '../security/image-ref';
 import { OBJECT_REF } from './objects';
 import { OPERATION_ID, ROLLOUT_OPERATION_ID } from '../operation-id';
 import { POD_NAME, VERSION } from './parse';
@@ -44,6 +45,8 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
       return { type: 'string', pattern: OBJECT_REF.source, maxLength: 264 };
     case 'version':
       return { type: 'string', pattern: VERSION.source };
+    case 'image':
+      return { type: 'string', pattern: IMAGE_REF.source, maxLength: 255 };
     case 'rollout-operation':
       return { type: 'string', pattern: ROLLOUT_OPERATION_ID.source };
     case 'path':

@@ -16,7 +16,7 @@ export interface ImageRef {
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const DOMAIN =
   '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::\\d{1,5})?';
-const REF = new RegExp(
+export const IMAGE_REF = new RegExp(
   `^(?:(${DOMAIN})/)?(${COMPONENT}(?:/${COMPONENT})*)(?::([\\w][\\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$`,
 );
 
@@ -29,7 +29,7 @@ export function parseImageRef(raw: string): ImageRef {
   const example = 'e.g. ghcr.io/example/payments-api:1.4.2';
   if (ref.length === 0 || ref.length > 255)
     throw new InvalidInput(`image: a ref of 1 to 255 characters is needed, ${example}`);
-  const m = REF.exec(ref);
+  const m = IMAGE_REF.exec(ref);
   if (!m) {
     throw new InvalidInput(
       `image: '${ref.slice(0, 80)}' is not an image ref (registry/repository:tag, lower-case repository, no spaces), ${example}`,
@@ -51,4 +51,14 @@ export function parseImageRef(raw: string): ImageRef {
     ...(digest ? { digest } : {}),
     ref,
   };
+}
+
+/** The grammar's check: what is wrong with `raw` as an image ref (without the `image:` prefix), or undefined. */
+export function imageRefProblem(raw: string): string | undefined {
+  try {
+    parseImageRef(raw);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(/^image: /, '');
+  }
 }

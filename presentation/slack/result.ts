@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import type { CommandResult } from '../../core/commands/results';
 import type { Command, KubeReadCommand } from '../../core/commands/types';
 import { renderDrift } from '../text/drift';
+import { renderScan } from '../text/scan';
 import { renderLogExport } from '../text/log-export';
 import { validationSummaryLines } from '../../core/compliance/validation-summary';
 import { renderAudit, renderKubeRead, renderList, renderState } from '../text/render';
@@ -82,6 +83,10 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
         `${v.passed ? ':white_check_mark: PASSED' : ':x: FAILED'}: ${userText(v.files.join(', '))}`,
         validationSummaryLines(v).join('\n') || undefined,
       );
+    }
+    case 'scan': {
+      const s = renderScan(r.scan);
+      return textReply(`${s.clean ? ':white_check_mark:' : ':warning:'} ${userText(s.headline)}`, s.body || undefined);
     }
     case 'drift': {
       const d = renderDrift(r.report);

@@ -1,6 +1,7 @@
 import type { CommandResult } from '../../core/commands/results';
 import type { Command } from '../../core/commands/types';
 import { renderDrift } from './drift';
+import { renderScan } from './scan';
 import { renderLogExport } from './log-export';
 import { validationSummaryLines } from '../../core/compliance/validation-summary';
 import { renderAudit, renderKubeRead, renderList, renderPreview, renderState } from './render';
@@ -76,6 +77,11 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
         ].join('\n'),
         ok: r.report.passed,
       };
+    case 'scan': {
+      const s = renderScan(r.scan);
+      // Findings are an answer, not a failure of the command: exit code 1 only tells scripts "found something".
+      return { text: [s.headline, s.body].filter(Boolean).join('\n'), ok: s.clean };
+    }
     case 'drift': {
       const d = renderDrift(r.report);
       // A drift found is an answer, not a failure of the command: exit code 1 only tells scripts "drifted".

@@ -4,7 +4,7 @@ import type { CommandResult, DecisionAction, StartedOperation } from '../../core
 import type { Command, CommandNamed, KubeReadCommand } from '../../core/commands/types';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
-import { MfaRequired, PermissionDenied } from '../../core/errors';
+import { InvalidInput, MfaRequired, PermissionDenied } from '../../core/errors';
 import type { LogExportDestination } from '../../core/k8s/log-export';
 import type { MfaReservation, MfaVerifier } from '../../core/mfa';
 import type { OperationState } from '../../core/operations';
@@ -170,6 +170,12 @@ export class Dispatcher {
       }
       case 'validate':
         return { kind: 'validation', report: await reads.validate((c as CommandNamed<'validate'>).path, r) };
+      case 'scan': {
+        const s = c as CommandNamed<'scan-image' | 'scan-config' | 'scan-service'>;
+        if (s.name === 'scan-config') return { kind: 'scan', scan: await reads.scanConfig(s.path, r) };
+        const ref = s.name === 'scan-image' ? s.image : serviceImage(config, s.service, s.version);
+        return { kind: 'scan', scan: await reads.scanImage(ref, r) };
+      }
       case 'kube-read':
         return {
           kind: 'kube-read',
@@ -266,3 +272,10 @@ export class Dispatcher {
 
 /** Codes asked for in one approval before it is refused (the verifier's lockout caps tries across approvals). */
 const MAX_CODE_TRIES = 3;
+
+/** The image a rollout of `service` at `version` would run: the catalog's image with the version as its tag. */
+function serviceImage(config: AppConfig, service: string, version: string): string {
+  const s = config.services[service];
+  if (!s) throw new InvalidInput(`service: '${service}' is not in the catalog`);
+  return `${s.image}:${version}`;
+}

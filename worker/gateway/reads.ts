@@ -12,11 +12,14 @@ import { InvalidInput, OperationConflict } from '../../core/errors';
 import { formatOperationId } from '../../core/operation-id';
 import type { LogExportDestination } from '../../core/k8s/log-export';
 import type { Requester } from '../../core/requester';
+import type { ScanResult } from '../../core/security/findings';
 import type { ValidationReport } from '../../core/validation';
 import {
   describeStackWorkflow,
   environmentDriftWorkflow,
   kubernetesReadWorkflow,
+  scanConfigWorkflow,
+  scanImageWorkflow,
   stackDriftWorkflow,
   validateTemplatesWorkflow,
   whoamiWorkflow,
@@ -189,6 +192,16 @@ export class Reads {
       `reading ${read.request.namespace} in ${read.environment}`,
     );
     return { environment: read.environment, namespace: read.request.namespace, result };
+  }
+
+  /** trivy over an image (the sandbox's tarball or the registry, per config `security.images`). */
+  async scanImage(ref: string, requester: Requester): Promise<ScanResult> {
+    return this.run(scanImageWorkflow, `scan/image/${requester.requestId}`, [{ ref }], '10m', `scanning ${ref}`);
+  }
+
+  /** trivy config over a path inside the configured roots. */
+  async scanConfig(path: string, requester: Requester): Promise<ScanResult> {
+    return this.run(scanConfigWorkflow, `scan/config/${requester.requestId}`, [{ path }], '10m', `checking ${path}`);
   }
 
   async auditTail(n: number): Promise<AuditRecord[]> {
