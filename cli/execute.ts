@@ -8,6 +8,7 @@ import type { Requester } from '../core/requester';
 import { phaseText, renderFindings, renderPreview } from '../presentation/text/render';
 import { renderResult } from '../presentation/text/result';
 import { cliName } from './cli-name';
+import { reportRequest, writeReport } from './report-format';
 import type { Session } from './session';
 import { answerProposal, isProposalAnswer, understand } from './understand';
 
@@ -48,7 +49,12 @@ export async function executeLine(
   const dispatch = (l: string) => executeLine(session, requester, l, o, opts);
   if (isProposalAnswer(session, line)) return answerProposal(session, line, o, dispatch);
   const gw = session.gateway;
-  const parsed = gw.parse(line);
+  const wanted = reportRequest(line);
+  if (!wanted.ok) {
+    o.err(wanted.error);
+    return 2;
+  }
+  const parsed = gw.parse(wanted.line);
   if (!parsed.ok) return understand(session, requester, line, parsed.error, o, dispatch);
   const c = parsed.command;
   let result: CommandResult;
@@ -72,6 +78,10 @@ export async function executeLine(
   }
   const answer = renderResult(c, result, requester.userId);
   o.out(answer.text);
+  if (result.kind === 'validation' && wanted.format) {
+    const path = await writeReport(result.report, wanted.format, wanted.out);
+    o.out(`${wanted.format === 'sarif' ? 'SARIF 2.1.0' : 'JUnit XML'} report written to ${path}`);
+  }
   return afterwards(session, c, result, o, opts, answer.ok ? 0 : 1);
 }
 

@@ -17,6 +17,7 @@ import { createAwsClientFactory } from '../adapters/aws/clients';
 import type { AwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
 import type { RunCommand } from '../adapters/cli/run-command';
+import { createSlackFileSource } from '../adapters/slack/slack-files';
 import { createSlackNotifier } from '../adapters/slack/slack-notifier';
 import { createActivityWebClient } from '../adapters/slack/web-client';
 import { createOperationMessages } from '../presentation/slack/operation-messages';
@@ -75,6 +76,18 @@ export function composeActivities(
       cacheDir: validateCacheDir(env),
       ...(config.validation ? { policy: config.validation } : {}),
       audit,
+      aws,
+      ...(config.slack
+        ? {
+            slackFiles: createSlackFileSource({
+              client: createActivityWebClient({
+                botToken: config.slack.botToken,
+                ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+              }),
+              token: config.slack.botToken,
+            }),
+          }
+        : {}),
     },
     notify: composeNotify(config),
     // Full pod logs asked for in the terminal: beside the audit log, readable by the worker's user only.

@@ -22,6 +22,10 @@ export async function describeStackWorkflow(input: DescribeStackInput): ReturnTy
 /** Read-only: validate templates with cfn-lint, the NIST guard rules and the mandatory-tag check. */
 export async function validateTemplatesWorkflow(input: {
   files: string[];
+  /** The current template of a deployed stack, instead of (or beside) files. */
+  deployed?: { region: string; stackName: string; environment: string };
+  /** A file shared with the bot in Slack (file id). */
+  slackFile?: string;
   /** Who asked: applied suppressions are audited under this workflow's id, naming them. */
   actor?: string;
 }): Promise<ValidationReport> {
@@ -29,6 +33,8 @@ export async function validateTemplatesWorkflow(input: {
   const { workflowId } = workflowInfo();
   return validateTemplates({
     files: input.files,
+    ...(input.deployed ? { deployed: input.deployed } : {}),
+    ...(input.slackFile ? { slackFile: input.slackFile } : {}),
     audit: { key: workflowId, actor: input.actor, operationId: workflowId },
   });
 }

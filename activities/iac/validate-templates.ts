@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, normalize, resolve } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { basename, dirname, join, normalize, resolve } from 'node:path';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import type { AwsClientFactory } from '../../adapters/aws/clients';
+import { InvalidInput, StackNotFound } from '../../core/errors';
 import { CfnGuardFailed, cfnGuardVersion, guardRuleNames, runCfnGuard } from '../../adapters/cli/cfn-guard';
 import type { CfnGuardResult } from '../../adapters/cli/cfn-guard';
 import { cfnLintVersion, runCfnLint } from '../../adapters/cli/cfn-lint';
@@ -50,6 +53,15 @@ export interface ValidateDeps {
   readonly policy?: ValidationPolicy;
   /** Where applied suppressions are recorded; absent: they are only listed in the report. */
   readonly audit?: AuditLog;
+  /** AWS, for the current template of a deployed stack (GetTemplate); absent: such requests are refused. */
+  readonly aws?: AwsClientFactory;
+  /** Slack, for files shared with the bot (files.info + url_private); absent: such requests are refused. */
+  readonly slackFiles?: SlackFileSource;
+}
+
+/** Downloads a file shared in Slack: its name and text. Throws InvalidInput when it is not one the bot can read. */
+export interface SlackFileSource {
+  download(fileId: string, maxBytes: number): Promise<{ readonly name: string; readonly content: string }>;
 }
 
 /** Input of validateTemplates. */
@@ -58,6 +70,10 @@ export interface ValidateTemplatesInput {
   readonly files: readonly string[];
   /** Environment the templates are headed for. Recorded in workflow history; the checks are the same for all. */
   readonly environment?: string;
+  /** The current template of a deployed stack (GetTemplate, the template as submitted), validated as a file. */
+  readonly deployed?: { readonly region: string; readonly stackName: string; readonly environment: string };
+  /** A file shared with the bot in Slack (its file id, e.g. F0123ABCD). */
+  readonly slackFile?: string;
   /** Who asked and under which id, for the audit record of applied suppressions. */
   readonly audit?: { readonly key: string; readonly actor: string; readonly operationId: string };
 }
@@ -117,54 +133,106 @@ export function createValidateActivities(deps: ValidateDeps): ValidateActivities
       const findings: ValidationFinding[] = [];
       const targets: Target[] = [];
       const files: string[] = [];
-      const queue = await expandInputs(input.files, base, findings);
-      const seen = new Set<string>();
-      while (queue.length > 0 && targets.length < MAX_TEMPLATES) {
-        const next = queue.shift() as { name: string; path: string };
-        const real = await realpath(next.path).catch(() => next.path);
-        if (seen.has(real)) continue;
-        seen.add(real);
-        files.push(next.name);
-        const loaded = await loadTemplate(next.name, next.path, salt);
-        if ('finding' in loaded) findings.push(loaded.finding);
-        else {
-          targets.push(loaded);
-          for (const child of loaded.nested)
-            queue.push({ name: join(dirname(next.name), child), path: resolve(dirname(next.path), child) });
+      const fetched = await fetchRemote(deps, input);
+      try {
+        const queue = [...fetched.inputs, ...(await expandInputs(input.files, base, findings))];
+        const seen = new Set<string>();
+        while (queue.length > 0 && targets.length < MAX_TEMPLATES) {
+          const next = queue.shift() as { name: string; path: string };
+          const real = await realpath(next.path).catch(() => next.path);
+          if (seen.has(real)) continue;
+          seen.add(real);
+          files.push(next.name);
+          const loaded = await loadTemplate(next.name, next.path, salt);
+          if ('finding' in loaded) findings.push(loaded.finding);
+          else {
+            targets.push(loaded);
+            for (const child of loaded.nested)
+              queue.push({ name: join(dirname(next.name), child), path: resolve(dirname(next.path), child) });
+          }
         }
+        const [results, toolVersionsFound] = await Promise.all([
+          resultsFor(targets, deps, rules, policy, cache),
+          versions,
+        ]);
+        const all = [...findings, ...results.findings].filter(
+          // A different organisation policy than the guard rules encode: the configurable checks decide alone.
+          (f) => isDefaultOrganisation(policy) || f.source !== 'cfn-guard' || !isOrganisationRule(f.rule),
+        );
+        const suppressions = new Map(targets.map((t, i) => [t.name, results.perTarget[i]?.suppressions ?? []]));
+        const { findings: kept, suppressed } = applySuppressions(
+          dedupeFindings(all),
+          suppressions,
+          policy.suppressions,
+        );
+        if (suppressed.length > 0 && deps.audit && input.audit) {
+          await deps.audit.append({
+            key: `${input.audit.key}/suppressed`,
+            action: 'validated',
+            actor: input.audit.actor,
+            operationId: input.audit.operationId,
+            environment: input.environment ?? '-',
+            target: files.join(', ').slice(0, 500),
+            details: {
+              suppressed: suppressed.map((s) => ({
+                file: s.finding.file,
+                resource: s.finding.resource ?? null,
+                rule: s.finding.rule,
+                by: s.by,
+                reason: s.reason,
+              })),
+            },
+          });
+        }
+        return buildReport(files, kept, results, suppressed, toolVersionsFound);
+      } finally {
+        if (fetched.dir) await rm(fetched.dir, { recursive: true, force: true });
       }
-      const [results, toolVersionsFound] = await Promise.all([
-        resultsFor(targets, deps, rules, policy, cache),
-        versions,
-      ]);
-      const all = [...findings, ...results.findings].filter(
-        // A different organisation policy than the guard rules encode: the configurable checks decide alone.
-        (f) => isDefaultOrganisation(policy) || f.source !== 'cfn-guard' || !isOrganisationRule(f.rule),
-      );
-      const suppressions = new Map(targets.map((t, i) => [t.name, results.perTarget[i]?.suppressions ?? []]));
-      const { findings: kept, suppressed } = applySuppressions(dedupeFindings(all), suppressions, policy.suppressions);
-      if (suppressed.length > 0 && deps.audit && input.audit) {
-        await deps.audit.append({
-          key: `${input.audit.key}/suppressed`,
-          action: 'validated',
-          actor: input.audit.actor,
-          operationId: input.audit.operationId,
-          environment: input.environment ?? '-',
-          target: files.join(', ').slice(0, 500),
-          details: {
-            suppressed: suppressed.map((s) => ({
-              file: s.finding.file,
-              resource: s.finding.resource ?? null,
-              rule: s.finding.rule,
-              by: s.by,
-              reason: s.reason,
-            })),
-          },
-        });
-      }
-      return buildReport(files, kept, results, suppressed, toolVersionsFound);
     },
   };
+}
+
+/**
+ * Templates that are not files on the worker, written to a private temporary folder under the names findings use:
+ * `stack <name> (<env>)` for a deployed stack, `slack:<id>/<file name>` for a Slack file.
+ */
+async function fetchRemote(
+  deps: ValidateDeps,
+  input: ValidateTemplatesInput,
+): Promise<{ inputs: Array<{ name: string; path: string }>; dir?: string }> {
+  if (!input.deployed && !input.slackFile) return { inputs: [] };
+  const dir = await mkdtemp(join(tmpdir(), 'infra-agent-fetched-'));
+  const inputs: Array<{ name: string; path: string }> = [];
+  if (input.deployed) {
+    const d = input.deployed;
+    if (!deps.aws)
+      throw new InvalidInput('this worker has no AWS access configured, so deployed stacks cannot be read');
+    const client = deps.aws.cloudFormation({ region: d.region });
+    const body = await client
+      .send(new GetTemplateCommand({ StackName: d.stackName, TemplateStage: 'Original' }))
+      .then((r) => r.TemplateBody ?? '')
+      .catch((e: unknown) => {
+        const message = e instanceof Error ? e.message : String(e);
+        if (/does not exist/i.test(message))
+          throw new StackNotFound(
+            `stack ${d.stackName} does not exist in ${d.environment} (${d.region}): deploy it first`,
+          );
+        throw e;
+      });
+    const path = join(dir, 'deployed.template');
+    await writeFile(path, body, { mode: 0o600 });
+    inputs.push({ name: `stack ${d.stackName} (${d.environment})`, path });
+  }
+  if (input.slackFile) {
+    if (!deps.slackFiles) throw new InvalidInput('this worker has no Slack connection, so Slack files cannot be read');
+    const file = await deps.slackFiles.download(input.slackFile, MAX_TEMPLATE_BYTES);
+    const safe = basename(file.name).replace(/[^\w.@+=,-]/g, '_') || 'template';
+    await mkdir(join(dir, input.slackFile), { recursive: true, mode: 0o700 });
+    const path = join(dir, input.slackFile, safe);
+    await writeFile(path, file.content, { mode: 0o600 });
+    inputs.push({ name: `slack:${input.slackFile}/${safe}`, path });
+  }
+  return { inputs, dir };
 }
 
 /** Folders become the templates under them; a path that is neither a file nor a folder is a finding. */
@@ -175,7 +243,7 @@ async function expandInputs(
 ): Promise<Array<{ name: string; path: string }>> {
   const out: Array<{ name: string; path: string }> = [];
   for (const name of names) {
-    const path = resolve(base, name);
+    const path = name.startsWith('~/') ? join(homedir(), name.slice(2)) : resolve(base, name);
     const info = await stat(path).catch(() => undefined);
     if (!info) {
       out.push({ name, path }); // loadTemplate says why it cannot be read

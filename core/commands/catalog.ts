@@ -299,10 +299,43 @@ export const COMMANDS = [
     name: 'validate',
     pattern: 'validate {path}',
     summary: 'run cfn-lint, the NIST cfn-guard rules and the mandatory-tag check on templates',
-    params: [{ name: 'path', kind: 'path', description: 'template path under infra/, or a stack name' }],
-    examples: ['validate infra/cloudformation/00-foundation/vpc.yaml', 'validate vpc'],
+    params: [
+      {
+        name: 'path',
+        kind: 'path',
+        description:
+          'a catalog stack, a template file or folder the worker can read (absolute, ~/, or relative to infra/), or slack:<file id> of a file shared with the bot',
+      },
+    ],
+    examples: [
+      'validate vpc',
+      'validate infra/cloudformation/00-foundation/vpc.yaml',
+      'validate /srv/platform-templates/network',
+      'validate slack:F0123ABCD',
+    ],
     effect: 'read',
-    access: 'anyone',
+    // Any file the worker's user can read may be named, and findings quote template values: like pod logs, a read
+    // for configured users only (never for whoever can reach the bot).
+    access: 'known-users',
+    sensitive:
+      '`validate` reads files on the worker (any path it can see) and quotes what is in them, so it is for people in ' +
+      "infra-agent's user list; yours is not. Ask the platform team to add you, or run cfn-lint yourself.",
+    serves: 'validate',
+  },
+  {
+    name: 'validate-deployed',
+    pattern: 'validate {stack} in {env}',
+    aliases: ['validate deployed {stack} in {env}', 'validate stack {stack} in {env}'],
+    summary:
+      'validate the template a catalog stack runs now in an environment (its current template, from CloudFormation)',
+    params: [stack, env],
+    examples: ['validate vpc in dev'],
+    effect: 'read',
+    // A deployed template may carry parameter defaults and values people did not mean to show everyone.
+    access: 'known-users',
+    sensitive:
+      "`validate <stack> in <env>` shows a deployed stack's template findings, so it is for people in infra-agent's " +
+      'user list; yours is not. Ask the platform team to add you.',
     serves: 'validate',
   },
   {

@@ -40,7 +40,13 @@ export { OPERATION_ID, ROLLOUT_OPERATION_ID } from '../operation-id';
 export const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** A pod name: a DNS-1123 subdomain of at most 253 characters. */
 export const POD_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const PATH = /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}$/;
+/**
+ * What a person may name for `validate`: a catalog stack, a file or folder the worker can read (relative to the
+ * infra folder, absolute, or under ~/), or a file shared in Slack (`slack:F0123ABCD`). No spaces or shell syntax.
+ */
+const PATH = /^(?=.{1,1024}$)(?:slack:F[A-Z0-9]{5,20}|(?:~\/|\/)?[A-Za-z0-9_.@+=,-]+(?:\/[A-Za-z0-9_.@+=,-]*)*)$/;
+/** What the language model may propose for a path: a template under the infra folder only (never `..`, never `/`). */
+export const MODEL_PATH = /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}$/;
 
 /** Splits on whitespace; double or single quotes keep spaces. Leading `/infra` and bot mentions are dropped. */
 export function tokenize(input: string): string[] {
@@ -119,7 +125,10 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
     case 'path':
       return PATH.test(raw)
         ? { ok: true, value: raw }
-        : { ok: false, error: `'${raw}' is not an acceptable path (letters, digits, . _ - /; no '..')` };
+        : {
+            ok: false,
+            error: `'${raw}' is not an acceptable path: a stack name, a file or folder path (letters, digits, . _ - / @ + = ,; absolute, ~/ or relative to the infra folder) or slack:<file id>`,
+          };
     case 'operation':
       return OPERATION_ID.test(raw)
         ? { ok: true, value: raw }

@@ -1,4 +1,4 @@
-import { parseCommand } from '../commands/parse';
+import { MODEL_PATH, parseCommand } from '../commands/parse';
 import type { ParseContext } from '../commands/parse';
 import { renderCommandLine, specOf } from '../commands/tool-schema';
 import type { Command } from '../commands/types';
@@ -42,6 +42,12 @@ export function judgeToolUse(t: ModelToolUse, ctx: ProposalContext): Proposal | 
     // Slot values must be single words (except free text): a value can never smuggle in more of a command.
     if (typeof v === 'string' && p.kind !== 'text' && /\s/.test(v))
       return refuse('grammar', `${p.name}: '${v}' must be a single word`);
+    // People may validate any file the worker can read; the model only templates under the infra folder.
+    if (typeof v === 'string' && p.kind === 'path' && !MODEL_PATH.test(v))
+      return refuse(
+        'grammar',
+        `${p.name}: '${v}' is not an acceptable path for a proposal (templates under the infra folder only; no '..' or absolute paths)`,
+      );
   }
   const line = renderCommandLine(spec, t.input);
   const parsed = parseCommand(line, ctx);

@@ -82,6 +82,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'helm-upgrade',
       'helm-rollback',
       'validate',
+      'validate-deployed',
       'scan-image',
       'scan-config',
       'scan-service',

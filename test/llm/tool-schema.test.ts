@@ -62,6 +62,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'service-services',
       'stack-status',
       'validate',
+      'validate-deployed',
       'whoami',
     ]);
     for (const n of names) expect(effectOf(COMMANDS.find((c) => c.name === n)!)).toBe('read');
@@ -102,6 +103,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'helm-history',
       'helm-diff',
       'validate',
+      'validate-deployed',
       'scan-image',
       'scan-config',
       'scan-service',

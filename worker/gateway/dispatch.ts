@@ -168,8 +168,12 @@ export class Dispatcher {
           d.name === 'drift-all' ? await reads.driftAll(d.env, r) : await reads.driftStack(d.stack, d.env, r);
         return { kind: 'drift', report };
       }
-      case 'validate':
+      case 'validate': {
+        if (c.name === 'validate-deployed') {
+          return { kind: 'validation', report: await reads.validateDeployed(c.stack, c.env, r) };
+        }
         return { kind: 'validation', report: await reads.validate((c as CommandNamed<'validate'>).path, r) };
+      }
       case 'scan': {
         const s = c as CommandNamed<'scan-image' | 'scan-config' | 'scan-service'>;
         if (s.name === 'scan-config') return { kind: 'scan', scan: await reads.scanConfig(s.path, r) };

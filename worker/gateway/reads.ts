@@ -157,15 +157,37 @@ export class Reads {
     );
   }
 
-  /** Validates a catalog stack's template or a path under the infra folder. */
+  /**
+   * Validates a catalog stack's template, a file or folder the worker can read (relative to the infra folder,
+   * absolute or under ~/), or a file shared in Slack (`slack:<file id>`).
+   */
   async validate(pathOrStack: string, requester: Requester): Promise<ValidationReport> {
+    const slackFile = /^slack:(F[A-Z0-9]+)$/.exec(pathOrStack)?.[1];
     const file = this.config.stacks[pathOrStack]?.template ?? pathOrStack.replace(/^infra\//, '');
     return this.run(
       validateTemplatesWorkflow,
       `validate/${requester.requestId}`,
-      [{ files: [file], actor: requester.userId }],
+      [slackFile ? { files: [], slackFile, actor: requester.userId } : { files: [file], actor: requester.userId }],
       '10m',
-      `validating ${file}`,
+      `validating ${slackFile ? pathOrStack : file}`,
+    );
+  }
+
+  /** Validates the template a catalog stack runs now in an environment (CloudFormation GetTemplate). */
+  async validateDeployed(stack: string, env: EnvironmentName, requester: Requester): Promise<ValidationReport> {
+    if (!this.config.stacks[stack]) {
+      throw new InvalidInput(
+        `stack: '${stack}' is not in the catalog; known stacks: ${Object.keys(this.config.stacks).join(', ')}`,
+      );
+    }
+    const stackName = stackNameOf(stack, env);
+    const deployed = { region: this.config.environments[env].region, stackName, environment: env };
+    return this.run(
+      validateTemplatesWorkflow,
+      `validate/${env}/${stack}/${requester.requestId}`,
+      [{ files: [], deployed, actor: requester.userId }],
+      '10m',
+      `validating ${stackName} in ${env}`,
     );
   }
 

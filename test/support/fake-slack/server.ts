@@ -40,6 +40,8 @@ export class FakeSlack {
   private readonly wss = new WebSocketServer({ noServer: true });
   private socket: WebSocket | undefined;
   private readonly acks = new Map<string, (payload: unknown) => void>();
+  /** Files people shared (shareFile): what files.info describes and url_private serves to the bot token. */
+  private readonly shared = new Map<string, { name: string; content: string; token: string }>();
 
   private constructor() {
     this.server.on('upgrade', (req, sock, head) => {
@@ -112,6 +114,15 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.startsWith('/files-pri/')) {
+      // url_private: the bytes for the right bot token; Slack's sign-in page (HTML, 200) for anyone else.
+      const file = this.shared.get(url.pathname.split('/')[2] ?? '');
+      this.calls.push({ method: 'file_download', args: { _id: url.pathname.split('/')[2] ?? '' }, at: Date.now() });
+      if (file && req.headers.authorization === `Bearer ${file.token}`)
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(file.content);
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<html>sign in</html>');
+      return;
+    }
     if (url.pathname.startsWith('/respond/') || url.pathname.startsWith('/upload/')) {
       const fault = url.pathname.startsWith('/respond/') ? this.faults.get('response_url') : undefined;
       if (fault && fault.remaining > 0) {
@@ -212,11 +223,31 @@ export class FakeSlack {
       case 'files.completeUploadExternal':
         // Slack answers with the files just completed (the ids getUploadURLExternal handed out).
         return { ok: true, files: JSON.parse(str('files') || '[]') as unknown[] };
+      case 'files.info': {
+        const file = this.shared.get(str('file'));
+        if (!file) return { ok: false, error: 'file_not_found' };
+        const url = `http://127.0.0.1:${this.port}/files-pri/${str('file')}/${encodeURIComponent(file.name)}`;
+        return {
+          ok: true,
+          file: {
+            id: str('file'),
+            name: file.name,
+            size: Buffer.byteLength(file.content),
+            url_private: url,
+            url_private_download: url,
+          },
+        };
+      }
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${this.port}/link` };
       default:
         return { ok: true };
     }
+  }
+
+  /** A person shares a file with the bot: files.info names it, url_private serves it to `token` only. */
+  shareFile(id: string, name: string, content: string, token: string): void {
+    this.shared.set(id, { name, content, token });
   }
 
   /** Messages in a channel (top level and replies), oldest first. */
