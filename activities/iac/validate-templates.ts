@@ -303,7 +303,8 @@ async function loadTemplate(
     cacheKey: sha256(JSON.stringify([CACHE_FORMAT, name, source, salt])),
     needsProcessing:
       (template as { Transform?: unknown }).Transform !== undefined ||
-      (isRecord(template.Conditions) && Object.keys(template.Conditions).length > 0),
+      (isRecord(template.Conditions) && Object.keys(template.Conditions).length > 0) ||
+      Object.values(template.Parameters ?? {}).some((p) => isRecord(p) && p.Default !== undefined),
     nested: nestedTemplates(template),
   };
 }

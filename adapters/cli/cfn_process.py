@@ -8,7 +8,8 @@ For each file, in order:
      cfn-lint's transform;
   3. translates AWS::Serverless-2016-10-31 (SAM) with aws-sam-translator, offline (managed policy names map to
      their AWS ARNs without asking IAM; local CodeUri values become placeholder S3 locations);
-  4. enumerates the satisfiable combinations of the conditions the resources use (cfn-lint's solver) and writes
+  4. substitutes parameter defaults for `Ref`s in resource properties (not in tags), so a risky default is seen;
+  5. enumerates the satisfiable combinations of the conditions the resources use (cfn-lint's solver) and writes
      one variant per combination: resources whose Condition is false removed, Fn::If resolved, AWS::NoValue
      dropped. The combination the parameter defaults select is marked.
 Prints one JSON document: per file {file, ok, error?, transforms, variants: [{path, scenario, default}]}.
@@ -228,14 +229,41 @@ def resolve(value, scenario):
     return value
 
 
+def defaults(template):
+    """Parameters with a Default: what a deploy that does not set them gets."""
+    out = {}
+    for name, param in (template.get("Parameters") or {}).items():
+        if isinstance(param, dict) and "Default" in param and not isinstance(param["Default"], (dict, list)):
+            out[name] = param["Default"]
+    return out
+
+
+def substitute(value, params, key=None):
+    """`Ref` to a parameter with a default becomes the default, so a risky default is seen; tags keep their Ref
+    (the organisation checks read which parameter a tag names)."""
+    if key in ("Tags", "TagSpecifications"):
+        return value
+    if isinstance(value, dict):
+        if list(value.keys()) == ["Ref"] and isinstance(value["Ref"], str) and value["Ref"] in params:
+            return params[value["Ref"]]
+        return {k: substitute(v, params, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, params, key) for v in value]
+    return value
+
+
 def variant(template, scenario):
     out = copy.deepcopy(template)
+    params = defaults(out)
     resources = {}
     for name, body in (out.get("Resources") or {}).items():
         cond = body.get("Condition") if isinstance(body, dict) else None
         if isinstance(cond, str) and cond in scenario and not scenario[cond]:
             continue
-        resources[name] = resolve(body, scenario) if scenario else body
+        body = resolve(body, scenario) if scenario else body
+        if params and isinstance(body, dict) and isinstance(body.get("Properties"), dict):
+            body["Properties"] = substitute(body["Properties"], params)
+        resources[name] = body
     out["Resources"] = resources
     return out
 
