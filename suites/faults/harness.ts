@@ -287,6 +287,25 @@ export async function approve(world: World, op: string, timeoutMs = 120_000): Pr
   );
 }
 
+/**
+ * Approves as bob unless bob's approval was already accepted: a person trying again after an attempt whose answer
+ * was lost (the attempt may have gone through; the product then answers "already approved").
+ */
+export async function approveOnce(world: World, op: string, timeoutMs = 120_000): Promise<void> {
+  await until(
+    async () => {
+      const s = await phaseOf(world, op);
+      if (s.approvals.some((a) => a.approver === 'bob')) return true;
+      if (s.outcome) throw new Error(`operation ended (${s.outcome}) without bob's approval`);
+      if (s.phase !== 'awaiting-approval') return undefined;
+      await world.session.gateway.approve(op, person('bob'), { artifactId: s.preview!.artifactId });
+      return true;
+    },
+    timeoutMs,
+    `the approval of ${op} to be accepted`,
+  );
+}
+
 /** The operation's end state, or undefined ("stuck") when it has not ended within `timeoutMs`. */
 export async function endState(world: World, op: string, timeoutMs: number): Promise<OperationState | undefined> {
   const timer = sleep(timeoutMs).then(() => undefined);

@@ -8,6 +8,7 @@ import { K8S_SCENARIOS } from './k8s-scenarios';
 import type { Child, Findings, Suite, World } from './harness';
 import {
   approve,
+  approveOnce,
   awaitingApproval,
   checkStackOperation,
   endState,
@@ -408,7 +409,8 @@ function auditFault(name: string, how: 'read-only' | 'full', at: 'start' | 'awai
         heal();
         healed = true;
         const healedAt = Date.now();
-        await approve(world, op, 180_000);
+        // The person tries again; the attempt made while the disk was bad may have gone through after all.
+        await approveOnce(world, op, 180_000);
         return await finish(world, op, stackName, 'deploy', healedAt);
       } finally {
         if (!healed) heal();
