@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -528,7 +529,18 @@ def find_change_set(self: CloudFormationBackend, change_set_name: str, stack_nam
     raise ChangeSetNotFoundError(change_set_name)
 
 
+# moto serves requests on threads: the status check and the execution hold one lock, so calls that arrive together
+# (retries answered at once after an outage) run a change set once, as AWS does; without it several passed the
+# AVAILABLE check before any set EXECUTE_IN_PROGRESS and the stack was created several times.
+_EXECUTE_LOCK = threading.Lock()
+
+
 def execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
+    with _EXECUTE_LOCK:
+        _execute_change_set(self, change_set_name, stack_name)
+
+
+def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
     change_set = find_change_set(self, change_set_name, stack_name)
     if change_set.execution_status != "AVAILABLE":
         # AWS refuses EXECUTE_COMPLETE / EXECUTE_IN_PROGRESS / EXECUTE_FAILED / OBSOLETE / UNAVAILABLE.
