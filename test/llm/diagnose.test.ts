@@ -130,6 +130,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'service-services',
       'stack-status',
       'validate',
+      'validate-deployed',
       'whoami',
     ]);
     expect((await gw().audit(1000)).filter((r) => r.operationId === d.id).map((r) => r.action)).toEqual(['diagnosed']);

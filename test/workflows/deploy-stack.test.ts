@@ -85,7 +85,7 @@ describe('deployStackWorkflow against the real Temporal server and the sandbox A
 
     expect(await aws.stackStatus('infra-agent-dev-logs-approve')).toBe('CREATE_COMPLETE');
     const group = await aws.logGroup('/infra-agent/dev/infra-agent-dev-logs-approve');
-    expect(group?.retentionInDays).toBe(90);
+    expect(group?.retentionInDays).toBe(365);
     expect(group?.kmsKeyId).toMatch(/^arn:aws:kms:/);
     const actions = (await auditOf(started.operationId)).map((r) => `${r.action}:${r.actor}`);
     expect(actions).toEqual([
