@@ -56,6 +56,7 @@ export async function startWorker(config: AppConfig, activities?: Activities): P
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
+  await untilPolling(config, running);
   return {
     worker,
     stop: async () => {
@@ -64,6 +65,42 @@ export async function startWorker(config: AppConfig, activities?: Activities): P
       await connection.close();
     },
   };
+}
+
+/**
+ * Waits until Temporal has seen the worker poll its task queue for workflow and activity tasks, so a test's first
+ * command does not race the worker's first poll (the gateway refuses commands while no worker polls). Gives up
+ * quietly after 30 s (a test that stopped the server on purpose sees its own error), or at once if the worker ended.
+ */
+async function untilPolling(config: AppConfig, running: Promise<void>): Promise<void> {
+  let ended = false;
+  void running.then(
+    () => (ended = true),
+    () => (ended = true),
+  );
+  const client = await connectClient(config.temporal).catch(() => undefined);
+  if (!client) return;
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!ended && Date.now() < deadline) {
+      const seen = await Promise.all(
+        [1, 2].map((taskQueueType) =>
+          client.workflowService
+            .describeTaskQueue({
+              namespace: config.temporal.namespace,
+              taskQueue: { name: config.temporal.taskQueue, kind: 1 },
+              taskQueueType,
+            })
+            .then((r) => (r.pollers ?? []).length > 0)
+            .catch(() => false),
+        ),
+      );
+      if (seen.every(Boolean)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await client.connection.close();
+  }
 }
 
 export async function testClient(config: AppConfig): Promise<Client> {

@@ -7,6 +7,12 @@ const RECENT_MS = 90_000;
 const CACHE_MS = 5_000;
 /** The check itself never holds a command up longer than this. */
 const CHECK_TIMEOUT_MS = 3_000;
+/**
+ * A worker that has just started may not have reached the server with its first poll yet (a second or two on a
+ * loaded machine): before saying no worker answers, ask again for this long.
+ */
+const STARTUP_GRACE_MS = 2_000;
+const RECHECK_EVERY_MS = 400;
 
 /**
  * Says within seconds when no worker polls the deployment's task queue, instead of letting a read wait for its
@@ -25,7 +31,12 @@ export class WorkerLiveness {
   /** Resolves when a worker polled recently; otherwise NoWorkerAnswering naming the queue and how to start one. */
   async assertPolling(): Promise<void> {
     if (this.now() < this.okUntil) return;
-    const polling = await this.pollersSeen().catch(() => undefined);
+    const graceUntil = this.now() + STARTUP_GRACE_MS;
+    let polling = await this.pollersSeen().catch(() => undefined);
+    while (polling === false && this.now() < graceUntil) {
+      await new Promise((r) => setTimeout(r, RECHECK_EVERY_MS));
+      polling = await this.pollersSeen().catch(() => undefined);
+    }
     // The check could not be made (server slow or older): do not block the command on it.
     if (polling === undefined) return;
     if (!polling) throw noWorkerError(undefined, this.taskQueue);
