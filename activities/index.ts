@@ -19,6 +19,7 @@ import type { RolloutDeps } from './rollout';
 import { createRolloutActivities } from './rollout';
 import type { SecurityDeps } from './security';
 import { createSecurityActivities } from './security';
+import { createWaiverActivities } from './security/waivers';
 import type { NotifyDeps } from './notify/notify-operation';
 import { createNotifyActivities } from './notify/notify-operation';
 
@@ -50,6 +51,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createK8sActivities(deps.k8s),
     ...createRolloutActivities(deps.rollout, deps.security),
     ...createSecurityActivities(deps.security),
+    ...createWaiverActivities(
+      deps.security?.waivers
+        ? { security: deps.security, store: deps.security.waivers, audit: deps.audit, policyConfig: deps.policyConfig }
+        : undefined,
+    ),
     exportPodLog: (input: ExportPodLogInput) =>
       exportPodLog(
         { ...(deps.k8s ? { k8s: deps.k8s } : {}), notifier: deps.notify.notifier, dir: deps.logExportDir },

@@ -35,6 +35,9 @@ export type AuditAction =
   // Step-up MFA: a refused code (wrong, replayed, or tried while locked), and the lockout it led to.
   | 'mfa-failed'
   | 'mfa-locked'
+  // Security waivers (core/security/waivers.ts): an approver accepted a finding on one image digest, or took it back.
+  | 'waiver-granted'
+  | 'waiver-revoked'
   // The audit log itself: bytes at its end that were not a whole record, moved aside (size and sha256).
   | 'audit-tail-quarantined';
 

@@ -9,6 +9,7 @@ import type { RolloutDeps } from '../activities/rollout';
 import type { NotifyDeps } from '../activities/notify/notify-operation';
 import { silentNotifier } from '../activities/notify/notify-operation';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
+import { createJsonlWaiverStore } from '../adapters/waivers/jsonl-waiver-store';
 import { createBedrockModel } from '../adapters/llm/bedrock-converse';
 import type { ModelPort } from '../adapters/llm/bedrock-converse';
 import { createCredentialBroker } from '../adapters/aws/assume-role';
@@ -102,6 +103,8 @@ export function composeActivities(
             roots: config.roots,
             repoDir: resolve(config.infraDir, '..'),
             infraDir: config.infraDir,
+            // Waivers beside the audit log, as the MFA store: one file every worker of the deployment shares.
+            waivers: createJsonlWaiverStore(waiverStorePath(config)),
           },
         }
       : {}),
@@ -173,4 +176,9 @@ function composeNotify(config: AppConfig): NotifyDeps {
     ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
   });
   return { notifier: createSlackNotifier({ client }), messages };
+}
+
+/** The waiver store's file: `waivers.jsonl` beside the audit log (the state dir in the sandbox). */
+export function waiverStorePath(config: Pick<AppConfig, 'audit'>): string {
+  return join(dirname(resolve(config.audit.path)), 'waivers.jsonl');
 }

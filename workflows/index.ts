@@ -8,4 +8,4 @@ export { blueGreenRolloutWorkflow } from './rollout';
 export { rollbackWorkflow } from './rollback';
 export { helmReleaseWorkflow } from './helm-release';
 export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
-export { scanConfigWorkflow, scanImageWorkflow } from './security';
+export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';

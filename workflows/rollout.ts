@@ -194,7 +194,8 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
     }
 
-    const gate = await acts.rolloutSecurityGate({ target: t, image });
+    // The requester rides along so the gate never applies their own waivers (the input, not the command order, changed).
+    const gate = await acts.rolloutSecurityGate({ target: t, image, requester: input.requester.userId });
     op.patch({ securityGate: gate });
     await audit(acts, op, 'security-gate', 'infra-agent', { ...gate });
     if (!gate.passed) return finish('failed', `security gate refused ${image}: ${gate.summary}`);

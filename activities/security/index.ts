@@ -9,7 +9,8 @@ import type { SecurityGateInput, SecurityGateResult } from '../../core/rollout/t
 import type { SecurityConfig } from '../../core/security/config';
 import type { ScanResult } from '../../core/security/findings';
 import { countsText } from '../../core/security/findings';
-import type { Excuse } from '../../core/security/gate';
+import type { WaiverStore } from '../../core/security/waivers';
+import { waiverExcuse } from '../../core/security/waivers';
 import { evaluateGate, REPORT_ONLY, ruleText } from '../../core/security/gate';
 import { parseImageRef } from '../../core/security/image-ref';
 
@@ -23,8 +24,9 @@ export interface SecurityDeps {
   /** Relative paths are read against this (the folder holding infraDir, i.e. the repository), then infraDir. */
   readonly repoDir: string;
   readonly infraDir: string;
-  /** Waivers plug in here later (issue 15 item 4); default: none. */
-  readonly excuse?: Excuse;
+  /** The waivers the rollout gate applies (core/security/waivers.ts); absent: none apply. */
+  readonly waivers?: WaiverStore;
+  readonly now?: () => Date;
 }
 
 export interface ScanImageInput {
@@ -158,7 +160,13 @@ export async function securityGateScan(deps: SecurityDeps, input: SecurityGateIn
       rule: ruleText(rule),
     };
   }
-  const v = evaluateGate(scan, rule, env, deps.excuse);
+  // Waivers are read here, in the activity: the workflow only sees the verdict. Only this environment's waivers for
+  // this very digest count, unexpired, and never the rollout requester's own.
+  const waivers =
+    deps.waivers && scan.digest ? (await deps.waivers.list(env)).filter((w) => w.digest === scan.digest) : [];
+  const decision = waiverExcuse(waivers, (deps.now ?? (() => new Date()))(), input.requester);
+  const v = evaluateGate(scan, rule, env, decision.excuse);
+  const notApplied = decision.notApplied();
   return {
     passed: v.passed,
     provider: 'trivy',
@@ -167,6 +175,8 @@ export async function securityGateScan(deps: SecurityDeps, input: SecurityGateIn
     rule: ruleText(rule),
     counts: countsText(scan.counts),
     worst: v.worst,
+    ...(v.excused.length ? { waived: v.excused.map((e) => `${e.finding.id} ${e.finding.severity} ${e.why}`) } : {}),
+    ...(notApplied.length ? { waiversNotApplied: notApplied } : {}),
     ...(scan.digest ? { digest: scan.digest } : {}),
     ...(scan.db?.updatedAt ? { dbUpdatedAt: scan.db.updatedAt } : {}),
   };

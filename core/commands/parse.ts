@@ -4,6 +4,7 @@ import { ENVIRONMENTS } from '../environments';
 import { canonicalVerb } from '../llm/vocabulary';
 import { OPERATION_ID, ROLLOUT_OPERATION_ID } from '../operation-id';
 import { imageRefProblem } from '../security/image-ref';
+import { findingIdProblem, WAIVER_ID, waiverDuration } from '../security/waivers';
 import { COMMANDS } from './catalog';
 import type { CommandSpec, ParamKind } from './spec';
 import { belongsToService, OBJECT_EXAMPLE, OBJECT_REF, objectRef, serviceObjectExample } from './objects';
@@ -150,6 +151,18 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
         ? { ok: true, value: n }
         : { ok: false, error: `'${raw}' is not a count from 1 to 1000` };
     }
+    case 'finding': {
+      const problem = findingIdProblem(raw.toUpperCase());
+      return problem ? { ok: false, error: problem } : { ok: true, value: raw.toUpperCase() };
+    }
+    case 'duration': {
+      const d = waiverDuration(raw, 365);
+      return typeof d === 'string' ? { ok: false, error: d } : { ok: true, value: raw };
+    }
+    case 'waiver':
+      return WAIVER_ID.test(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, error: `'${raw}' is not a waiver id; ids look like wv-1a2b3c4d5e (see \`waivers <env>\`)` };
     case 'text':
     case 'command-name':
     case 'user':

@@ -5,6 +5,7 @@ import type { LogExport } from '../k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../k8s/results';
 import type { OperationState } from '../operations';
 import type { ScanResult } from '../security/findings';
+import type { WaiverView } from '../security/waivers';
 import type { ValidationReport } from '../validation';
 import type { Command } from './types';
 
@@ -87,7 +88,9 @@ export type CommandResult =
   | { readonly kind: 'validation'; readonly report: ValidationReport }
   | { readonly kind: 'kube-read'; readonly read: KubeReadAnswer }
   | { readonly kind: 'drift'; readonly report: StackDriftReport | EnvironmentDriftReport }
-  | { readonly kind: 'scan'; readonly scan: ScanResult };
+  | { readonly kind: 'scan'; readonly scan: ScanResult }
+  | { readonly kind: 'waiver'; readonly action: 'granted' | 'revoked'; readonly waiver: WaiverView }
+  | { readonly kind: 'waivers'; readonly environment: EnvironmentName; readonly waivers: readonly WaiverView[] };
 
 /** The result a command of a given name gets (for renderers typed per command). */
 export interface Dispatched {

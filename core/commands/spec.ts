@@ -14,7 +14,10 @@ export type ParamKind =
   | 'count'
   | 'text'
   | 'command-name'
-  | 'user';
+  | 'user'
+  | 'finding'
+  | 'duration'
+  | 'waiver';
 
 /** One parameter slot in a command's pattern. */
 export interface ParamSpec {
@@ -60,6 +63,7 @@ export type Serves =
   | 'stack-status'
   | 'drift'
   | 'scan'
+  | 'waiver'
   | 'validate'
   | 'kube-read';
 

@@ -1,6 +1,7 @@
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
 import { IMAGE_REF } from '../security/image-ref';
+import { FINDING_ID, WAIVER_ID } from '../security/waivers';
 import { OBJECT_REF } from './objects';
 import { OPERATION_ID, ROLLOUT_OPERATION_ID } from '../operation-id';
 import { POD_NAME, VERSION } from './parse';
@@ -57,6 +58,12 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
       return { type: 'integer', minimum: 1, maximum: 1000 };
     case 'text':
       return { type: 'string', minLength: 1, maxLength: 500 };
+    case 'finding':
+      return { type: 'string', pattern: FINDING_ID.source, maxLength: 40 };
+    case 'duration':
+      return { type: 'string', pattern: '^[0-9]{1,4}[mhd]$' };
+    case 'waiver':
+      return { type: 'string', pattern: WAIVER_ID.source };
     case 'command-name':
     case 'user':
       return { type: 'string', pattern: '^[a-z][a-z0-9-]{0,40}$' };

@@ -45,6 +45,8 @@ export function rolloutLines(s: OperationState): string[] {
       // Trivy's verdict on the card: the rule, and the worst findings (id, severity, package installed → fixed).
       if (r.securityGate.rule) lines.push(`  rule: ${r.securityGate.rule}`);
       for (const w of r.securityGate.worst ?? []) lines.push(`  • ${w}`);
+      for (const w of r.securityGate.waived ?? []) lines.push(`  waived: ${w}`);
+      for (const w of r.securityGate.waiversNotApplied ?? []) lines.push(`  not applied: ${w}`);
     }
   }
   lines.push(

@@ -149,6 +149,8 @@ export interface ServiceTarget {
 export interface SecurityGateInput {
   readonly target: ServiceTarget;
   readonly image: string;
+  /** Who asked for the rollout: their own waivers never apply to it. Absent in rollouts started before waivers. */
+  readonly requester?: string;
 }
 export interface SecurityGateResult {
   readonly passed: boolean;
@@ -163,8 +165,12 @@ export interface SecurityGateResult {
   readonly counts?: string;
   /** The worst findings (blocking first), one line each: id, severity, package installed → fixed, title. */
   readonly worst?: readonly string[];
-  /** The image id trivy scanned (what a waiver will be bound to). */
+  /** The image id trivy scanned (what a waiver is bound to). */
   readonly digest?: string;
+  /** Findings the rule would block that an active waiver for this digest let through: id, by whom, until when, why. */
+  readonly waived?: readonly string[];
+  /** Waivers for this digest that were not applied (expired, revoked, granted by the rollout's requester), and why. */
+  readonly waiversNotApplied?: readonly string[];
   readonly dbUpdatedAt?: string;
 }
 

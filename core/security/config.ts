@@ -3,6 +3,7 @@ import type { EnvironmentName } from '../environments';
 import type { Severity } from './findings';
 import { SEVERITIES } from './findings';
 import type { GateRule } from './gate';
+import { DEFAULT_MAX_WAIVER_DAYS } from './waivers';
 
 /**
  * Config `security`: how images and templates are scanned (trivy), and each environment's gate. Absent: nothing
@@ -22,6 +23,8 @@ export interface SecurityConfig {
   readonly images: { readonly source: 'archive'; readonly archiveDir: string } | { readonly source: 'registry' };
   /** Per environment; an environment without a rule is report-only. */
   readonly gates: Readonly<Partial<Record<EnvironmentName, GateRule>>>;
+  /** Waivers (`waive ...`): the longest one may last, in days (default 90). */
+  readonly waivers?: { readonly maxDays: number };
 }
 
 interface Issue {
@@ -67,6 +70,16 @@ export function readSecurityConfig(raw: unknown): { value?: SecurityConfig; issu
     else images = { source: 'archive', archiveDir: i.archiveDir };
   } else if (i.source !== undefined && i.source !== 'registry')
     fail('security.images.source', `'${show(i.source)}' is not a source; use registry or archive`);
+
+  let maxDays = DEFAULT_MAX_WAIVER_DAYS;
+  if (raw.waivers !== undefined) {
+    const w = isObj(raw.waivers) ? raw.waivers : {};
+    const v = w.maxDays;
+    if (!isObj(raw.waivers)) fail('security.waivers', 'must be a mapping, e.g. { maxDays: 90 }');
+    else if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 365))
+      fail('security.waivers.maxDays', `must be a whole number of days from 1 to 365, got '${show(v)}'`);
+    else if (typeof v === 'number') maxDays = v;
+  }
 
   const gates: Partial<Record<EnvironmentName, GateRule>> = {};
   const g = raw.gates === undefined ? {} : raw.gates;
@@ -115,6 +128,7 @@ export function readSecurityConfig(raw: unknown): { value?: SecurityConfig; issu
       },
       images,
       gates,
+      waivers: { maxDays },
     },
   };
 }

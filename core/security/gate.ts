@@ -15,8 +15,8 @@ export interface GateRule {
 export const REPORT_ONLY: GateRule = { mode: 'report', vulnerabilities: [], fixableOnly: false, misconfigurations: [] };
 
 /**
- * Decides whether one finding is excused. Waivers (issue 15 item 4) plug in here: an approver's waiver for a CVE on
- * one image digest, with an expiry. None exist yet, so the default excuses nothing.
+ * Decides whether one finding is excused, and why: waivers (core/security/waivers.ts, waiverExcuse) excuse a finding
+ * an approver accepted on the scan's exact digest until its expiry. The default excuses nothing.
  */
 export type Excuse = (finding: Finding, scan: ScanResult) => string | undefined;
 export const NO_EXCUSES: Excuse = () => undefined;
@@ -76,7 +76,12 @@ export function evaluateGate(scan: ScanResult, rule: GateRule, env: string, excu
   const what = `${scan.target}${scan.digest ? ` (${scan.digest.slice(0, 19)})` : ''}`;
   let summary: string;
   if (rule.mode === 'report') summary = `REPORT ONLY in ${env}: ${what}: ${counts}`;
-  else if (passed) summary = `PASSED in ${env} (${ruleText(rule)}): ${what}: ${counts}`;
+  else if (passed)
+    summary =
+      `PASSED in ${env} (${ruleText(rule)}): ${what}: ${counts}` +
+      (excused.length
+        ? `; ${excused.length} waived (${[...new Set(excused.map((e) => e.finding.id))].join(', ')})`
+        : '');
   else if (unseen && blocking.length === 0)
     summary = `BLOCKED in ${env}: ${what} has more findings than were kept (${scan.total}); the gate cannot clear it`;
   else

@@ -3,6 +3,7 @@ import type { CommandResult } from '../../core/commands/results';
 import type { Command, KubeReadCommand } from '../../core/commands/types';
 import { renderDrift } from '../text/drift';
 import { renderScan } from '../text/scan';
+import { renderWaiverChange, renderWaiverList } from '../text/waivers';
 import { renderLogExport } from '../text/log-export';
 import { validationSummaryLines } from '../../core/compliance/validation-summary';
 import { renderAudit, renderKubeRead, renderList, renderState } from '../text/render';
@@ -87,6 +88,14 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
     case 'scan': {
       const s = renderScan(r.scan);
       return textReply(`${s.clean ? ':white_check_mark:' : ':warning:'} ${userText(s.headline)}`, s.body || undefined);
+    }
+    case 'waiver': {
+      const w = renderWaiverChange(r.action, r.waiver);
+      return textReply(`:shield: ${userText(w.headline)}`, w.body);
+    }
+    case 'waivers': {
+      const w = renderWaiverList(r.environment, r.waivers);
+      return textReply(userText(w.headline), w.body || undefined);
     }
     case 'drift': {
       const d = renderDrift(r.report);

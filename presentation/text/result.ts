@@ -2,6 +2,7 @@ import type { CommandResult } from '../../core/commands/results';
 import type { Command } from '../../core/commands/types';
 import { renderDrift } from './drift';
 import { renderScan } from './scan';
+import { renderWaiverChange, renderWaiverList } from './waivers';
 import { renderLogExport } from './log-export';
 import { validationSummaryLines } from '../../core/compliance/validation-summary';
 import { renderAudit, renderKubeRead, renderList, renderPreview, renderState } from './render';
@@ -81,6 +82,14 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
       const s = renderScan(r.scan);
       // Findings are an answer, not a failure of the command: exit code 1 only tells scripts "found something".
       return { text: [s.headline, s.body].filter(Boolean).join('\n'), ok: s.clean };
+    }
+    case 'waiver': {
+      const w = renderWaiverChange(r.action, r.waiver);
+      return { text: `${w.headline}\n${w.body}`, ok: true };
+    }
+    case 'waivers': {
+      const w = renderWaiverList(r.environment, r.waivers);
+      return { text: [w.headline, w.body].filter(Boolean).join('\n'), ok: true };
     }
     case 'drift': {
       const d = renderDrift(r.report);

@@ -131,6 +131,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'stack-status',
       'validate',
       'validate-deployed',
+      'waivers',
       'whoami',
     ]);
     expect((await gw().audit(1000)).filter((r) => r.operationId === d.id).map((r) => r.action)).toEqual(['diagnosed']);

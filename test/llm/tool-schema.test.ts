@@ -63,6 +63,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'stack-status',
       'validate',
       'validate-deployed',
+      'waivers',
       'whoami',
     ]);
     for (const n of names) expect(effectOf(COMMANDS.find((c) => c.name === n)!)).toBe('read');
@@ -82,6 +83,8 @@ describe('tool schemas generated from COMMANDS', () => {
       'helm-rollback',
     ]);
     expect(byEffect('decision')).toEqual([
+      'waive',
+      'unwaive',
       'approve',
       'reject',
       'cancel',
@@ -107,6 +110,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'scan-image',
       'scan-config',
       'scan-service',
+      'waivers',
       'operation-status',
       'list',
       'audit',

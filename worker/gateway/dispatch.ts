@@ -9,6 +9,7 @@ import type { LogExportDestination } from '../../core/k8s/log-export';
 import type { MfaReservation, MfaVerifier } from '../../core/mfa';
 import type { OperationState } from '../../core/operations';
 import { mfaRefusalText } from '../../core/mfa';
+import { formatOperationId } from '../../core/operation-id';
 import type { Requester } from '../../core/requester';
 import type { IacVersionResult } from '../iac-version';
 import type { NotifyTarget, RolloutInput, StackOperationInput } from '../../workflows/definitions';
@@ -180,6 +181,8 @@ export class Dispatcher {
         const ref = s.name === 'scan-image' ? s.image : serviceImage(config, s.service, s.version);
         return { kind: 'scan', scan: await reads.scanImage(ref, r) };
       }
+      case 'waiver':
+        return this.waiver(c as CommandNamed<'waive' | 'unwaive' | 'waivers'>, r);
       case 'kube-read':
         return {
           kind: 'kube-read',
@@ -190,6 +193,43 @@ export class Dispatcher {
           ),
         };
     }
+  }
+
+  /** `waive`, `unwaive`, `waivers`: served by the worker (the approver check and the store live there). */
+  private async waiver(c: CommandNamed<'waive' | 'unwaive' | 'waivers'>, r: Requester): Promise<CommandResult> {
+    const { reads } = this.deps;
+    if (c.name === 'waivers') return { kind: 'waivers', environment: c.env, waivers: await reads.waivers(c.env, r) };
+    if (c.name === 'unwaive') return { kind: 'waiver', action: 'revoked', waiver: await reads.unwaive(c.waiver, r) };
+    const own = await this.ownPendingRollout(c.image, c.env, r);
+    if (own) {
+      throw new PermissionDenied(
+        `you requested ${own}, which is still running: nobody may waive their own change's findings; ask another approver of ${c.env}`,
+      );
+    }
+    const waiver = await reads.waive(
+      { findingId: c.finding, image: c.image, environment: c.env, duration: c.duration, reason: c.reason },
+      r,
+    );
+    return { kind: 'waiver', action: 'granted', waiver };
+  }
+
+  /**
+   * The requester's own rollout of this image in this environment, still running (waiting for its gate, its
+   * approval, its traffic steps): `rollout/prd/payments-api (ghcr.io/example/payments-api:1.4.2)`. A waiver that
+   * names a digest matches any running rollout of the same repository. The gate also never applies a person's
+   * waivers to their own rollouts, so a rollout started after the waiver is covered as well.
+   */
+  private async ownPendingRollout(image: string, env: EnvironmentName, r: Requester): Promise<string | undefined> {
+    const repository = image.replace(/@sha256:[a-f0-9]{64}$/, '').replace(/:[\w][\w.-]*$/, '');
+    for (const [name, s] of Object.entries(this.deps.config.services)) {
+      if (s.image !== repository) continue;
+      const op = formatOperationId('rollout', env, name);
+      const state = await this.deps.operations.state(op).catch(() => undefined);
+      if (!state || state.outcome !== undefined || state.requester.userId !== r.userId) continue;
+      const running = state.rollout?.image;
+      if (!running || running === image || image.includes('@sha256:')) return `${op} (${running ?? image})`;
+    }
+    return undefined;
   }
 
   /** approve, reject, cancel, and a rollout's pause, resume and abort: Updates on the operation's workflow. */

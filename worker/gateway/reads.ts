@@ -18,12 +18,17 @@ import {
   describeStackWorkflow,
   environmentDriftWorkflow,
   kubernetesReadWorkflow,
+  listWaiversWorkflow,
   scanConfigWorkflow,
   scanImageWorkflow,
   stackDriftWorkflow,
+  unwaiveWorkflow,
   validateTemplatesWorkflow,
+  waiveWorkflow,
   whoamiWorkflow,
 } from '../../workflows';
+import type { GrantWaiverInput } from '../../activities/security/waivers';
+import type { WaiverView } from '../../core/security/waivers';
 import type { DriftCheckInput } from '../../workflows/drift';
 import type { KubeReadInput } from '../../workflows/read-only';
 import { stackNameOf } from './inputs';
@@ -224,6 +229,38 @@ export class Reads {
   /** trivy config over a path inside the configured roots. */
   async scanConfig(path: string, requester: Requester): Promise<ScanResult> {
     return this.run(scanConfigWorkflow, `scan/config/${requester.requestId}`, [{ path }], '10m', `checking ${path}`);
+  }
+
+  /** `waive ...`: the worker checks the approver, binds the waiver to the digest it scans, stores and audits it. */
+  async waive(input: Omit<GrantWaiverInput, 'by' | 'requestId'>, requester: Requester): Promise<WaiverView> {
+    const w = await this.run(
+      waiveWorkflow,
+      `waiver/grant/${requester.requestId}`,
+      [{ ...input, by: requester.userId, requestId: requester.requestId }],
+      '10m',
+      `waiving ${input.findingId} for ${input.image}`,
+    );
+    return { ...w, status: 'active' };
+  }
+
+  async unwaive(id: string, requester: Requester): Promise<WaiverView> {
+    return this.run(
+      unwaiveWorkflow,
+      `waiver/revoke/${requester.requestId}`,
+      [{ id, by: requester.userId, requestId: requester.requestId }],
+      '2m',
+      `revoking ${id}`,
+    );
+  }
+
+  async waivers(env: EnvironmentName, requester: Requester): Promise<WaiverView[]> {
+    return this.run(
+      listWaiversWorkflow,
+      `waiver/list/${requester.requestId}`,
+      [{ environment: env }],
+      '2m',
+      `listing the waivers of ${env}`,
+    );
   }
 
   async auditTail(n: number): Promise<AuditRecord[]> {
