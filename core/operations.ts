@@ -109,6 +109,8 @@ export interface OperationState {
   readonly message?: string;
   readonly stackStatus?: string;
   readonly events: readonly StackEventSummary[];
+  /** Stack deploys with security.scanStackTemplates: trivy config's verdict on the template. */
+  readonly configGate?: SecurityGateResult;
   /** Rollouts and rollbacks only: colours, traffic, analyses. */
   readonly rollout?: RolloutProgress;
 }

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { hasBlockingFindings } from '../core/validation';
 import type { OperationState } from '../core/operations';
 import type { StackOperationInput } from './definitions';
@@ -34,6 +35,20 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
       const errors = report.findings.filter((f) => f.severity === 'error').length;
       await audit(acts, op, 'failed', 'infra-agent', { reason: 'validation failed', errors });
       return finish('validation-failed', `validation found ${errors} error(s); nothing was changed`);
+    }
+
+    // trivy config on the template (security.scanStackTemplates), judged by the environment's threshold. New in
+    // this version of the workflow: deploys started before it replay without it.
+    if (patched('deploy-stack-trivy-config-gate-v1')) {
+      const gate = await acts.stackConfigGate({ templatePath: input.stack.templatePath, environment: input.environment });
+      if (gate.provider === 'trivy') {
+        op.update({ configGate: gate });
+        await audit(acts, op, 'security-gate', 'infra-agent', { ...gate, scanner: 'trivy config' });
+        if (!gate.passed) {
+          await audit(acts, op, 'failed', 'infra-agent', { reason: 'security gate (trivy config)' });
+          return finish('validation-failed', `security gate (trivy config) refused the template: ${gate.summary}`);
+        }
+      }
     }
 
     op.update({ phase: 'creating-change-set' });

@@ -46,6 +46,7 @@ export function stackActivities(input: StackOperationInput) {
   });
   return {
     validateTemplates: tool.validateTemplates,
+    stackConfigGate: tool.stackConfigGate,
     createChangeSet: wait.createChangeSet,
     waitForStackStable: wait.waitForStackStable,
     deleteChangeSet: short.deleteChangeSet,

@@ -182,6 +182,49 @@ export async function securityGateScan(deps: SecurityDeps, input: SecurityGateIn
   };
 }
 
+export interface StackConfigGateInput {
+  readonly templatePath: string;
+  readonly environment: SecurityGateInput['target']['environment'];
+}
+
+/**
+ * A stack deploy's `trivy config` gate: the template (a catalog template, already inside the roots) judged by the
+ * environment's misconfiguration threshold. Off (pass-through, nothing run) without security.scanStackTemplates.
+ * Like the rollout's gate it fails closed: a template trivy cannot check is BLOCKED, saying why.
+ */
+export async function stackConfigGate(
+  deps: SecurityDeps | undefined,
+  input: StackConfigGateInput,
+): Promise<SecurityGateResult> {
+  const shown = deps ? relative(deps.repoDir, input.templatePath) || input.templatePath : input.templatePath;
+  if (!deps?.config.scanStackTemplates)
+    return { passed: true, provider: 'pass-through', summary: `trivy config: ${shown} was NOT checked` };
+  const env = input.environment;
+  const rule = deps.config.gates[env] ?? REPORT_ONLY;
+  let scan: ScanResult;
+  try {
+    scan = await trivyConfig(trivyDeps(deps), input.templatePath, shown, signal());
+  } catch (e) {
+    return {
+      passed: false,
+      provider: 'trivy',
+      summary: `BLOCKED in ${env}: ${shown} could not be checked by trivy config, and the gate fails closed: ${e instanceof Error ? e.message : String(e)}`,
+      verdict: 'error',
+      rule: ruleText(rule),
+    };
+  }
+  const v = evaluateGate(scan, rule, env);
+  return {
+    passed: v.passed,
+    provider: 'trivy',
+    summary: v.summary,
+    verdict: rule.mode === 'report' ? 'report' : v.passed ? 'passed' : 'blocked',
+    rule: ruleText(rule),
+    counts: countsText(scan.counts),
+    worst: v.worst,
+  };
+}
+
 export function createSecurityActivities(deps: SecurityDeps | undefined) {
   const need = (): SecurityDeps => {
     if (!deps)
@@ -193,5 +236,6 @@ export function createSecurityActivities(deps: SecurityDeps | undefined) {
   return {
     scanImage: (i: ScanImageInput) => scanImage(need(), i),
     scanConfig: (i: ScanConfigInput) => scanConfig(need(), i),
+    stackConfigGate: (i: StackConfigGateInput) => stackConfigGate(deps, i),
   };
 }

@@ -23,6 +23,11 @@ export interface SecurityConfig {
   readonly images: { readonly source: 'archive'; readonly archiveDir: string } | { readonly source: 'registry' };
   /** Per environment; an environment without a rule is report-only. */
   readonly gates: Readonly<Partial<Record<EnvironmentName, GateRule>>>;
+  /**
+   * Stack deploys run `trivy config` on the template after validation and judge it by the environment's
+   * misconfiguration threshold (`gates.<env>.misconfigurations`). Off unless set: the verdict is then not on the card.
+   */
+  readonly scanStackTemplates?: boolean;
   /** Waivers (`waive ...`): the longest one may last, in days (default 90). */
   readonly waivers?: { readonly maxDays: number };
 }
@@ -81,6 +86,9 @@ export function readSecurityConfig(raw: unknown): { value?: SecurityConfig; issu
     else if (typeof v === 'number') maxDays = v;
   }
 
+  const scanStackTemplates = raw.scanStackTemplates ?? false;
+  if (typeof scanStackTemplates !== 'boolean') fail('security.scanStackTemplates', 'must be true or false');
+
   const gates: Partial<Record<EnvironmentName, GateRule>> = {};
   const g = raw.gates === undefined ? {} : raw.gates;
   if (!isObj(g)) fail('security.gates', 'must be a mapping of environment to rule');
@@ -129,6 +137,7 @@ export function readSecurityConfig(raw: unknown): { value?: SecurityConfig; issu
       images,
       gates,
       waivers: { maxDays },
+      ...(scanStackTemplates === true ? { scanStackTemplates: true } : {}),
     },
   };
 }

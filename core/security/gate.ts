@@ -1,3 +1,4 @@
+import type { SecurityGateResult } from '../rollout/types';
 import type { Finding, ScanResult, Severity } from './findings';
 import { countsText, findingLine, SEVERITIES, summarise } from './findings';
 
@@ -95,4 +96,14 @@ function blockedSeverityUnseen(scan: ScanResult, rule: GateRule, s: Severity): b
   if (!rule.vulnerabilities.includes(s) && !rule.misconfigurations.includes(s)) return false;
   const kept = scan.findings.filter((f) => f.severity === s).length;
   return scan.counts[s] > kept;
+}
+
+/** A stack deploy's trivy config verdict (security.scanStackTemplates) on its card: summary, rule, worst findings. */
+export function configGateLines(g: SecurityGateResult | undefined): string[] {
+  if (!g) return [];
+  return [
+    `Security gate (trivy config): ${g.summary}`,
+    ...(g.rule ? [`  rule: ${g.rule}`] : []),
+    ...(g.worst ?? []).map((w) => `  • ${w}`),
+  ];
 }

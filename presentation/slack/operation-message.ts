@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import type { EnvironmentConfig } from '../../core/environments';
 import type { OperationState } from '../../core/operations';
 import { rolloutLines } from '../../core/rollout/summary';
+import { configGateLines } from '../../core/security/gate';
 import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
 import type { ValidationFinding } from '../../core/validation';
 import type { DecisionButtonValue } from './ids';
@@ -77,6 +78,8 @@ export function buildOperationMessage(
     },
   ];
   if (s.findings.length) blocks.push(...findingBlocks(s.findings));
+  // A stack deploy's trivy config verdict (security.scanStackTemplates), blocked or not.
+  if (s.configGate) blocks.push(...preformatted(configGateLines(s.configGate).join('\n'), 2));
   if (s.rollout) blocks.push(...preformatted(rolloutLines(s).join('\n'), 4));
   else if (s.preview) blocks.push(...previewBlocks(s));
   blocks.push(...decisionBlocks(s, ctx));

@@ -4,6 +4,7 @@ import type { KubeReadCommand } from '../../core/commands/types';
 import type { K8sTable } from '../../core/k8s/results';
 import type { KubeReadResult, OperationSummary } from '../../core/commands/results';
 import { rolloutLines } from '../../core/rollout/summary';
+import { configGateLines } from '../../core/security/gate';
 import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
 import type { OperationState, ResourceChange } from '../../core/operations';
 import type { ValidationFinding } from '../../core/validation';
@@ -47,6 +48,7 @@ export function renderPreview(s: OperationState): string {
     ...(p.hooks?.length ? ['  hooks that run (not counted as changes):', ...p.hooks.map((h) => `    ${h}`)] : []),
     ...warnings.map((w) => `  WARNING: ${w}`),
     renderFindings(s.findings),
+    ...configGateLines(s.configGate),
     `approval artifact: ${p.artifactId}`,
   ].join('\n');
 }
