@@ -80,8 +80,9 @@ export async function grantWaiver(deps: WaiverDeps, input: GrantWaiverInput): Pr
     );
   mustApprove(deps, input.environment, input.by, 'waive findings');
   const id = `wv-${createHash('sha256').update(`waiver/${input.requestId}`).digest('hex').slice(0, 10)}`;
+  // A retried grant: the waiver may be stored already (and its audit record written or not: the key makes it once).
   const existing = await deps.store.get(id);
-  if (existing) return existing;
+  if (existing) return auditGrant(deps, existing);
 
   const scan = await scanImage(deps.security, { ref: input.image });
   if (!scan.digest) throw new InvalidInput(`image: trivy reported no digest for ${input.image}; a waiver needs one`);
@@ -106,17 +107,20 @@ export async function grantWaiver(deps: WaiverDeps, input: GrantWaiverInput): Pr
     expiresAt: new Date(now.getTime() + seconds * 1000).toISOString(),
     finding: findingLine(found),
   };
-  const stored = await deps.store.add(waiver);
+  return auditGrant(deps, await deps.store.add(waiver));
+}
+
+async function auditGrant(deps: WaiverDeps, w: Waiver): Promise<Waiver> {
   await deps.audit.append({
-    key: `waiver/${id}/granted`,
+    key: `waiver/${w.id}/granted`,
     action: 'waiver-granted',
-    actor: input.by,
-    operationId: `waiver/${id}`,
-    environment: input.environment,
-    target: `${input.image}@${scan.digest}`,
-    details: { ...stored, length: waiverLength(seconds) },
+    actor: w.grantedBy,
+    operationId: `waiver/${w.id}`,
+    environment: w.environment,
+    target: `${w.image}@${w.digest}`,
+    details: { ...w, length: waiverLength((Date.parse(w.expiresAt) - Date.parse(w.grantedAt)) / 1000) },
   });
-  return stored;
+  return w;
 }
 
 /** Revokes a waiver: by an approver of its environment (the one who granted it or another). Idempotent. */

@@ -15,7 +15,7 @@ export function renderHelp(topic?: string): string {
     return hits
       .map((c) =>
         [
-          `${c.pattern}${c.effect === 'write' ? '    [changes infrastructure: preview + approval]' : c.effect === 'decision' ? '    [steers an operation: configured users]' : c.access === 'known-users' ? '    [configured users only]' : ''}`,
+          `${c.pattern}${c.effect === 'write' ? '    [changes infrastructure: preview + approval]' : c.effect === 'decision' ? (c.serves === 'waiver' ? '    [approvers of the environment]' : '    [steers an operation: configured users]') : c.access === 'known-users' ? '    [configured users only]' : ''}`,
           `  ${c.summary}`,
           ...c.params.map((p) => `  {${p.name}}${p.optional ? ' (optional)' : ''}: ${p.description}`),
           ...(c.aliases?.length ? [`  also: ${c.aliases.join(' | ')}`] : []),

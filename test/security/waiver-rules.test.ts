@@ -1,7 +1,11 @@
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createJsonlAuditLog } from '../../adapters/audit/jsonl-audit-log';
+import { createRunCommand } from '../../adapters/cli/run-command';
 import { createJsonlWaiverStore } from '../../adapters/waivers/jsonl-waiver-store';
+import { grantWaiver } from '../../activities/security/waivers';
+import { testConfig } from '../support/sandbox';
 import { readSecurityConfig } from '../../core/security/config';
 import type { Finding, ScanResult } from '../../core/security/findings';
 import { emptyCounts } from '../../core/security/findings';
@@ -111,4 +115,44 @@ describe('the JSON-lines waiver store', () => {
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { op: string }).op)).toEqual(['add', 'add', 'revoke']);
   });
+});
+
+describe('grantWaiver retried (real trivy, the offline DB)', () => {
+  it('a second attempt of the same request stores and audits the waiver once, with the digest trivy reports', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waiver-grant-'));
+    const config = testConfig();
+    const store = createJsonlWaiverStore(join(dir, 'waivers.jsonl'));
+    const audit = createJsonlAuditLog(join(dir, 'audit.jsonl'));
+    const deps = {
+      security: {
+        run: createRunCommand(),
+        trivyBin: config.tools.trivy,
+        config: config.security!,
+        roots: config.roots,
+        repoDir: join(__dirname, '..', '..'),
+        infraDir: config.infraDir,
+      },
+      store,
+      audit,
+      policyConfig: config,
+    };
+    const input = {
+      findingId: 'CVE-2021-44906',
+      image: 'ghcr.io/example/checkout-web:2.1.0',
+      environment: 'tst' as const,
+      duration: '3d',
+      reason: 'minimist only parses our own fixed argv',
+      by: 'carol',
+      requestId: 'req-1',
+    };
+    const first = await grantWaiver(deps, input);
+    const again = await grantWaiver(deps, input);
+    expect(again).toEqual(first);
+    expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(first.finding).toMatch(/^CVE-2021-44906 CRITICAL minimist 1.2.5 → /);
+    expect(await store.list()).toHaveLength(1);
+    const records = (await audit.tail(10)).filter((r) => r.action === 'waiver-granted');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ actor: 'carol', environment: 'tst', details: { id: first.id, length: '3d' } });
+  }, 60_000);
 });
