@@ -40,7 +40,10 @@ export async function deployStackWorkflow(input: StackOperationInput): Promise<O
     // trivy config on the template (security.scanStackTemplates), judged by the environment's threshold. New in
     // this version of the workflow: deploys started before it replay without it.
     if (patched('deploy-stack-trivy-config-gate-v1')) {
-      const gate = await acts.stackConfigGate({ templatePath: input.stack.templatePath, environment: input.environment });
+      const gate = await acts.stackConfigGate({
+        templatePath: input.stack.templatePath,
+        environment: input.environment,
+      });
       if (gate.provider === 'trivy') {
         op.update({ configGate: gate });
         await audit(acts, op, 'security-gate', 'infra-agent', { ...gate, scanner: 'trivy config' });
