@@ -1,3 +1,5 @@
+import type { AlertDeps } from './alerts';
+import { createAlertActivities } from './alerts';
 import type { ApprovalPolicyDeps } from './access/approval-policy';
 import { createApprovalPolicyActivities } from './access/approval-policy';
 import type { IdentityDeps } from './access/identity';
@@ -34,6 +36,8 @@ export interface ActivityDeps extends IdentityDeps, ApprovalPolicyDeps, AuditDep
   readonly rollout?: RolloutDeps;
   /** Trivy scans and the rollout's security gate; absent when the config has no `security` section. */
   readonly security?: SecurityDeps;
+  /** On-call alerts of scheduled checks: state store, Slack, audit; absent: the alert activities say so. */
+  readonly alerts?: AlertDeps;
   /** Where full pod logs asked for in the terminal are written (mode 0700). */
   readonly logExportDir: string;
 }
@@ -56,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
         ? { security: deps.security, store: deps.security.waivers, audit: deps.audit, policyConfig: deps.policyConfig }
         : undefined,
     ),
+    ...createAlertActivities(deps.alerts),
     exportPodLog: (input: ExportPodLogInput) =>
       exportPodLog(
         { ...(deps.k8s ? { k8s: deps.k8s } : {}), notifier: deps.notify.notifier, dir: deps.logExportDir },

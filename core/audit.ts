@@ -32,6 +32,11 @@ export type AuditAction =
   | 'model-failed'
   // Kubernetes reads: a pod's full log handed to the person who asked (size and digest, never the text).
   | 'log-exported'
+  // On-call alerts (core/alerts): a person acknowledged or snoozed one (who, why); a scheduled check paused/resumed.
+  | 'acknowledged'
+  | 'snoozed'
+  | 'schedule-paused'
+  | 'schedule-resumed'
   // Step-up MFA: a refused code (wrong, replayed, or tried while locked), and the lockout it led to.
   | 'mfa-failed'
   | 'mfa-locked'

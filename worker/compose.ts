@@ -8,8 +8,10 @@ import type { K8sDeps } from '../activities/k8s';
 import type { RolloutDeps } from '../activities/rollout';
 import type { NotifyDeps } from '../activities/notify/notify-operation';
 import { silentNotifier } from '../activities/notify/notify-operation';
+import { createJsonlAlertStore } from '../adapters/alerts/jsonl-alert-store';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
 import { createJsonlWaiverStore } from '../adapters/waivers/jsonl-waiver-store';
+import { renderAlertMessage, renderAlertReply } from '../presentation/slack/alert-messages';
 import { createBedrockModel } from '../adapters/llm/bedrock-converse';
 import type { ModelPort } from '../adapters/llm/bedrock-converse';
 import { createCredentialBroker } from '../adapters/aws/assume-role';
@@ -39,6 +41,11 @@ export function validateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), 'validate-cache');
 }
 
+/** Alert state (core/alerts): JSON lines beside the audit log, like the other worker state. */
+export function alertStorePath(config: AppConfig): string {
+  return join(dirname(resolve(config.audit.path)), 'alerts.jsonl');
+}
+
 /**
  * The worker's composition root: config in, real adapters wired into activities out. Every activity
  * heartbeats while it runs (keepAlive), so heartbeating activity profiles notice a dead worker in seconds.
@@ -61,6 +68,7 @@ export function composeActivities(
   const run = wrapRun(createRun);
   const broker = createCredentialBroker(aws);
   const audit = createJsonlAuditLog(config.audit.path);
+  const notify = composeNotify(config);
   const activities = createActivities({
     aws,
     broker,
@@ -90,7 +98,13 @@ export function composeActivities(
           }
         : {}),
     },
-    notify: composeNotify(config),
+    notify,
+    alerts: {
+      store: createJsonlAlertStore(alertStorePath(config)),
+      notifier: notify.notifier,
+      messages: { message: renderAlertMessage, reply: renderAlertReply },
+      audit,
+    },
     // Full pod logs asked for in the terminal: beside the audit log, readable by the worker's user only.
     logExportDir: join(dirname(resolve(config.audit.path)), 'pod-logs'),
     ...composeModel(config),

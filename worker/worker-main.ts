@@ -2,6 +2,8 @@ import { redactConfig } from '../core/config';
 import { composeActivities } from './compose';
 import { ConfigError, loadConfig } from './config-loader';
 import { createWorker } from './create-worker';
+import { ensureSchedules } from './schedules';
+import { connectClient } from './temporal-connection';
 
 /** `infra-agent worker`: polls the task queue until SIGINT/SIGTERM, then lets running activities finish. */
 export async function runWorker(): Promise<void> {
@@ -11,6 +13,13 @@ export async function runWorker(): Promise<void> {
     temporal: config.temporal,
     activities: composeActivities(config),
   });
+  // Scheduled checks (config drift.schedule): created or brought in line with the config, idempotently, at each start.
+  const client = await connectClient(config.temporal);
+  try {
+    for (const s of await ensureSchedules(client, config)) console.log(`[worker] schedule ${s.scheduleId}: ${s.result}`);
+  } finally {
+    await client.connection.close();
+  }
   console.log(
     `[worker] polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (pid ${process.pid})`,
   );

@@ -9,3 +9,4 @@ export { rollbackWorkflow } from './rollback';
 export { helmReleaseWorkflow } from './helm-release';
 export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
 export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
+export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';

@@ -42,11 +42,13 @@ export interface Caller {
   /** Configured under `users:` in the worker's config. */
   readonly known: boolean;
   readonly approverIn?: readonly EnvironmentName[];
+  /** `schedule`: a scheduled check (no person; core/requester.ts `via: 'schedule'`), which may run reads only. */
+  readonly via?: 'cli' | 'slack' | 'schedule';
 }
 
 /** Why a command is refused to a caller: the kind (for tests and audit) and the sentence people read. */
 export interface Refusal {
-  readonly kind: 'unknown-user' | 'sensitive-read' | 'not-an-approver';
+  readonly kind: 'unknown-user' | 'sensitive-read' | 'not-an-approver' | 'schedule-not-read';
   readonly message: string;
 }
 
@@ -58,6 +60,16 @@ export interface Refusal {
  */
 export function checkPermission(c: Command, caller: Caller): Refusal | undefined {
   const spec = specFor(c);
+  if (caller.via === 'schedule') {
+    // A schedule is configured by the platform team in the worker's config, so it may run the sensitive reads it
+    // was set up for (drift all); it is nobody, so it may never change anything or decide anything.
+    return spec.effect === 'read'
+      ? undefined
+      : {
+          kind: 'schedule-not-read',
+          message: `${caller.displayName ?? caller.userId} is a scheduled check, so ${c.name} is refused: schedules run reads only; a change needs a person and an approval`,
+        };
+  }
   if (!caller.known && spec.effect !== 'read') {
     return {
       kind: 'unknown-user',

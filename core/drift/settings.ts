@@ -1,4 +1,13 @@
+import { parseDurationSeconds } from '../duration';
 import type { DifferenceType, DriftIgnoreRule } from './report';
+
+/** A scheduled check's cadence (config `drift.schedule.<env>`): every `everySeconds`, up to `jitterSeconds` late. */
+export interface CheckSchedule {
+  readonly everySeconds: number;
+  readonly jitterSeconds: number;
+  /** Created paused (a person resumes it with `resume schedule drift <env>`). */
+  readonly paused?: boolean;
+}
 
 /** Config `drift:` (docs/drift.md). Absent: no ignore rules, 8 stacks checked at a time. */
 export interface DriftConfig {
@@ -8,9 +17,60 @@ export interface DriftConfig {
   readonly concurrency: number;
   /** How often the drift activity polls DescribeStackDriftDetectionStatus. */
   readonly pollMs: number;
+  /** Scheduled drift checks per environment (`drift.schedule.dev: { every: 6h, jitter: 10m }`); absent: none. */
+  readonly schedule?: Readonly<Partial<Record<'dev' | 'tst' | 'prd', CheckSchedule>>>;
 }
 
 export const DEFAULT_DRIFT_CONFIG: DriftConfig = { ignore: [], concurrency: 8, pollMs: 1000 };
+
+const SCHEDULE_ENVS = ['dev', 'tst', 'prd'] as const;
+/** The shortest cadence a config may ask for (a drift check of many stacks takes minutes). */
+export const MIN_EVERY_SECONDS = 300;
+
+function readSchedule(
+  raw: unknown,
+  fail: (path: string, problem: string) => void,
+): DriftConfig['schedule'] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObj(raw)) {
+    fail('drift.schedule', 'must be a mapping of environment to { every, jitter }, e.g. dev: { every: 6h, jitter: 10m }');
+    return undefined;
+  }
+  const out: Partial<Record<(typeof SCHEDULE_ENVS)[number], CheckSchedule>> = {};
+  for (const [env, v] of Object.entries(raw)) {
+    const at = `drift.schedule.${env}`;
+    if (!(SCHEDULE_ENVS as readonly string[]).includes(env)) {
+      fail(at, `'${env}' is not an environment; use ${SCHEDULE_ENVS.join(', ')}`);
+      continue;
+    }
+    if (!isObj(v)) {
+      fail(at, 'must be a mapping: { every: 6h, jitter: 10m }');
+      continue;
+    }
+    for (const k of Object.keys(v))
+      if (!['every', 'jitter', 'paused'].includes(k)) fail(`${at}.${k}`, 'unknown key; use every, jitter, paused');
+    const every = parseDurationSeconds(v.every);
+    if (every === undefined || every < MIN_EVERY_SECONDS) {
+      fail(
+        `${at}.every`,
+        `${v.every === undefined ? 'is missing' : `'${String(v.every)}' is not a cadence`}; give a duration of at least ${MIN_EVERY_SECONDS / 60}m, e.g. 6h`,
+      );
+      continue;
+    }
+    const jitter = v.jitter === undefined ? 0 : parseDurationSeconds(v.jitter);
+    if (jitter === undefined || jitter >= every) {
+      fail(`${at}.jitter`, `'${String(v.jitter)}' must be a duration shorter than every (${String(v.every)}), e.g. 10m`);
+      continue;
+    }
+    if (v.paused !== undefined && typeof v.paused !== 'boolean') fail(`${at}.paused`, 'must be true or false');
+    out[env as (typeof SCHEDULE_ENVS)[number]] = {
+      everySeconds: every,
+      jitterSeconds: jitter,
+      ...(v.paused === true ? { paused: true } : {}),
+    };
+  }
+  return out;
+}
 
 interface Issue {
   readonly path: string;
@@ -95,11 +155,16 @@ export function readDriftConfig(raw: unknown): { value: DriftConfig; issues: Iss
     }
     return v;
   };
+  for (const k of Object.keys(raw))
+    if (!['ignore', 'concurrency', 'pollMs', 'schedule'].includes(k))
+      fail(`drift.${k}`, 'unknown key; use ignore, concurrency, pollMs, schedule');
+  const schedule = readSchedule(raw.schedule, fail);
   return {
     value: {
       ignore,
       concurrency: int('concurrency', DEFAULT_DRIFT_CONFIG.concurrency, 1, 50),
       pollMs: int('pollMs', DEFAULT_DRIFT_CONFIG.pollMs, 50, 60_000),
+      ...(schedule ? { schedule } : {}),
     },
     issues,
   };

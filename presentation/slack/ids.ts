@@ -10,6 +10,9 @@ export const ActionIds = {
   proposalRun: 'proposal_run',
   proposalEdit: 'proposal_edit',
   proposalCancel: 'proposal_cancel',
+  /** On-call alert buttons; the value is the alert id (drift/dev/vpc), snoozes add `|1h`, `|1d`, `|until-changed`. */
+  alertAcknowledge: 'alert_acknowledge',
+  alertSnooze: 'alert_snooze',
 } as const;
 
 export const ViewIds = {

@@ -89,6 +89,7 @@ export class Dispatcher {
       userId: requester.userId,
       displayName: requester.displayName,
       known: this.deps.config.users[requester.userId] !== undefined,
+      via: requester.via,
     });
     if (refusal) throw new PermissionDenied(refusal.message, refusal.kind);
   }
