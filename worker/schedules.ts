@@ -59,7 +59,10 @@ function driftSchedule(config: AppConfig, env: EnvironmentName, s: CheckSchedule
     ...(alertsChannel ? { alertsChannel } : {}),
     requester,
   };
-  const spec = { intervals: [{ every: `${s.everySeconds}s` }], jitter: `${s.jitterSeconds}s` };
+  const spec: ScheduleOptions['spec'] = {
+    intervals: [{ every: s.everySeconds * 1000 }],
+    jitter: s.jitterSeconds * 1000,
+  };
   const desired = stableHash(JSON.stringify({ spec, input, catchup: CATCHUP_WINDOW }));
   return {
     scheduleId: id,
