@@ -35,6 +35,7 @@ export type AuditAction =
   // On-call alerts (core/alerts): a person acknowledged or snoozed one (who, why); a scheduled check paused/resumed.
   | 'acknowledged'
   | 'snoozed'
+  | 'alert-refused'
   | 'schedule-paused'
   | 'schedule-resumed'
   // Step-up MFA: a refused code (wrong, replayed, or tried while locked), and the lockout it led to.

@@ -32,6 +32,21 @@ const releaseParam = {
 const DRIFT_SENSITIVE =
   "A drift report shows live security group rules and IAM policies, so it is for people in infra-agent's user list; yours is not. Ask the platform team to add you (`status stack` works meanwhile).";
 
+// An alert quotes its check's report (drift: live security group rules, IAM policies).
+const ALERTS_SENSITIVE =
+  "Alerts quote drift reports (live security group rules and IAM policies), so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you.";
+const alert = {
+  name: 'alert',
+  kind: 'alert',
+  description: 'an alert id as shown on the alert and by `alerts`: check/environment/stack, e.g. drift/dev/security-groups',
+} as const;
+const check = { name: 'check', kind: 'check', description: 'a scheduled check: drift' } as const;
+const alertReason = {
+  name: 'reason',
+  kind: 'text',
+  description: 'why (kept in the audit trail and shown in the alert thread)',
+} as const;
+
 // Vulnerability findings say how a running service can be attacked: only people the config names see them.
 const SCAN_SENSITIVE =
   "Scan results say how our services could be attacked, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you.";
@@ -120,6 +135,77 @@ export const COMMANDS = [
     access: 'known-users',
     serves: 'drift',
     sensitive: DRIFT_SENSITIVE,
+  },
+  {
+    name: 'schedules',
+    pattern: 'schedules',
+    aliases: ['list schedules', 'show schedules'],
+    summary: 'list the scheduled checks (drift per environment): cadence, paused or running, last and next run',
+    params: [],
+    examples: ['schedules'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'schedules',
+  },
+  {
+    name: 'schedule-pause',
+    pattern: 'pause schedule {check} {env}',
+    aliases: ['pause schedule {check} in {env}', 'pause {check} schedule {env}'],
+    summary: 'pause a scheduled check of an environment (no runs until resumed; stays paused across worker restarts)',
+    params: [check, env],
+    examples: ['pause schedule drift dev'],
+    effect: 'decision',
+    access: 'known-users',
+    serves: 'schedules',
+  },
+  {
+    name: 'schedule-resume',
+    pattern: 'resume schedule {check} {env}',
+    aliases: ['resume schedule {check} in {env}', 'resume {check} schedule {env}'],
+    summary: 'resume a paused scheduled check (the next run comes at its cadence; missed runs are not replayed)',
+    params: [check, env],
+    examples: ['resume schedule drift dev'],
+    effect: 'decision',
+    access: 'known-users',
+    serves: 'schedules',
+  },
+  {
+    name: 'alerts',
+    pattern: 'alerts',
+    aliases: ['list alerts', 'show alerts'],
+    summary: 'list the on-call alerts that are not resolved: open, acknowledged or snoozed, with who and why',
+    params: [],
+    examples: ['alerts'],
+    effect: 'read',
+    access: 'known-users',
+    serves: 'alerts',
+    sensitive: ALERTS_SENSITIVE,
+  },
+  {
+    name: 'alert-acknowledge',
+    pattern: 'acknowledge alert {alert} because {reason}',
+    aliases: ['acknowledge {alert} because {reason}', 'ack {alert} because {reason}', 'ack alert {alert} because {reason}'],
+    summary: 'acknowledge an alert: you are on it (audited with your reason); a changed finding alerts again',
+    params: [alert, alertReason],
+    examples: ['acknowledge alert drift/dev/security-groups because looking at the bastion rule'],
+    effect: 'decision',
+    access: 'known-users',
+    serves: 'alerts',
+  },
+  {
+    name: 'alert-snooze',
+    pattern: 'snooze alert {alert} {snooze} because {reason}',
+    aliases: ['snooze {alert} {snooze} because {reason}'],
+    summary: 'snooze an alert for 1h, 1d or until it changes (audited with your reason); it is not posted again meanwhile',
+    params: [
+      alert,
+      { name: 'snooze', kind: 'snooze', description: 'how long: 1h, 1d or until-changed' },
+      alertReason,
+    ],
+    examples: ['snooze alert drift/dev/security-groups 1d because the change is approved in CHG-1234'],
+    effect: 'decision',
+    access: 'known-users',
+    serves: 'alerts',
   },
   {
     name: 'service-pods',

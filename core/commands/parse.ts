@@ -1,3 +1,4 @@
+import { ALERT_KEY, SNOOZES } from '../alerts/alert';
 import type { EnvironmentName } from '../environments';
 import { editDistance } from '../edit-distance';
 import { ENVIRONMENTS } from '../environments';
@@ -163,6 +164,21 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
       return WAIVER_ID.test(raw)
         ? { ok: true, value: raw }
         : { ok: false, error: `'${raw}' is not a waiver id; ids look like wv-1a2b3c4d5e (see \`waivers <env>\`)` };
+    case 'check':
+      return raw.toLowerCase() === 'drift'
+        ? { ok: true, value: 'drift' }
+        : { ok: false, error: `'${raw}' is not a scheduled check; the scheduled checks are: drift (see \`schedules\`)` };
+    case 'alert':
+      return ALERT_KEY.test(raw.toLowerCase())
+        ? { ok: true, value: raw.toLowerCase() }
+        : {
+            ok: false,
+            error: `'${raw}' is not an alert id; ids look like drift/dev/security-groups (check/environment/stack, see \`alerts\`)`,
+          };
+    case 'snooze':
+      return (SNOOZES as readonly string[]).includes(raw.toLowerCase())
+        ? { ok: true, value: raw.toLowerCase() }
+        : { ok: false, error: `'${raw}' is not a snooze; use ${SNOOZES.join(', ')}` };
     case 'text':
     case 'command-name':
     case 'user':

@@ -1,3 +1,4 @@
+import type { AlertRecord } from '../alerts/alert';
 import type { AuditRecord } from '../audit';
 import type { EnvironmentDriftReport, StackDriftReport } from '../drift/report';
 import type { EnvironmentName } from '../environments';
@@ -63,6 +64,19 @@ export interface StackStatus {
   readonly lastUpdated?: string;
 }
 
+/** One scheduled check as `schedules` shows it (from the Temporal Schedule itself). */
+export interface ScheduleSummary {
+  readonly scheduleId: string;
+  readonly check: string;
+  readonly environment: EnvironmentName;
+  readonly paused: boolean;
+  /** Why it is paused or was resumed, and by whom (the schedule's note). */
+  readonly note?: string;
+  readonly every?: string;
+  readonly nextRunAt?: string;
+  readonly lastRunAt?: string;
+}
+
 /** What a decision did to its operation, for the front ends' words. */
 export type DecisionAction = 'approved' | 'rejected' | 'cancelled' | 'paused' | 'resumed' | 'aborting';
 
@@ -90,7 +104,19 @@ export type CommandResult =
   | { readonly kind: 'drift'; readonly report: StackDriftReport | EnvironmentDriftReport }
   | { readonly kind: 'scan'; readonly scan: ScanResult }
   | { readonly kind: 'waiver'; readonly action: 'granted' | 'revoked'; readonly waiver: WaiverView }
-  | { readonly kind: 'waivers'; readonly environment: EnvironmentName; readonly waivers: readonly WaiverView[] };
+  | { readonly kind: 'waivers'; readonly environment: EnvironmentName; readonly waivers: readonly WaiverView[] }
+  | {
+      readonly kind: 'schedules';
+      readonly schedules: readonly ScheduleSummary[];
+      /** Set by pause/resume: what was done to the (one) schedule listed. */
+      readonly action?: 'paused' | 'resumed';
+    }
+  | {
+      readonly kind: 'alerts';
+      readonly alerts: readonly AlertRecord[];
+      /** Set by acknowledge/snooze: what was done to the (one) alert listed. */
+      readonly action?: 'acknowledged' | 'snoozed';
+    };
 
 /** The result a command of a given name gets (for renderers typed per command). */
 export interface Dispatched {

@@ -17,7 +17,10 @@ export type ParamKind =
   | 'user'
   | 'finding'
   | 'duration'
-  | 'waiver';
+  | 'waiver'
+  | 'check'
+  | 'alert'
+  | 'snooze';
 
 /** One parameter slot in a command's pattern. */
 export interface ParamSpec {
@@ -65,7 +68,9 @@ export type Serves =
   | 'scan'
   | 'waiver'
   | 'validate'
-  | 'kube-read';
+  | 'kube-read'
+  | 'schedules'
+  | 'alerts';
 
 /**
  * One command: the single source of truth for the grammar, the help text, the tool schema handed to a language

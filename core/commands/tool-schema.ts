@@ -1,3 +1,4 @@
+import { ALERT_KEY, SNOOZES } from '../alerts/alert';
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
 import { IMAGE_REF } from '../security/image-ref';
@@ -64,6 +65,12 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
       return { type: 'string', pattern: '^[0-9]{1,4}[mhd]$' };
     case 'waiver':
       return { type: 'string', pattern: WAIVER_ID.source };
+    case 'check':
+      return { type: 'string', enum: ['drift'] };
+    case 'alert':
+      return { type: 'string', pattern: ALERT_KEY.source };
+    case 'snooze':
+      return { type: 'string', enum: [...SNOOZES] };
     case 'command-name':
     case 'user':
       return { type: 'string', pattern: '^[a-z][a-z0-9-]{0,40}$' };

@@ -22,6 +22,8 @@ export const ViewIds = {
   rejectReason: 'reject_reason_modal',
   /** Edit of a proposal: the command line(s), prefilled, to change and run like typed text. */
   proposalEdit: 'proposal_edit_modal',
+  /** Acknowledge / Snooze of an alert: asks why (audited, shown in the alert's thread). */
+  alertReason: 'alert_reason_modal',
 } as const;
 
 export const InputIds = {
@@ -31,7 +33,28 @@ export const InputIds = {
   reason: 'reject_reason',
   proposalBlock: 'proposal_line_block',
   proposalLine: 'proposal_line',
+  alertReasonBlock: 'alert_reason_block',
+  alertReason: 'alert_reason',
 } as const;
+
+/** What the Acknowledge / Snooze modal carries: the alert, the decision, and where the button was. */
+export interface AlertModalMetadata {
+  readonly key: string;
+  readonly decision: 'acknowledge' | 'snooze';
+  readonly snooze?: '1h' | '1d' | 'until-changed';
+  readonly channel: string;
+}
+
+export function parseAlertModalValue(raw: string | undefined): AlertModalMetadata | undefined {
+  try {
+    const v = JSON.parse(raw ?? '') as Partial<AlertModalMetadata>;
+    if (typeof v.key !== 'string' || (v.decision !== 'acknowledge' && v.decision !== 'snooze')) return undefined;
+    if (v.snooze !== undefined && !['1h', '1d', 'until-changed'].includes(v.snooze)) return undefined;
+    return { key: v.key, decision: v.decision, channel: typeof v.channel === 'string' ? v.channel : '', ...(v.snooze ? { snooze: v.snooze } : {}) };
+  } catch {
+    return undefined;
+  }
+}
 
 /** What an Approve/Reject button carries: the operation and the exact artifact the person saw. */
 export interface DecisionButtonValue {

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { DecisionModalMetadata, ProposalModalMetadata } from './ids';
+import type { AlertModalMetadata, DecisionModalMetadata, ProposalModalMetadata } from './ids';
 import { InputIds, ViewIds } from './ids';
 import { userText } from './escape';
 import { truncate } from './text';
@@ -88,6 +88,31 @@ export function buildProposalEditModal(meta: ProposalModalMetadata): ModalView {
           initial_value: truncate(meta.lines.join('\n'), 3000),
           max_length: 3000,
         },
+      },
+    ],
+  };
+}
+
+/** Acknowledge / Snooze of an on-call alert: asks why (kept in the audit trail, shown in the alert's thread). */
+export function buildAlertReasonModal(meta: AlertModalMetadata): ModalView {
+  const what =
+    meta.decision === 'acknowledge'
+      ? 'Acknowledge'
+      : `Snooze ${meta.snooze === 'until-changed' ? 'until it changes' : `for ${meta.snooze ?? ''}`}`;
+  return {
+    type: 'modal',
+    callback_id: ViewIds.alertReason,
+    private_metadata: JSON.stringify(meta),
+    title: { type: 'plain_text', text: meta.decision === 'acknowledge' ? 'Acknowledge alert' : 'Snooze alert' },
+    submit: { type: 'plain_text', text: meta.decision === 'acknowledge' ? 'Acknowledge' : 'Snooze' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${what} \`${userText(meta.key)}\`.` } },
+      {
+        type: 'input',
+        block_id: InputIds.alertReasonBlock,
+        label: { type: 'plain_text', text: 'Why?' },
+        element: { type: 'plain_text_input', action_id: InputIds.alertReason, multiline: true, max_length: 500 },
       },
     ],
   };

@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { CommandResult } from '../../core/commands/results';
 import type { Command, KubeReadCommand } from '../../core/commands/types';
+import { renderAlerts, renderSchedules } from '../text/alerts';
 import { renderDrift } from '../text/drift';
 import { renderScan } from '../text/scan';
 import { renderWaiverChange, renderWaiverList } from '../text/waivers';
@@ -100,6 +101,14 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
     case 'drift': {
       const d = renderDrift(r.report);
       return textReply(`${d.clean ? ':white_check_mark:' : ':warning:'} ${userText(d.headline)}`, d.body || undefined);
+    }
+    case 'schedules': {
+      const s = renderSchedules(r.schedules, r.action);
+      return textReply(`:calendar: ${userText(s.headline)}`, s.body || undefined);
+    }
+    case 'alerts': {
+      const a = renderAlerts(r.alerts, r.action);
+      return textReply(`:rotating_light: ${userText(a.headline)}`, a.body || undefined);
     }
     case 'kube-read': {
       const { headline, body } = renderKubeRead(c as KubeReadCommand, r.read);

@@ -1,5 +1,6 @@
 import type { CommandResult } from '../../core/commands/results';
 import type { Command } from '../../core/commands/types';
+import { renderAlerts, renderSchedules } from './alerts';
 import { renderDrift } from './drift';
 import { renderScan } from './scan';
 import { renderWaiverChange, renderWaiverList } from './waivers';
@@ -95,6 +96,14 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
       const d = renderDrift(r.report);
       // A drift found is an answer, not a failure of the command: exit code 1 only tells scripts "drifted".
       return { text: [d.headline, d.body].filter(Boolean).join('\n'), ok: d.clean };
+    }
+    case 'schedules': {
+      const s = renderSchedules(r.schedules, r.action);
+      return { text: [s.headline, s.body].filter(Boolean).join('\n'), ok: true };
+    }
+    case 'alerts': {
+      const a = renderAlerts(r.alerts, r.action);
+      return { text: [a.headline, a.body].filter(Boolean).join('\n'), ok: true };
     }
     case 'kube-read': {
       const { headline, body } = renderKubeRead(c as Parameters<typeof renderKubeRead>[0], r.read);

@@ -17,6 +17,9 @@ import { helmReleaseInput, rolloutInput, stackInput, stackNameOf } from './input
 import type { WorkerLiveness } from './liveness';
 import type { DecisionName, Operations } from './operations';
 import type { Reads } from './reads';
+import type { Alerts } from './alerts';
+import type { Schedules } from './schedules';
+import type { SnoozeFor } from '../../core/alerts/alert';
 
 /** How the person's second factor is obtained for an approval that needs one (PRD). */
 export interface StepUp {
@@ -39,6 +42,8 @@ export interface DispatcherDeps {
   readonly config: AppConfig;
   readonly operations: Operations;
   readonly reads: Reads;
+  readonly schedules: Schedules;
+  readonly alerts: Alerts;
   readonly liveness: WorkerLiveness;
   /** The IaC_Version of a catalog stack's template: the commit of the repository (root) it lives in. */
   iacVersionOf(stack: string): string | IacVersionResult | undefined;
@@ -184,6 +189,25 @@ export class Dispatcher {
       }
       case 'waiver':
         return this.waiver(c as CommandNamed<'waive' | 'unwaive' | 'waivers'>, r);
+      case 'schedules': {
+        if (c.name === 'schedule-pause' || c.name === 'schedule-resume') {
+          const paused = c.name === 'schedule-pause';
+          const s = await this.deps.schedules.setPaused(c.check as 'drift', c.env, paused, r);
+          return { kind: 'schedules', schedules: [s], action: paused ? 'paused' : 'resumed' };
+        }
+        return { kind: 'schedules', schedules: await this.deps.schedules.list() };
+      }
+      case 'alerts': {
+        if (c.name === 'alert-acknowledge') {
+          const a = await this.deps.alerts.decide(c.alert, 'acknowledge', c.reason, r);
+          return { kind: 'alerts', alerts: [a], action: 'acknowledged' };
+        }
+        if (c.name === 'alert-snooze') {
+          const a = await this.deps.alerts.decide(c.alert, 'snooze', c.reason, r, c.snooze as SnoozeFor);
+          return { kind: 'alerts', alerts: [a], action: 'snoozed' };
+        }
+        return { kind: 'alerts', alerts: await this.deps.alerts.list(r) };
+      }
       case 'kube-read':
         return {
           kind: 'kube-read',

@@ -29,6 +29,8 @@ import { Language } from './language';
 import { WorkerLiveness } from './liveness';
 import { Operations } from './operations';
 import { Reads } from './reads';
+import { Alerts } from './alerts';
+import { Schedules } from './schedules';
 
 export type { ExecuteOptions, StepUp } from './dispatch';
 export type { OperationSummary, StartedOperation } from '../../core/commands/results';
@@ -69,6 +71,8 @@ export class Gateway {
       config,
       operations: this.operations,
       reads: this.reads,
+      schedules: new Schedules(client, config, audit),
+      alerts: new Alerts(client, config),
       liveness: new WorkerLiveness(client, config.temporal.namespace, config.temporal.taskQueue),
       iacVersionOf: (stack) => this.iacVersionOf(stack),
       ...(props.tuning ? { tuning: props.tuning } : {}),
@@ -84,6 +88,11 @@ export class Gateway {
   parse(line: string): ParseResult {
     if (isTooLong(line)) return { ok: false, error: tooLongText(line.length), suggestions: [] };
     return parseCommand(line, { stacks: this.stackNames, services: this.serviceNames, releases: this.releaseNames });
+  }
+
+  /** The catalog's permission rule alone (PermissionDenied), for a front end that asks something first (a form). */
+  authorize(command: Command, requester: Requester): void {
+    this.dispatcher.authorize(command, requester);
   }
 
   /** The one dispatcher (worker/gateway/dispatch.ts): every front end's commands go through here. */

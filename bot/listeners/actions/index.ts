@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ListenerDeps } from '../../deps';
 import { ActionIds } from '../../../presentation/slack/ids';
+import { alertButtonCallback } from './alert-button';
 import { approveButtonCallback } from './approve-button';
 import { proposalCancelCallback } from './proposal-cancel-button';
 import { proposalEditCallback } from './proposal-edit-button';
@@ -16,4 +17,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(ActionIds.proposalRun, proposalRunCallback(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.proposalEdit, proposalEditCallback(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.proposalCancel, proposalCancelCallback(deps));
+  // Acknowledge, and one Snooze button per duration (action ids are unique within a message).
+  app.action<BlockAction<ButtonAction>>(ActionIds.alertAcknowledge, alertButtonCallback(deps));
+  for (const d of ['1h', '1d', 'until-changed'])
+    app.action<BlockAction<ButtonAction>>(`${ActionIds.alertSnooze}_${d}`, alertButtonCallback(deps));
 }

@@ -10,7 +10,10 @@ type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 /** What a refused submission is recorded as, and where the modal shows the refusal. */
 export interface SealedForm {
-  readonly refusedAs: Extract<AuditAction, 'approval-refused' | 'rejection-refused' | 'proposal-refused'>;
+  readonly refusedAs: Extract<
+    AuditAction,
+    'approval-refused' | 'rejection-refused' | 'proposal-refused' | 'alert-refused'
+  >;
   readonly errorBlock: string;
 }
 
