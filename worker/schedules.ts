@@ -37,7 +37,8 @@ export const scheduleRequester = (check: ScheduledCheck, env: EnvironmentName, s
  */
 export const CATCHUP_WINDOW = '2m';
 
-function driftSchedule(config: AppConfig, env: EnvironmentName, s: CheckSchedule): ScheduleOptions {
+/** What a scheduled drift check of `env` runs: `drift all` over the catalog's stacks, alerts to `alertsChannel`. */
+export function scheduledDriftInput(config: AppConfig, env: EnvironmentName): ScheduledDriftInput {
   const id = scheduleIdOf(config, 'drift', env);
   const drift = config.drift ?? DEFAULT_DRIFT_CONFIG;
   const requester = scheduleRequester('drift', env, id);
@@ -59,6 +60,12 @@ function driftSchedule(config: AppConfig, env: EnvironmentName, s: CheckSchedule
     ...(alertsChannel ? { alertsChannel } : {}),
     requester,
   };
+  return input;
+}
+
+function driftSchedule(config: AppConfig, env: EnvironmentName, s: CheckSchedule): ScheduleOptions {
+  const id = scheduleIdOf(config, 'drift', env);
+  const input = scheduledDriftInput(config, env);
   const spec: ScheduleOptions['spec'] = {
     intervals: [{ every: s.everySeconds * 1000 }],
     jitter: s.jitterSeconds * 1000,
@@ -71,7 +78,8 @@ function driftSchedule(config: AppConfig, env: EnvironmentName, s: CheckSchedule
       type: 'startWorkflow',
       workflowType: 'scheduledDriftWorkflow',
       taskQueue: config.temporal.taskQueue,
-      workflowId: `drift-scheduled/${env}`,
+      // Temporal appends the scheduled time: `<schedule id>-2026-12-05T06:00:00Z`.
+      workflowId: id,
       args: [input],
       workflowExecutionTimeout: '2h',
       // The config this action was made from (the schedule's own memo cannot be updated; the action's can).
