@@ -43,6 +43,7 @@ describe('tool schemas generated from COMMANDS', () => {
   it('GIVEN diagnosis WHEN its tools are generated THEN only reads are offered: no writes, no approve/reject/cancel', () => {
     const names = diagnoseTools({ stacks, services, releases }).map((t) => t.name);
     expect(names.sort()).toEqual([
+      'alerts',
       'audit',
       'describe',
       'drift-all',
@@ -56,6 +57,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'scan-config',
       'scan-image',
       'scan-service',
+      'schedules',
       'service-deployments',
       'service-events',
       'service-pods',
@@ -83,6 +85,10 @@ describe('tool schemas generated from COMMANDS', () => {
       'helm-rollback',
     ]);
     expect(byEffect('decision')).toEqual([
+      'schedule-pause',
+      'schedule-resume',
+      'alert-acknowledge',
+      'alert-snooze',
       'waive',
       'unwaive',
       'approve',
@@ -96,6 +102,8 @@ describe('tool schemas generated from COMMANDS', () => {
       'stack-status',
       'drift-all',
       'drift-stack',
+      'schedules',
+      'alerts',
       'service-pods',
       'service-deployments',
       'service-services',
