@@ -16,7 +16,8 @@ export async function runWorker(): Promise<void> {
   // Scheduled checks (config drift.schedule): created or brought in line with the config, idempotently, at each start.
   const client = await connectClient(config.temporal);
   try {
-    for (const s of await ensureSchedules(client, config)) console.log(`[worker] schedule ${s.scheduleId}: ${s.result}`);
+    for (const s of await ensureSchedules(client, config))
+      console.log(`[worker] schedule ${s.scheduleId}: ${s.result}`);
   } finally {
     await client.connection.close();
   }

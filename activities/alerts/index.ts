@@ -3,7 +3,6 @@ import type { AlertRecord, AlertStore, Finding, SnoozeFor } from '../../core/ale
 import { decideAlert, nextRecord, snoozeUntil } from '../../core/alerts/alert';
 import type { AuditLog } from '../../core/audit';
 import type { StackDriftReport } from '../../core/drift/report';
-import type { EnvironmentName } from '../../core/environments';
 import type { Requester } from '../../core/requester';
 import { userText } from '../../presentation/slack/escape';
 import { renderDrift } from '../../presentation/text/drift';
@@ -130,7 +129,12 @@ export function createAlertActivities(deps: AlertDeps | undefined) {
           if (action.kind === 'update') {
             const note = changeNote(action.added, action.removed);
             await notifier.update({ channel, ts, ...messages.message(record, note) });
-            await post({ channel, threadTs: ts, key: `${base}|changed`, ...messages.reply(`:pencil2: ${userText(note)}`) });
+            await post({
+              channel,
+              threadTs: ts,
+              key: `${base}|changed`,
+              ...messages.reply(`:pencil2: ${userText(note)}`),
+            });
           } else {
             await notifier.update({ channel, ts, ...messages.message(record) });
             await post({
@@ -192,13 +196,15 @@ export function createAlertActivities(deps: AlertDeps | undefined) {
         action: input.decision === 'acknowledge' ? 'acknowledged' : 'snoozed',
         actor: input.requester.userId,
         operationId: `alert/${input.key}`,
-        environment: prev.environment as EnvironmentName,
+        environment: prev.environment,
         target: input.key,
         details: {
           reason: input.reason,
           fingerprint: prev.fingerprint,
           via: input.requester.via,
-          ...(record.snoozed ? { snooze: record.snoozed.for, ...(record.snoozed.until ? { until: record.snoozed.until } : {}) } : {}),
+          ...(record.snoozed
+            ? { snooze: record.snoozed.for, ...(record.snoozed.until ? { until: record.snoozed.until } : {}) }
+            : {}),
         },
       });
       await store.put(record);
@@ -215,7 +221,8 @@ export function createAlertActivities(deps: AlertDeps | undefined) {
             key: `alert|${input.key}|${info.workflowExecution?.workflowId ?? info.activityId}|${input.decision}`,
           };
           const earlier = info.attempt > 1 ? await notifier.findPosted(m) : undefined;
-          if (!earlier) await notifier.post({ ...m, ...messages.reply(`${userText(what)}: ${userText(input.reason)}`) });
+          if (!earlier)
+            await notifier.post({ ...m, ...messages.reply(`${userText(what)}: ${userText(input.reason)}`) });
         }
       } catch (e) {
         return transient(e);

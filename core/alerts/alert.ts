@@ -70,10 +70,7 @@ export type AlertAction =
   | { readonly kind: 'none'; readonly why: string };
 
 /** Lines in `next` and not in `prev` (added) and the other way round (removed): what changed, in words. */
-export function changedLines(
-  prev: readonly string[],
-  next: readonly string[],
-): { added: string[]; removed: string[] } {
+export function changedLines(prev: readonly string[], next: readonly string[]): { added: string[]; removed: string[] } {
   const before = new Set(prev.map((l) => l.trim()));
   const after = new Set(next.map((l) => l.trim()));
   return {

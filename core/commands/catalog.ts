@@ -38,7 +38,8 @@ const ALERTS_SENSITIVE =
 const alert = {
   name: 'alert',
   kind: 'alert',
-  description: 'an alert id as shown on the alert and by `alerts`: check/environment/stack, e.g. drift/dev/security-groups',
+  description:
+    'an alert id as shown on the alert and by `alerts`: check/environment/stack, e.g. drift/dev/security-groups',
 } as const;
 const check = { name: 'check', kind: 'check', description: 'a scheduled check: drift' } as const;
 const alertReason = {
@@ -184,7 +185,11 @@ export const COMMANDS = [
   {
     name: 'alert-acknowledge',
     pattern: 'acknowledge alert {alert} because {reason}',
-    aliases: ['acknowledge {alert} because {reason}', 'ack {alert} because {reason}', 'ack alert {alert} because {reason}'],
+    aliases: [
+      'acknowledge {alert} because {reason}',
+      'ack {alert} because {reason}',
+      'ack alert {alert} because {reason}',
+    ],
     summary: 'acknowledge an alert: you are on it (audited with your reason); a changed finding alerts again',
     params: [alert, alertReason],
     examples: ['acknowledge alert drift/dev/security-groups because looking at the bastion rule'],
@@ -196,12 +201,9 @@ export const COMMANDS = [
     name: 'alert-snooze',
     pattern: 'snooze alert {alert} {snooze} because {reason}',
     aliases: ['snooze {alert} {snooze} because {reason}'],
-    summary: 'snooze an alert for 1h, 1d or until it changes (audited with your reason); it is not posted again meanwhile',
-    params: [
-      alert,
-      { name: 'snooze', kind: 'snooze', description: 'how long: 1h, 1d or until-changed' },
-      alertReason,
-    ],
+    summary:
+      'snooze an alert for 1h, 1d or until it changes (audited with your reason); it is not posted again meanwhile',
+    params: [alert, { name: 'snooze', kind: 'snooze', description: 'how long: 1h, 1d or until-changed' }, alertReason],
     examples: ['snooze alert drift/dev/security-groups 1d because the change is approved in CHG-1234'],
     effect: 'decision',
     access: 'known-users',

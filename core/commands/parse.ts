@@ -167,7 +167,10 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
     case 'check':
       return raw.toLowerCase() === 'drift'
         ? { ok: true, value: 'drift' }
-        : { ok: false, error: `'${raw}' is not a scheduled check; the scheduled checks are: drift (see \`schedules\`)` };
+        : {
+            ok: false,
+            error: `'${raw}' is not a scheduled check; the scheduled checks are: drift (see \`schedules\`)`,
+          };
     case 'alert':
       return ALERT_KEY.test(raw.toLowerCase())
         ? { ok: true, value: raw.toLowerCase() }

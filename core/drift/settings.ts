@@ -33,7 +33,10 @@ function readSchedule(
 ): DriftConfig['schedule'] | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!isObj(raw)) {
-    fail('drift.schedule', 'must be a mapping of environment to { every, jitter }, e.g. dev: { every: 6h, jitter: 10m }');
+    fail(
+      'drift.schedule',
+      'must be a mapping of environment to { every, jitter }, e.g. dev: { every: 6h, jitter: 10m }',
+    );
     return undefined;
   }
   const out: Partial<Record<(typeof SCHEDULE_ENVS)[number], CheckSchedule>> = {};
@@ -53,13 +56,16 @@ function readSchedule(
     if (every === undefined || every < MIN_EVERY_SECONDS) {
       fail(
         `${at}.every`,
-        `${v.every === undefined ? 'is missing' : `'${String(v.every)}' is not a cadence`}; give a duration of at least ${MIN_EVERY_SECONDS / 60}m, e.g. 6h`,
+        `${v.every === undefined ? 'is missing' : `${JSON.stringify(v.every)} is not a cadence`}; give a duration of at least ${MIN_EVERY_SECONDS / 60}m, e.g. 6h`,
       );
       continue;
     }
     const jitter = v.jitter === undefined ? 0 : parseDurationSeconds(v.jitter);
     if (jitter === undefined || jitter >= every) {
-      fail(`${at}.jitter`, `'${String(v.jitter)}' must be a duration shorter than every (${String(v.every)}), e.g. 10m`);
+      fail(
+        `${at}.jitter`,
+        `${JSON.stringify(v.jitter)} must be a duration shorter than every (${JSON.stringify(v.every)}), e.g. 10m`,
+      );
       continue;
     }
     if (v.paused !== undefined && typeof v.paused !== 'boolean') fail(`${at}.paused`, 'must be true or false');

@@ -15,7 +15,9 @@ function stateLine(r: AlertRecord): string {
   if (r.status === 'snoozed' && r.snoozed)
     return (
       `:zzz: snoozed by ${userText(r.snoozed.by)} ` +
-      (r.snoozed.for === 'until-changed' ? 'until it changes' : `for ${r.snoozed.for} (until ${r.snoozed.until ?? '?'})`) +
+      (r.snoozed.for === 'until-changed'
+        ? 'until it changes'
+        : `for ${r.snoozed.for} (until ${r.snoozed.until ?? '?'})`) +
       `: ${userText(r.snoozed.reason)}`
     );
   return `open — \`acknowledge alert ${r.key} because …\` or \`snooze alert ${r.key} 1h|1d|until-changed because …\``;

@@ -50,7 +50,12 @@ export function parseAlertModalValue(raw: string | undefined): AlertModalMetadat
     const v = JSON.parse(raw ?? '') as Partial<AlertModalMetadata>;
     if (typeof v.key !== 'string' || (v.decision !== 'acknowledge' && v.decision !== 'snooze')) return undefined;
     if (v.snooze !== undefined && !['1h', '1d', 'until-changed'].includes(v.snooze)) return undefined;
-    return { key: v.key, decision: v.decision, channel: typeof v.channel === 'string' ? v.channel : '', ...(v.snooze ? { snooze: v.snooze } : {}) };
+    return {
+      key: v.key,
+      decision: v.decision,
+      channel: typeof v.channel === 'string' ? v.channel : '',
+      ...(v.snooze ? { snooze: v.snooze } : {}),
+    };
   } catch {
     return undefined;
   }

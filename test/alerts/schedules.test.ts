@@ -56,9 +56,7 @@ afterAll(async () => {
 
 describe('scheduled drift checks as Temporal Schedules', () => {
   test('GIVEN drift.schedule.dev WHEN the worker starts twice THEN one schedule: created, then unchanged; SKIP overlap, small catch-up', async () => {
-    expect(await ensureSchedules(client, config)).toEqual([
-      { scheduleId: id, environment: 'dev', result: 'created' },
-    ]);
+    expect(await ensureSchedules(client, config)).toEqual([{ scheduleId: id, environment: 'dev', result: 'created' }]);
     expect(await ensureSchedules(client, config)).toEqual([
       { scheduleId: id, environment: 'dev', result: 'unchanged' },
     ]);
@@ -71,7 +69,8 @@ describe('scheduled drift checks as Temporal Schedules', () => {
     const args = (d.action as { args: { requester: Requester; environment: string }[] }).args;
     expect(args[0]).toMatchObject({ environment: 'dev', requester: { via: 'schedule', userId: 'schedule:drift-dev' } });
     const ids: string[] = [];
-    for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(config.temporal.taskQueue)) ids.push(s.scheduleId);
+    for await (const s of client.schedule.list())
+      if (s.scheduleId.startsWith(config.temporal.taskQueue)) ids.push(s.scheduleId);
     expect(ids).toEqual([id]);
   });
 
@@ -158,8 +157,14 @@ describe('schedule identities and config', () => {
       },
       issues: [],
     });
-    const bad = readDriftConfig({ schedule: { qa: { every: '6h' }, dev: { every: '1m' }, prd: { every: '1h', jitter: '2h' } } });
-    expect(bad.issues.map((i) => i.path)).toEqual(['drift.schedule.qa', 'drift.schedule.dev.every', 'drift.schedule.prd.jitter']);
+    const bad = readDriftConfig({
+      schedule: { qa: { every: '6h' }, dev: { every: '1m' }, prd: { every: '1h', jitter: '2h' } },
+    });
+    expect(bad.issues.map((i) => i.path)).toEqual([
+      'drift.schedule.qa',
+      'drift.schedule.dev.every',
+      'drift.schedule.prd.jitter',
+    ]);
     expect(bad.issues[1]?.problem).toContain('at least 5m');
   });
 });

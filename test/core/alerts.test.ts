@@ -31,7 +31,10 @@ const later = (ms: number) => new Date(t0.getTime() + ms);
 
 describe('the alert rule (core/alerts)', () => {
   test('new drift posts; the same drift id never posts again; a clean check with nothing open does nothing', () => {
-    expect(decideAlert(undefined, finding(undefined), t0)).toEqual({ kind: 'none', why: 'clean, and no alert is open' });
+    expect(decideAlert(undefined, finding(undefined), t0)).toEqual({
+      kind: 'none',
+      why: 'clean, and no alert is open',
+    });
     expect(decideAlert(undefined, finding('aaa'), t0)).toEqual({ kind: 'post', why: 'new finding' });
     expect(decideAlert(posted(), finding('aaa'), t0)).toMatchObject({ kind: 'none' });
   });
@@ -47,7 +50,10 @@ describe('the alert rule (core/alerts)', () => {
     const resolved = nextRecord(posted(), finding(undefined), { kind: 'resolve' }, 'C0ONCALL1', undefined, t0);
     expect(resolved).toMatchObject({ status: 'resolved', ts: '1.0001' });
     expect(resolved.fingerprint).toBeUndefined();
-    expect(decideAlert(resolved, finding('aaa'), t0)).toEqual({ kind: 'post', why: 'found again after it was resolved' });
+    expect(decideAlert(resolved, finding('aaa'), t0)).toEqual({
+      kind: 'post',
+      why: 'found again after it was resolved',
+    });
   });
 
   test('a 1h snooze keeps even a changed drift quiet until it ends, then posts again (with what is there now)', () => {

@@ -54,7 +54,12 @@ export class Schedules {
     return all.filter((s): s is ScheduleSummary => s !== undefined);
   }
 
-  async setPaused(check: ScheduledCheck, env: EnvironmentName, paused: boolean, who: Requester): Promise<ScheduleSummary> {
+  async setPaused(
+    check: ScheduledCheck,
+    env: EnvironmentName,
+    paused: boolean,
+    who: Requester,
+  ): Promise<ScheduleSummary> {
     const before = await this.summary(check, env);
     if (!before) {
       throw new InvalidInput(

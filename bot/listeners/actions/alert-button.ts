@@ -56,7 +56,9 @@ export function alertButtonCallback(deps: ListenerDeps) {
           target: key,
           details: { via: 'slack', decision: meta.decision, reason: (e as Error).message },
         })
-        .catch((err: unknown) => deps.logger.error(`could not audit a refused alert decision: ${(err as Error).message}`));
+        .catch((err: unknown) =>
+          deps.logger.error(`could not audit a refused alert decision: ${(err as Error).message}`),
+        );
       await whisper(client, { channel, user: body.user.id }, failureText(e, meta.decision), deps.logger);
       return;
     }

@@ -10,7 +10,10 @@ import { sealedMetadata } from './sealed';
 export function alertSubmitCallback(deps: ListenerDeps) {
   return async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const { ack, body, view, client } = args;
-    const sealed = await sealedMetadata(deps, args, { refusedAs: 'alert-refused', errorBlock: InputIds.alertReasonBlock });
+    const sealed = await sealedMetadata(deps, args, {
+      refusedAs: 'alert-refused',
+      errorBlock: InputIds.alertReasonBlock,
+    });
     if (sealed === undefined) return;
     const meta = parseAlertModalValue(sealed);
     const reason = (view.state.values[InputIds.alertReasonBlock]?.[InputIds.alertReason]?.value ?? '').trim();
