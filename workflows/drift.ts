@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type {
   DriftAttribution,
@@ -9,9 +9,16 @@ import type {
 } from '../core/drift/report';
 import { buildStackDriftReport, environmentDriftSummary } from '../core/drift/report';
 import type { EnvironmentName } from '../core/environments';
-import { driftActivity } from './activity-options';
+import { driftActivity, notifyActivity } from './activity-options';
 
 const { detectStackDrift } = proxyActivities<Activities>(driftActivity);
+const { raiseDriftAlert } = proxyActivities<Activities>(notifyActivity);
+
+/**
+ * patched() id: runs started from here on raise the on-call alert of what a manual `drift {stack} {env}` found (the
+ * same alert, deduplicated by drift id, as the scheduled check); runs started before replay without it.
+ */
+export const MANUAL_DRIFT_ALERTS_PATCH = 'manual-drift-alerts';
 
 /** One stack to check: catalog name and CloudFormation name. */
 export interface DriftTarget {
@@ -25,6 +32,8 @@ export interface DriftCheckInput {
   readonly region: string;
   readonly ignore: readonly DriftIgnoreRule[];
   readonly pollMs: number;
+  /** Raise alerts (core/alerts) for what is found, into this environment's alerts channel (absent: none). */
+  readonly alerts?: { readonly channel?: string };
 }
 
 // The product does not read CloudTrail (yet): every report says so instead of leaving the question open.
@@ -42,12 +51,21 @@ export async function stackDriftWorkflow(input: DriftCheckInput & DriftTarget): 
     environment: input.environment,
     pollMs: input.pollMs,
   });
-  return buildStackDriftReport(
+  const report = buildStackDriftReport(
     raw,
     { environment: input.environment, stack: input.stack },
     input.ignore,
     NO_ATTRIBUTION,
   );
+  if (input.alerts && patched(MANUAL_DRIFT_ALERTS_PATCH)) {
+    try {
+      await raiseDriftAlert({ report, ...(input.alerts.channel ? { channel: input.alerts.channel } : {}) });
+    } catch (e) {
+      // The report is the answer the person asked for; an alert that could not be sent is raised by the next check.
+      if (isCancellation(e)) throw e;
+    }
+  }
+  return report;
 }
 
 /** Input of `drift all`: the stacks to check (busy ones were set aside by the gateway) and how many at once. */

@@ -24,6 +24,7 @@ import { scheduledDriftInput } from '../../worker/schedules';
 import { scheduledDriftWorkflow } from '../../workflows';
 import type { ScheduledDriftResult } from '../../workflows/alerts';
 import { awsClients } from '../support/aws';
+import { replayAndMaybeRecord } from '../support/histories';
 import type { RunningBot } from '../support/fake-slack/bot-harness';
 import { SIGNING_SECRET, startBot, withFakeSlack } from '../support/fake-slack/bot-harness';
 import { poll } from '../support/fake-slack/poll';
@@ -59,10 +60,12 @@ const rule = (port: number) => ({
 });
 
 /** One scheduled check of dev, exactly as the Schedule starts it (same workflow, same input). */
+let lastRun = '';
 async function scheduledCheck(): Promise<ScheduledDriftResult> {
+  lastRun = `test-scheduled-drift-${randomBytes(4).toString('hex')}`;
   return client.workflow.execute(scheduledDriftWorkflow, {
     taskQueue: config.temporal.taskQueue,
-    workflowId: `test-scheduled-drift-${randomBytes(4).toString('hex')}`,
+    workflowId: lastRun,
     args: [scheduledDriftInput(config, 'dev')],
     workflowExecutionTimeout: '5m',
   });
@@ -135,6 +138,7 @@ describe('scheduled drift check → one on-call alert per drift', () => {
     await ec2.send(new AuthorizeSecurityGroupIngressCommand(rule(22)));
     const first = await scheduledCheck();
     expect(first.alerts[0]).toMatchObject({ stack: APP, action: 'post' });
+    await replayAndMaybeRecord(client, lastRun, 'scheduled-drift-alert-posted');
     const second = await scheduledCheck();
     const third = await scheduledCheck();
     expect(second.alerts[0]).toMatchObject({ action: 'none' });
@@ -216,8 +220,10 @@ describe('scheduled drift check → one on-call alert per drift', () => {
   });
 
   test('WHEN alice snoozes it until changed THEN the same drift stays quiet; `alerts` lists it with who and why', async () => {
-    const r = await run(`snooze alert ${KEY} until-changed because approved in CHG-42`, person('alice'));
+    const alice = { ...person('alice'), requestId: randomBytes(6).toString('hex') };
+    const r = await run(`snooze alert ${KEY} until-changed because approved in CHG-42`, alice);
     expect(r).toMatchObject({ kind: 'alerts', action: 'snoozed' });
+    await replayAndMaybeRecord(client, `alert/${KEY}/snooze/${alice.requestId}`, 'alert-snoozed');
     expect(renderResult({ name: 'alerts' }, await run('alerts', person('alice')), 'alice').text).toContain(
       `${KEY} — snoozed by alice until it changes: approved in CHG-42`,
     );
@@ -235,6 +241,7 @@ describe('scheduled drift check → one on-call alert per drift', () => {
     await ec2.send(new RevokeSecurityGroupIngressCommand(rule(443)));
     const r = await scheduledCheck();
     expect(r.alerts[0]).toMatchObject({ action: 'resolve', ts });
+    await replayAndMaybeRecord(client, lastRun, 'scheduled-drift-alert-resolved');
     const resolved = await poll(() => replies(ts).find((m) => m.text.includes('resolved')), 20_000, 'resolved reply');
     expect(resolved.text).toContain(`${APP} in dev: in sync`);
     expect(JSON.stringify(topLevel()[0]!.blocks)).not.toContain(ActionIds.alertAcknowledge);
@@ -242,6 +249,22 @@ describe('scheduled drift check → one on-call alert per drift', () => {
     await expect(run(`acknowledge alert ${KEY} because late`, person('bob'))).rejects.toMatchObject({
       name: 'InvalidInput',
     });
+  });
+});
+
+describe('a drift found by hand', () => {
+  test('GIVEN a new rule WHEN alice runs `drift <stack> dev` THEN on call gets the alert; the next scheduled check does not repeat it', async () => {
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand(rule(8080)));
+    const before = topLevel().length;
+    const requestId = randomBytes(6).toString('hex');
+    const r = await run(`drift ${APP} dev`, { ...person('alice'), requestId });
+    expect(r).toMatchObject({ kind: 'drift', report: { status: 'DRIFTED' } });
+    const alert = await poll(() => topLevel()[before], 20_000, 'the alert of a manual check');
+    expect(JSON.stringify(alert.blocks)).toContain('\\"FromPort\\":8080');
+    expect((await scheduledCheck()).alerts[0]).toMatchObject({ action: 'none' });
+    expect(topLevel()).toHaveLength(before + 1);
+    await ec2.send(new RevokeSecurityGroupIngressCommand(rule(8080)));
+    expect((await scheduledCheck()).alerts[0]).toMatchObject({ action: 'resolve', ts: alert.ts });
   });
 });
 

@@ -14,6 +14,7 @@ const files = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.json'))
   .sort();
 const EXPECTED_OUTCOMES = [
+  'alert-snoozed',
   'delete-approved',
   'delete-failed',
   'deploy-approved',
@@ -39,6 +40,8 @@ const EXPECTED_OUTCOMES = [
   'rollout-succeeded',
   'rollout-traffic-split',
   'rollout-worker-killed',
+  'scheduled-drift-alert-posted',
+  'scheduled-drift-alert-resolved',
 ];
 
 describe('replay of stored workflow histories', () => {

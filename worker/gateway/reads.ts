@@ -116,7 +116,10 @@ export class Reads {
 
   private driftInput(env: EnvironmentName): DriftCheckInput {
     const drift = this.config.drift ?? DEFAULT_DRIFT_CONFIG;
+    const channel = this.config.environments[env].slack.alertsChannel;
     return {
+      // A drift a person finds by hand alerts on call too (once per drift id, like the scheduled check).
+      alerts: channel ? { channel } : {},
       environment: env,
       region: this.config.environments[env].region,
       ignore: drift.ignore,
