@@ -27,6 +27,7 @@ import { awsClients } from '../support/aws';
 import { replayAndMaybeRecord } from '../support/histories';
 import type { RunningBot } from '../support/fake-slack/bot-harness';
 import { SIGNING_SECRET, startBot, withFakeSlack } from '../support/fake-slack/bot-harness';
+import { blockKitViolations } from '../support/fake-slack/block-kit';
 import { poll } from '../support/fake-slack/poll';
 import { FakeSlack } from '../support/fake-slack/server';
 import type { StoredMessage } from '../support/fake-slack/server';
@@ -154,6 +155,7 @@ describe('scheduled drift check → one on-call alert per drift', () => {
     expect(shown).toContain(`drift id ${first.report.stacks[0]!.fingerprint}`);
     for (const id of [ActionIds.alertAcknowledge, `${ActionIds.alertSnooze}_1h`, `${ActionIds.alertSnooze}_1d`])
       expect(shown).toContain(id);
+    expect(blockKitViolations(alert.blocks)).toEqual([]);
   });
 
   test('GIVEN the drift changes (a second rule) THEN the same message is updated and the thread says what changed', async () => {
@@ -208,6 +210,7 @@ describe('scheduled drift check → one on-call alert per drift', () => {
     const reply = await poll(() => replies(ts).find((m) => m.text.includes('acknowledged by')), 30_000, 'ack reply');
     expect(reply.text).toContain('on it: checking who opened 22');
     expect(JSON.stringify(topLevel()[0]!.blocks)).toContain('acknowledged by bob');
+    expect(blockKitViolations(topLevel()[0]!.blocks)).toEqual([]);
     const records = await createJsonlAuditLog(config.audit.path).tail(200);
     expect(records.find((a) => a.action === 'acknowledged' && a.target === KEY)).toMatchObject({
       actor: 'bob',
