@@ -19,6 +19,9 @@ import type { LlmDeps } from './llm';
 import { createLlmActivities } from './llm';
 import type { RolloutDeps } from './rollout';
 import { createRolloutActivities } from './rollout';
+import type { CostChartDeps } from './cost/cost-chart';
+import { createCostChartActivities } from './cost/cost-chart';
+import { createCostActivities } from './cost/cost-report';
 import type { SecurityDeps } from './security';
 import { createSecurityActivities } from './security';
 import { createWaiverActivities } from './security/waivers';
@@ -38,6 +41,8 @@ export interface ActivityDeps extends IdentityDeps, ApprovalPolicyDeps, AuditDep
   readonly security?: SecurityDeps;
   /** On-call alerts of scheduled checks: state store, Slack, audit; absent: the alert activities say so. */
   readonly alerts?: AlertDeps;
+  /** Cost report charts (vega-lite rendered to PNG in a worker thread). */
+  readonly cost: CostChartDeps;
   /** Where full pod logs asked for in the terminal are written (mode 0700). */
   readonly logExportDir: string;
 }
@@ -61,6 +66,8 @@ export function createActivities(deps: ActivityDeps) {
         : undefined,
     ),
     ...createAlertActivities(deps.alerts),
+    ...createCostActivities(deps),
+    ...createCostChartActivities(deps.cost),
     exportPodLog: (input: ExportPodLogInput) =>
       exportPodLog(
         { ...(deps.k8s ? { k8s: deps.k8s } : {}), notifier: deps.notify.notifier, dir: deps.logExportDir },

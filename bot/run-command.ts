@@ -7,6 +7,7 @@ import { renderSlackResult } from '../presentation/slack/result';
 import { textReply } from '../presentation/slack/text';
 import type { StackOperationInput } from '../workflows/definitions';
 import type { BotDeps } from './deps';
+import { withFiles } from './reply-files';
 import type { SlackIdentity } from './identity';
 import { understand } from './understand';
 
@@ -65,7 +66,19 @@ export async function runCommand(
       // A typed approve carries no code: Slack asks for one in the Approve button's modal.
       stepUp: { verifier: deps.mfa, askCode: () => Promise.resolve(undefined) },
     });
-    return renderSlackResult(c, result, where.channel);
+    const reply = renderSlackResult(c, result, where.channel);
+    // A cost report's chart follows the numbers into the thread (postReplyFiles, by the listener that posts them).
+    const chart = result.kind === 'cost' ? result.cost.chart : undefined;
+    return chart
+      ? withFiles(reply, [
+          {
+            bytes: Buffer.from(chart.pngBase64, 'base64'),
+            filename: chart.fileName,
+            title: `${result.kind === 'cost' ? result.cost.report.environment.toUpperCase() : ''} daily cost`,
+            altText: 'Daily cost, stacked bars by service',
+          },
+        ])
+      : reply;
   } catch (e) {
     return failed(refusalReply(e, c.name, 'op' in c ? c.op : undefined, deps));
   }

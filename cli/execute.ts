@@ -7,6 +7,7 @@ import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 import { phaseText, renderFindings, renderPreview } from '../presentation/text/render';
 import { renderResult } from '../presentation/text/result';
+import { writeChart } from './chart-file';
 import { cliName } from './cli-name';
 import { reportRequest, writeReport } from './report-format';
 import type { Session } from './session';
@@ -24,6 +25,8 @@ export interface ExecuteOptions {
   readonly pollMs?: number;
   /** Step-up MFA for approvals in environments that require it (PRD); absent = such approvals are refused. */
   readonly mfa?: TerminalMfa;
+  /** Where a cost report's chart (PNG) is written; default: the working directory. */
+  readonly chartDir?: string;
 }
 
 /** How the terminal checks a second factor: the shared verifier, and where the code comes from. */
@@ -81,6 +84,10 @@ export async function executeLine(
   if (result.kind === 'validation' && wanted.format) {
     const path = await writeReport(result.report, wanted.format, wanted.out);
     o.out(`${wanted.format === 'sarif' ? 'SARIF 2.1.0' : 'JUnit XML'} report written to ${path}`);
+  }
+  if (result.kind === 'cost' && result.cost.chart) {
+    const path = await writeChart(result.cost.chart, opts.chartDir ?? process.cwd());
+    o.out(`chart (${result.cost.chart.width}×${result.cost.chart.height} PNG) written to ${path}`);
   }
   return afterwards(session, c, result, o, opts, answer.ok ? 0 : 1);
 }

@@ -194,6 +194,18 @@ install_shellcheck() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck
 }
 
+# Cost charts are drawn by resvg, which draws no text without a font file: DejaVu Sans, given explicitly
+# (adapters/chart/vega-png.ts DEFAULT_CHART_FONT; docs/cost.md).
+CHART_FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+check_chart_font() { [ -f "$CHART_FONT" ]; }
+install_chart_font() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "$CHART_FONT is missing: run 'sudo apt-get install -y fonts-dejavu-core'" >&2
+    return 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core
+}
+
 # --- Rust tools ----------------------------------------------------------------------------------------
 check_cfn_guard() { REPORT_WANT="$CFN_GUARD_VERSION" reports "$BIN/cfn-guard" --version; }
 install_cfn_guard() {
@@ -207,7 +219,7 @@ install_cfn_guard() {
 check_kube() { bash "$here/kube/bootstrap-kube.sh" --check; }
 install_kube() { bash "$here/kube/bootstrap-kube.sh"; }
 
-all=(node python temporal cfn_guard helm actionlint shellcheck trivy trivy_data kube)
+all=(node python temporal cfn_guard helm actionlint shellcheck chart_font trivy trivy_data kube)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do

@@ -4,6 +4,7 @@ import { createAwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
 import { loadConfig } from '../worker/config-loader';
 import { seedRolloutLoadBalancers } from './aws-seed';
+import { seedCostExplorer } from './cost-seed';
 import { down, SandboxError, status, up } from './manager';
 import { toolPath } from './paths';
 import { kubeServices, kubeSettings, upKube } from './kube/services';
@@ -107,6 +108,9 @@ async function seedAws(settings: SandboxSettings, log: (l: string) => void): Pro
       `${created.length ? `${created.length} created` : 'all existed'} (${Date.now() - t0} ms)`,
   );
   for (const s of created) log(`[sandbox]   ${s.environment}/${s.service}: created ${s.created.join(', ')}`);
+  const t1 = Date.now();
+  const items = await seedCostExplorer(config, new Date().toISOString().slice(0, 10));
+  log(`[sandbox] aws seed  Cost Explorer: ${items} daily line items, 200 days × dev/tst/prd (${Date.now() - t1} ms)`);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { createRunCommand } from '../adapters/cli/run-command';
+import { DEFAULT_CHART_FONT } from '../adapters/chart/vega-png';
 import { checkKubeTarget } from '../adapters/k8s/target';
 import type { AppConfig } from '../core/config';
 import { ConfigError, loadConfig } from '../worker/config-loader';
@@ -194,6 +195,15 @@ export function checkMfaKey(config: AppConfig, env: NodeJS.ProcessEnv): CheckRes
   ];
 }
 
+/** The font cost charts are drawn with: resvg draws no text without a font file (adapters/chart/vega-png.ts). */
+export function checkChartFont(font: string = DEFAULT_CHART_FONT): CheckResult[] {
+  return [
+    existsSync(font)
+      ? ok('chart font', font)
+      : fail('chart font', `${font} does not exist: cost charts cannot be drawn`, 'apt-get install fonts-dejavu-core'),
+  ];
+}
+
 /** Each environment's kube context: the kubeconfig has it, its user runs no program, and the API server answers. */
 export async function checkKube(config: AppConfig, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
   const fallback = env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
@@ -253,6 +263,7 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env): Promise<Chec
     ...ports,
     ...(await checkTemporal(config)),
     ...checkMfaKey(config, env),
+    ...checkChartFont(),
     ...(await checkKube(config, env)),
   ];
 }

@@ -17,6 +17,7 @@ import type { ModelPort } from '../adapters/llm/bedrock-converse';
 import { createCredentialBroker } from '../adapters/aws/assume-role';
 import type { CredentialBroker } from '../adapters/aws/assume-role';
 import { createAwsClientFactory } from '../adapters/aws/clients';
+import { createChartRenderer } from '../adapters/chart/vega-png';
 import type { AwsClientFactory } from '../adapters/aws/clients';
 import { createRunCommand } from '../adapters/cli/run-command';
 import type { RunCommand } from '../adapters/cli/run-command';
@@ -105,6 +106,7 @@ export function composeActivities(
       messages: { message: renderAlertMessage, reply: renderAlertReply },
       audit,
     },
+    cost: { charts: createChartRenderer() },
     // Full pod logs asked for in the terminal: beside the audit log, readable by the worker's user only.
     logExportDir: join(dirname(resolve(config.audit.path)), 'pod-logs'),
     ...composeModel(config),

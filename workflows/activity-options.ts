@@ -74,6 +74,13 @@ export const heartbeatCallActivity: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 10 },
 };
 
+/** Pure rendering (a chart): a failure is in the input or the renderer, so one retry (a killed worker) at most. */
+export const renderActivity: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  heartbeatTimeout,
+  retry: { ...retry, maximumAttempts: 2 },
+};
+
 /** Long writes through a tool (helm upgrade --wait), heartbeating; retried at most twice. */
 export const heartbeatWriteActivity: ActivityOptions = {
   startToCloseTimeout: '15m',

@@ -10,3 +10,4 @@ export { helmReleaseWorkflow } from './helm-release';
 export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
 export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
 export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';
+export { costReportWorkflow } from './cost';

@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -23,6 +24,8 @@ export interface AwsClientFactory {
   cloudWatch(target: AwsTarget): CloudWatchClient;
   /** VPCs and subnets (the sandbox seeds its load balancers into one). */
   ec2(target: AwsTarget): EC2Client;
+  /** Cost Explorer (its one endpoint is in us-east-1, whatever the target's region). */
+  costExplorer(target: AwsTarget): CostExplorerClient;
 }
 
 /**
@@ -46,5 +49,6 @@ export function createAwsClientFactory(aws: AwsConfig): AwsClientFactory {
     elbv2: (t) => new ElasticLoadBalancingV2Client(base(t)),
     cloudWatch: (t) => new CloudWatchClient(base(t)),
     ec2: (t) => new EC2Client(base(t)),
+    costExplorer: (t) => new CostExplorerClient(base({ ...t, region: 'us-east-1' })),
   };
 }

@@ -22,6 +22,15 @@ const rolloutOp = {
   description: 'a rollout operation id as shown by `list`: rollout/<env>/<service>, e.g. rollout/dev/payments-api',
 } as const;
 
+const period = {
+  name: 'period',
+  kind: 'period',
+  description:
+    'the days reported: 7d, 30d (the default), 90d or mtd (month to date); complete days, compared with the period before',
+  optional: true,
+  default: '30d',
+} as const;
+
 const releaseParam = {
   name: 'release',
   kind: 'release',
@@ -516,6 +525,40 @@ export const COMMANDS = [
     access: 'known-users',
     serves: 'waiver',
     sensitive: SCAN_SENSITIVE,
+  },
+  {
+    name: 'cost',
+    pattern: 'cost {env} {period}',
+    aliases: ['cost in {env} {period}', 'costs {env} {period}'],
+    summary:
+      "an environment's cost (Cost Explorer) by our services (Service tag): total, change vs the period before, top services, a daily chart",
+    params: [env, period],
+    examples: ['cost dev', 'cost prd 7d', 'cost tst mtd'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
+  },
+  {
+    name: 'cost-by-service',
+    pattern: 'cost by service {env} {period}',
+    aliases: ['cost by aws service {env} {period}', 'costs by service {env} {period}'],
+    summary: "an environment's cost by AWS service (EC2, RDS, …): total, change vs the period before, a daily chart",
+    params: [env, period],
+    examples: ['cost by service dev', 'cost by service prd 7d'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
+  },
+  {
+    name: 'cost-daily',
+    pattern: 'cost daily {env} {period}',
+    aliases: ['cost by day {env} {period}', 'costs daily {env} {period}'],
+    summary: 'the `cost {env}` report with a table of every day (total and the top services)',
+    params: [env, period],
+    examples: ['cost daily dev 7d'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
   },
   {
     name: 'approve',

@@ -1,5 +1,6 @@
 import { ALERT_KEY, SNOOZES } from '../alerts/alert';
 import type { EnvironmentName } from '../environments';
+import { COST_PERIOD_HELP, isCostPeriod } from '../cost/period';
 import { editDistance } from '../edit-distance';
 import { ENVIRONMENTS } from '../environments';
 import { canonicalVerb } from '../llm/vocabulary';
@@ -131,6 +132,12 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
             ok: false,
             error: `'${raw}' is not an acceptable path: a stack name, a file or folder path (letters, digits, . _ - / @ + = ,; absolute, ~/ or relative to the infra folder) or slack:<file id>`,
           };
+    case 'period': {
+      const p = raw.toLowerCase();
+      return isCostPeriod(p)
+        ? { ok: true, value: p }
+        : { ok: false, error: `'${raw}' is not a period; use ${COST_PERIOD_HELP}, e.g. cost dev 7d` };
+    }
     case 'operation':
       return OPERATION_ID.test(raw)
         ? { ok: true, value: raw }

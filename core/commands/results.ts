@@ -5,6 +5,7 @@ import type { EnvironmentName } from '../environments';
 import type { LogExport } from '../k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../k8s/results';
 import type { OperationState } from '../operations';
+import type { CostChart, CostReport } from '../cost/report';
 import type { ScanResult } from '../security/findings';
 import type { WaiverView } from '../security/waivers';
 import type { ValidationReport } from '../validation';
@@ -116,7 +117,17 @@ export type CommandResult =
       readonly alerts: readonly AlertRecord[];
       /** Set by acknowledge/snooze: what was done to the (one) alert listed. */
       readonly action?: 'acknowledged' | 'snoozed';
-    };
+    }
+  | { readonly kind: 'cost'; readonly cost: CostReportResult };
+
+/** A cost report and its chart (or why there is none: the numbers come even when the chart cannot be drawn). */
+export interface CostReportResult {
+  readonly report: CostReport;
+  readonly chart?: CostChart;
+  readonly chartError?: string;
+  /** The per-day table was asked for (`cost daily`). */
+  readonly daily?: boolean;
+}
 
 /** The result a command of a given name gets (for renderers typed per command). */
 export interface Dispatched {

@@ -1,4 +1,5 @@
 import { ALERT_KEY, SNOOZES } from '../alerts/alert';
+import { COST_PERIODS } from '../cost/period';
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
 import { IMAGE_REF } from '../security/image-ref';
@@ -55,6 +56,8 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
       return { type: 'string', pattern: PATH_PATTERN };
     case 'operation':
       return { type: 'string', pattern: OPERATION_ID.source };
+    case 'period':
+      return { type: 'string', enum: [...COST_PERIODS] };
     case 'count':
       return { type: 'integer', minimum: 1, maximum: 1000 };
     case 'text':

@@ -1,9 +1,16 @@
+import type { CostPeriod } from '../cost/period';
 import type { EnvironmentName } from '../environments';
 import type { COMMANDS } from './catalog';
 import type { ParamKind } from './spec';
 
 /** The TypeScript type of a slot's value: environments are names, counts are numbers, the rest strings. */
-type ValueOf<K extends ParamKind> = K extends 'environment' ? EnvironmentName : K extends 'count' ? number : string;
+type ValueOf<K extends ParamKind> = K extends 'environment'
+  ? EnvironmentName
+  : K extends 'count'
+    ? number
+    : K extends 'period'
+      ? CostPeriod
+      : string;
 
 type Flatten<T> = { readonly [K in keyof T]: T[K] };
 

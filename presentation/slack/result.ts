@@ -3,6 +3,7 @@ import type { CommandResult } from '../../core/commands/results';
 import type { Command, KubeReadCommand } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from '../text/alerts';
 import { renderDrift } from '../text/drift';
+import { renderCost } from '../text/cost';
 import { renderScan } from '../text/scan';
 import { renderWaiverChange, renderWaiverList } from '../text/waivers';
 import { renderLogExport } from '../text/log-export';
@@ -85,6 +86,11 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
         `${v.passed ? ':white_check_mark: PASSED' : ':x: FAILED'}: ${userText(v.files.join(', '))}`,
         validationSummaryLines(v).join('\n') || undefined,
       );
+    }
+    case 'cost': {
+      // The chart is uploaded into the same thread by the bot (files.uploadV2) right after this answer.
+      const k = renderCost(r.cost);
+      return textReply(`:moneybag: ${userText(k.headline)}`, k.body);
     }
     case 'scan': {
       const s = renderScan(r.scan);

@@ -2,6 +2,7 @@ import type { CommandResult } from '../../core/commands/results';
 import type { Command } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from './alerts';
 import { renderDrift } from './drift';
+import { renderCost } from './cost';
 import { renderScan } from './scan';
 import { renderWaiverChange, renderWaiverList } from './waivers';
 import { renderLogExport } from './log-export';
@@ -79,6 +80,10 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
         ].join('\n'),
         ok: r.report.passed,
       };
+    case 'cost': {
+      const k = renderCost(r.cost);
+      return { text: [k.headline, k.body].join('\n'), ok: true };
+    }
     case 'scan': {
       const s = renderScan(r.scan);
       // Findings are an answer, not a failure of the command: exit code 1 only tells scripts "found something".

@@ -71,6 +71,7 @@ from moto.utilities.utils import get_partition  # noqa: E402
 # Fixes to moto's CloudFormation engine and some of moto's own models (a sibling module, see its docstring).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cfn_engine  # noqa: E402
+import cost_explorer  # noqa: E402
 import drift  # noqa: E402
 import elbv2_fixes  # noqa: E402
 
@@ -1490,6 +1491,7 @@ def install() -> None:
     """Make moto's CloudFormation engine see the classes above and add the EKS add-on API."""
     install_eks_addon_api()
     install_drift_api()
+    cost_explorer.install()
     cfn_engine.install()
     drift.record_expected_properties(_complete_native_create)
     SecurityGroup.create_from_cloudformation_json = classmethod(_security_group_create)  # type: ignore[assignment]

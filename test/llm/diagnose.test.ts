@@ -112,6 +112,9 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
     // Diagnosis is offered reads only, generated from the catalog.
     expect(fake.requests[before]!.body.toolConfig!.tools.map((t) => t.toolSpec.name).sort()).toEqual([
       'audit',
+      'cost',
+      'cost-by-service',
+      'cost-daily',
       'describe',
       'drift-all',
       'drift-stack',

@@ -15,6 +15,8 @@ const files = readdirSync(HISTORIES_DIR)
   .sort();
 const EXPECTED_OUTCOMES = [
   'alert-snoozed',
+  'cost-report-chart-failed',
+  'cost-report-with-chart',
   'delete-approved',
   'delete-failed',
   'deploy-approved',

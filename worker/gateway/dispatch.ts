@@ -208,6 +208,12 @@ export class Dispatcher {
         }
         return { kind: 'alerts', alerts: await this.deps.alerts.list(r) };
       }
+      case 'cost': {
+        const k = c as CommandNamed<'cost' | 'cost-by-service' | 'cost-daily'>;
+        const grouping = k.name === 'cost-by-service' ? 'aws-service' : 'service-tag';
+        const cost = await reads.cost(k.env, k.period, grouping, r);
+        return { kind: 'cost', cost: k.name === 'cost-daily' ? { ...cost, daily: true } : cost };
+      }
       case 'kube-read':
         return {
           kind: 'kube-read',

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { AuditLog, AuditRecord } from '../../core/audit';
 import { kubeFacts, kubeReadRequest } from '../../core/commands/kube-reads';
-import type { CallerIdentity, KubeReadAnswer, StackStatus } from '../../core/commands/results';
+import type { CallerIdentity, CostReportResult, KubeReadAnswer, StackStatus } from '../../core/commands/results';
 import type { KubeReadCommand } from '../../core/commands/types';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
@@ -13,8 +13,12 @@ import { formatOperationId } from '../../core/operation-id';
 import type { LogExportDestination } from '../../core/k8s/log-export';
 import type { Requester } from '../../core/requester';
 import type { ScanResult } from '../../core/security/findings';
+import type { CostPeriod } from '../../core/cost/period';
+import { costWindow } from '../../core/cost/period';
+import type { CostGrouping } from '../../core/cost/report';
 import type { ValidationReport } from '../../core/validation';
 import {
+  costReportWorkflow,
   describeStackWorkflow,
   environmentDriftWorkflow,
   kubernetesReadWorkflow,
@@ -263,6 +267,37 @@ export class Reads {
       [{ environment: env }],
       '2m',
       `listing the waivers of ${env}`,
+    );
+  }
+
+  /**
+   * A cost report: the window is fixed here from the gateway's clock (complete UTC days up to today) and recorded
+   * in the workflow's input, so the workflow and its retries read the same days.
+   */
+  async cost(
+    env: EnvironmentName,
+    period: CostPeriod,
+    grouping: CostGrouping,
+    requester: Requester,
+    now: Date = new Date(),
+  ): Promise<CostReportResult> {
+    const e = this.config.environments[env];
+    if (!e)
+      throw new InvalidInput(
+        `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
+      );
+    let window;
+    try {
+      window = costWindow(period, now.toISOString().slice(0, 10));
+    } catch (err) {
+      throw new InvalidInput(err instanceof Error ? err.message : String(err));
+    }
+    return this.run(
+      costReportWorkflow,
+      `cost/${env}/${requester.requestId}`,
+      [{ environment: env, region: e.region, period, window, grouping }],
+      '5m',
+      `reading ${env}'s cost`,
     );
   }
 

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { ListenerDeps } from '../../deps';
 import { slackIdentity } from '../../identity';
 import { runCommand } from '../../run-command';
+import { postReplyFiles } from '../../reply-files';
 import { overLimitReply } from '../reply';
 
 /** `@infra-agent <command>` in a channel: answered in the mention's thread, where the operation also reports. */
@@ -21,6 +22,7 @@ export function appMentionCallback(deps: ListenerDeps) {
         overLimitReply(event.text) ?? (await runCommand(deps, who, event.text, { channel: event.channel, threadTs }));
       try {
         await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, ...reply });
+        await postReplyFiles(client, { channel: event.channel, threadTs }, reply, deps.logger);
       } catch (e) {
         deps.logger.warn(`could not answer a mention in ${event.channel}: ${(e as Error).message}`);
       }

@@ -3,6 +3,7 @@ import type { ListenerDeps } from '../../deps';
 import { slackIdentity } from '../../identity';
 import { handleMfaCommand } from '../../mfa/mfa-command';
 import { runCommand } from '../../run-command';
+import { postReplyFiles } from '../../reply-files';
 import { overLimitReply } from '../reply';
 
 /** A direct message to the bot: the same grammar as `/infra`, answered in the DM. */
@@ -25,6 +26,7 @@ export function directMessageCallback(deps: ListenerDeps) {
           : await runCommand(deps, who, text, { channel: message.channel }));
       try {
         await client.chat.postMessage({ channel: message.channel, ...reply });
+        await postReplyFiles(client, { channel: message.channel }, reply, deps.logger);
       } catch (e) {
         deps.logger.warn(`could not answer a DM: ${(e as Error).message}`);
       }

@@ -138,8 +138,13 @@ export class FakeSlack {
         args: {
           ...parseArgs(req, body),
           _id: url.pathname.split('/')[2] ?? '',
-          // An upload's bytes as text, so a test can compare what was sent.
-          ...(url.pathname.startsWith('/upload/') ? { content: uploadedText(req, body) } : {}),
+          // An upload's bytes (as text and base64), so a test can compare what was sent.
+          ...(url.pathname.startsWith('/upload/')
+            ? {
+                content: uploadedBytes(req, body).toString('utf8'),
+                contentBase64: uploadedBytes(req, body).toString('base64'),
+              }
+            : {}),
         },
         at: Date.now(),
       });
@@ -265,8 +270,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** The file in an upload: the multipart part that carries a filename, or the raw body; as UTF-8 text. */
-function uploadedText(req: IncomingMessage, body: string): string {
+/** The file in an upload, byte-exact: the multipart part that carries a filename, or the raw body. */
+function uploadedBytes(req: IncomingMessage, body: string): Buffer {
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
   const b = boundary?.[1] ?? boundary?.[2];
   let raw = body;
@@ -274,7 +279,7 @@ function uploadedText(req: IncomingMessage, body: string): string {
     const part = body.split(`--${b}`).find((p) => /filename=/.test(p.slice(0, p.indexOf('\r\n\r\n'))));
     if (part) raw = part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
   }
-  return Buffer.from(raw, 'latin1').toString('utf8');
+  return Buffer.from(raw, 'latin1');
 }
 
 function parseArgs(req: IncomingMessage, latin1: string): Record<string, unknown> {
