@@ -111,6 +111,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
     });
     // Diagnosis is offered reads only, generated from the catalog.
     expect(fake.requests[before]!.body.toolConfig!.tools.map((t) => t.toolSpec.name).sort()).toEqual([
+      'alerts',
       'audit',
       'cost',
       'cost-by-service',
@@ -127,6 +128,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'scan-config',
       'scan-image',
       'scan-service',
+      'schedules',
       'service-deployments',
       'service-events',
       'service-pods',
