@@ -242,24 +242,38 @@ function matchPattern(spec: CommandSpec, pattern: string, tokens: readonly strin
   return i === tokens.length ? { kind: 'match', args } : { kind: 'no-match' };
 }
 
+/** Whether a line of `tokens` words could fill the pattern: as many words, or more when it ends in a text slot. */
+function lengthFitsLine(spec: CommandSpec, words: readonly string[], tokens: number): boolean {
+  const last = /^\{(\w+)\}$/.exec(words[words.length - 1] ?? '')?.[1];
+  const endsInText = last !== undefined && spec.params.find((x) => x.name === last)?.kind === 'text';
+  const optional = words.filter((w) => {
+    const slot = /^\{(\w+)\}$/.exec(w)?.[1];
+    return slot !== undefined && spec.params.find((x) => x.name === slot)?.optional === true;
+  }).length;
+  return endsInText ? tokens >= words.length : tokens <= words.length && tokens >= words.length - optional;
+}
+
 /** Parses one line of input into a typed command, or explains what was not understood and what is close. */
 export function parseCommand(input: string, ctx: ParseContext): ParseResult {
   const tokens = tokenize(input.trim());
   if (tokens.length === 0)
     return { ok: false, error: 'empty request', suggestions: COMMANDS.slice(0, 4).map((c) => c.examples[0]) };
-  // The error of the pattern that fits best (most literal words matched; the first one on a tie): in
-  // `rollout status paymnts-api dev` the service is wrong, not a version of a service called 'status'.
-  let slotError: { error: string; spec: CommandSpec; literals: number } | undefined;
+  // The error of the pattern that fits best: most literal words matched, then a pattern as long as the line, then
+  // the first one. In `rollout status paymnts-api dev` the service is wrong, not a version of a service called
+  // 'status'; in `pause stack/dev/vpc` the op is wrong (`pause {op}`), not a check of `pause {check} schedule {env}`.
+  let slotError: { error: string; spec: CommandSpec; fit: number } | undefined;
   for (const spec of COMMANDS as readonly CommandSpec[]) {
     for (const pattern of [spec.pattern, ...(spec.aliases ?? [])]) {
       const m = matchPattern(spec, pattern, tokens, ctx);
       const crossError = m.kind === 'match' ? crossCheck(spec.name, m.args) : undefined;
       if (m.kind === 'match' && !crossError) return { ok: true, command: toCommand(spec, m.args) };
-      const literals = pattern.split(' ').filter((w) => !w.startsWith('{')).length;
-      if (crossError && (!slotError || literals > slotError.literals))
-        slotError = { error: crossError, spec, literals };
-      if (m.kind === 'slot-error' && (!slotError || m.literals > slotError.literals)) {
-        slotError = { error: m.error, spec, literals: m.literals };
+      const words = pattern.split(' ');
+      const lengthFits = lengthFitsLine(spec, words, tokens.length) ? 1 : 0;
+      const literals = words.filter((w) => !w.startsWith('{')).length;
+      if (crossError && (!slotError || 2 * literals + lengthFits > slotError.fit))
+        slotError = { error: crossError, spec, fit: 2 * literals + lengthFits };
+      if (m.kind === 'slot-error' && (!slotError || 2 * m.literals + lengthFits > slotError.fit)) {
+        slotError = { error: m.error, spec, fit: 2 * m.literals + lengthFits };
       }
     }
   }
