@@ -168,13 +168,7 @@ export async function securityGateScan(deps: SecurityDeps, input: SecurityGateIn
   const v = evaluateGate(scan, rule, env, decision.excuse);
   const notApplied = decision.notApplied();
   return {
-    passed: v.passed,
-    provider: 'trivy',
-    summary: v.summary,
-    verdict: rule.mode === 'report' ? 'report' : v.passed ? 'passed' : 'blocked',
-    rule: ruleText(rule),
-    counts: countsText(scan.counts),
-    worst: v.worst,
+    ...judged(rule, scan, v),
     ...(v.excused.length ? { waived: v.excused.map((e) => `${e.finding.id} ${e.finding.severity} ${e.why}`) } : {}),
     ...(notApplied.length ? { waiversNotApplied: notApplied } : {}),
     ...(scan.digest ? { digest: scan.digest } : {}),
@@ -213,7 +207,15 @@ export async function stackConfigGate(
       rule: ruleText(rule),
     };
   }
-  const v = evaluateGate(scan, rule, env);
+  return judged(rule, scan, evaluateGate(scan, rule, env));
+}
+
+/** The part of a gate's result every trivy gate shares: verdict, rule, counts and the worst findings. */
+function judged(
+  rule: Parameters<typeof ruleText>[0],
+  scan: ScanResult,
+  v: ReturnType<typeof evaluateGate>,
+): SecurityGateResult {
   return {
     passed: v.passed,
     provider: 'trivy',
