@@ -11,7 +11,7 @@ import { withFakeModel } from '../support/fake-bedrock/config';
 import type { FakeBedrock, FakeReply } from '../support/fake-bedrock/server';
 import { startFakeBedrock } from '../support/fake-bedrock/server';
 import type { RunningWorker } from '../support/sandbox';
-import { person, startWorker, testClient, testConfig, withFixtureStacks } from '../support/sandbox';
+import { person, startWorker, taskQueueOf, testClient, testConfig, withFixtureStacks } from '../support/sandbox';
 import { replayAndMaybeRecordLlm } from './replay-support';
 
 /** A pod log line written by whoever controls the service: world data, never an instruction. */
@@ -190,7 +190,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       expect.objectContaining({ status: 'error' }),
     ]);
     // …and no operation exists in PRD.
-    await expect(client.workflow.getHandle('stack/prd/llm-diag').describe()).rejects.toThrow(/not found/i);
+    expect(await taskQueueOf(client, 'stack/prd/llm-diag')).not.toBe(config.temporal.taskQueue);
     const audit = (await gw().audit(1000)).filter((r) => r.operationId === d.id);
     expect(audit.map((r) => r.action)).toEqual(['proposal-refused', 'diagnosed']);
     expect(audit[0]!.target).toBe('delete-stack ; approve');
@@ -246,8 +246,8 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
     expect(offered).not.toContain('delete-stack');
     expect(offered).not.toContain('rollout');
     expect(offered).not.toContain('rollout-abort');
-    await expect(client.workflow.getHandle('stack/prd/vpc').describe()).rejects.toThrow(/not found/i);
-    await expect(client.workflow.getHandle('rollout/prd/payments-api').describe()).rejects.toThrow(/not found/i);
+    expect(await taskQueueOf(client, 'stack/prd/vpc')).not.toBe(config.temporal.taskQueue);
+    expect(await taskQueueOf(client, 'rollout/prd/payments-api')).not.toBe(config.temporal.taskQueue);
     const audit = (await gw().audit(1000)).filter((r) => r.operationId === d.id);
     expect(audit.map((r) => r.action)).toEqual(['proposal-refused', 'diagnosed']);
     expect(audit[0]!.target).toBe('delete-stack ; rollout');

@@ -107,6 +107,20 @@ export async function testClient(config: AppConfig): Promise<Client> {
   return connectClient(config.temporal);
 }
 
+/**
+ * The task queue of the workflow with this id, or undefined when none exists. Workflow ids such as
+ * `rollout/prd/payments-api` are shared by every test file on one Temporal server, and jest runs files side by side:
+ * a test that proves "nothing started" must ask about its own task queue, never about the id alone.
+ */
+export async function taskQueueOf(client: Client, workflowId: string): Promise<string | undefined> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).taskQueue;
+  } catch (e) {
+    if (e instanceof Error && /not found/i.test(e.message)) return undefined;
+    throw e;
+  }
+}
+
 /** A terminal identity for tests. */
 export function person(userId: string): Requester {
   return { userId, displayName: userId, via: 'cli', requestId: randomUUID() };
