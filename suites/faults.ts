@@ -116,7 +116,8 @@ async function main(): Promise<void> {
             const ok = r.duplicates === 0 && r.lost === 0 && r.problems.length === 0;
             console.log(
               `${ok ? 'passed' : 'FAILED'}  random-kill: ${r.kills} kills over ${r.operations} concurrent deploys in ${Math.round((Date.now() - k0) / 1000)} s; ` +
-                `worker back p50 ${pct(r.restartMs, 50)} ms max ${Math.max(...r.restartMs)} ms; operation p50 ${pct(r.operationMs, 50)} ms max ${Math.max(0, ...r.operationMs)} ms`,
+                `worker back p50 ${pct(r.restartMs, 50)} ms max ${Math.max(...r.restartMs)} ms; ` +
+                `first progress p50 ${pct(r.progressMs, 50)} ms max ${Math.max(0, ...r.progressMs)} ms; operation p50 ${pct(r.operationMs, 50)} ms max ${Math.max(0, ...r.operationMs)} ms`,
             );
             for (const p of r.problems.slice(0, 20)) console.log(`        ${p}`);
             return r;

@@ -8,8 +8,14 @@ export interface RandomKillOptions {
   /** Operations kept in flight while the worker is being killed. */
   readonly concurrency: number;
   readonly seed: number;
-  /** Pause between a worker polling again and its next kill -9: uniform in [min, max] ms. */
+  /**
+   * Pause between the restarted worker's first completed activity (its first progress) and its next kill -9:
+   * uniform in [min, max] ms. Timing kills from progress, not from the worker's start, keeps a slow start (a minute
+   * on a loaded machine) from turning the run into a crash loop in which no operation ever moves.
+   */
   readonly intervalMs: readonly [number, number];
+  /** How long to wait for a restarted worker's first progress before killing it anyway (counted in `noProgress`). */
+  readonly progressTimeoutMs?: number;
 }
 
 export interface RandomKillResult {
@@ -20,6 +26,10 @@ export interface RandomKillResult {
   readonly problems: string[];
   /** Per kill: from kill -9 to the replacement worker polling. */
   readonly restartMs: number[];
+  /** Per kill: from the worker polling to its first completed activity. */
+  readonly progressMs: number[];
+  /** Kills made without progress since the worker started (the progress wait timed out): should be 0. */
+  readonly noProgress: number;
   /** Per operation: from its start to its end (kills included). */
   readonly operationMs: number[];
 }
@@ -38,11 +48,14 @@ function rng(seed: number): () => number {
 
 /**
  * Concurrent stack deploys on one queue while its only worker is killed -9 at seeded random moments and
- * restarted; new deploys keep starting so every kill lands among operations in flight. Afterwards every
- * operation must have succeeded exactly once (one `requested`, one `executed`, one CREATE_COMPLETE).
+ * restarted; new deploys keep starting so every kill lands among operations in flight. Each kill comes a seeded
+ * random pause after the worker's first completed activity since it started. Afterwards every operation must have
+ * succeeded exactly once (one `requested`, one `executed`, one CREATE_COMPLETE).
  */
 export async function randomKill(suite: Suite, o: RandomKillOptions): Promise<RandomKillResult> {
-  const maxOps = Math.max(o.concurrency * 2, Math.ceil(o.kills * 0.6) + o.concurrency);
+  // Enough stacks that deploys stay in flight for every kill: each kill waits for one completed activity, and a
+  // deploy has about a dozen, so a deploy sees several kills before it ends.
+  const maxOps = Math.max(o.concurrency * 2, o.kills + o.concurrency);
   const stacks = Array.from({ length: maxOps }, (_, i) => `rk${i}`);
   const world = await makeWorld(suite, 'random-kill', stacks);
   const random = rng(o.seed);
@@ -51,6 +64,9 @@ export async function randomKill(suite: Suite, o: RandomKillOptions): Promise<Ra
   let killing = true;
   const results: Promise<{ op: string; stack: string; ms: number; error?: string; end?: OperationState }>[] = [];
   const restartMs: number[] = [];
+  const progressMs: number[] = [];
+  let noProgress = 0;
+  const progressTimeoutMs = o.progressTimeoutMs ?? 180_000;
   let launched = 0;
   let inFlight = 0;
 
@@ -88,12 +104,22 @@ export async function randomKill(suite: Suite, o: RandomKillOptions): Promise<Ra
   })();
 
   try {
+    let pollingAt = Date.now();
     for (let k = 0; k < o.kills; k++) {
+      const w = worker;
+      const progressed = await until(
+        () => Promise.resolve(w.output().includes('[worker] activity completed: ') ? true : undefined),
+        progressTimeoutMs,
+        'the restarted worker to complete an activity',
+      ).catch(() => false);
+      if (progressed) progressMs.push(Date.now() - pollingAt);
+      else noProgress++;
       const [lo, hi] = o.intervalMs;
       await sleep(lo + Math.floor(random() * (hi - lo)));
       const killedAt = Date.now();
       await worker.kill9();
       worker = await startWorker(suite, world);
+      pollingAt = Date.now();
       restartMs.push(Date.now() - killedAt);
     }
     killing = false;
@@ -114,7 +140,19 @@ export async function randomKill(suite: Suite, o: RandomKillOptions): Promise<Ra
       problems.push(...f.problems, ...(r.error ? [`${r.op}: ${r.error}`] : []));
       if (end) operationMs.push(r.ms);
     }
-    return { kills: restartMs.length, operations: done.length, duplicates, lost, problems, restartMs, operationMs };
+    if (noProgress > 0)
+      problems.push(`${noProgress} restarted worker(s) completed no activity within ${progressTimeoutMs} ms`);
+    return {
+      kills: restartMs.length,
+      operations: done.length,
+      duplicates,
+      lost,
+      problems,
+      restartMs,
+      progressMs,
+      noProgress,
+      operationMs,
+    };
   } finally {
     killing = false;
     await worker.kill9();

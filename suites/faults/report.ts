@@ -87,11 +87,15 @@ function section(r: RunReport): string {
   if (rk) {
     const sorted = [...rk.restartMs].sort((a, b) => a - b);
     const ops = [...rk.operationMs].sort((a, b) => a - b);
+    const progress = [...rk.progressMs].sort((a, b) => a - b);
     lines.push(
-      `**Random-kill run** (seed ${r.seed}): ${rk.kills} kill -9 of the worker at random moments over ${rk.operations} ` +
+      `**Random-kill run** (seed ${r.seed}): ${rk.kills} kill -9 of the worker over ${rk.operations} ` +
         `concurrent stack deploys; duplicate side effects ${rk.duplicates}, lost or stuck ${rk.lost}` +
         `${rk.problems.length ? `, problems: ${rk.problems.slice(0, 5).join('; ')}` : ''}. ` +
+        'Each kill comes a seeded random pause after the restarted worker first completes an activity (its first ' +
+        'progress), so every worker moves the deploys before it dies. ' +
         `Worker polling again after a kill: p50 ${sorted[Math.floor(sorted.length / 2)] ?? '-'} ms, max ${sorted.at(-1) ?? '-'} ms. ` +
+        `First progress after polling: p50 ${progress[Math.floor(progress.length / 2)] ?? '-'} ms, max ${progress.at(-1) ?? '-'} ms. ` +
         `Deploy start to end under the kills: p50 ${ops[Math.floor(ops.length / 2)] ?? '-'} ms, max ${ops.at(-1) ?? '-'} ms.`,
       '',
     );

@@ -19,6 +19,7 @@ import { createWorker } from '../../worker/create-worker';
  * change set need not be the one that waits for the stack).
  * FAULTS_KILL_ONCE_FILE=<path>: the kill fires in the first process that creates that file, and in no other: a
  * standby worker carrying the same fault takes the killed step over instead of dying on its retry.
+ * Every completed activity prints `[worker] activity completed: <type>` (the random-kill run's progress signal).
  */
 async function main(): Promise<void> {
   const config = JSON.parse(readFileSync(process.env.FAULTS_CONFIG!, 'utf8')) as AppConfig;
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     own && killAfter ? { ...base, aws: (f) => armedKill(f, { armedBy, inActivity, onceFile, killAfter }) } : base;
   const { worker, connection } = await createWorker({
     temporal: config.temporal,
-    activities: composeActivities(config, process.env, seams),
+    activities: reportingCompletions(composeActivities(config, process.env, seams)),
     workflowBundle: { code },
     shutdownGraceTime: '1s',
   });
@@ -43,6 +44,25 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Each activity that completes prints one line: the random-kill run times its next kill from this worker's first
+ * completed activity (progress), not from its start, so a crash-looping schedule never starves every operation.
+ */
+function reportingCompletions<T extends object>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] =
+      typeof fn === 'function'
+        ? async (...args: unknown[]) => {
+            const result: unknown = await (fn as (...a: unknown[]) => Promise<unknown>).apply(activities, args);
+            console.log(`[worker] activity completed: ${name}`);
+            return result;
+          }
+        : fn;
+  }
+  return wrapped as T;
 }
 
 interface KillRule {
