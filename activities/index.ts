@@ -24,6 +24,7 @@ import { createCostChartActivities } from './cost/cost-chart';
 import { createCostActivities } from './cost/cost-report';
 import type { SecurityDeps } from './security';
 import { createSecurityActivities } from './security';
+import { createRescanActivities } from './security/rescan';
 import { createWaiverActivities } from './security/waivers';
 import type { NotifyDeps } from './notify/notify-operation';
 import { createNotifyActivities } from './notify/notify-operation';
@@ -60,6 +61,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createK8sActivities(deps.k8s),
     ...createRolloutActivities(deps.rollout, deps.security),
     ...createSecurityActivities(deps.security),
+    ...createRescanActivities(deps.security),
     ...createWaiverActivities(
       deps.security?.waivers
         ? { security: deps.security, store: deps.security.waivers, audit: deps.audit, policyConfig: deps.policyConfig }

@@ -2,7 +2,9 @@ import type { Client, ScheduleOptions } from '@temporalio/client';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { checkPermission } from '../core/commands/policy';
 import type { AppConfig } from '../core/config';
-import type { CheckSchedule } from '../core/drift/settings';
+import type { ScheduledCheck } from '../core/alerts/alert';
+import { SCHEDULED_CHECKS } from '../core/alerts/alert';
+import type { CheckSchedule, CheckSchedules } from '../core/check-schedule';
 import { DEFAULT_DRIFT_CONFIG } from '../core/drift/settings';
 import { stableHash } from '../core/drift/report';
 import type { EnvironmentName } from '../core/environments';
@@ -10,11 +12,11 @@ import { ENVIRONMENTS } from '../core/environments';
 import { PermissionDenied } from '../core/errors';
 import type { Requester } from '../core/requester';
 import type { ScheduledDriftInput } from '../workflows/alerts';
+import type { ScheduledRescanInput } from '../workflows/rescan';
 import { stackNameOf } from './gateway/inputs';
 
-/** The scheduled checks there are (drift today; security rescans and cost anomalies take the same shape). */
-export const SCHEDULED_CHECKS = ['drift'] as const;
-export type ScheduledCheck = (typeof SCHEDULED_CHECKS)[number];
+export { SCHEDULED_CHECKS };
+export type { ScheduledCheck };
 
 /**
  * A schedule's id: the check and the environment, within this deployment's task queue (two deployments sharing a
@@ -63,9 +65,59 @@ export function scheduledDriftInput(config: AppConfig, env: EnvironmentName): Sc
   return input;
 }
 
-function driftSchedule(config: AppConfig, env: EnvironmentName, s: CheckSchedule): ScheduleOptions {
-  const id = scheduleIdOf(config, 'drift', env);
-  const input = scheduledDriftInput(config, env);
+/** What a scheduled rescan of `env` runs: the rollout services' running images, alerts to `alertsChannel`. */
+export function scheduledRescanInput(config: AppConfig, env: EnvironmentName): ScheduledRescanInput {
+  const id = scheduleIdOf(config, 'rescan', env);
+  const requester = scheduleRequester('rescan', env, id);
+  const e = config.environments[env];
+  const suffix = e.cluster?.namespaceSuffix ?? '';
+  const alertsChannel = e.slack.alertsChannel;
+  return {
+    environment: env,
+    services: Object.values(config.services).map((s) => ({ service: s.name, namespace: `${s.namespace}${suffix}` })),
+    ...(alertsChannel ? { alertsChannel } : {}),
+    requester,
+  };
+}
+
+/** Each scheduled check: where its config asks for schedules, its workflow, and that workflow's input. */
+const CHECKS: Readonly<
+  Record<
+    ScheduledCheck,
+    {
+      readonly wanted: (config: AppConfig) => CheckSchedules | undefined;
+      readonly workflowType: string;
+      readonly input: (config: AppConfig, env: EnvironmentName) => unknown;
+      readonly configPath: string;
+    }
+  >
+> = {
+  drift: {
+    wanted: (c) => c.drift?.schedule,
+    workflowType: 'scheduledDriftWorkflow',
+    input: scheduledDriftInput,
+    configPath: 'drift.schedule',
+  },
+  rescan: {
+    wanted: (c) => c.security?.rescan?.schedule,
+    workflowType: 'scheduledRescanWorkflow',
+    input: scheduledRescanInput,
+    configPath: 'security.rescan.schedule',
+  },
+};
+
+/** The config setting that asks for a check's schedule in an environment, e.g. `security.rescan.schedule.prd`. */
+export const scheduleSettingOf = (check: ScheduledCheck, env: EnvironmentName): string =>
+  `${CHECKS[check].configPath}.${env}`;
+
+function checkSchedule(
+  config: AppConfig,
+  check: ScheduledCheck,
+  env: EnvironmentName,
+  s: CheckSchedule,
+): ScheduleOptions {
+  const id = scheduleIdOf(config, check, env);
+  const input = CHECKS[check].input(config, env);
   const spec: ScheduleOptions['spec'] = {
     intervals: [{ every: s.everySeconds * 1000 }],
     jitter: s.jitterSeconds * 1000,
@@ -76,7 +128,7 @@ function driftSchedule(config: AppConfig, env: EnvironmentName, s: CheckSchedule
     spec,
     action: {
       type: 'startWorkflow',
-      workflowType: 'scheduledDriftWorkflow',
+      workflowType: CHECKS[check].workflowType,
       taskQueue: config.temporal.taskQueue,
       // Temporal appends the scheduled time: `<schedule id>-2026-12-05T06:00:00Z`.
       workflowId: id,
@@ -88,7 +140,9 @@ function driftSchedule(config: AppConfig, env: EnvironmentName, s: CheckSchedule
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW, pauseOnFailure: false },
     state: {
       paused: s.paused === true,
-      note: s.paused ? 'created paused by config (drift.schedule.<env>.paused)' : 'created by the worker at start',
+      note: s.paused
+        ? `created paused by config (${CHECKS[check].configPath}.<env>.paused)`
+        : 'created by the worker at start',
     },
   };
 }
@@ -106,53 +160,59 @@ export interface ScheduleSync {
  */
 export async function ensureSchedules(client: Client, config: AppConfig): Promise<ScheduleSync[]> {
   const out: ScheduleSync[] = [];
-  const wanted = config.drift?.schedule ?? {};
-  for (const env of ENVIRONMENTS) {
-    const id = scheduleIdOf(config, 'drift', env);
-    const s = wanted[env];
-    const handle = client.schedule.getHandle(id);
-    if (!s || !config.environments[env]) {
-      try {
-        await handle.delete();
-        out.push({ scheduleId: id, environment: env, result: 'deleted' });
-      } catch (e) {
-        if (!(e instanceof ScheduleNotFoundError)) throw e;
-      }
-      continue;
+  for (const check of SCHEDULED_CHECKS)
+    for (const env of ENVIRONMENTS) {
+      const r = await ensureSchedule(client, config, check, env);
+      if (r) out.push({ scheduleId: scheduleIdOf(config, check, env), environment: env, result: r });
     }
-    const options = driftSchedule(config, env, s);
-    const hash = (options.action.memo as { configHash: string }).configHash;
-    let existing: Awaited<ReturnType<typeof handle.describe>> | undefined;
+  return out;
+}
+
+async function ensureSchedule(
+  client: Client,
+  config: AppConfig,
+  check: ScheduledCheck,
+  env: EnvironmentName,
+): Promise<ScheduleSync['result'] | undefined> {
+  const id = scheduleIdOf(config, check, env);
+  const s = CHECKS[check].wanted(config)?.[env];
+  const handle = client.schedule.getHandle(id);
+  if (!s || !config.environments[env]) {
     try {
-      existing = await handle.describe();
+      await handle.delete();
+      return 'deleted';
     } catch (e) {
       if (!(e instanceof ScheduleNotFoundError)) throw e;
     }
-    if (!existing) {
-      try {
-        await client.schedule.create(options);
-        out.push({ scheduleId: id, environment: env, result: 'created' });
-        continue;
-      } catch (e) {
-        // Another worker starting at the same moment created it: fall through to compare.
-        if (!(e instanceof Error && e.name === 'ScheduleAlreadyRunning')) throw e;
-        existing = await handle.describe();
-      }
-    }
-    const action = existing.action as { memo?: Record<string, unknown> };
-    if (action.memo?.configHash === hash) {
-      out.push({ scheduleId: id, environment: env, result: 'unchanged' });
-      continue;
-    }
-    await handle.update((prev) => ({
-      ...prev,
-      spec: options.spec,
-      action: options.action,
-      policies: options.policies,
-      // A person's pause (or resume) stands across worker starts and config changes.
-      state: prev.state,
-    }));
-    out.push({ scheduleId: id, environment: env, result: 'updated' });
+    return undefined;
   }
-  return out;
+  const options = checkSchedule(config, check, env, s);
+  const hash = (options.action.memo as { configHash: string }).configHash;
+  let existing: Awaited<ReturnType<typeof handle.describe>> | undefined;
+  try {
+    existing = await handle.describe();
+  } catch (e) {
+    if (!(e instanceof ScheduleNotFoundError)) throw e;
+  }
+  if (!existing) {
+    try {
+      await client.schedule.create(options);
+      return 'created';
+    } catch (e) {
+      // Another worker starting at the same moment created it: fall through to compare.
+      if (!(e instanceof Error && e.name === 'ScheduleAlreadyRunning')) throw e;
+      existing = await handle.describe();
+    }
+  }
+  const action = existing.action as { memo?: Record<string, unknown> };
+  if (action.memo?.configHash === hash) return 'unchanged';
+  await handle.update((prev) => ({
+    ...prev,
+    spec: options.spec,
+    action: options.action,
+    policies: options.policies,
+    // A person's pause (or resume) stands across worker starts and config changes.
+    state: prev.state,
+  }));
+  return 'updated';
 }

@@ -11,3 +11,4 @@ export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
 export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
 export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';
 export { costReportWorkflow } from './cost';
+export { scheduledRescanWorkflow } from './rescan';

@@ -15,8 +15,15 @@ const SNOOZE_MS: Readonly<Record<Exclude<SnoozeFor, 'until-changed'>, number>> =
   '1d': 86_400_000,
 };
 
+/**
+ * The scheduled checks there are, each a Temporal Schedule per environment (worker/schedules.ts) raising alerts
+ * keyed by its name: drift (docs/drift.md) and security rescans (docs/security.md).
+ */
+export const SCHEDULED_CHECKS = ['drift', 'rescan'] as const;
+export type ScheduledCheck = (typeof SCHEDULED_CHECKS)[number];
+
 /** The alert id people type (`acknowledge alert drift/dev/vpc because …`): check/environment/subject. */
-export const ALERT_KEY = /^(drift)\/(dev|tst|prd)\/([a-z0-9][a-z0-9-]{0,127})$/;
+export const ALERT_KEY = /^(drift|rescan)\/(dev|tst|prd)\/([a-z0-9][a-z0-9-]{0,127})$/;
 export const alertKey = (check: string, environment: EnvironmentName, subject: string): string =>
   `${check}/${environment}/${subject}`;
 

@@ -48,9 +48,9 @@ const alert = {
   name: 'alert',
   kind: 'alert',
   description:
-    'an alert id as shown on the alert and by `alerts`: check/environment/stack, e.g. drift/dev/security-groups',
+    'an alert id as shown on the alert and by `alerts`: check/environment/subject (a stack, a service), e.g. drift/dev/security-groups or rescan/prd/payments-api',
 } as const;
-const check = { name: 'check', kind: 'check', description: 'a scheduled check: drift' } as const;
+const check = { name: 'check', kind: 'check', description: 'a scheduled check: drift or rescan' } as const;
 const alertReason = {
   name: 'reason',
   kind: 'text',
@@ -150,7 +150,7 @@ export const COMMANDS = [
     name: 'schedules',
     pattern: 'schedules',
     aliases: ['list schedules', 'show schedules'],
-    summary: 'list the scheduled checks (drift per environment): cadence, paused or running, last and next run',
+    summary: 'list the scheduled checks (drift and security rescans per environment): cadence, paused or running, last and next run',
     params: [],
     examples: ['schedules'],
     effect: 'read',
@@ -163,7 +163,7 @@ export const COMMANDS = [
     aliases: ['pause schedule {check} in {env}', 'pause {check} schedule {env}'],
     summary: 'pause a scheduled check of an environment (no runs until resumed; stays paused across worker restarts)',
     params: [check, env],
-    examples: ['pause schedule drift dev'],
+    examples: ['pause schedule drift dev', 'pause schedule rescan prd'],
     effect: 'decision',
     access: 'known-users',
     serves: 'schedules',

@@ -1,4 +1,4 @@
-import { ALERT_KEY, SNOOZES } from '../alerts/alert';
+import { ALERT_KEY, SCHEDULED_CHECKS, SNOOZES } from '../alerts/alert';
 import type { EnvironmentName } from '../environments';
 import { COST_PERIOD_HELP, isCostPeriod } from '../cost/period';
 import { editDistance } from '../edit-distance';
@@ -172,18 +172,18 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
         ? { ok: true, value: raw }
         : { ok: false, error: `'${raw}' is not a waiver id; ids look like wv-1a2b3c4d5e (see \`waivers <env>\`)` };
     case 'check':
-      return raw.toLowerCase() === 'drift'
-        ? { ok: true, value: 'drift' }
+      return (SCHEDULED_CHECKS as readonly string[]).includes(raw.toLowerCase())
+        ? { ok: true, value: raw.toLowerCase() }
         : {
             ok: false,
-            error: `'${raw}' is not a scheduled check; the scheduled checks are: drift (see \`schedules\`)`,
+            error: `'${raw}' is not a scheduled check; the scheduled checks are: ${SCHEDULED_CHECKS.join(', ')} (see \`schedules\`)`,
           };
     case 'alert':
       return ALERT_KEY.test(raw.toLowerCase())
         ? { ok: true, value: raw.toLowerCase() }
         : {
             ok: false,
-            error: `'${raw}' is not an alert id; ids look like drift/dev/security-groups (check/environment/stack, see \`alerts\`)`,
+            error: `'${raw}' is not an alert id; ids look like drift/dev/security-groups or rescan/prd/payments-api (check/environment/subject, see \`alerts\`)`,
           };
     case 'snooze':
       return (SNOOZES as readonly string[]).includes(raw.toLowerCase())

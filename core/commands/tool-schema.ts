@@ -1,4 +1,4 @@
-import { ALERT_KEY, SNOOZES } from '../alerts/alert';
+import { ALERT_KEY, SCHEDULED_CHECKS, SNOOZES } from '../alerts/alert';
 import { COST_PERIODS } from '../cost/period';
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
@@ -69,7 +69,7 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
     case 'waiver':
       return { type: 'string', pattern: WAIVER_ID.source };
     case 'check':
-      return { type: 'string', enum: ['drift'] };
+      return { type: 'string', enum: [...SCHEDULED_CHECKS] };
     case 'alert':
       return { type: 'string', pattern: ALERT_KEY.source };
     case 'snooze':

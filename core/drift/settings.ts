@@ -1,13 +1,6 @@
-import { parseDurationSeconds } from '../duration';
+import type { CheckSchedule } from '../check-schedule';
+import { readCheckSchedule } from '../check-schedule';
 import type { DifferenceType, DriftIgnoreRule } from './report';
-
-/** A scheduled check's cadence (config `drift.schedule.<env>`): every `everySeconds`, up to `jitterSeconds` late. */
-export interface CheckSchedule {
-  readonly everySeconds: number;
-  readonly jitterSeconds: number;
-  /** Created paused (a person resumes it with `resume schedule drift <env>`). */
-  readonly paused?: boolean;
-}
 
 /** Config `drift:` (docs/drift.md). Absent: no ignore rules, 8 stacks checked at a time. */
 export interface DriftConfig {
@@ -21,62 +14,9 @@ export interface DriftConfig {
   readonly schedule?: Readonly<Partial<Record<'dev' | 'tst' | 'prd', CheckSchedule>>>;
 }
 
+export type { CheckSchedule };
+
 export const DEFAULT_DRIFT_CONFIG: DriftConfig = { ignore: [], concurrency: 8, pollMs: 1000 };
-
-const SCHEDULE_ENVS = ['dev', 'tst', 'prd'] as const;
-/** The shortest cadence a config may ask for (a drift check of many stacks takes minutes). */
-export const MIN_EVERY_SECONDS = 300;
-
-function readSchedule(
-  raw: unknown,
-  fail: (path: string, problem: string) => void,
-): DriftConfig['schedule'] | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isObj(raw)) {
-    fail(
-      'drift.schedule',
-      'must be a mapping of environment to { every, jitter }, e.g. dev: { every: 6h, jitter: 10m }',
-    );
-    return undefined;
-  }
-  const out: Partial<Record<(typeof SCHEDULE_ENVS)[number], CheckSchedule>> = {};
-  for (const [env, v] of Object.entries(raw)) {
-    const at = `drift.schedule.${env}`;
-    if (!(SCHEDULE_ENVS as readonly string[]).includes(env)) {
-      fail(at, `'${env}' is not an environment; use ${SCHEDULE_ENVS.join(', ')}`);
-      continue;
-    }
-    if (!isObj(v)) {
-      fail(at, 'must be a mapping: { every: 6h, jitter: 10m }');
-      continue;
-    }
-    for (const k of Object.keys(v))
-      if (!['every', 'jitter', 'paused'].includes(k)) fail(`${at}.${k}`, 'unknown key; use every, jitter, paused');
-    const every = parseDurationSeconds(v.every);
-    if (every === undefined || every < MIN_EVERY_SECONDS) {
-      fail(
-        `${at}.every`,
-        `${v.every === undefined ? 'is missing' : `${JSON.stringify(v.every)} is not a cadence`}; give a duration of at least ${MIN_EVERY_SECONDS / 60}m, e.g. 6h`,
-      );
-      continue;
-    }
-    const jitter = v.jitter === undefined ? 0 : parseDurationSeconds(v.jitter);
-    if (jitter === undefined || jitter >= every) {
-      fail(
-        `${at}.jitter`,
-        `${JSON.stringify(v.jitter)} must be a duration shorter than every (${JSON.stringify(v.every)}), e.g. 10m`,
-      );
-      continue;
-    }
-    if (v.paused !== undefined && typeof v.paused !== 'boolean') fail(`${at}.paused`, 'must be true or false');
-    out[env as (typeof SCHEDULE_ENVS)[number]] = {
-      everySeconds: every,
-      jitterSeconds: jitter,
-      ...(v.paused === true ? { paused: true } : {}),
-    };
-  }
-  return out;
-}
 
 interface Issue {
   readonly path: string;
@@ -164,7 +104,7 @@ export function readDriftConfig(raw: unknown): { value: DriftConfig; issues: Iss
   for (const k of Object.keys(raw))
     if (!['ignore', 'concurrency', 'pollMs', 'schedule'].includes(k))
       fail(`drift.${k}`, 'unknown key; use ignore, concurrency, pollMs, schedule');
-  const schedule = readSchedule(raw.schedule, fail);
+  const schedule = readCheckSchedule(raw.schedule, 'drift.schedule', fail);
   return {
     value: {
       ignore,

@@ -1,3 +1,5 @@
+import type { CheckSchedules } from '../check-schedule';
+import { readCheckSchedule } from '../check-schedule';
 import { ENVIRONMENTS } from '../environments';
 import type { EnvironmentName } from '../environments';
 import type { Severity } from './findings';
@@ -30,6 +32,11 @@ export interface SecurityConfig {
   readonly scanStackTemplates?: boolean;
   /** Waivers (`waive ...`): the longest one may last, in days (default 90). */
   readonly waivers?: { readonly maxDays: number };
+  /**
+   * Scheduled rescans (`security.rescan.schedule.<env>: { every: 7d, jitter: 1h }`): the images running in the
+   * environment scanned against the current DB, a new CRITICAL alerting on call (docs/security.md). Absent: none.
+   */
+  readonly rescan?: { readonly schedule?: CheckSchedules };
 }
 
 interface Issue {
@@ -86,6 +93,17 @@ export function readSecurityConfig(raw: unknown): { value?: SecurityConfig; issu
     else if (typeof v === 'number') maxDays = v;
   }
 
+  let rescan: SecurityConfig['rescan'];
+  if (raw.rescan !== undefined) {
+    if (!isObj(raw.rescan)) fail('security.rescan', 'must be a mapping, e.g. { schedule: { prd: { every: 7d } } }');
+    else {
+      for (const k of Object.keys(raw.rescan))
+        if (k !== 'schedule') fail(`security.rescan.${k}`, 'unknown key; use schedule');
+      const schedule = readCheckSchedule(raw.rescan.schedule, 'security.rescan.schedule', fail);
+      rescan = schedule ? { schedule } : {};
+    }
+  }
+
   const scanStackTemplates = raw.scanStackTemplates ?? false;
   if (typeof scanStackTemplates !== 'boolean') fail('security.scanStackTemplates', 'must be true or false');
 
@@ -138,6 +156,7 @@ export function readSecurityConfig(raw: unknown): { value?: SecurityConfig; issu
       gates,
       waivers: { maxDays },
       ...(scanStackTemplates === true ? { scanStackTemplates: true } : {}),
+      ...(rescan ? { rescan } : {}),
     },
   };
 }

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { privateKubeEnv } from '../support/kube-env';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,5 +56,23 @@ export async function startPrivateCluster(nodes = 2): Promise<PrivateCluster> {
       await down(sandbox, kubeServices(kube), () => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** kubectl against the cluster (argument arrays): `run(...args)` for its output, `apply(json)` to apply on stdin. */
+export function clusterKubectl(cluster: PrivateCluster): {
+  run(...args: string[]): Promise<{ stdout: string }>;
+  apply(manifest: string): Promise<void>;
+} {
+  const base = () => ['--kubeconfig', cluster.kube.kubeconfig, '--context', cluster.kube.contextName];
+  return {
+    run: (...args) => promisify(execFile)(cluster.kube.bin.kubectl, [...base(), ...args]),
+    apply: (manifest) =>
+      new Promise<void>((resolve, reject) => {
+        const child = execFile(cluster.kube.bin.kubectl, [...base(), 'apply', '-f', '-'], (e: Error | null) =>
+          e ? reject(e) : resolve(),
+        );
+        child.stdin?.end(manifest);
+      }),
   };
 }

@@ -44,6 +44,8 @@ const EXPECTED_OUTCOMES = [
   'rollout-worker-killed',
   'scheduled-drift-alert-posted',
   'scheduled-drift-alert-resolved',
+  'scheduled-rescan-alert-posted',
+  'scheduled-rescan-alert-resolved',
 ];
 
 describe('replay of stored workflow histories', () => {

@@ -9,7 +9,7 @@ import { ENVIRONMENTS } from '../../core/environments';
 import { InvalidInput } from '../../core/errors';
 import type { Requester } from '../../core/requester';
 import type { ScheduledCheck } from '../schedules';
-import { scheduleIdOf } from '../schedules';
+import { SCHEDULED_CHECKS, scheduleIdOf, scheduleSettingOf } from '../schedules';
 
 const ms = (d: unknown): number | undefined =>
   typeof d === 'number' ? d : typeof d === 'string' && /^\d+$/.test(d) ? Number(d) : undefined;
@@ -50,7 +50,9 @@ export class Schedules {
   }
 
   async list(): Promise<ScheduleSummary[]> {
-    const all = await Promise.all(ENVIRONMENTS.map((env) => this.summary('drift', env)));
+    const all = await Promise.all(
+      SCHEDULED_CHECKS.flatMap((check) => ENVIRONMENTS.map((env) => this.summary(check, env))),
+    );
     return all.filter((s): s is ScheduleSummary => s !== undefined);
   }
 
@@ -63,7 +65,7 @@ export class Schedules {
     const before = await this.summary(check, env);
     if (!before) {
       throw new InvalidInput(
-        `schedule: there is no ${check} schedule in ${env}; add drift.schedule.${env} (every, jitter) to the worker's config and restart the worker`,
+        `schedule: there is no ${check} schedule in ${env}; add ${scheduleSettingOf(check, env)} (every, jitter) to the worker's config and restart the worker`,
       );
     }
     const handle = this.client.schedule.getHandle(before.scheduleId);
