@@ -7,7 +7,7 @@ import { withFakeModel } from '../support/fake-bedrock/config';
 import type { FakeBedrock } from '../support/fake-bedrock/server';
 import { startFakeBedrock } from '../support/fake-bedrock/server';
 import type { RunningWorker } from '../support/sandbox';
-import { person, startWorker, testClient, testConfig, withFixtureStacks } from '../support/sandbox';
+import { eventually, person, startWorker, testClient, testConfig, withFixtureStacks } from '../support/sandbox';
 import { replayAndMaybeRecordLlm } from './replay-support';
 
 const STACKS = { 'llm-logs': 'stacks/audit-log-group.yaml' };
@@ -208,13 +208,15 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
 
   it('GIVEN a model slower than the timeout every time THEN each call is cut off and the person hears it did not answer in time', async () => {
     const before = fake.requests.length;
+    const abandonedBefore = fake.abandoned();
     const slow = { delayMs: 3_000, then: { toolUses: [{ name: 'list', input: {} }] } } as const;
     fake.script(slow, slow, slow);
-    const t0 = Date.now();
     const r = await gw().interpret('roll out vpc in dev please', person('alice'));
     expect(r).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/did not answer in time/) });
     expect(fake.requests.length - before).toBe(3);
-    expect(Date.now() - t0).toBeLessThan(3 * 3_000);
+    // Cut off, not waited out: the client hung up on every call before the model's answer came (a timed bound on
+    // the whole call would fail on a loaded machine; this is what the timeout does, whatever the load).
+    await eventually(() => Promise.resolve(fake.abandoned() - abandonedBefore === 3 ? true : undefined), 10_000);
   });
 
   it('GIVEN the service rejects the request (400) THEN it is not retried and the answer says to check the model settings', async () => {

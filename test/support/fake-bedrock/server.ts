@@ -61,6 +61,8 @@ export interface FakeBedrock {
   script(...replies: FakeReply[]): void;
   /** Replies queued but not yet used (a test can assert the model was called as often as scripted). */
   pending(): number;
+  /** Calls whose client hung up before the fake answered (a client-side timeout cut them off). */
+  abandoned(): number;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ const PATH = /^\/model\/([^/]+)\/converse$/;
 export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<FakeBedrock> {
   const queue: FakeReply[] = [];
   const requests: ReceivedConverse[] = [];
+  let abandoned = 0;
 
   const handle = (
     req: { method?: string; url?: string; headers: IncomingHttpHeaders },
@@ -89,6 +92,7 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     }
     const received: ReceivedConverse = { modelId: decodeURIComponent(m[1] ?? ''), headers: req.headers, body };
     requests.push(received);
+    res.onHungUp(() => abandoned++);
     const reply = queue.shift() ?? opts.fallback?.(received);
     if (!reply) return sendError(res, 500, 'InternalServerException', 'fake-bedrock: no scripted reply left');
     answer(res, reply);
@@ -111,6 +115,7 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     requests,
     script: (...replies) => void queue.push(...replies),
     pending: () => queue.length,
+    abandoned: () => abandoned,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sessions) s.destroy();
@@ -121,6 +126,8 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
 
 interface Responder {
   send(status: number, headers: Record<string, string>, body: string): void;
+  /** Runs `f` if the client closes the request before it was answered. */
+  onHungUp(f: () => void): void;
 }
 
 function collect(req: Readable, done: (raw: string) => void): void {
@@ -131,7 +138,10 @@ function collect(req: Readable, done: (raw: string) => void): void {
 }
 
 function http1Responder(res: ServerResponse): Responder {
-  return { send: (status, headers, body) => res.writeHead(status, headers).end(body) };
+  return {
+    send: (status, headers, body) => res.writeHead(status, headers).end(body),
+    onHungUp: (f) => res.on('close', () => res.writableEnded || f()),
+  };
 }
 
 function http2Responder(res: Http2ServerResponse): Responder {
@@ -141,6 +151,7 @@ function http2Responder(res: Http2ServerResponse): Responder {
       res.writeHead(status, headers);
       res.end(body);
     },
+    onHungUp: (f) => res.stream.on('close', () => res.writableEnded || f()),
   };
 }
 
