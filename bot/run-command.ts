@@ -4,6 +4,7 @@ import { environmentOfOperation } from '../core/operation-id';
 import type { EnvironmentName } from '../core/environments';
 import { userText } from '../presentation/slack/escape';
 import { renderSlackResult } from '../presentation/slack/result';
+import { scanReport } from '../presentation/text/scan';
 import { textReply } from '../presentation/slack/text';
 import type { StackOperationInput } from '../workflows/definitions';
 import type { BotDeps } from './deps';
@@ -67,6 +68,18 @@ export async function runCommand(
       stepUp: { verifier: deps.mfa, askCode: () => Promise.resolve(undefined) },
     });
     const reply = renderSlackResult(c, result, where.channel);
+    // A scan with more findings than the message lists: the full report goes into the thread as a file.
+    const scan = result.kind === 'scan' ? result.scan : undefined;
+    const report = scan && scanReport(scan);
+    if (scan && report)
+      return withFiles(reply, [
+        {
+          bytes: Buffer.from(report.text, 'utf8'),
+          filename: report.fileName,
+          title: `trivy report: ${scan.target} (${report.count} findings)`,
+          altText: 'every finding of the scan, one a line',
+        },
+      ]);
     // A cost report's chart follows the numbers into the thread (postReplyFiles, by the listener that posts them).
     const chart = result.kind === 'cost' ? result.cost.chart : undefined;
     return chart
@@ -87,6 +100,12 @@ export async function runCommand(
 /** Slack's words for a refusal or failure: the shared reading of the error (core's refusalOf), Slack's marks. */
 function refusalReply(e: unknown, command: string, op: string | undefined, deps: BotDeps): Reply {
   if (e instanceof MfaRequired && (e.reason === 'no-code' || e.reason === 'no-verifier')) {
+    if (command === 'waive')
+      return textReply(
+        `:closed_lock_with_key: waivers in ${e.environment} need your MFA code, as approvals there do, and a typed ` +
+          '`waive` in Slack has no place for one: run the same line in the terminal, which asks for the code ' +
+          '(or give --mfa-code).',
+      );
     return textReply(
       `:closed_lock_with_key: \`${op ?? command}\` needs an MFA code: use the *Approve* button on its message.`,
     );

@@ -7,6 +7,9 @@ import type { OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 import { phaseText, renderFindings, renderPreview } from '../presentation/text/render';
 import { renderResult } from '../presentation/text/result';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { scanReport } from '../presentation/text/scan';
 import { writeChart } from './chart-file';
 import { cliName } from './cli-name';
 import { reportRequest, writeReport } from './report-format';
@@ -25,7 +28,7 @@ export interface ExecuteOptions {
   readonly pollMs?: number;
   /** Step-up MFA for approvals in environments that require it (PRD); absent = such approvals are refused. */
   readonly mfa?: TerminalMfa;
-  /** Where a cost report's chart (PNG) is written; default: the working directory. */
+  /** Where a cost report's chart (PNG) and a scan's full report are written; default: the working directory. */
   readonly chartDir?: string;
 }
 
@@ -72,7 +75,7 @@ export async function executeLine(
     if (!words) throw e;
     o.err(
       e instanceof MfaRequired
-        ? mfaWords(e)
+        ? mfaWords(e, c.name === 'waive' ? 'waivers' : 'approvals')
         : words.label === 'no worker'
           ? words.message
           : `${words.label}: ${words.message}`,
@@ -89,19 +92,26 @@ export async function executeLine(
     const path = await writeChart(result.cost.chart, opts.chartDir ?? process.cwd());
     o.out(`chart (${result.cost.chart.width}×${result.cost.chart.height} PNG) written to ${path}`);
   }
+  const report = result.kind === 'scan' ? scanReport(result.scan) : undefined;
+  if (report) {
+    const path = resolve(opts.chartDir ?? process.cwd(), report.fileName);
+    await writeFile(path, report.text);
+    o.out(`full report (${report.count} findings) written to ${path}`);
+  }
   return afterwards(session, c, result, o, opts, answer.ok ? 0 : 1);
 }
 
-/** What the terminal says about an approval that needs a second factor, in its own terms. */
-function mfaWords(e: MfaRequired): string {
+/** What the terminal says about an approval (or a waiver) that needs a second factor, in its own terms. */
+function mfaWords(e: MfaRequired, what: 'approvals' | 'waivers'): string {
   switch (e.reason) {
     case 'no-verifier':
       return (
-        `approvals in ${e.environment} need an MFA code, and this terminal has no MFA store: set INFRA_AGENT_MFA_KEY ` +
-        `(the key the bot uses, or run \`${cliName()} mfa keygen\` once) and pass --mfa-code <6 digits>, or approve in Slack`
+        `${what} in ${e.environment} need an MFA code, and this terminal has no MFA store: set INFRA_AGENT_MFA_KEY ` +
+        `(the key the bot uses, or run \`${cliName()} mfa keygen\` once) and pass --mfa-code <6 digits>` +
+        (what === 'approvals' ? ', or approve in Slack' : '')
       );
     case 'no-code':
-      return `approvals in ${e.environment} need an MFA code: pass --mfa-code <6 digits>`;
+      return `${what} in ${e.environment} need an MFA code: pass --mfa-code <6 digits>`;
     default:
       return e.message;
   }

@@ -36,6 +36,11 @@ export interface GrantWaiverInput {
   readonly by: string;
   /** The request that asked: a retried grant of the same request is the same waiver. */
   readonly requestId: string;
+  /**
+   * The gateway checked the approver's MFA code (as for an approval). Required where the worker's config says
+   * approvals in the environment need MFA (`approval.mfa`); the code itself never crosses into Temporal.
+   */
+  readonly mfaVerified?: boolean;
 }
 
 export interface RevokeWaiverInput {
@@ -79,10 +84,15 @@ export async function grantWaiver(deps: WaiverDeps, input: GrantWaiverInput): Pr
       `reason: '${reason}' is too short to tell an auditor why; say why the risk is acceptable, e.g. "not reachable: defaultsDeep is never called"`,
     );
   mustApprove(deps, input.environment, input.by, 'waive findings');
+  if (deps.policyConfig.environments[input.environment]?.approval.mfa && input.mfaVerified !== true)
+    throw new PermissionDenied(
+      `waivers in ${input.environment} need the approver's MFA code, as approvals there do: run the waive again ` +
+        'with your current code (the terminal asks for it, or give --mfa-code)',
+    );
   const id = `wv-${createHash('sha256').update(`waiver/${input.requestId}`).digest('hex').slice(0, 10)}`;
   // A retried grant: the waiver may be stored already (and its audit record written or not: the key makes it once).
   const existing = await deps.store.get(id);
-  if (existing) return auditGrant(deps, existing);
+  if (existing) return auditGrant(deps, existing, input.mfaVerified === true);
 
   const scan = await scanImage(deps.security, { ref: input.image });
   if (!scan.digest) throw new InvalidInput(`image: trivy reported no digest for ${input.image}; a waiver needs one`);
@@ -107,10 +117,10 @@ export async function grantWaiver(deps: WaiverDeps, input: GrantWaiverInput): Pr
     expiresAt: new Date(now.getTime() + seconds * 1000).toISOString(),
     finding: findingLine(found),
   };
-  return auditGrant(deps, await deps.store.add(waiver));
+  return auditGrant(deps, await deps.store.add(waiver), input.mfaVerified === true);
 }
 
-async function auditGrant(deps: WaiverDeps, w: Waiver): Promise<Waiver> {
+async function auditGrant(deps: WaiverDeps, w: Waiver, mfaVerified: boolean): Promise<Waiver> {
   await deps.audit.append({
     key: `waiver/${w.id}/granted`,
     action: 'waiver-granted',
@@ -118,7 +128,11 @@ async function auditGrant(deps: WaiverDeps, w: Waiver): Promise<Waiver> {
     operationId: `waiver/${w.id}`,
     environment: w.environment,
     target: `${w.image}@${w.digest}`,
-    details: { ...w, length: waiverLength((Date.parse(w.expiresAt) - Date.parse(w.grantedAt)) / 1000) },
+    details: {
+      ...w,
+      length: waiverLength((Date.parse(w.expiresAt) - Date.parse(w.grantedAt)) / 1000),
+      ...(mfaVerified ? { mfaVerified: true } : {}),
+    },
   });
   return w;
 }

@@ -1,5 +1,5 @@
 import type { Finding, ScanResult } from '../../core/security/findings';
-import { countsText, summarise } from '../../core/security/findings';
+import { compareFindings, countsText, summarise } from '../../core/security/findings';
 
 /** How many findings chat and the terminal list; the counts always cover all of them. */
 export const SCAN_LINES_SHOWN = 10;
@@ -23,8 +23,10 @@ export function renderScan(
   const rest = scan.total - s.top.length;
   if (rest > 0)
     lines.push(
-      `… and ${rest} more (${scan.truncated ? `the worst ${scan.findings.length} were kept; ` : ''}` +
-        `run trivy on ${scan.target} for the full report)`,
+      `… and ${rest} more in the full report (${reportFileName(scan)})` +
+        (scan.truncated
+          ? `: the worst ${scan.findings.length} of ${scan.total}; run trivy on ${scan.target} for every one`
+          : ''),
     );
   const db = scan.db
     ? ` · vulnerability DB: ${scan.db.source}${scan.db.updatedAt ? `, built ${scan.db.updatedAt.slice(0, 10)}` : ''}`
@@ -36,4 +38,35 @@ export function renderScan(
 function line(f: Finding): string {
   const where = f.pkg ? `${f.pkg} ${f.installed ?? '?'} → ${f.fixed ?? 'no fix yet'}` : (f.resource ?? f.target);
   return `${f.severity.padEnd(8)} ${f.id}  ${where}  ${f.title}${f.url ? `  ${f.url}` : ''}`;
+}
+
+/** The full report's file name: what was scanned and when, in characters every file system takes. */
+export function reportFileName(scan: ScanResult): string {
+  const what = scan.target.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+  return `trivy-${what}-${scan.scannedAt.replace(/[^0-9TZ]/g, '')}.txt`;
+}
+
+/**
+ * The full report, for a scan whose findings do not fit the message (more than `shown`): every finding the result
+ * kept (all of them up to 200, else the worst 200 with the counts of all), one a line with package, installed →
+ * fixed, where and the link. Undefined when the message already lists them all. Attached in Slack (files.uploadV2),
+ * written to a file by the terminal.
+ */
+export function scanReport(
+  scan: ScanResult,
+  shown = SCAN_LINES_SHOWN,
+): { readonly fileName: string; readonly text: string; readonly count: number } | undefined {
+  if (scan.total <= shown) return undefined;
+  const head = renderScan(scan, 0).headline;
+  const sorted = [...scan.findings].sort(compareFindings);
+  const lines = [
+    `trivy ${scan.artifact === 'image' ? 'image' : 'config'} report: ${head}`,
+    `scanned ${scan.scannedAt}${scan.db?.updatedAt ? `, vulnerability DB built ${scan.db.updatedAt}` : ''}`,
+    scan.truncated
+      ? `${scan.findings.length} of ${scan.total} findings (the worst; run trivy on ${scan.target} for every one)`
+      : `${scan.total} findings`,
+    '',
+    ...sorted.map((f) => `${line(f)}  [${f.target}]`),
+  ];
+  return { fileName: reportFileName(scan), text: `${lines.join('\n')}\n`, count: sorted.length };
 }

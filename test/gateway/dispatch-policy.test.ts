@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TotpMfaVerifier } from '../../adapters/mfa/totp-verifier';
-import { createJsonlAuditLog } from '../../adapters/audit/jsonl-audit-log';
 import type { BotDeps } from '../../bot/deps';
 import { forStep, isFailure, runCommand } from '../../bot/run-command';
 import { runLines } from '../../bot/understand';
@@ -17,6 +14,7 @@ import type { ProposalContext } from '../../core/llm/proposal';
 import type { Requester } from '../../core/requester';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
+import { testBotDeps } from '../support/bot-deps';
 import type { RunningWorker } from '../support/sandbox';
 import { eventually, person, startWorker, testConfig, withFixtureStacks } from '../support/sandbox';
 
@@ -43,14 +41,7 @@ describe('the one dispatcher: the same permission rule for the terminal, Slack a
     worker = await startWorker(config);
     session = await openGateway(config, { pollMs: 100 });
     const dir = mkdtempSync(join(tmpdir(), 'dispatch-'));
-    deps = {
-      config,
-      gateway: session.gateway,
-      mfa: new TotpMfaVerifier({ path: join(dir, 'mfa.json'), key: randomBytes(32) }),
-      dedupe: { claim: () => Promise.resolve(true) } as unknown as BotDeps['dedupe'],
-      viewSealKey: randomBytes(32),
-      audit: createJsonlAuditLog(config.audit.path),
-    };
+    deps = testBotDeps(config, session.gateway, dir);
   });
   afterAll(async () => {
     await session.close();

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createActivityWebClient } from '../../adapters/slack/web-client';
+import { postReplyFiles } from '../../bot/reply-files';
+import { runCommand } from '../../bot/run-command';
+import { executeLine } from '../../cli/execute';
 import type { CommandResult } from '../../core/commands/results';
 import type { AppConfig } from '../../core/config';
 import type { Requester } from '../../core/requester';
@@ -9,6 +15,8 @@ import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
 import type { RunningWorker } from '../support/sandbox';
 import { person, startWorker, testConfig } from '../support/sandbox';
+import { FakeSlack } from '../support/fake-slack/server';
+import { testBotDeps } from '../support/bot-deps';
 
 /**
  * `scan image`, `scan <service> <version>` and `scan config` through the one dispatcher and a real worker: real
@@ -84,4 +92,61 @@ describe('scan commands', () => {
       /Scan results say how our services could be attacked/,
     );
   });
+  it('a scan whose findings do not fit the message: the terminal writes the full report to a file and prints its path; Slack attaches it (files.uploadV2)', async () => {
+    const line = 'scan config test/fixtures/security/manifests';
+    const dir = mkdtempSync(join(tmpdir(), 'scan-report-'));
+    const out: string[] = [];
+    const exit = await executeLine(
+      session,
+      { ...person('alice'), requestId: randomBytes(6).toString('hex') },
+      line,
+      { out: (l) => out.push(l), err: (l) => out.push(l) },
+      { chartDir: dir },
+    );
+    expect(exit).toBe(1);
+    const text = out.join('\n');
+    const total = Number(
+      /^\S+: (.*)$/m
+        .exec(text)![1]!
+        .split(', ')
+        .reduce((n, c) => n + Number(c.split(' ')[0]), 0),
+    );
+    expect(total).toBeGreaterThan(10);
+    expect(text).toMatch(
+      new RegExp(
+        `… and ${total - 10} more in the full report \\(trivy-test_fixtures_security_manifests-\\d+T\\d+Z\\.txt\\)`,
+      ),
+    );
+    const written = new RegExp(`full report \\(${total} findings\\) written to (${dir}/trivy-\\S+\\.txt)$`, 'm').exec(
+      text,
+    );
+    expect(written).not.toBeNull();
+    const report = readFileSync(written![1]!, 'utf8').trimEnd().split('\n');
+    expect(report[0]).toMatch(/^trivy config report: test\/fixtures\/security\/manifests: /);
+    expect(report[2]).toBe(`${total} findings`);
+    expect(report.slice(4)).toHaveLength(total);
+    expect(report.filter((l) => l.includes('KSV-0017')).length).toBeGreaterThan(0);
+
+    // Slack: the same command's reply carries the report, uploaded into the thread through files.uploadV2.
+    const fake = await FakeSlack.start();
+    try {
+      const deps = testBotDeps(config, session.gateway, dir);
+      const who = {
+        requester: { ...person('alice'), via: 'slack' as const, requestId: randomBytes(6).toString('hex') },
+      };
+      const reply = await runCommand(deps, { ...who, known: true }, line, { channel: 'C0SCAN' });
+      expect(JSON.stringify(reply)).toContain('more in the full report');
+      const client = createActivityWebClient({ botToken: 'xoxb-sandbox', apiUrl: fake.apiUrl });
+      const logger = { error: (m: string) => out.push(`slack error: ${m}`) } as unknown as Parameters<
+        typeof postReplyFiles
+      >[3];
+      await postReplyFiles(client, { channel: 'C0SCAN', threadTs: '1700000000.000100' }, reply, logger);
+      expect(fake.callsOf('files.completeUploadExternal')).toHaveLength(1);
+      const uploaded = fake.callsOf('file_upload');
+      expect(uploaded).toHaveLength(1);
+      expect(String(uploaded[0]!.args.content).trimEnd().split('\n').slice(4)).toHaveLength(total);
+    } finally {
+      await fake.stop();
+    }
+  }, 120_000);
 });

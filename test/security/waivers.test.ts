@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generate } from 'otplib';
+import { createJsonlAuditLog } from '../../adapters/audit/jsonl-audit-log';
+import { TotpMfaVerifier } from '../../adapters/mfa/totp-verifier';
 import { createJsonlWaiverStore } from '../../adapters/waivers/jsonl-waiver-store';
 import type { CommandResult } from '../../core/commands/results';
 import type { AppConfig } from '../../core/config';
@@ -11,19 +15,22 @@ import { rolloutLines } from '../../core/rollout/summary';
 import type { WaiverStore } from '../../core/security/waivers';
 import { renderSlackResult } from '../../presentation/slack/result';
 import { renderResult } from '../../presentation/text/result';
+import { executeLine } from '../../cli/execute';
+import { waiveWorkflow } from '../../workflows';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
 import { composeActivities, waiverStorePath } from '../../worker/compose';
 import type { PrivateCluster } from '../k8s/private-cluster';
 import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
 import type { RunningWorker } from '../support/sandbox';
-import { eventually, person, startWorker } from '../support/sandbox';
+import { eventually, person, startWorker, testClient } from '../support/sandbox';
 
 /**
  * Waivers through the one dispatcher and a real worker (real Temporal, real trivy with the offline DB and the
  * sandbox's image tarballs), and their effect on the PRD rollout gate. As in rollout-gate.test.ts the cluster-side
  * activities are counting stubs. The audit log and the waiver store live in this test's own folder, so no other
- * test's PRD gate sees these waivers.
+ * test's PRD gate sees these waivers. PRD approvals need MFA in the sandbox config, so PRD waivers do too: bob and
+ * carol are enrolled in a TOTP verifier of this test whose clock moves one 30 s step per code asked for.
  */
 describe('security waivers and the PRD rollout gate (real trivy, real Temporal)', () => {
   let session: GatewaySession;
@@ -33,6 +40,15 @@ describe('security waivers and the PRD rollout gate (real trivy, real Temporal)'
   const deployed: string[] = [];
   const IMAGE = 'ghcr.io/example/payments-api:1.4.2';
   const LODASH = ['CVE-2019-10744', 'CVE-2020-8203', 'CVE-2021-23337'];
+  let mfa: TotpMfaVerifier;
+  let clock = Date.now();
+  const secrets: Record<string, string> = {};
+  /** The person's next code: each one a step later on the verifier's clock, so none is a reused one. */
+  const nextCode = async (who: string): Promise<string | undefined> => {
+    clock += 30_000;
+    const secret = secrets[who];
+    return secret ? generate({ secret, epoch: Math.floor(clock / 1000) }) : undefined;
+  };
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waivers-'));
@@ -49,6 +65,13 @@ describe('security waivers and the PRD rollout gate (real trivy, real Temporal)'
     );
     config = { ...tc.config, audit: { ...tc.config.audit, path: join(dir, 'state', 'audit.jsonl') } };
     store = createJsonlWaiverStore(waiverStorePath(config));
+    mfa = new TotpMfaVerifier({
+      path: join(dir, 'mfa.json'),
+      key: randomBytes(32),
+      audit: createJsonlAuditLog(config.audit.path),
+      now: () => clock,
+    });
+    for (const who of ['bob', 'carol']) secrets[who] = (await mfa.enroll(who)).secret;
     const real = composeActivities(config);
     const stubs: Omit<RolloutActivities, 'rolloutSecurityGate'> = {
       readColours: () =>
@@ -76,10 +99,14 @@ describe('security waivers and the PRD rollout gate (real trivy, real Temporal)'
   }, 60_000);
 
   const gw = () => session.gateway;
-  async function run(line: string, who: Requester): Promise<{ r: CommandResult; text: string }> {
+  async function run(
+    line: string,
+    who: Requester,
+    askCode: () => Promise<string | undefined> = () => nextCode(who.userId),
+  ): Promise<{ r: CommandResult; text: string }> {
     const parsed = gw().parse(line);
     if (!parsed.ok) throw new Error(parsed.error);
-    const r = await gw().execute(parsed.command, who);
+    const r = await gw().execute(parsed.command, who, { stepUp: { verifier: mfa, askCode } });
     return { r, text: renderResult(parsed.command, r, who.userId).text };
   }
   const parseError = (line: string): string => {
@@ -298,4 +325,72 @@ describe('security waivers and the PRD rollout gate (real trivy, real Temporal)'
     await gw().cancel(c.operationId, person('carol'));
     await gw().result(c.operationId);
   }, 240_000);
+  it("a PRD waiver needs the approver's MFA code, as a PRD approval does: refused without one, a wrong one counts towards the lockout, the worker refuses one not verified", async () => {
+    const none = run(waiveLine('CVE-2020-8203'), person('bob'), () => Promise.resolve(undefined));
+    await expect(none).rejects.toMatchObject({
+      name: 'MfaRequired',
+      reason: 'no-code',
+      message: 'waivers in prd need an MFA code',
+    });
+    // Three wrong codes in one waive (the prompt asks again, as for an approval); each counts towards the lockout.
+    let guess = 0;
+    const wrong = run(waiveLine('CVE-2020-8203'), person('bob'), () => Promise.resolve(`00000${guess++}`));
+    await expect(wrong).rejects.toMatchObject({ name: 'MfaRequired', reason: 'wrong' });
+    await expect(wrong).rejects.toThrow(/That code is not valid right now.*\(2 more wrong codes and MFA locks/);
+    expect(guess).toBe(3);
+    const records = await gw().audit(500);
+    expect(records.filter((r) => r.action === 'mfa-failed' && r.actor === 'bob').at(-1)).toMatchObject({
+      operationId: 'waiver/prd/CVE-2020-8203',
+      environment: 'prd',
+    });
+    // The terminal's words for it.
+    const lines: string[] = [];
+    const exit = await executeLine(
+      session,
+      { ...person('bob'), via: 'cli' },
+      waiveLine('CVE-2020-8203'),
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      { mfa: { verifier: mfa, askCode: () => Promise.resolve(undefined) } },
+    );
+    expect(exit).toBe(1);
+    expect(lines.join('\n')).toBe('waivers in prd need an MFA code: pass --mfa-code <6 digits>');
+
+    // The worker checks it from its own config: a waiver that does not say the code was verified is refused.
+    const client = await testClient(config);
+    try {
+      const direct = client.workflow.execute(waiveWorkflow, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: `test-waive-unverified-${randomBytes(4).toString('hex')}`,
+        args: [
+          {
+            findingId: 'CVE-2020-8203',
+            image: IMAGE,
+            environment: 'prd',
+            duration: '1d',
+            reason: 'no MFA code was given for this one',
+            by: 'bob',
+            requestId: `unverified-${randomBytes(4).toString('hex')}`,
+          },
+        ],
+        workflowExecutionTimeout: '2m',
+      });
+      await expect(direct).rejects.toMatchObject({
+        cause: { cause: { message: expect.stringContaining("waivers in prd need the approver's MFA code") as string } },
+      });
+    } finally {
+      await client.connection.close();
+    }
+
+    // With a valid code: granted, and the audit says the code was checked; the same code does not serve twice.
+    clock += 30_000;
+    const code = await generate({ secret: secrets.bob!, epoch: Math.floor(clock / 1000) });
+    const { r } = await run(waiveLine('CVE-2020-8203'), person('bob'), () => Promise.resolve(code));
+    if (r.kind !== 'waiver') throw new Error(r.kind);
+    const grant = (await gw().audit(500)).find((a) => a.action === 'waiver-granted' && a.details?.id === r.waiver.id);
+    expect(grant?.details).toMatchObject({ mfaVerified: true, grantedBy: 'bob' });
+    await expect(run(waiveLine('CVE-2021-23337'), person('bob'), () => Promise.resolve(code))).rejects.toMatchObject({
+      name: 'MfaRequired',
+      reason: 'reused',
+    });
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { resolveApprovers } from '../../core/approval';
 import { renderHelp } from '../../core/commands/help';
 import { checkPermission, specFor } from '../../core/commands/policy';
 import type { CommandResult, DecisionAction, StartedOperation } from '../../core/commands/results';
@@ -11,6 +12,7 @@ import type { OperationState } from '../../core/operations';
 import { mfaRefusalText } from '../../core/mfa';
 import { formatOperationId } from '../../core/operation-id';
 import type { Requester } from '../../core/requester';
+import type { WaiverView } from '../../core/security/waivers';
 import type { IacVersionResult } from '../iac-version';
 import type { NotifyTarget, RolloutInput, StackOperationInput } from '../../workflows/definitions';
 import { helmReleaseInput, rolloutInput, stackInput, stackNameOf } from './inputs';
@@ -18,6 +20,7 @@ import type { WorkerLiveness } from './liveness';
 import type { DecisionName, Operations } from './operations';
 import type { Reads } from './reads';
 import type { Alerts } from './alerts';
+import type { ScheduledCheck } from '../../core/alerts/alert';
 import type { Schedules } from './schedules';
 import type { SnoozeFor } from '../../core/alerts/alert';
 
@@ -188,11 +191,11 @@ export class Dispatcher {
         return { kind: 'scan', scan: await reads.scanImage(ref, r) };
       }
       case 'waiver':
-        return this.waiver(c as CommandNamed<'waive' | 'unwaive' | 'waivers'>, r);
+        return this.waiver(c as CommandNamed<'waive' | 'unwaive' | 'waivers'>, r, opts);
       case 'schedules': {
         if (c.name === 'schedule-pause' || c.name === 'schedule-resume') {
           const paused = c.name === 'schedule-pause';
-          const s = await this.deps.schedules.setPaused(c.check as 'drift', c.env, paused, r);
+          const s = await this.deps.schedules.setPaused(c.check as ScheduledCheck, c.env, paused, r);
           return { kind: 'schedules', schedules: [s], action: paused ? 'paused' : 'resumed' };
         }
         return { kind: 'schedules', schedules: await this.deps.schedules.list() };
@@ -227,7 +230,11 @@ export class Dispatcher {
   }
 
   /** `waive`, `unwaive`, `waivers`: served by the worker (the approver check and the store live there). */
-  private async waiver(c: CommandNamed<'waive' | 'unwaive' | 'waivers'>, r: Requester): Promise<CommandResult> {
+  private async waiver(
+    c: CommandNamed<'waive' | 'unwaive' | 'waivers'>,
+    r: Requester,
+    opts: ExecuteOptions,
+  ): Promise<CommandResult> {
     const { reads } = this.deps;
     if (c.name === 'waivers') return { kind: 'waivers', environment: c.env, waivers: await reads.waivers(c.env, r) };
     if (c.name === 'unwaive') return { kind: 'waiver', action: 'revoked', waiver: await reads.unwaive(c.waiver, r) };
@@ -237,10 +244,24 @@ export class Dispatcher {
         `you requested ${own}, which is still running: nobody may waive their own change's findings; ask another approver of ${c.env}`,
       );
     }
-    const waiver = await reads.waive(
-      { findingId: c.finding, image: c.image, environment: c.env, duration: c.duration, reason: c.reason },
-      r,
-    );
+    const input = { findingId: c.finding, image: c.image, environment: c.env, duration: c.duration, reason: c.reason };
+    const policy = this.deps.config.environments[c.env].approval;
+    // Someone who may not approve there is refused by the worker with the list of approvers, before any code.
+    if (!policy.mfa || !resolveApprovers(policy, this.deps.config.users).includes(r.userId))
+      return { kind: 'waiver', action: 'granted', waiver: await reads.waive(input, r) };
+    // A waiver lets through what the gate would stop: where approving needs a second factor, so does waiving. The
+    // same step-up as an approval (one verifier, its lockout and its audit of refused codes); the worker refuses a
+    // waiver in such an environment that does not say it was verified.
+    const step = await this.stepUp(opts.stepUp, r, c.env, `waiver/${c.env}/${c.finding}`, 'waiver');
+    if (!step.ok) throw new MfaRequired(step.message, step.reason, c.env);
+    let waiver: WaiverView;
+    try {
+      waiver = await reads.waive({ ...input, mfaVerified: true }, r);
+    } catch (e) {
+      await step.reservation.release();
+      throw e;
+    }
+    await step.reservation.commit();
     return { kind: 'waiver', action: 'granted', waiver };
   }
 
@@ -282,7 +303,7 @@ export class Dispatcher {
       const state = await operations.decide(c.op, 'approve', r, before, withArtifact);
       return { kind: 'decided', action: 'approved', state };
     }
-    const step = await this.stepUp(opts.stepUp, r, before.environment, c.op);
+    const step = await this.stepUp(opts.stepUp, r, before.environment, c.op, 'approval');
     if (step.ok) {
       // The code is held, not used: it is used only by an approval the workflow accepts (a refused one, e.g. for a
       // stale change set, gives it back).
@@ -302,15 +323,16 @@ export class Dispatcher {
   }
 
   /**
-   * Step-up MFA for an approval: a reserved code, or why not (no store here, no code given, or the verifier's
-   * verdict). A wrong code may be tried again while the asker offers a new one (a prompt; a flag gives one code),
-   * within the verifier's lockout.
+   * Step-up MFA for an approval or a waiver: a reserved code, or why not (no store here, no code given, or the
+   * verifier's verdict). A wrong code may be tried again while the asker offers a new one (a prompt; a flag gives
+   * one code), within the verifier's lockout.
    */
   private async stepUp(
     stepUp: StepUp | undefined,
     who: Requester,
     env: EnvironmentName,
     operationId: string,
+    what: 'approval' | 'waiver',
   ): Promise<
     { ok: true; reservation: MfaReservation } | { ok: false; reason: MfaRequired['reason']; message: string }
   > {
@@ -318,7 +340,7 @@ export class Dispatcher {
       return {
         ok: false,
         reason: 'no-verifier',
-        message: `approvals in ${env} need an MFA code, and no MFA store is configured here`,
+        message: `${what}s in ${env} need an MFA code, and no MFA store is configured here`,
       };
     }
     if (!(await stepUp.verifier.isEnrolled(who.userId)))
@@ -327,10 +349,10 @@ export class Dispatcher {
     for (let attempt = 1; ; attempt++) {
       const prompt =
         attempt === 1
-          ? `MFA code for ${who.userId} (${env} approval): `
+          ? `MFA code for ${who.userId} (${env} ${what}): `
           : `That code is not valid right now; MFA code for ${who.userId} again: `;
       const code = (await stepUp.askCode(prompt))?.trim();
-      if (!code) return { ok: false, reason: 'no-code', message: `approvals in ${env} need an MFA code` };
+      if (!code) return { ok: false, reason: 'no-code', message: `${what}s in ${env} need an MFA code` };
       if (code === previous) return { ok: false, reason: 'wrong', message: mfaRefusalText('wrong') };
       previous = code;
       const reservation = await stepUp.verifier.reserve(who.userId, code, {
