@@ -144,6 +144,8 @@ beforeAll(async () => {
   config = withFakeSlack(
     {
       ...tc.config,
+      // Alerts, waivers and the audit trail of this test's own: no other test's waivers or alerts meet these.
+      audit: { ...tc.config.audit, path: join(dir, 'state', 'audit.jsonl') },
       security: {
         ...security,
         trivy: { ...security.trivy, cacheDir: join(dir, 'cache') },
@@ -223,14 +225,34 @@ describe('scheduled rescans of the images running in an environment', () => {
     expect(topLevel()).toHaveLength(1);
   });
 
-  test('WHEN the image no longer runs THEN the alert is resolved in its thread', async () => {
-    await clusterKubectl(cluster).apply(blue(0));
-    const r = await scheduledRescan();
-    expect(r.services[0]!.running).toEqual([]);
-    expect(r.alerts[0]).toMatchObject({ service: SERVICE, action: 'resolve' });
-    const ts = topLevel()[0]!.ts;
-    expect(replies(ts).some((m) => m.text.includes('resolved'))).toBe(true);
+  test('WHEN an approver waives the CVE for the running digest THEN the next rescan resolves it; revoked, it alerts again; WHEN the image no longer runs THEN resolved', async () => {
+    const granted = await run(
+      `waive CVE-2021-44906 for ${IMAGE} in dev for 1d because minimist is only used by the build script here`,
+      person('bob'),
+    );
+    if (granted.kind !== 'waiver') throw new Error(granted.kind);
+    const waived = await scheduledRescan();
+    expect(waived.alerts[0]).toMatchObject({ service: SERVICE, action: 'resolve' });
+    expect(waived.services[0]!.images[0]).toMatchObject({
+      critical: [],
+      waived: [expect.stringMatching(/^CVE-2021-44906 CRITICAL waived by bob until \S+ \(wv-[0-9a-f]{10}\)/)],
+    });
+    const first = topLevel()[0]!.ts;
+    expect(replies(first).some((m) => m.text.includes('resolved'))).toBe(true);
     await replayAndMaybeRecord(client, lastRun, 'scheduled-rescan-alert-resolved');
+
+    await run(`unwaive ${granted.waiver.id}`, person('alice'));
+    expect((await scheduledRescan()).alerts[0]).toMatchObject({
+      action: 'post',
+      why: 'found again after it was resolved',
+    });
+    expect(topLevel()).toHaveLength(2);
+
+    await clusterKubectl(cluster).apply(blue(0));
+    const gone = await scheduledRescan();
+    expect(gone.services[0]!.running).toEqual([]);
+    expect(gone.alerts[0]).toMatchObject({ service: SERVICE, action: 'resolve' });
+    expect(replies(topLevel()[1]!.ts).some((m) => m.text.includes('resolved'))).toBe(true);
     expect((await scheduledRescan()).alerts[0]).toMatchObject({ action: 'none' });
   });
 

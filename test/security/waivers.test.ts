@@ -15,6 +15,7 @@ import { rolloutLines } from '../../core/rollout/summary';
 import type { WaiverStore } from '../../core/security/waivers';
 import { renderSlackResult } from '../../presentation/slack/result';
 import { renderResult } from '../../presentation/text/result';
+import { isFailure, runCommand } from '../../bot/run-command';
 import { executeLine } from '../../cli/execute';
 import { waiveWorkflow } from '../../workflows';
 import type { GatewaySession } from '../../worker/client-compose';
@@ -22,6 +23,7 @@ import { openGateway } from '../../worker/client-compose';
 import { composeActivities, waiverStorePath } from '../../worker/compose';
 import type { PrivateCluster } from '../k8s/private-cluster';
 import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
+import { testBotDeps } from '../support/bot-deps';
 import type { RunningWorker } from '../support/sandbox';
 import { eventually, person, startWorker, testClient } from '../support/sandbox';
 
@@ -354,6 +356,17 @@ describe('security waivers and the PRD rollout gate (real trivy, real Temporal)'
     );
     expect(exit).toBe(1);
     expect(lines.join('\n')).toBe('waivers in prd need an MFA code: pass --mfa-code <6 digits>');
+
+    // Slack's words for it: a typed waive has no place for a code, so it says where to give one.
+    const slack = await runCommand(
+      { ...testBotDeps(config, gw(), mkdtempSync(join(tmpdir(), 'waiver-slack-'))), mfa },
+      { requester: { ...person('bob'), via: 'slack', requestId: randomBytes(6).toString('hex') }, known: true },
+      waiveLine('CVE-2020-8203'),
+      { channel: 'C0WAIVE' },
+    );
+    expect(isFailure(slack)).toBe(true);
+    expect(slack.text).toContain('waivers in prd need your MFA code, as approvals there do');
+    expect(slack.text).toContain('run the same line in the terminal');
 
     // The worker checks it from its own config: a waiver that does not say the code was verified is refused.
     const client = await testClient(config);
