@@ -11,6 +11,10 @@ import { startWorker, testConfig } from '../support/sandbox';
 import { DEFAULT_CONFIG_PATH } from '../../worker/config-loader';
 
 const REPO = join(__dirname, '..', '..');
+/** The Node version sandbox/versions.env pins (dots escaped for a RegExp). */
+const PINNED_NODE = /^NODE_VERSION=(\S+)$/m
+  .exec(readFileSync(join(REPO, 'sandbox', 'versions.env'), 'utf8'))![1]!
+  .replace(/\./g, '\\.');
 
 /** The sandbox config, edited, written to a temp folder (infraDir absolute so the copy still finds it). */
 function writeConfig(
@@ -153,7 +157,7 @@ describe('npm run doctor', () => {
       expect(lines).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^ok {3}config: .* loads; infraDir /),
-          expect.stringMatching(/^ok {3}tool node: pinned 22\.[0-9.]+ +reports: v22\./),
+          expect.stringMatching(new RegExp(`^ok {3}tool node: pinned ${PINNED_NODE} +reports: v${PINNED_NODE}$`)),
           expect.stringMatching(/^ok {3}tool temporal: /),
           expect.stringMatching(
             new RegExp(`^ok {3}port ${process.env.INFRA_AGENT_TEMPORAL_PORT} \\(temporal\\): held by our sandbox`),

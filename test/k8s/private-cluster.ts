@@ -14,7 +14,7 @@ import {
   waitNodesReady,
 } from '../../sandbox/kube/services';
 import type { KubeSettings } from '../../sandbox/kube/services';
-import { down, up } from '../../sandbox/manager';
+import { SandboxError, down, up } from '../../sandbox/manager';
 import { toolPath } from '../../sandbox/paths';
 import { sandboxSettings } from '../../sandbox/settings';
 import type { SandboxSettings } from '../../sandbox/settings';
@@ -28,8 +28,22 @@ export interface PrivateCluster {
   stop(): Promise<void>;
 }
 
-/** Starts etcd, apiserver, controller-manager, scheduler and kwok with `nodes` Ready kwok nodes. */
+/**
+ * Starts etcd, apiserver, controller-manager, scheduler and kwok with `nodes` Ready kwok nodes. The ports are picked
+ * free, but another test file's servers may take one before ours binds it: then what started is stopped and the
+ * cluster starts again on other ports (up to 3 times).
+ */
 export async function startPrivateCluster(nodes = 2): Promise<PrivateCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(nodes);
+    } catch (e) {
+      if (!(e instanceof SandboxError && e.reason === 'port-taken') || attempt >= 3) throw e;
+    }
+  }
+}
+
+async function startOnce(nodes: number): Promise<PrivateCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'infra-agent-k8s-test-'));
   const env: NodeJS.ProcessEnv = await privateKubeEnv(dir);
   const sandbox = sandboxSettings(env);
@@ -42,7 +56,13 @@ export async function startPrivateCluster(nodes = 2): Promise<PrivateCluster> {
     );
   }
   await prepareKube(kube);
-  await up(sandbox, kubeServices(kube), () => undefined);
+  try {
+    await up(sandbox, kubeServices(kube), () => undefined);
+  } catch (e) {
+    await down(sandbox, kubeServices(kube), () => undefined).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   await createSimulatedNodes(kube, nodes);
   await waitNodesReady(kube, nodes, 60_000);
   // The CRDs the product uses (VirtualService, DestinationRule, VulnerabilityReport), as `sandbox up` installs them.
