@@ -14,6 +14,8 @@ import { catalogCollisions } from './k8s/ownership';
 import type { HelmValues } from './k8s/request';
 import type { DriftConfig } from './drift/settings';
 import { readDriftConfig } from './drift/settings';
+import type { CostConfig } from './cost/settings';
+import { readCostConfig } from './cost/settings';
 import type { LlmConfig } from './llm/settings';
 import type { AnalysisSpec, RolloutPolicy, ServiceConfig, TrafficSpec } from './rollout/types';
 import { readLlmConfig } from './llm/settings';
@@ -89,6 +91,8 @@ export interface AppConfig {
   readonly security?: SecurityConfig;
   /** Drift checks (`drift {stack} {env}`): the ignore list and concurrency (docs/drift.md); absent = defaults. */
   readonly drift?: DriftConfig;
+  /** Cost: the weekly report and the daily anomaly/budget check per environment (docs/cost.md); absent = none. */
+  readonly cost?: CostConfig;
   /** Organisation policies and suppressions for template validation (config `validation`; docs/compliance.md). */
   readonly validation?: ValidationPolicy;
 }
@@ -268,6 +272,14 @@ export function validateConfig(raw: unknown): ConfigResult {
   for (const i of security?.issues ?? []) r.fail(i.path, i.problem);
   const drift = readDriftConfig(root.drift);
   for (const i of drift.issues) r.fail(i.path, i.problem);
+  const cost = readCostConfig(root.cost);
+  for (const i of cost.issues) r.fail(i.path, i.problem);
+  for (const env of Object.keys(cost.value.schedule ?? {}) as EnvironmentName[])
+    if (environments[env] && !environments[env].slack.channel)
+      r.fail(
+        `cost.schedule.${env}`,
+        `the weekly report goes to the environment's channel; set environments.${env}.slack.channel`,
+      );
 
   if (r.issues.length > 0) return { ok: false, issues: r.issues };
   return {
@@ -289,6 +301,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       ...(llm?.value ? { llm: llm.value } : {}),
       ...(security?.value ? { security: security.value } : {}),
       drift: drift.value,
+      cost: cost.value,
       ...(validation ? { validation } : {}),
     },
   };

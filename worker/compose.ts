@@ -12,6 +12,7 @@ import { createJsonlAlertStore } from '../adapters/alerts/jsonl-alert-store';
 import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
 import { createJsonlWaiverStore } from '../adapters/waivers/jsonl-waiver-store';
 import { renderAlertMessage, renderAlertReply } from '../presentation/slack/alert-messages';
+import { costReply } from '../presentation/slack/result';
 import { createBedrockModel } from '../adapters/llm/bedrock-converse';
 import type { ModelPort } from '../adapters/llm/bedrock-converse';
 import { createCredentialBroker } from '../adapters/aws/assume-role';
@@ -106,7 +107,7 @@ export function composeActivities(
       messages: { message: renderAlertMessage, reply: renderAlertReply },
       audit,
     },
-    cost: { charts: createChartRenderer() },
+    cost: { charts: createChartRenderer(), notifier: notify.notifier, message: costReply },
     // Full pod logs asked for in the terminal: beside the audit log, readable by the worker's user only.
     logExportDir: join(dirname(resolve(config.audit.path)), 'pod-logs'),
     ...composeModel(config),

@@ -13,6 +13,9 @@ import { PermissionDenied } from '../core/errors';
 import type { Requester } from '../core/requester';
 import type { ScheduledDriftInput } from '../workflows/alerts';
 import type { ScheduledRescanInput } from '../workflows/rescan';
+import type { ScheduledCostCheckInput, ScheduledCostReportInput } from '../workflows/cost';
+import { DEFAULT_COST_CONFIG } from '../core/cost/settings';
+import type { Command } from '../core/commands/types';
 import { stackNameOf } from './gateway/inputs';
 
 export { SCHEDULED_CHECKS };
@@ -41,15 +44,9 @@ export const CATCHUP_WINDOW = '2m';
 
 /** What a scheduled drift check of `env` runs: `drift all` over the catalog's stacks, alerts to `alertsChannel`. */
 export function scheduledDriftInput(config: AppConfig, env: EnvironmentName): ScheduledDriftInput {
-  const id = scheduleIdOf(config, 'drift', env);
   const drift = config.drift ?? DEFAULT_DRIFT_CONFIG;
-  const requester = scheduleRequester('drift', env, id);
   // The one permission rule decides what a schedule may run: `drift all` is a read, so it may.
-  const refusal = checkPermission(
-    { name: 'drift-all', env },
-    { userId: requester.userId, displayName: requester.displayName, known: false, via: 'schedule' },
-  );
-  if (refusal) throw new PermissionDenied(refusal.message, refusal.kind);
+  const requester = allowedRequester(config, 'drift', env, { name: 'drift-all', env });
   const alertsChannel = config.environments[env].slack.alertsChannel;
   const input: ScheduledDriftInput = {
     environment: env,
@@ -80,6 +77,45 @@ export function scheduledRescanInput(config: AppConfig, env: EnvironmentName): S
   };
 }
 
+/** Who a scheduled run is, once the one permission rule has said it may run the command it stands for (a read). */
+function allowedRequester(config: AppConfig, check: ScheduledCheck, env: EnvironmentName, command: Command): Requester {
+  const requester = scheduleRequester(check, env, scheduleIdOf(config, check, env));
+  const refusal = checkPermission(command, {
+    userId: requester.userId,
+    displayName: requester.displayName,
+    known: false,
+    via: 'schedule',
+  });
+  if (refusal) throw new PermissionDenied(refusal.message, refusal.kind);
+  return requester;
+}
+
+/** What runs the weekly report of `env`: `cost {env} 7d` and its chart, to the environment's channel. */
+export function scheduledCostReportInput(config: AppConfig, env: EnvironmentName): ScheduledCostReportInput {
+  const requester = allowedRequester(config, 'cost-report', env, { name: 'cost', env, period: '7d' });
+  const e = config.environments[env];
+  const channel = e.slack.channel;
+  // The loader refuses cost.schedule.<env> without the channel; a config built in code is told here.
+  if (!channel) throw new Error(`cost.schedule.${env}: environments.${env}.slack.channel is not set`);
+  return { environment: env, region: e.region, channel, requester };
+}
+
+/** What runs the daily cost check of `env`: `cost {env} 30d`, anomalies and the budget, alerts to `alertsChannel`. */
+export function scheduledCostCheckInput(config: AppConfig, env: EnvironmentName): ScheduledCostCheckInput {
+  const requester = allowedRequester(config, 'cost-check', env, { name: 'cost', env, period: '30d' });
+  const cost = config.cost ?? DEFAULT_COST_CONFIG;
+  const e = config.environments[env];
+  const budget = cost.budget?.[env];
+  return {
+    environment: env,
+    region: e.region,
+    rule: cost.anomaly,
+    ...(budget !== undefined ? { budget } : {}),
+    ...(e.slack.alertsChannel ? { alertsChannel: e.slack.alertsChannel } : {}),
+    requester,
+  };
+}
+
 /** Each scheduled check: where its config asks for schedules, its workflow, and that workflow's input. */
 const CHECKS: Readonly<
   Record<
@@ -103,6 +139,18 @@ const CHECKS: Readonly<
     workflowType: 'scheduledRescanWorkflow',
     input: scheduledRescanInput,
     configPath: 'security.rescan.schedule',
+  },
+  'cost-report': {
+    wanted: (c) => c.cost?.schedule,
+    workflowType: 'scheduledCostReportWorkflow',
+    input: scheduledCostReportInput,
+    configPath: 'cost.schedule',
+  },
+  'cost-check': {
+    wanted: (c) => c.cost?.check,
+    workflowType: 'scheduledCostCheckWorkflow',
+    input: scheduledCostCheckInput,
+    configPath: 'cost.check',
   },
 };
 

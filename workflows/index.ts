@@ -10,5 +10,5 @@ export { helmReleaseWorkflow } from './helm-release';
 export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
 export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
 export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';
-export { costReportWorkflow } from './cost';
+export { costReportWorkflow, scheduledCostCheckWorkflow, scheduledCostReportWorkflow } from './cost';
 export { scheduledRescanWorkflow } from './rescan';

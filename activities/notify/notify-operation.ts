@@ -32,6 +32,15 @@ export interface NotifierPort {
     readonly content: string;
     readonly comment: string;
   }): Promise<{ fileId: string; channel: string }>;
+  /** Uploads a file into a channel (a thread when `threadTs` is set): a scheduled report's chart. */
+  postFile(f: {
+    readonly channel: string;
+    readonly threadTs?: string;
+    readonly bytes: Buffer;
+    readonly filename: string;
+    readonly title: string;
+    readonly altText: string;
+  }): Promise<{ fileId: string }>;
 }
 
 /** What a NotifierPort throws when the chat system asks to slow down (matched by name, as AWS errors are). */
@@ -162,15 +171,16 @@ export function createNotifyActivities(deps: NotifyDeps) {
   };
 }
 
+const noSlack = (): Error =>
+  Object.assign(new Error('Slack is not configured on this worker (config slack:), so no file can be sent'), {
+    name: 'ToolMissing',
+  });
+
 /** The notifier used when no Slack is configured: every notification quietly goes nowhere. */
 export const silentNotifier: NotifierPort = {
   post: () => Promise.resolve({ ts: '' }),
   findPosted: () => Promise.resolve(undefined),
   update: () => Promise.resolve(),
-  sendFileToUser: () =>
-    Promise.reject(
-      Object.assign(new Error('Slack is not configured on this worker (config slack:), so no file can be sent'), {
-        name: 'ToolMissing',
-      }),
-    ),
+  sendFileToUser: () => Promise.reject(noSlack()),
+  postFile: () => Promise.reject(noSlack()),
 };

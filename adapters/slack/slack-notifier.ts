@@ -98,6 +98,21 @@ export function createSlackNotifier(props: SlackNotifierProps) {
       )) as { files?: { files?: { id?: string }[] }[] };
       return { fileId: r.files?.[0]?.files?.[0]?.id ?? '', channel };
     },
+    async postFile(f: {
+      channel: string;
+      threadTs?: string;
+      bytes: Buffer;
+      filename: string;
+      title: string;
+      altText: string;
+    }): Promise<{ fileId: string }> {
+      await pace(f.channel);
+      const file = { file: f.bytes, filename: f.filename, title: f.title, alt_text: f.altText, channel_id: f.channel };
+      const r = (await call(() =>
+        props.client.files.uploadV2(f.threadTs ? { ...file, thread_ts: f.threadTs } : file),
+      )) as { files?: { files?: { id?: string }[] }[] };
+      return { fileId: r.files?.[0]?.files?.[0]?.id ?? '' };
+    },
   };
 }
 

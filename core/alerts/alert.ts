@@ -17,13 +17,14 @@ const SNOOZE_MS: Readonly<Record<Exclude<SnoozeFor, 'until-changed'>, number>> =
 
 /**
  * The scheduled checks there are, each a Temporal Schedule per environment (worker/schedules.ts) raising alerts
- * keyed by its name: drift (docs/drift.md) and security rescans (docs/security.md).
+ * keyed by its name: drift (docs/drift.md), security rescans (docs/security.md), and cost (docs/cost.md): the weekly
+ * report (`cost-report`, no alerts) and the daily anomaly and budget check (`cost-check`, alerts keyed `cost/…`).
  */
-export const SCHEDULED_CHECKS = ['drift', 'rescan'] as const;
+export const SCHEDULED_CHECKS = ['drift', 'rescan', 'cost-report', 'cost-check'] as const;
 export type ScheduledCheck = (typeof SCHEDULED_CHECKS)[number];
 
 /** The alert id people type (`acknowledge alert drift/dev/vpc because …`): check/environment/subject. */
-export const ALERT_KEY = /^(drift|rescan)\/(dev|tst|prd)\/([a-z0-9][a-z0-9-]{0,127})$/;
+export const ALERT_KEY = /^(drift|rescan|cost)\/(dev|tst|prd)\/([a-z0-9][a-z0-9-]{0,127})$/;
 export const alertKey = (check: string, environment: EnvironmentName, subject: string): string =>
   `${check}/${environment}/${subject}`;
 

@@ -41,16 +41,21 @@ const releaseParam = {
 const DRIFT_SENSITIVE =
   "A drift report shows live security group rules and IAM policies, so it is for people in infra-agent's user list; yours is not. Ask the platform team to add you (`status stack` works meanwhile).";
 
-// An alert quotes its check's report (drift: live security group rules, IAM policies).
+// An alert quotes its check's report (drift: live security group rules, IAM policies; cost: amounts per service).
 const ALERTS_SENSITIVE =
   "Alerts quote drift reports (live security group rules and IAM policies), so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you.";
 const alert = {
   name: 'alert',
   kind: 'alert',
   description:
-    'an alert id as shown on the alert and by `alerts`: check/environment/subject (a stack, a service), e.g. drift/dev/security-groups or rescan/prd/payments-api',
+    'an alert id as shown on the alert and by `alerts`: check/environment/subject (a stack, a service), e.g. drift/dev/security-groups, rescan/prd/payments-api or cost/dev/budget',
 } as const;
-const check = { name: 'check', kind: 'check', description: 'a scheduled check: drift or rescan' } as const;
+const check = {
+  name: 'check',
+  kind: 'check',
+  description:
+    'a scheduled check: drift, rescan, cost-report (the weekly cost report) or cost-check (daily cost anomalies and budget)',
+} as const;
 const alertReason = {
   name: 'reason',
   kind: 'text',
@@ -150,7 +155,8 @@ export const COMMANDS = [
     name: 'schedules',
     pattern: 'schedules',
     aliases: ['list schedules', 'show schedules'],
-    summary: 'list the scheduled checks (drift and security rescans per environment): cadence, paused or running, last and next run',
+    summary:
+      'list the scheduled checks (drift, security rescans, the weekly cost report and the daily cost check per environment): cadence, paused or running, last and next run',
     params: [],
     examples: ['schedules'],
     effect: 'read',

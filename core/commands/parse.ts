@@ -183,7 +183,7 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
         ? { ok: true, value: raw.toLowerCase() }
         : {
             ok: false,
-            error: `'${raw}' is not an alert id; ids look like drift/dev/security-groups or rescan/prd/payments-api (check/environment/subject, see \`alerts\`)`,
+            error: `'${raw}' is not an alert id; ids look like drift/dev/security-groups, rescan/prd/payments-api or cost/dev/payments-api (check/environment/subject, see \`alerts\`)`,
           };
     case 'snooze':
       return (SNOOZES as readonly string[]).includes(raw.toLowerCase())

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { CommandResult } from '../../core/commands/results';
+import type { CommandResult, CostReportResult } from '../../core/commands/results';
 import type { Command, KubeReadCommand } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from '../text/alerts';
 import { renderDrift } from '../text/drift';
@@ -23,6 +23,12 @@ export interface SlackAnswer {
  * from a person (a reject reason) is escaped so it can never mention anyone; the terminal's plain-text renderers
  * are reused for tables and states, shown preformatted.
  */
+/** A cost report's numbers as a Slack message (the answer to `cost …`, and the scheduled weekly report). */
+export function costReply(c: CostReportResult): ReturnType<typeof textReply> {
+  const k = renderCost(c);
+  return textReply(`:moneybag: ${userText(k.headline)}`, k.body);
+}
+
 export function renderSlackResult(c: Command, r: CommandResult, channel: string): SlackAnswer {
   switch (r.kind) {
     case 'help':
@@ -87,11 +93,9 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
         validationSummaryLines(v).join('\n') || undefined,
       );
     }
-    case 'cost': {
+    case 'cost':
       // The chart is uploaded into the same thread by the bot (files.uploadV2) right after this answer.
-      const k = renderCost(r.cost);
-      return textReply(`:moneybag: ${userText(k.headline)}`, k.body);
-    }
+      return costReply(r.cost);
     case 'scan': {
       const s = renderScan(r.scan);
       return textReply(`${s.clean ? ':white_check_mark:' : ':warning:'} ${userText(s.headline)}`, s.body || undefined);

@@ -42,6 +42,7 @@ const EXPECTED_OUTCOMES = [
   'rollout-succeeded',
   'rollout-traffic-split',
   'rollout-worker-killed',
+  'scheduled-cost-check-alert-posted',
   'scheduled-drift-alert-posted',
   'scheduled-drift-alert-resolved',
   'scheduled-rescan-alert-posted',
