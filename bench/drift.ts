@@ -28,16 +28,12 @@ import { composeActivities } from '../worker/compose';
 import { loadConfig } from '../worker/config-loader';
 import { createWorker } from '../worker/create-worker';
 import { startPrivateSandbox } from './private-sandbox';
+import { pct } from './timing';
 
 const N = Number(process.env.BENCH_STACKS ?? 50);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const POLL_MS = 100;
 const TEMPLATE_PATH = join(__dirname, '..', 'test', 'fixtures', 'stacks', 'drift-app.yaml');
-
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
 interface Phase {
   readonly name: string;

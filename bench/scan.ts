@@ -19,6 +19,7 @@ import { summarise } from '../core/security/findings';
 import { evaluateGate } from '../core/security/gate';
 import { renderScan } from '../presentation/text/scan';
 import { cacheRoot } from '../worker/cache-dir';
+import { msSince } from './timing';
 
 const CACHE = cacheRoot();
 const TRIVY = join(CACHE, 'bin', 'trivy');
@@ -44,7 +45,7 @@ const deps: SecurityDeps = {
   infraDir: join(__dirname, '..', 'infra'),
 };
 
-const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+const ms = msSince;
 const f1 = (n: number): string => n.toFixed(1);
 
 async function product(ref: string): Promise<void> {

@@ -17,15 +17,11 @@ import { deliveriesDir } from '../bot/dedupe';
 import { loadConfig } from '../worker/config-loader';
 import { SIGNING_SECRET, startBot, withFakeSlack } from '../test/support/fake-slack/bot-harness';
 import { FakeSlack } from '../test/support/fake-slack/server';
+import { pct } from './timing';
 
 const LEVELS = (process.env.BENCH_SLACK_N ?? '50,200').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_SLACK_ROUNDS ?? 3);
 const execFileAsync = promisify(execFile);
-
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
 /** Fires `n` signed slash commands at once from a separate process (as Slack would); returns ack times. */
 async function burst(url: string, n: number, tag: string, answers = false): Promise<number[]> {

@@ -14,16 +14,12 @@ import { loadConfig } from '../worker/config-loader';
 import { createWorker } from '../worker/create-worker';
 import { connectClient } from '../worker/temporal-connection';
 import { floorDeployWorkflow } from './floor-workflow';
+import { p50p99, pct } from './timing';
 
 const N = Number(process.env.BENCH_N ?? 10);
 const TEMPLATE = join(__dirname, '..', 'test', 'fixtures', 'stacks', 'audit-log-group.yaml');
 
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
-const fmt = (xs: number[]): string =>
-  `p50 ${pct(xs, 50).toFixed(0).padStart(6)} ms   p99 ${pct(xs, 99).toFixed(0).padStart(6)} ms`;
+const fmt = p50p99;
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
