@@ -16,7 +16,7 @@ import type { ScheduledRescanInput } from '../workflows/rescan';
 import type { ScheduledCostCheckInput, ScheduledCostReportInput } from '../workflows/cost';
 import { DEFAULT_COST_CONFIG } from '../core/cost/settings';
 import type { Command } from '../core/commands/types';
-import { stackNameOf } from './gateway/inputs';
+import { kubernetesDriftTargets, stackNameOf } from './gateway/inputs';
 
 export { SCHEDULED_CHECKS };
 export type { ScheduledCheck };
@@ -42,7 +42,10 @@ export const scheduleRequester = (check: ScheduledCheck, env: EnvironmentName, s
  */
 export const CATCHUP_WINDOW = '2m';
 
-/** What a scheduled drift check of `env` runs: `drift all` over the catalog's stacks, alerts to `alertsChannel`. */
+/**
+ * What a scheduled drift check of `env` runs: `drift all` over the catalog's stacks, rollout services and Helm
+ * releases, alerts to `alertsChannel`.
+ */
 export function scheduledDriftInput(config: AppConfig, env: EnvironmentName): ScheduledDriftInput {
   const drift = config.drift ?? DEFAULT_DRIFT_CONFIG;
   // The one permission rule decides what a schedule may run: `drift all` is a read, so it may.
@@ -56,6 +59,8 @@ export function scheduledDriftInput(config: AppConfig, env: EnvironmentName): Sc
     concurrency: drift.concurrency,
     stacks: Object.keys(config.stacks).map((stack) => ({ stack, stackName: stackNameOf(stack, env) })),
     unchecked: [],
+    // Rollout services and Helm releases too (each its own alert, drift/<env>/service-<name>).
+    ...(kubernetesDriftTargets(config, env).length ? { kubernetes: kubernetesDriftTargets(config, env) } : {}),
     ...(alertsChannel ? { alertsChannel } : {}),
     requester,
   };

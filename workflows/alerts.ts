@@ -1,4 +1,4 @@
-import { isCancellation, proxyActivities } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AlertDecisionInput, RaiseAlertResult } from '../activities/alerts';
 import type { AlertRecord } from '../core/alerts/alert';
@@ -6,7 +6,8 @@ import type { EnvironmentDriftReport } from '../core/drift/report';
 import type { Requester } from '../core/requester';
 import { notifyActivity, shortActivity } from './activity-options';
 import type { EnvironmentDriftInput } from './drift';
-import { environmentDriftWorkflow } from './drift';
+import { environmentDriftWorkflow, KUBERNETES_DRIFT_PATCH } from './drift';
+import { kubernetesSubject } from '../core/drift/kubernetes';
 
 const { raiseDriftAlert } = proxyActivities<Activities>(notifyActivity);
 const { decideAlertActivity, listAlerts } = proxyActivities<Activities>(shortActivity);
@@ -44,6 +45,24 @@ export async function scheduledDriftWorkflow(input: ScheduledDriftInput): Promis
       // Slack down for longer than the notify retries: the next run alerts (the state was not changed).
       if (isCancellation(e)) throw e;
       alerts.push({ stack: stack.stack, action: 'none', why: `the alert could not be sent: ${(e as Error).message}` });
+    }
+  }
+  // Services and releases drifted or clean raise or resolve their own alert (`drift/<env>/service-<name>`); one
+  // that could not be checked raises nothing. Only runs whose `drift all` checked them (the same patch) get here.
+  if (report.kubernetes?.length && patched(KUBERNETES_DRIFT_PATCH)) {
+    for (const k of report.kubernetes) {
+      if (k.status === 'NOT_CHECKED') continue;
+      const subject = kubernetesSubject(k);
+      try {
+        const r = await raiseDriftAlert({
+          report: k,
+          ...(input.alertsChannel ? { channel: input.alertsChannel } : {}),
+        });
+        alerts.push({ stack: subject, ...r });
+      } catch (e) {
+        if (isCancellation(e)) throw e;
+        alerts.push({ stack: subject, action: 'none', why: `the alert could not be sent: ${(e as Error).message}` });
+      }
     }
   }
   return { report, alerts };

@@ -8,8 +8,11 @@ import type {
   UncheckedStack,
 } from '../core/drift/report';
 import { buildStackDriftReport, environmentDriftSummary } from '../core/drift/report';
+import type { KubernetesDriftReport } from '../core/drift/kubernetes';
 import type { EnvironmentName } from '../core/environments';
 import { driftActivity, notifyActivity } from './activity-options';
+import type { KubernetesDriftTarget } from './drift-k8s';
+import { checkKubernetesDrift, uncheckedKubernetes } from './drift-k8s';
 
 const { detectStackDrift } = proxyActivities<Activities>(driftActivity);
 const { raiseDriftAlert } = proxyActivities<Activities>(notifyActivity);
@@ -19,6 +22,12 @@ const { raiseDriftAlert } = proxyActivities<Activities>(notifyActivity);
  * same alert, deduplicated by drift id, as the scheduled check); runs started before replay without it.
  */
 export const MANUAL_DRIFT_ALERTS_PATCH = 'manual-drift-alerts';
+
+/**
+ * patched() id: `drift all` (and so the scheduled check) also checks the environment's rollout services and Helm
+ * releases given in `kubernetes`; runs started before it replay checking stacks only.
+ */
+export const KUBERNETES_DRIFT_PATCH = 'kubernetes-drift-in-drift-all';
 
 /** One stack to check: catalog name and CloudFormation name. */
 export interface DriftTarget {
@@ -74,6 +83,8 @@ export interface EnvironmentDriftInput extends DriftCheckInput {
   readonly concurrency: number;
   /** Stacks not checked for a reason known before starting (an operation holds them). */
   readonly unchecked: readonly UncheckedStack[];
+  /** Rollout services and Helm releases to check too (absent in inputs recorded before Kubernetes drift). */
+  readonly kubernetes?: readonly KubernetesDriftTarget[];
 }
 
 /**
@@ -111,7 +122,32 @@ export async function environmentDriftWorkflow(input: EnvironmentDriftInput): Pr
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, input.stacks.length)) }, lane));
+  const kubernetes: KubernetesDriftReport[] = [];
+  const k8sTargets = input.kubernetes ?? [];
+  let nextK8s = 0;
+  const k8sLane = async (): Promise<void> => {
+    while (nextK8s < k8sTargets.length) {
+      const target = k8sTargets[nextK8s++];
+      if (!target) return;
+      try {
+        kubernetes.push(await checkKubernetesDrift(input.environment, target));
+      } catch (e) {
+        if (isCancellation(e)) throw e;
+        kubernetes.push(uncheckedKubernetes(input.environment, target, e, new Date().toISOString()));
+      }
+    }
+  };
+  const withKubernetes = k8sTargets.length > 0 && patched(KUBERNETES_DRIFT_PATCH);
+  await Promise.all([
+    ...Array.from({ length: Math.max(1, Math.min(input.concurrency, input.stacks.length)) }, lane),
+    ...(withKubernetes
+      ? Array.from({ length: Math.max(1, Math.min(input.concurrency, k8sTargets.length)) }, k8sLane)
+      : []),
+  ]);
+  const subjectOf = (t: KubernetesDriftTarget): string => `${t.kind}-${t.kind === 'service' ? t.service : t.release}`;
+  const k8sOrder = (r: KubernetesDriftReport): number =>
+    k8sTargets.findIndex((t) => subjectOf(t) === `${r.kind}-${r.subject}`);
+  kubernetes.sort((a, b) => k8sOrder(a) - k8sOrder(b));
   const order = (s: { stack: string }): number => input.stacks.findIndex((t) => t.stack === s.stack);
   reports.sort((a, b) => order(a) - order(b));
   unchecked.sort((a, b) => order(a) - order(b));
@@ -122,7 +158,8 @@ export async function environmentDriftWorkflow(input: EnvironmentDriftInput): Pr
     checkedAt,
     stacks: reports,
     unchecked,
-    summary: environmentDriftSummary(input.environment, reports, unchecked),
+    ...(withKubernetes ? { kubernetes } : {}),
+    summary: environmentDriftSummary(input.environment, reports, unchecked, kubernetes),
   };
 }
 

@@ -8,6 +8,7 @@ export { blueGreenRolloutWorkflow } from './rollout';
 export { rollbackWorkflow } from './rollback';
 export { helmReleaseWorkflow } from './helm-release';
 export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
+export { kubernetesDriftWorkflow } from './drift-k8s';
 export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
 export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';
 export { costReportWorkflow, scheduledCostCheckWorkflow, scheduledCostReportWorkflow } from './cost';

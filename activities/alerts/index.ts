@@ -2,6 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AlertRecord, AlertStore, Finding, SnoozeFor } from '../../core/alerts/alert';
 import { decideAlert, nextRecord, snoozeUntil } from '../../core/alerts/alert';
 import type { AuditLog } from '../../core/audit';
+import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
+import { kubernetesSubject } from '../../core/drift/kubernetes';
 import type { StackDriftReport } from '../../core/drift/report';
 import type { Requester } from '../../core/requester';
 import { userText } from '../../presentation/slack/escape';
@@ -44,13 +46,15 @@ export interface AlertDecisionInput {
 }
 
 /** A drift report as an alert finding: the drift report renderer's own lines; clean when nothing drifted. */
-export function driftFinding(report: StackDriftReport): Finding {
+export function driftFinding(report: StackDriftReport | KubernetesDriftReport): Finding {
   const text = renderDrift(report);
+  // A service's or release's alert is keyed apart from stacks: drift/dev/service-payments-api.
+  const subject = report.kind === 'stack' ? report.stack : kubernetesSubject(report);
   return {
-    key: `drift/${report.environment}/${report.stack}`,
+    key: `drift/${report.environment}/${subject}`,
     check: 'drift',
     environment: report.environment,
-    subject: report.stack,
+    subject,
     ...(report.status === 'DRIFTED' ? { fingerprint: report.fingerprint } : {}),
     headline: text.headline,
     lines: text.body.split('\n'),
@@ -90,7 +94,10 @@ export function createAlertActivities(deps: AlertDeps | undefined) {
   };
   const activities = {
     /** A drift report as an alert (the drift report renderer's words, deduplicated by the drift id). */
-    raiseDriftAlert(input: { report: StackDriftReport; channel?: string }): Promise<RaiseAlertResult> {
+    raiseDriftAlert(input: {
+      report: StackDriftReport | KubernetesDriftReport;
+      channel?: string;
+    }): Promise<RaiseAlertResult> {
       return activities.raiseAlert({
         finding: driftFinding(input.report),
         ...(input.channel ? { channel: input.channel } : {}),

@@ -6,6 +6,8 @@ import type { HelmWriteInput } from './helm-write';
 import { helmRollbackDiff } from './helm-rollback-diff';
 import { helmWrite } from './helm-write';
 import { helmRead, k8sRead } from './read';
+import { readReleaseDrift } from './release-drift';
+import type { ReleaseLiveState } from '../../core/drift/kubernetes';
 
 export type { K8sActivityInput, K8sDeps } from './deps';
 export type { HelmWriteInput } from './helm-write';
@@ -17,6 +19,8 @@ export interface K8sActivities {
   helmWrite(input: HelmWriteInput): Promise<HelmWriteResult>;
   /** The field-level diff a rollback would make (read only): shown on the rollback's approval card. */
   helmRollbackDiff(input: K8sActivityInput<HelmRollbackRequest>): Promise<HelmRollbackDiff>;
+  /** `drift release`: the installed release vs the catalog's rendering (read only). */
+  readReleaseDrift(input: K8sActivityInput<Extract<HelmReadRequest, { kind: 'helm-diff' }>>): Promise<ReleaseLiveState>;
 }
 
 /**
@@ -33,5 +37,6 @@ export function createK8sActivities(deps: K8sDeps | undefined): K8sActivities {
     helmRead: (input) => helmRead(need(), input),
     helmWrite: (input) => helmWrite(need(), input),
     helmRollbackDiff: (input) => helmRollbackDiff(need(), input),
+    readReleaseDrift: (input) => readReleaseDrift(need(), input),
   };
 }

@@ -1,5 +1,9 @@
 import type { DeploymentObject, KubectlRunner, PodObject, ServiceObject } from '../../adapters/k8s/bluegreen';
 import {
+  ANNOTATION_APPLIED_ENV,
+  ANNOTATION_APPLIED_IMAGE,
+  ANNOTATION_APPLIED_REPLICAS,
+  APPLIED_ENV_NONE,
   applyManifests,
   checkNames,
   colourName,
@@ -85,7 +89,12 @@ function alreadyRuns(
   const { service } = input.target;
   const c = deploymentContainer(d, service);
   const svcPort = s.spec?.ports?.[0];
+  const recorded = d.metadata.annotations ?? {};
   return (
+    // What `drift service` compares with must be recorded too (Deployments from before it was are re-applied).
+    recorded[ANNOTATION_APPLIED_IMAGE] === input.image &&
+    recorded[ANNOTATION_APPLIED_REPLICAS] === String(input.replicas) &&
+    recorded[ANNOTATION_APPLIED_ENV] === APPLIED_ENV_NONE &&
     c.image === input.image &&
     c.port === input.port &&
     (d.spec?.replicas ?? 1) === input.replicas &&
@@ -274,7 +283,8 @@ export async function scaleColour(deps: RolloutDeps, input: ScaleColourInput): P
         `${input.replicas}; deploy the ${input.colour} colour first`,
     );
   }
-  if ((d.spec?.replicas ?? 1) === input.replicas) return { changed: false };
+  const recorded = d.metadata.annotations?.[ANNOTATION_APPLIED_REPLICAS];
+  if ((d.spec?.replicas ?? 1) === input.replicas && recorded === String(input.replicas)) return { changed: false };
   await applyManifests(k, [manifest], SCALE_FIELD_MANAGER);
   return { changed: true };
 }

@@ -12,6 +12,7 @@ import type {
   SetTrafficInput,
   SetTrafficResult,
 } from '../../core/rollout/types';
+import type { ServiceLiveState } from '../../core/drift/kubernetes';
 import type { SecurityDeps } from '../security';
 import { securityGateScan } from '../security';
 import { measureCloudWatch } from './analysis-cloudwatch';
@@ -20,8 +21,11 @@ import { measurePods } from './analysis-pods';
 import { deployColour, readColours, scaleColour, waitColourReady } from './colours';
 import type { RolloutDeps } from './deps';
 import { readTrafficVia, setTrafficVia } from './traffic-router';
+import type { ReadServiceStateInput } from './service-state';
+import { readServiceState } from './service-state';
 
 export type { RolloutDeps } from './deps';
+export type { ReadServiceStateInput } from './service-state';
 
 /**
  * The security gate. With config `security` (docs/security.md) the image is scanned with trivy and judged by the
@@ -90,7 +94,10 @@ export function setTraffic(deps: RolloutDeps, input: SetTrafficInput): Promise<S
 }
 
 /** Builds the rollout activities; without deps (no cluster configured) each says what to configure. */
-export function createRolloutActivities(deps: RolloutDeps | undefined, security?: SecurityDeps): RolloutActivities {
+export function createRolloutActivities(
+  deps: RolloutDeps | undefined,
+  security?: SecurityDeps,
+): RolloutActivities & { readServiceState(input: ReadServiceStateInput): Promise<ServiceLiveState> } {
   const need = (): RolloutDeps => {
     if (!deps) throw new ToolMissing('rollouts need a cluster: add environments.<env>.cluster to the config');
     return deps;
@@ -104,5 +111,6 @@ export function createRolloutActivities(deps: RolloutDeps | undefined, security?
     readTraffic: (i) => readTraffic(need(), i),
     setTraffic: (i) => setTraffic(need(), i),
     analyseColour: (i) => analyseColour(need(), i),
+    readServiceState: (i) => readServiceState(need(), i),
   };
 }

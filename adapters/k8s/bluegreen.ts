@@ -24,6 +24,17 @@ export const LABEL_APP = 'app';
 export const LABEL_COLOUR = 'infra-agent/colour';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const ANNOTATION_OPERATION = 'infra-agent/operation';
+/**
+ * What the last rollout applied to a colour's Deployment, recorded on the Deployment itself so `drift service`
+ * compares the live spec with it: the image, the replica count (rewritten by every scale) and the container's env
+ * vars (a JSON object; rollouts set none, so `{}`). A `kubectl scale` or `kubectl set image` changes the spec and
+ * leaves these, which is exactly the drift to find.
+ */
+export const ANNOTATION_APPLIED_IMAGE = 'infra-agent/applied-image';
+export const ANNOTATION_APPLIED_REPLICAS = 'infra-agent/applied-replicas';
+export const ANNOTATION_APPLIED_ENV = 'infra-agent/applied-env';
+/** The env vars a rollout gives the service's container: none (the recorded value is this, as JSON). */
+export const APPLIED_ENV_NONE = '{}';
 /** The VirtualService API version: v1beta1 is served by every Istio since 1.5 (v1 only since 1.22). */
 export const VIRTUAL_SERVICE_API = 'networking.istio.io/v1beta1';
 export const VIRTUAL_SERVICE_ROUTE_NAME = 'blue-green';
@@ -122,7 +133,12 @@ export function deploymentManifest(s: ColourSpec): Record<string, unknown> {
       name: colourName(s.service, s.colour),
       namespace: s.namespace,
       labels: labels(s.service, s.colour),
-      annotations: { [ANNOTATION_OPERATION]: s.operationId },
+      annotations: {
+        [ANNOTATION_OPERATION]: s.operationId,
+        [ANNOTATION_APPLIED_IMAGE]: s.image,
+        [ANNOTATION_APPLIED_REPLICAS]: String(s.replicas),
+        [ANNOTATION_APPLIED_ENV]: APPLIED_ENV_NONE,
+      },
     },
     spec: {
       replicas: s.replicas,
@@ -193,7 +209,12 @@ export function scaleManifest(r: ColourRef, replicas: number): Record<string, un
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: colourName(r.service, r.colour), namespace: r.namespace },
+    metadata: {
+      name: colourName(r.service, r.colour),
+      namespace: r.namespace,
+      // The scale is part of what the rollout applied: `drift service` compares spec.replicas with this.
+      annotations: { [ANNOTATION_APPLIED_REPLICAS]: String(replicas) },
+    },
     spec: { replicas },
   };
 }
@@ -283,6 +304,7 @@ export interface DeploymentObject {
           readonly name: string;
           readonly image?: string;
           readonly ports?: readonly { readonly containerPort?: number }[];
+          readonly env?: readonly { readonly name: string; readonly value?: string; readonly valueFrom?: unknown }[];
         }[];
       };
     };

@@ -1,5 +1,6 @@
 import type { AlertRecord } from '../alerts/alert';
 import type { AuditRecord } from '../audit';
+import type { KubernetesDriftReport } from '../drift/kubernetes';
 import type { EnvironmentDriftReport, StackDriftReport } from '../drift/report';
 import type { EnvironmentName } from '../environments';
 import type { LogExport } from '../k8s/log-export';
@@ -102,7 +103,7 @@ export type CommandResult =
   | { readonly kind: 'stack-status'; readonly stackName: string; readonly status: StackStatus }
   | { readonly kind: 'validation'; readonly report: ValidationReport }
   | { readonly kind: 'kube-read'; readonly read: KubeReadAnswer }
-  | { readonly kind: 'drift'; readonly report: StackDriftReport | EnvironmentDriftReport }
+  | { readonly kind: 'drift'; readonly report: StackDriftReport | EnvironmentDriftReport | KubernetesDriftReport }
   | { readonly kind: 'scan'; readonly scan: ScanResult }
   | { readonly kind: 'waiver'; readonly action: 'granted' | 'revoked'; readonly waiver: WaiverView }
   | { readonly kind: 'waivers'; readonly environment: EnvironmentName; readonly waivers: readonly WaiverView[] }

@@ -1,4 +1,5 @@
 import type { EnvironmentName } from '../environments';
+import type { KubernetesDriftReport } from './kubernetes';
 
 /**
  * Drift reports: what a stack looks like live compared with its template as deployed, in the product's terms.
@@ -284,6 +285,8 @@ export interface EnvironmentDriftReport {
   readonly checkedAt: string;
   readonly stacks: readonly StackDriftReport[];
   readonly unchecked: readonly UncheckedStack[];
+  /** Rollout services and Helm releases (absent in reports made before Kubernetes drift, or with none). */
+  readonly kubernetes?: readonly KubernetesDriftReport[];
   readonly summary: string;
 }
 
@@ -291,13 +294,23 @@ export function environmentDriftSummary(
   env: EnvironmentName,
   stacks: readonly StackDriftReport[],
   unchecked: readonly UncheckedStack[],
+  kubernetes: readonly KubernetesDriftReport[] = [],
 ): string {
-  const drifted = stacks.filter((s) => s.status === 'DRIFTED').map((s) => s.stack);
-  const inSync = stacks.filter((s) => s.status === 'IN_SYNC').length;
+  const k8sName = (k: KubernetesDriftReport): string => `${k.kind} ${k.subject}`;
+  const drifted = [
+    ...stacks.filter((s) => s.status === 'DRIFTED').map((s) => s.stack),
+    ...kubernetes.filter((k) => k.status === 'DRIFTED').map(k8sName),
+  ];
+  const inSync =
+    stacks.filter((s) => s.status === 'IN_SYNC').length + kubernetes.filter((k) => k.status === 'IN_SYNC').length;
+  const notChecked = [
+    ...unchecked.map((u) => u.stack),
+    ...kubernetes.filter((k) => k.status === 'NOT_CHECKED').map(k8sName),
+  ];
   const parts = [
     drifted.length ? `${drifted.length} drifted (${drifted.join(', ')})` : '',
     `${inSync} in sync`,
-    unchecked.length ? `${unchecked.length} not checked (${unchecked.map((u) => u.stack).join(', ')})` : '',
+    notChecked.length ? `${notChecked.length} not checked (${notChecked.join(', ')})` : '',
   ].filter(Boolean);
   return `${env}: ${parts.join(', ')}`;
 }

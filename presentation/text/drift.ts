@@ -1,3 +1,5 @@
+import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
+import { isKubernetesDrift } from '../../core/drift/kubernetes';
 import type {
   EnvironmentDriftReport,
   PropertyDifference,
@@ -27,9 +29,12 @@ function difference(d: PropertyDifference): string {
   return `    ${MARK[d.type]} ${d.path}: ${shown(d.expected)} → ${shown(d.actual)}  (${WORD[d.type]})`;
 }
 
-function resourceLines(r: ResourceDrift): string[] {
+function resourceLines(
+  r: ResourceDrift,
+  deleted = 'deleted outside infra-agent; the template still declares it',
+): string[] {
   const head = `  ${r.logicalId} ${r.resourceType}${r.physicalId ? ` ${r.physicalId}` : ''}: ${r.status}`;
-  if (r.status === 'DELETED') return [`${head} — deleted outside infra-agent; the template still declares it`];
+  if (r.status === 'DELETED') return [`${head} — ${r.reason ?? deleted}`];
   return [head, ...r.differences.map(difference)];
 }
 
@@ -39,7 +44,7 @@ export function stackDriftBody(report: StackDriftReport): string {
   const ignored = report.resources.flatMap((r) => r.ignored.map((i) => ({ r, i })));
   const notChecked = report.resources.filter((r) => r.status === 'NOT_CHECKED');
   return [
-    ...drifted.flatMap(resourceLines),
+    ...drifted.flatMap((r) => resourceLines(r)),
     ...(ignored.length
       ? [
           `  ignored (${ignored.length}, config drift.ignore):`,
@@ -64,7 +69,36 @@ export function stackDriftBody(report: StackDriftReport): string {
     .join('\n');
 }
 
-export function renderDrift(report: StackDriftReport | EnvironmentDriftReport): DriftText {
+/** A service's or release's report: per object the field path, expected (recorded/catalog) → actual (live). */
+export function kubernetesDriftBody(report: KubernetesDriftReport): string {
+  const drifted = report.resources.filter((r) => r.status === 'MODIFIED' || r.status === 'DELETED');
+  const notChecked = report.resources.filter((r) => r.status === 'NOT_CHECKED');
+  return [
+    ...drifted.flatMap((r) => resourceLines(r, 'gone')),
+    ...(notChecked.length
+      ? [
+          `  not checked (${notChecked.length}):`,
+          ...notChecked.map((r) => `    ${r.logicalId} ${r.resourceType}: ${r.reason ?? 'no reason given'}`),
+        ]
+      : []),
+    report.expectedFrom ? `  expected: ${report.expectedFrom}` : '',
+    drifted.length
+      ? `  who changed it: ${report.attribution.available ? report.attribution.events.map((e) => `${e.who} ${e.action} at ${e.at}`).join('; ') : report.attribution.reason}`
+      : '',
+    drifted.length ? `  drift id ${report.fingerprint} · checked ${report.checkedAt}` : `  checked ${report.checkedAt}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export function renderDrift(report: StackDriftReport | EnvironmentDriftReport | KubernetesDriftReport): DriftText {
+  if (isKubernetesDrift(report)) {
+    return {
+      headline: `[${report.environment}] ${report.summary} (namespace ${report.namespace})`,
+      body: kubernetesDriftBody(report),
+      clean: report.status !== 'DRIFTED',
+    };
+  }
   if (report.kind === 'stack') {
     return {
       headline: `[${report.environment}] ${report.summary} (${report.stackName})`,
@@ -75,10 +109,15 @@ export function renderDrift(report: StackDriftReport | EnvironmentDriftReport): 
   const lines = [
     ...report.stacks.map((s) => (s.status === 'DRIFTED' ? `${s.summary}\n${stackDriftBody(s)}` : `${s.summary}`)),
     ...report.unchecked.map((u) => `${u.stack} in ${report.environment}: not checked (${u.kind}) — ${u.reason}`),
+    ...(report.kubernetes ?? []).map((k) =>
+      k.status === 'DRIFTED' ? `${k.summary}\n${kubernetesDriftBody(k)}` : k.summary,
+    ),
   ];
   return {
     headline: `[${report.environment}] drift: ${report.summary}`,
     body: lines.join('\n'),
-    clean: report.stacks.every((s) => s.status !== 'DRIFTED'),
+    clean:
+      report.stacks.every((s) => s.status !== 'DRIFTED') &&
+      (report.kubernetes ?? []).every((k) => k.status !== 'DRIFTED'),
   };
 }

@@ -173,6 +173,10 @@ export class Dispatcher {
         };
       }
       case 'drift': {
+        if (c.name === 'drift-service')
+          return { kind: 'drift', report: await reads.driftKubernetes('service', c.service, c.env, r) };
+        if (c.name === 'drift-release')
+          return { kind: 'drift', report: await reads.driftKubernetes('release', c.release, c.env, r) };
         const d = c as CommandNamed<'drift-stack' | 'drift-all'>;
         const report =
           d.name === 'drift-all' ? await reads.driftAll(d.env, r) : await reads.driftStack(d.stack, d.env, r);

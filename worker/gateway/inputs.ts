@@ -3,6 +3,8 @@ import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
 import { InvalidInput } from '../../core/errors';
 import type { HelmWriteRequest } from '../../core/k8s/request';
+import { releaseChart } from '../../core/commands/kube-reads';
+import type { KubernetesDriftTarget } from '../../workflows/drift-k8s';
 import { formatOperationId } from '../../core/operation-id';
 import type { Requester } from '../../core/requester';
 import type { IacVersionResult } from '../iac-version';
@@ -188,4 +190,61 @@ export function helmReleaseInput(
     request,
     ...operationBase(config, env, requester, opts.notify),
   };
+}
+
+/** `drift service`: the rollout service's target and its environment's traffic router, resolved from config. */
+export function serviceDriftTarget(config: AppConfig, service: string, env: EnvironmentName): KubernetesDriftTarget {
+  const s = config.services[service];
+  if (!s) {
+    throw new InvalidInput(
+      `service: '${service}' is not in the catalog; known services: ${knownNames(Object.keys(config.services), 'services:')}`,
+    );
+  }
+  const cluster = config.environments[env].cluster;
+  if (!cluster) {
+    throw new InvalidInput(
+      `environment: ${env} has no cluster, so no service runs there; add environments.${env}.cluster to the config`,
+    );
+  }
+  return {
+    kind: 'service',
+    service,
+    target: { environment: env, service, namespace: `${s.namespace}${cluster.namespaceSuffix}` },
+    traffic: cluster.traffic,
+  };
+}
+
+/** `drift release`: the catalog release's namespace, chart and values (what an upgrade would install). */
+export function releaseDriftTarget(config: AppConfig, release: string, env: EnvironmentName): KubernetesDriftTarget {
+  const rel = config.releases[release];
+  if (!rel) {
+    throw new InvalidInput(
+      `release: '${release}' is not in the catalog; known releases: ${knownNames(Object.keys(config.releases), 'releases:')}`,
+    );
+  }
+  const cluster = config.environments[env].cluster;
+  if (!cluster) {
+    throw new InvalidInput(
+      `environment: ${env} has no cluster, so no release is installed there; add environments.${env}.cluster to the config`,
+    );
+  }
+  return {
+    kind: 'release',
+    release,
+    request: {
+      kind: 'helm-diff',
+      namespace: `${rel.namespace}${cluster.namespaceSuffix}`,
+      release,
+      ...releaseChart(rel),
+    },
+  };
+}
+
+/** What `drift all` and the scheduled check compare in Kubernetes: every catalog service and release (none without a cluster). */
+export function kubernetesDriftTargets(config: AppConfig, env: EnvironmentName): KubernetesDriftTarget[] {
+  if (!config.environments[env].cluster) return [];
+  return [
+    ...Object.keys(config.services).map((s) => serviceDriftTarget(config, s, env)),
+    ...Object.keys(config.releases).map((r) => releaseDriftTarget(config, r, env)),
+  ];
 }

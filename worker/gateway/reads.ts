@@ -21,6 +21,7 @@ import {
   costReportWorkflow,
   describeStackWorkflow,
   environmentDriftWorkflow,
+  kubernetesDriftWorkflow,
   kubernetesReadWorkflow,
   listWaiversWorkflow,
   scanConfigWorkflow,
@@ -35,7 +36,8 @@ import type { GrantWaiverInput } from '../../activities/security/waivers';
 import type { WaiverView } from '../../core/security/waivers';
 import type { DriftCheckInput } from '../../workflows/drift';
 import type { KubeReadInput } from '../../workflows/read-only';
-import { stackNameOf } from './inputs';
+import { kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
+import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
 import { fromReadFailure } from './temporal-errors';
 
 /**
@@ -148,6 +150,28 @@ export class Reads {
     );
   }
 
+  /**
+   * `drift service {service} {env}` / `drift release {release} {env}`: a rollout service's Deployments vs what its
+   * last rollout applied, or a Helm release vs the catalog's chart and values. Alerts like `drift {stack}`.
+   */
+  async driftKubernetes(
+    kind: 'service' | 'release',
+    name: string,
+    env: EnvironmentName,
+    requester: Requester,
+  ): Promise<KubernetesDriftReport> {
+    const check =
+      kind === 'service' ? serviceDriftTarget(this.config, name, env) : releaseDriftTarget(this.config, name, env);
+    const channel = this.config.environments[env].slack.alertsChannel;
+    return this.run(
+      kubernetesDriftWorkflow,
+      `drift/${env}/${kind}-${name}/${requester.requestId}`,
+      [{ environment: env, check, alerts: channel ? { channel } : {} }],
+      '10m',
+      `drift check of ${kind} ${name} in ${env}`,
+    );
+  }
+
   /** `drift all {env}`: every catalog stack, a bounded number at a time; busy or absent stacks are listed, not checked. */
   async driftAll(env: EnvironmentName, requester: Requester): Promise<EnvironmentDriftReport> {
     const names = Object.keys(this.config.stacks);
@@ -160,10 +184,11 @@ export class Reads {
       else stacks.push({ stack, stackName: stackNameOf(stack, env) });
     });
     const concurrency = (this.config.drift ?? DEFAULT_DRIFT_CONFIG).concurrency;
+    const kubernetes = kubernetesDriftTargets(this.config, env);
     return this.run(
       environmentDriftWorkflow,
       `drift/${env}/all/${requester.requestId}`,
-      [{ ...this.driftInput(env), stacks, concurrency, unchecked }],
+      [{ ...this.driftInput(env), stacks, concurrency, unchecked, ...(kubernetes.length ? { kubernetes } : {}) }],
       '2h',
       `drift check of ${env}`,
     );
