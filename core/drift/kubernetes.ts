@@ -179,7 +179,7 @@ function managerAttribution(colours: readonly LiveColour[], drifted: readonly Re
     .filter((c) => names.has(c.name))
     .flatMap((c) =>
       (c.otherManagers ?? []).map((m) => ({
-        at: m.time ?? 'unknown time',
+        at: m.time ?? 'a time not recorded',
         who: `field manager ${m.manager}`,
         action: `${m.operation.toLowerCase() || 'wrote'} ${c.name}`,
       })),

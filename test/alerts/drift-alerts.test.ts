@@ -88,6 +88,9 @@ beforeAll(async () => {
   config = {
     ...base,
     stacks: { [APP]: base.stacks[APP]! },
+    // Nor services or releases (drift all checks those too): this file is about a stack's alert.
+    services: {},
+    releases: {},
     drift: { ignore: [], concurrency: 2, pollMs: 100 },
   };
   alerts = config.environments.dev.slack.alertsChannel!;

@@ -118,6 +118,8 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'cost-daily',
       'describe',
       'drift-all',
+      'drift-release',
+      'drift-service',
       'drift-stack',
       'helm-diff',
       'helm-history',

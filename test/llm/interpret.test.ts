@@ -69,6 +69,8 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'stack-status',
       'drift-all',
       'drift-stack',
+      'drift-service',
+      'drift-release',
       'schedules',
       'schedule-pause',
       'schedule-resume',

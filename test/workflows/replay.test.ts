@@ -28,6 +28,7 @@ const EXPECTED_OUTCOMES = [
   'deploy-stack-deleted-while-waiting',
   'deploy-validation-failed',
   'drift-all-some-unchecked',
+  'drift-service-drifted',
   'drift-stack-drifted',
   'helm-install-succeeded',
   'helm-rollback-write-retried',
@@ -45,6 +46,7 @@ const EXPECTED_OUTCOMES = [
   'scheduled-cost-check-alert-posted',
   'scheduled-drift-alert-posted',
   'scheduled-drift-alert-resolved',
+  'scheduled-drift-kubernetes',
   'scheduled-rescan-alert-posted',
   'scheduled-rescan-alert-resolved',
 ];
