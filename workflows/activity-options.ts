@@ -94,3 +94,13 @@ export const driftActivity: ActivityOptions = {
   heartbeatTimeout,
   retry: { ...retry, maximumAttempts: 10 },
 };
+
+/**
+ * A Kubernetes drift read inside `drift all` and the scheduled check: 3 attempts, so an environment whose cluster
+ * does not answer lists its services as not checked within seconds instead of holding every stack's report.
+ */
+export const kubernetesDriftActivity: ActivityOptions = {
+  ...shortActivity,
+  heartbeatTimeout,
+  retry: { ...retry, maximumAttempts: 3 },
+};

@@ -5,9 +5,9 @@ import { buildReleaseDriftReport, buildServiceDriftReport } from '../core/drift/
 import type { EnvironmentName } from '../core/environments';
 import type { HelmReadRequest } from '../core/k8s/request';
 import type { ServiceTarget, TrafficSpec } from '../core/rollout/types';
-import { heartbeatCallActivity, notifyActivity } from './activity-options';
+import { kubernetesDriftActivity, notifyActivity } from './activity-options';
 
-const { readServiceState, readReleaseDrift } = proxyActivities<Activities>(heartbeatCallActivity);
+const { readServiceState, readReleaseDrift } = proxyActivities<Activities>(kubernetesDriftActivity);
 const { raiseDriftAlert } = proxyActivities<Activities>(notifyActivity);
 
 /** What one Kubernetes drift check compares: a rollout service's colours, or a catalog Helm release. */
