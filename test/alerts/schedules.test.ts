@@ -36,8 +36,8 @@ async function run(line: string, who: Requester): Promise<CommandResult> {
 }
 
 beforeAll(async () => {
-  // No catalog stacks: a run of the scheduled check is quick and touches nothing of other tests.
-  config = withSchedule({ ...testConfig(), stacks: {} }, 3600, 60);
+  // No catalog stacks, services or releases: a run of the scheduled check is quick and touches nothing of other tests.
+  config = withSchedule({ ...testConfig(), stacks: {}, services: {}, releases: {} }, 3600, 60);
   client = await testClient(config);
   worker = await startWorker(config);
   session = await openGateway(config);
