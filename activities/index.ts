@@ -22,6 +22,7 @@ import { createRolloutActivities } from './rollout';
 import type { CostChartDeps } from './cost/cost-chart';
 import { createCostChartActivities } from './cost/cost-chart';
 import { createCostActivities } from './cost/cost-report';
+import { createIdleActivities } from './cost/idle';
 import type { SecurityDeps } from './security';
 import { createSecurityActivities } from './security';
 import { createRescanActivities } from './security/rescan';
@@ -70,6 +71,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps.alerts),
     ...createCostActivities(deps),
     ...createCostChartActivities(deps.cost),
+    ...createIdleActivities({ aws: deps.aws, ...(deps.k8s ? { k8s: deps.k8s } : {}) }),
     exportPodLog: (input: ExportPodLogInput) =>
       exportPodLog(
         { ...(deps.k8s ? { k8s: deps.k8s } : {}), notifier: deps.notify.notifier, dir: deps.logExportDir },

@@ -16,6 +16,8 @@ import type { DriftConfig } from './drift/settings';
 import { readDriftConfig } from './drift/settings';
 import type { CostConfig } from './cost/settings';
 import { readCostConfig } from './cost/settings';
+import type { IdleSettings } from './cost/idle-settings';
+import { readIdleConfig } from './cost/idle-settings';
 import type { LlmConfig } from './llm/settings';
 import type { AnalysisSpec, RolloutPolicy, ServiceConfig, TrafficSpec } from './rollout/types';
 import { readLlmConfig } from './llm/settings';
@@ -93,6 +95,8 @@ export interface AppConfig {
   readonly drift?: DriftConfig;
   /** Cost: the weekly report and the daily anomaly/budget check per environment (docs/cost.md); absent = none. */
   readonly cost?: CostConfig;
+  /** Idle resources and the DEV-only reaper (`idle {env}`, `reap {resource} dev`; docs/cost.md); absent = defaults. */
+  readonly idle?: IdleSettings;
   /** Organisation policies and suppressions for template validation (config `validation`; docs/compliance.md). */
   readonly validation?: ValidationPolicy;
 }
@@ -280,6 +284,8 @@ export function validateConfig(raw: unknown): ConfigResult {
         `cost.schedule.${env}`,
         `the weekly report goes to the environment's channel; set environments.${env}.slack.channel`,
       );
+  const idle = readIdleConfig(root.idle);
+  for (const i of idle.issues) r.fail(i.path, i.problem);
 
   if (r.issues.length > 0) return { ok: false, issues: r.issues };
   return {
@@ -302,6 +308,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       ...(security?.value ? { security: security.value } : {}),
       drift: drift.value,
       cost: cost.value,
+      idle: idle.value,
       ...(validation ? { validation } : {}),
     },
   };

@@ -7,6 +7,7 @@ import type { CostReportResult } from '../core/commands/results';
 import type { BudgetForecast } from '../core/cost/anomaly';
 import { anomalyFinding, budgetFinding, forecastMonth, judgeDay } from '../core/cost/anomaly';
 import { costWindow } from '../core/cost/period';
+import type { FindIdleInput, IdleReport } from '../core/cost/idle';
 import type { GetCostReportInput } from '../core/cost/report';
 import type { CostAnomalyRule } from '../core/cost/settings';
 import type { EnvironmentName } from '../core/environments';
@@ -16,6 +17,7 @@ import { heartbeatCallActivity, notifyActivity, renderActivity } from './activit
 const { getCostReport } = proxyActivities<Activities>(heartbeatCallActivity);
 const { renderCostChart } = proxyActivities<Activities>(renderActivity);
 const { raiseAlert, postCostReport } = proxyActivities<Activities>(notifyActivity);
+const { findIdleResources } = proxyActivities<Activities>(heartbeatCallActivity);
 
 /**
  * Read-only: `cost {env} [period]` and `cost by service {env} [period]` — one Cost Explorer read over the period
@@ -138,4 +140,9 @@ export async function scheduledCostCheckWorkflow(input: ScheduledCostCheckInput)
     ...(forecast ? { forecast } : {}),
     alerts: await raiseEach(findings, input.alertsChannel),
   };
+}
+
+/** Read-only: `idle {env}` — what costs money and does nothing, with its monthly cost and the evidence. */
+export async function idleResourcesWorkflow(input: FindIdleInput): Promise<IdleReport> {
+  return findIdleResources(input);
 }

@@ -11,5 +11,10 @@ export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
 export { kubernetesDriftWorkflow } from './drift-k8s';
 export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
 export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';
-export { costReportWorkflow, scheduledCostCheckWorkflow, scheduledCostReportWorkflow } from './cost';
+export {
+  costReportWorkflow,
+  idleResourcesWorkflow,
+  scheduledCostCheckWorkflow,
+  scheduledCostReportWorkflow,
+} from './cost';
 export { scheduledRescanWorkflow } from './rescan';

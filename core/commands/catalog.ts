@@ -592,6 +592,18 @@ export const COMMANDS = [
     serves: 'cost',
   },
   {
+    name: 'idle',
+    pattern: 'idle {env}',
+    aliases: ['idle resources {env}', 'idle in {env}', 'idle resources in {env}'],
+    summary:
+      'what costs money and does nothing in an environment: unattached volumes, unassociated Elastic IPs, long-stopped instances, old snapshots, load balancers and NAT gateways without traffic, Deployments at zero or unreachable — each with its monthly cost and the evidence',
+    params: [env],
+    examples: ['idle dev', 'idle prd'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'idle',
+  },
+  {
     name: 'approve',
     pattern: 'approve {op}',
     summary: 'approve the change an operation is waiting on (not your own; PRD asks for an MFA code)',

@@ -7,6 +7,7 @@ import type { LogExport } from '../k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../k8s/results';
 import type { OperationState } from '../operations';
 import type { CostChart, CostReport } from '../cost/report';
+import type { IdleReport } from '../cost/idle';
 import type { ScanResult } from '../security/findings';
 import type { WaiverView } from '../security/waivers';
 import type { ValidationReport } from '../validation';
@@ -119,7 +120,8 @@ export type CommandResult =
       /** Set by acknowledge/snooze: what was done to the (one) alert listed. */
       readonly action?: 'acknowledged' | 'snoozed';
     }
-  | { readonly kind: 'cost'; readonly cost: CostReportResult };
+  | { readonly kind: 'cost'; readonly cost: CostReportResult }
+  | { readonly kind: 'idle'; readonly report: IdleReport };
 
 /** A cost report and its chart (or why there is none: the numbers come even when the chart cannot be drawn). */
 export interface CostReportResult {

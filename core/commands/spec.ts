@@ -69,6 +69,7 @@ export type Serves =
   | 'scan'
   | 'waiver'
   | 'cost'
+  | 'idle'
   | 'validate'
   | 'kube-read'
   | 'schedules'

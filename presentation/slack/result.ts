@@ -4,6 +4,7 @@ import type { Command, KubeReadCommand } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from '../text/alerts';
 import { renderDrift } from '../text/drift';
 import { renderCost } from '../text/cost';
+import { renderIdle } from '../text/idle';
 import { renderScan } from '../text/scan';
 import { renderWaiverChange, renderWaiverList } from '../text/waivers';
 import { renderLogExport } from '../text/log-export';
@@ -96,6 +97,10 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
     case 'cost':
       // The chart is uploaded into the same thread by the bot (files.uploadV2) right after this answer.
       return costReply(r.cost);
+    case 'idle': {
+      const k = renderIdle(r.report);
+      return textReply(`:zzz: ${userText(k.headline)}`, k.body || undefined);
+    }
     case 'scan': {
       const s = renderScan(r.scan);
       return textReply(`${s.clean ? ':white_check_mark:' : ':warning:'} ${userText(s.headline)}`, s.body || undefined);

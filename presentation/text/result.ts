@@ -3,6 +3,7 @@ import type { Command } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from './alerts';
 import { renderDrift } from './drift';
 import { renderCost } from './cost';
+import { renderIdle } from './idle';
 import { renderScan } from './scan';
 import { renderWaiverChange, renderWaiverList } from './waivers';
 import { renderLogExport } from './log-export';
@@ -83,6 +84,10 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
     case 'cost': {
       const k = renderCost(r.cost);
       return { text: [k.headline, k.body].join('\n'), ok: true };
+    }
+    case 'idle': {
+      const k = renderIdle(r.report);
+      return { text: [k.headline, k.body].filter(Boolean).join('\n'), ok: true };
     }
     case 'scan': {
       const s = renderScan(r.scan);

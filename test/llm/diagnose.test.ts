@@ -123,6 +123,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'drift-stack',
       'helm-diff',
       'helm-history',
+      'idle',
       'list',
       'operation-status',
       'pod-logs',

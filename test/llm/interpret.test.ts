@@ -100,6 +100,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'cost',
       'cost-by-service',
       'cost-daily',
+      'idle',
       'approve',
       'reject',
       'operation-status',

@@ -221,6 +221,8 @@ export class Dispatcher {
         const cost = await reads.cost(k.env, k.period, grouping, r);
         return { kind: 'cost', cost: k.name === 'cost-daily' ? { ...cost, daily: true } : cost };
       }
+      case 'idle':
+        return { kind: 'idle', report: await reads.idle((c as CommandNamed<'idle'>).env, r) };
       case 'kube-read':
         return {
           kind: 'kube-read',

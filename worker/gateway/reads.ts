@@ -17,8 +17,11 @@ import type { CostPeriod } from '../../core/cost/period';
 import { costWindow } from '../../core/cost/period';
 import type { CostGrouping } from '../../core/cost/report';
 import type { ValidationReport } from '../../core/validation';
+import type { IdleReport } from '../../core/cost/idle';
+import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
 import {
   costReportWorkflow,
+  idleResourcesWorkflow,
   describeStackWorkflow,
   environmentDriftWorkflow,
   kubernetesDriftWorkflow,
@@ -323,6 +326,33 @@ export class Reads {
       [{ environment: env, region: e.region, period, window, grouping }],
       '5m',
       `reading ${env}'s cost`,
+    );
+  }
+
+  /**
+   * `idle {env}`: the environment's namespaces (catalog services and releases, with the cluster's suffix) and its
+   * blue/green standby colours are decided here from config and recorded in the workflow's input.
+   */
+  async idle(env: EnvironmentName, requester: Requester, now: Date = new Date()): Promise<IdleReport> {
+    const e = this.config.environments[env];
+    if (!e)
+      throw new InvalidInput(
+        `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
+      );
+    const suffix = e.cluster?.namespaceSuffix ?? '';
+    const services = Object.values(this.config.services);
+    const namespaces = [
+      ...new Set([...services, ...Object.values(this.config.releases)].map((s) => `${s.namespace}${suffix}`)),
+    ].sort();
+    const standby = services.flatMap((s) => ['blue', 'green'].map((c) => `${s.namespace}${suffix}/${s.name}-${c}`));
+    const { prices, thresholds, reap } = this.config.idle ?? DEFAULT_IDLE_CONFIG;
+    const settings = { prices, thresholds, reap };
+    return this.run(
+      idleResourcesWorkflow,
+      `idle/${env}/${requester.requestId}`,
+      [{ environment: env, region: e.region, settings, namespaces, standby, nowIso: now.toISOString() }],
+      '5m',
+      `looking for idle resources in ${env}`,
     );
   }
 
