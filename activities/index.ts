@@ -23,6 +23,7 @@ import type { CostChartDeps } from './cost/cost-chart';
 import { createCostChartActivities } from './cost/cost-chart';
 import { createCostActivities } from './cost/cost-report';
 import { createIdleActivities } from './cost/idle';
+import { createReapActivities } from './cost/reap';
 import type { SecurityDeps } from './security';
 import { createSecurityActivities } from './security';
 import { createRescanActivities } from './security/rescan';
@@ -71,6 +72,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps.alerts),
     ...createCostActivities(deps),
     ...createCostChartActivities(deps.cost),
+    ...createReapActivities({ aws: deps.aws }),
     ...createIdleActivities({ aws: deps.aws, ...(deps.k8s ? { k8s: deps.k8s } : {}) }),
     exportPodLog: (input: ExportPodLogInput) =>
       exportPodLog(

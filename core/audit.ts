@@ -38,6 +38,8 @@ export type AuditAction =
   | 'alert-refused'
   | 'schedule-paused'
   | 'schedule-resumed'
+  // The reaper (workflows/reap.ts): someone kept a resource during its notice.
+  | 'kept'
   // Step-up MFA: a refused code (wrong, replayed, or tried while locked), and the lockout it led to.
   | 'mfa-failed'
   | 'mfa-locked'

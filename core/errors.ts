@@ -31,7 +31,7 @@ export class InvalidInput extends Error {
 export class PermissionDenied extends Error {
   override readonly name = 'PermissionDenied';
   /** Set when the catalog's permission rule refused the command itself (core/commands/policy.ts). */
-  readonly policy?: 'unknown-user' | 'sensitive-read' | 'not-an-approver' | 'schedule-not-read';
+  readonly policy?: 'unknown-user' | 'sensitive-read' | 'not-an-approver' | 'schedule-not-read' | 'dev-only';
   constructor(message: string, policy?: PermissionDenied['policy']) {
     super(message);
     if (policy) this.policy = policy;

@@ -30,6 +30,8 @@ export type OperationPhase =
   | 'baking'
   | 'scaling-down'
   | 'rolling-back'
+  // The reaper: the notice period in the channel (Keep stops it).
+  | 'notice'
   | 'done';
 
 /** How an operation ended. Rejection, expiry and "no changes" are outcomes, not errors. */
@@ -92,7 +94,7 @@ export interface StackEventSummary {
 /** The state of an operation, as the `state` query returns it. JSON-safe. */
 export interface OperationState {
   readonly operationId: string;
-  readonly kind: 'deploy-stack' | 'delete-stack' | 'rollout' | 'rollback' | 'helm-release';
+  readonly kind: 'deploy-stack' | 'delete-stack' | 'rollout' | 'rollback' | 'helm-release' | 'reap';
   readonly environment: EnvironmentName;
   readonly target: string;
   readonly requester: Requester;
@@ -196,5 +198,6 @@ export const PHASE_TEXT: Readonly<Record<OperationPhase, string>> = {
   baking: 'baking: the new colour carries all traffic',
   'scaling-down': 'scaling the old colour down (kept for fast rollback)',
   'rolling-back': 'rolling back: traffic returns to the old colour',
+  notice: 'notice period: it is deleted at the deadline unless someone keeps it',
   done: 'done',
 };

@@ -131,3 +131,21 @@ export interface HelmReleaseInput extends OperationBaseInput {
   /** Knobs for tests: start-to-close of the helm write (helm --wait can take minutes). Default 15m. */
   readonly tuning?: { readonly writeTimeoutMs?: number };
 }
+
+/** `reap {resource} dev`: one idle resource, a notice period, then its deletion (DEV only). */
+export interface ReapInput extends OperationBaseInput {
+  readonly resourceId: string;
+  /** Seconds of notice in the channel before the deletion (config idle.reap.notice). */
+  readonly noticeSeconds: number;
+  /** Keep tags keep-until now + this (config idle.reap.keep). */
+  readonly keepSeconds: number;
+}
+
+/** Who keeps a resource from the reaper, and from where. */
+export interface KeepArgs {
+  readonly by: string;
+  readonly via: Requester['via'];
+}
+
+/** Keep the resource during the reap's notice: tagged keep-until, and the reap ends without deleting. */
+export const keepUpdate = defineUpdate<OperationState, [KeepArgs]>('keep');

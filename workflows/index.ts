@@ -18,3 +18,4 @@ export {
   scheduledCostReportWorkflow,
 } from './cost';
 export { scheduledRescanWorkflow } from './rescan';
+export { reapWorkflow } from './reap';

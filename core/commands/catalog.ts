@@ -62,6 +62,12 @@ const alertReason = {
   description: 'why (kept in the audit trail and shown in the alert thread)',
 } as const;
 
+const reapResource = {
+  name: 'resource',
+  kind: 'resource',
+  description: 'an idle resource id as `idle dev` lists it: vol-…, eipalloc-… or snap-…',
+} as const;
+
 // Vulnerability findings say how a running service can be attacked: only people the config names see them.
 const SCAN_SENSITIVE =
   "Scan results say how our services could be attacked, so they are for people in infra-agent's user list; yours is not. Ask the platform team to add you.";
@@ -602,6 +608,31 @@ export const COMMANDS = [
     effect: 'read',
     access: 'anyone',
     serves: 'idle',
+  },
+  {
+    name: 'reap',
+    pattern: 'reap {resource} {env}',
+    aliases: ['reap {resource} in {env}', 'reap {resource} from {env}'],
+    summary:
+      'DEV only: delete an idle EBS volume (after a snapshot), Elastic IP or snapshot that `idle dev` lists, after a notice in the channel during which anyone may keep it',
+    params: [reapResource, env],
+    examples: ['reap vol-0123456789abcdef0 dev'],
+    effect: 'write',
+    access: 'known-users',
+    serves: 'reap',
+  },
+  {
+    name: 'keep',
+    pattern: 'keep {resource} {env}',
+    aliases: ['keep {resource} in {env}'],
+    summary:
+      'stop a reap during its notice: the resource is tagged keep-until (30 days by default) and nothing is deleted',
+    params: [reapResource, env],
+    examples: ['keep vol-0123456789abcdef0 dev'],
+    effect: 'decision',
+    access: 'known-users',
+    serves: 'reap',
+    succeedsWith: ['cancelled'],
   },
   {
     name: 'approve',

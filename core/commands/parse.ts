@@ -1,6 +1,7 @@
 import { ALERT_KEY, SCHEDULED_CHECKS, SNOOZES } from '../alerts/alert';
 import type { EnvironmentName } from '../environments';
 import { COST_PERIOD_HELP, isCostPeriod } from '../cost/period';
+import { reapResourceProblem } from '../cost/idle';
 import { editDistance } from '../edit-distance';
 import { ENVIRONMENTS } from '../environments';
 import { canonicalVerb } from '../llm/vocabulary';
@@ -189,6 +190,10 @@ function checkSlot(kind: ParamKind, raw: string, ctx: ParseContext): SlotResult 
       return (SNOOZES as readonly string[]).includes(raw.toLowerCase())
         ? { ok: true, value: raw.toLowerCase() }
         : { ok: false, error: `'${raw}' is not a snooze; use ${SNOOZES.join(', ')}` };
+    case 'resource': {
+      const problem = reapResourceProblem(raw.toLowerCase());
+      return problem ? { ok: false, error: problem } : { ok: true, value: raw.toLowerCase() };
+    }
     case 'text':
     case 'command-name':
     case 'user':

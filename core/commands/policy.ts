@@ -1,5 +1,6 @@
 import type { EnvironmentName } from '../environments';
 import { environmentOfOperation } from '../operation-id';
+import { reapRefusal } from '../cost/idle';
 import { COMMANDS } from './catalog';
 import type { CommandSpec, Effect } from './spec';
 import type { Command, KubeReadCommand } from './types';
@@ -48,7 +49,7 @@ export interface Caller {
 
 /** Why a command is refused to a caller: the kind (for tests and audit) and the sentence people read. */
 export interface Refusal {
-  readonly kind: 'unknown-user' | 'sensitive-read' | 'not-an-approver' | 'schedule-not-read';
+  readonly kind: 'unknown-user' | 'sensitive-read' | 'not-an-approver' | 'schedule-not-read' | 'dev-only';
   readonly message: string;
 }
 
@@ -60,6 +61,11 @@ export interface Refusal {
  */
 export function checkPermission(c: Command, caller: Caller): Refusal | undefined {
   const spec = specFor(c);
+  // The reaper is DEV only in code, for everyone and every path (typed, proposed, a button), before anything else.
+  if (spec.serves === 'reap') {
+    const refusal = reapRefusal(environmentOf(c) ?? '');
+    if (refusal) return { kind: 'dev-only', message: refusal };
+  }
   if (caller.via === 'schedule') {
     // A schedule is configured by the platform team in the worker's config, so it may run the sensitive reads it
     // was set up for (drift all); it is nobody, so it may never change anything or decide anything.

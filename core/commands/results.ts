@@ -81,7 +81,7 @@ export interface ScheduleSummary {
 }
 
 /** What a decision did to its operation, for the front ends' words. */
-export type DecisionAction = 'approved' | 'rejected' | 'cancelled' | 'paused' | 'resumed' | 'aborting';
+export type DecisionAction = 'approved' | 'rejected' | 'cancelled' | 'paused' | 'resumed' | 'aborting' | 'kept';
 
 /**
  * What the dispatcher returns for a command: data only. Front ends render it (presentation/text, presentation/slack)

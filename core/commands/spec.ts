@@ -21,7 +21,8 @@ export type ParamKind =
   | 'waiver'
   | 'check'
   | 'alert'
-  | 'snooze';
+  | 'snooze'
+  | 'resource';
 
 /** One parameter slot in a command's pattern. */
 export interface ParamSpec {
@@ -70,6 +71,7 @@ export type Serves =
   | 'waiver'
   | 'cost'
   | 'idle'
+  | 'reap'
   | 'validate'
   | 'kube-read'
   | 'schedules'

@@ -1,5 +1,6 @@
 import { ALERT_KEY, SCHEDULED_CHECKS, SNOOZES } from '../alerts/alert';
 import { COST_PERIODS } from '../cost/period';
+import { REAP_RESOURCE_ID } from '../cost/idle';
 import { ENVIRONMENTS } from '../environments';
 import { COMMANDS } from './catalog';
 import { IMAGE_REF } from '../security/image-ref';
@@ -77,6 +78,8 @@ function paramSchema(kind: ParamKind, ctx: ToolSchemaContext): JsonSchema {
     case 'command-name':
     case 'user':
       return { type: 'string', pattern: '^[a-z][a-z0-9-]{0,40}$' };
+    case 'resource':
+      return { type: 'string', pattern: REAP_RESOURCE_ID.source };
   }
 }
 

@@ -211,3 +211,13 @@ export function keptAt(keepUntil: string | undefined, nowMs: number): boolean {
   const t = Date.parse(keepUntil);
   return Number.isFinite(t) && t > nowMs;
 }
+
+/**
+ * The reaper runs in DEV only. This is code, not configuration: every path (typed, proposed by the language front
+ * door, a Slack button, the schedule, the workflow and each of its activities) asks this, whatever the config says.
+ */
+export function reapRefusal(environment: string): string | undefined {
+  return environment === 'dev'
+    ? undefined
+    : `reap is refused in ${environment.toUpperCase()}: the reaper runs in DEV only, whatever the config says; remove ${environment} resources through the stack or chart that owns them (with its approval)`;
+}

@@ -41,6 +41,7 @@ const VERB: Readonly<Record<OperationState['kind'], string>> = {
   rollout: 'Rollout',
   rollback: 'Rollback',
   'helm-release': 'Helm',
+  reap: 'Reap',
 };
 
 /** The operation's one status message: request and target, preview, buttons or decision, outcome. */

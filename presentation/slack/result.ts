@@ -63,6 +63,10 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
           return textReply(`:arrow_forward: Resumed ${op} — traffic steps continue.`);
         case 'aborting':
           return textReply(`:rewind: Aborting ${op}: traffic goes back to the old colour.`);
+        case 'kept':
+          return textReply(
+            `:lock: Kept ${userText(r.state.target)}: tagged keep-until, the reap (${op}) deletes nothing.`,
+          );
       }
       break;
     }

@@ -51,6 +51,8 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
           return { text: `resumed ${op} by ${who} — traffic steps continue`, ok: true };
         case 'aborting':
           return { text: `aborting ${op}: traffic goes back to the old colour`, ok: true };
+        case 'kept':
+          return { text: `kept ${r.state.target} (${op}) by ${who}: tagged keep-until, nothing is deleted`, ok: true };
       }
       break;
     }

@@ -101,6 +101,8 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'cost-by-service',
       'cost-daily',
       'idle',
+      'reap',
+      'keep',
       'approve',
       'reject',
       'operation-status',

@@ -15,7 +15,7 @@ import type { Requester } from '../../core/requester';
 import type { WaiverView } from '../../core/security/waivers';
 import type { IacVersionResult } from '../iac-version';
 import type { NotifyTarget, RolloutInput, StackOperationInput } from '../../workflows/definitions';
-import { helmReleaseInput, rolloutInput, stackInput, stackNameOf } from './inputs';
+import { helmReleaseInput, reapInput, rolloutInput, stackInput, stackNameOf } from './inputs';
 import type { WorkerLiveness } from './liveness';
 import type { DecisionName, Operations } from './operations';
 import type { Reads } from './reads';
@@ -61,6 +61,7 @@ const DECIDED: Readonly<Record<DecisionName, DecisionAction>> = {
   pause: 'paused',
   resume: 'resumed',
   abort: 'aborting',
+  keep: 'kept',
 };
 
 /**
@@ -220,6 +221,17 @@ export class Dispatcher {
         const grouping = k.name === 'cost-by-service' ? 'aws-service' : 'service-tag';
         const cost = await reads.cost(k.env, k.period, grouping, r);
         return { kind: 'cost', cost: k.name === 'cost-daily' ? { ...cost, daily: true } : cost };
+      }
+      case 'reap': {
+        const k = c as CommandNamed<'reap' | 'keep'>;
+        if (k.name === 'keep') {
+          const op = formatOperationId('reap', k.env, k.resource);
+          const before = await operations.state(op);
+          return { kind: 'decided', action: 'kept', state: await operations.decide(op, 'keep', r, before) };
+        }
+        const input = reapInput(config, k.resource, k.env, r, opts.notify);
+        const started = await operations.start('reap', input, k.resource);
+        return { kind: 'started', started, environment: k.env, what: `reap of ${k.resource} (after a notice)` };
       }
       case 'idle':
         return { kind: 'idle', report: await reads.idle((c as CommandNamed<'idle'>).env, r) };

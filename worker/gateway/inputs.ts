@@ -1,4 +1,5 @@
 import { resolveApprovers } from '../../core/approval';
+import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
 import { InvalidInput } from '../../core/errors';
@@ -9,6 +10,7 @@ import { formatOperationId } from '../../core/operation-id';
 import type { Requester } from '../../core/requester';
 import type { IacVersionResult } from '../iac-version';
 import type {
+  ReapInput,
   HelmReleaseInput,
   NotifyTarget,
   OperationBaseInput,
@@ -247,4 +249,23 @@ export function kubernetesDriftTargets(config: AppConfig, env: EnvironmentName):
     ...Object.keys(config.services).map((s) => serviceDriftTarget(config, s, env)),
     ...Object.keys(config.releases).map((r) => releaseDriftTarget(config, r, env)),
   ];
+}
+/** The recorded input of `reap {resource} dev`: the notice and keep periods from config now (DEV only: see reapWorkflow). */
+export function reapInput(
+  config: AppConfig,
+  resourceId: string,
+  env: EnvironmentName,
+  requester: Requester,
+  notify?: NotifyTarget,
+): ReapInput {
+  const reap = (config.idle ?? DEFAULT_IDLE_CONFIG).reap;
+  return {
+    operationId: formatOperationId('reap', env, resourceId),
+    environment: env,
+    region: config.environments[env].region,
+    resourceId,
+    noticeSeconds: reap.noticeSeconds,
+    keepSeconds: reap.keepSeconds,
+    ...operationBase(config, env, requester, notify),
+  };
 }

@@ -14,6 +14,7 @@ import {
   deleteStackWorkflow,
   deployStackWorkflow,
   helmReleaseWorkflow,
+  reapWorkflow,
   rollbackWorkflow,
 } from '../../workflows';
 import type { OperationBaseInput } from '../../workflows/definitions';
@@ -21,6 +22,7 @@ import {
   abortUpdate,
   approveUpdate,
   cancelUpdate,
+  keepUpdate,
   pauseUpdate,
   rejectUpdate,
   resumeUpdate,
@@ -37,6 +39,7 @@ const WORKFLOWS = {
   'helm-install': { workflow: helmReleaseWorkflow, what: 'a change' },
   'helm-upgrade': { workflow: helmReleaseWorkflow, what: 'a change' },
   'helm-rollback': { workflow: helmReleaseWorkflow, what: 'a change' },
+  reap: { workflow: reapWorkflow, what: 'a reap' },
 } as const;
 export type OperationKindName = keyof typeof WORKFLOWS;
 const WORKFLOW_TYPES = [...new Set(Object.values(WORKFLOWS).map((w) => w.workflow.name))];
@@ -46,9 +49,10 @@ const UNIT: Readonly<Record<(typeof OPERATION_KINDS)[number], string>> = {
   stack: 'stack',
   rollout: 'service',
   helm: 'release',
+  reap: 'resource',
 };
 
-export type DecisionName = 'approve' | 'reject' | 'cancel' | 'pause' | 'resume' | 'abort';
+export type DecisionName = 'approve' | 'reject' | 'cancel' | 'pause' | 'resume' | 'abort' | 'keep';
 
 /**
  * Operations: the approvable workflows' lifecycle seen from the client — one exclusive start path (the workflow id
@@ -206,6 +210,8 @@ export class Operations {
           });
         case 'cancel':
           return await h.executeUpdate(cancelUpdate, { args: [{ by: who.userId }] });
+        case 'keep':
+          return await h.executeUpdate(keepUpdate, { args: [{ by: who.userId, via: who.via }] });
         case 'pause':
         case 'resume':
         case 'abort': {
