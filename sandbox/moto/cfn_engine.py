@@ -567,6 +567,10 @@ def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack
         change_set.execution_status = "EXECUTE_IN_PROGRESS"
         stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
         ok = _run_create(self, stack)
+    elif getattr(change_set, "sandbox_apply", None) is not None:
+        # A drift-aware (REVERT_DRIFT) change set: the resources go back to the template; the template stays.
+        change_set.execution_status = "EXECUTE_IN_PROGRESS"
+        ok = _run_update(self, stack, change_set.sandbox_apply)
     else:
         change_set.execution_status = "EXECUTE_IN_PROGRESS"
 

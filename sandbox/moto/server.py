@@ -1473,6 +1473,295 @@ def install_drift_api() -> None:
     CloudFormationResponse.detect_stack_resource_drift = _resp_detect_stack_resource_drift  # type: ignore[attr-defined]
 
 
+
+# ----------------------------------------------------------------------------------------------
+# Drift-aware change sets: CreateChangeSet with DeploymentMode=REVERT_DRIFT (moto 5.2.5 ignores the field)
+# ----------------------------------------------------------------------------------------------
+
+# Resource types and the top-level properties whose drift the sandbox can put back to the template's values.
+# A drifted property outside this list makes the change set FAILED with the reason (nothing is half reverted).
+_EC2_TAGGED_TYPES = (
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::FlowLog",
+)
+REVERTIBLE: dict[str, frozenset[str]] = {
+    "AWS::EC2::SecurityGroup": frozenset({"SecurityGroupIngress", "SecurityGroupEgress", "Tags"}),
+    **{t: frozenset({"Tags"}) for t in _EC2_TAGGED_TYPES},
+    "AWS::IAM::Role": frozenset(
+        {"Policies", "ManagedPolicyArns", "Tags", "AssumeRolePolicyDocument", "MaxSessionDuration", "Description"}
+    ),
+    "AWS::Logs::LogGroup": frozenset({"RetentionInDays", "Tags"}),
+}
+
+# A drift difference seen from the change that reverts it: an item added by hand is removed, and so on.
+_REVERT_CHANGE_TYPE = {"ADD": "Remove", "REMOVE": "Add", "NOT_EQUAL": "Modify"}
+
+
+class RevertDriftChange:
+    """One ResourceChange of a drift-aware change set (serialised by moto's botocore-shape serializer)."""
+
+    def __init__(self, drift_result: dict[str, Any]):
+        self.action = "Modify"
+        self.logical_resource_id = drift_result["LogicalResourceId"]
+        self.physical_resource_id = drift_result.get("PhysicalResourceId")
+        self.resource_type = drift_result["ResourceType"]
+        self.replacement = "False"
+        self.resource_drift_status = drift_result["StackResourceDriftStatus"]
+        self.details = [self._detail(d) for d in drift_result["PropertyDifferences"]]
+        self.scope = sorted({d["Target"]["Attribute"] for d in self.details})
+
+    @staticmethod
+    def _detail(difference: dict[str, str]) -> dict[str, Any]:
+        name = difference["PropertyPath"].split("/")[1]
+        return {
+            "Target": {
+                "Attribute": "Tags" if name == "Tags" else "Properties",
+                "Name": name,
+                "Path": difference["PropertyPath"],
+                "RequiresRecreation": "Never",
+                "BeforeValue": difference["ActualValue"],
+                "AfterValue": difference["ExpectedValue"],
+                "BeforeValueFrom": "ACTUAL_STATE",
+                "AfterValueFrom": "TEMPLATE",
+                "AttributeChangeType": _REVERT_CHANGE_TYPE[difference["DifferenceType"]],
+                "Drift": {"ActualValue": difference["ActualValue"], "PreviousValue": difference["ExpectedValue"]},
+            },
+            "Evaluation": "Static",
+            "ChangeSource": "DirectModification",
+        }
+
+
+def _unrevertible(drift_result: dict[str, Any]) -> str | None:
+    """Why the sandbox cannot revert this drifted resource, or None when it can."""
+    status = drift_result["StackResourceDriftStatus"]
+    where = f"{drift_result['LogicalResourceId']} ({drift_result['ResourceType']})"
+    if status == "DELETED":
+        return f"{where} was deleted outside CloudFormation; the sandbox does not re-create deleted resources"
+    allowed = REVERTIBLE.get(drift_result["ResourceType"], frozenset())
+    names = sorted({d["PropertyPath"].split("/")[1] for d in drift_result["PropertyDifferences"]} - allowed)
+    if names:
+        return f"{where}: the sandbox cannot revert drift of {', '.join(names)}"
+    return None
+
+
+def _ec2_tags_revert(backend: Any, resource_id: str, expected: Any) -> None:
+    wanted = _tag_list_to_dict(expected)
+    live = {t["Key"]: t["Value"] for t in drift._ec2_tags(backend, resource_id)}
+    extra = {k: None for k in live if k not in wanted}
+    if extra:
+        backend.delete_tags([resource_id], extra)
+    if wanted:
+        backend.create_tags([resource_id], wanted)
+
+
+def _security_group_revert(resource: Any, expected: dict[str, Any], names: set[str], account_id: str, region_name: str) -> None:
+    backend = _ec2(account_id, region_name)
+    group = backend.get_security_group_from_id(resource.id)
+    standalone = drift._standalone_rule_ids()
+    for name, egress in (("SecurityGroupIngress", False), ("SecurityGroupEgress", True)):
+        if name not in names:
+            continue
+        peer, prefix = (
+            ("DestinationSecurityGroupId", "DestinationPrefixListId")
+            if egress
+            else ("SourceSecurityGroupId", "SourcePrefixListId")
+        )
+        wanted = {drift._canon(r): r for r in expected.get(name) or []}
+        rules = group.egress_rules if egress else group.ingress_rules
+        present: set[str] = set()
+        for rule in list(rules):
+            if rule.id in standalone:
+                continue
+            key = drift._canon(drift.sg_rule_properties(rule, peer))
+            if key in wanted and key not in present:
+                present.add(key)
+                continue
+            revoke = backend.revoke_security_group_egress if egress else backend.revoke_security_group_ingress
+            revoke(group.id, None, None, None, [], security_rule_ids=[rule.id], vpc_id=group.vpc_id)
+        for key, rule_props in wanted.items():
+            if key not in present:
+                args = _sg_rule_args({**rule_props, "GroupId": group.id}, peer, prefix)
+                authorize = backend.authorize_security_group_egress if egress else backend.authorize_security_group_ingress
+                authorize(**args, vpc_id=group.vpc_id)
+    if "Tags" in names:
+        _ec2_tags_revert(backend, group.id, expected.get("Tags"))
+
+
+def _ec2_tagged_revert(resource: Any, expected: dict[str, Any], names: set[str], account_id: str, region_name: str) -> None:
+    _ec2_tags_revert(_ec2(account_id, region_name), resource.physical_resource_id, expected.get("Tags"))
+
+
+def _document(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _iam_role_revert(resource: Any, expected: dict[str, Any], names: set[str], account_id: str, region_name: str) -> None:
+    backend = iam_backends[account_id][get_partition(region_name)]
+    role = backend.roles[resource.id]
+    if "Policies" in names:
+        wanted = {p["PolicyName"]: p["PolicyDocument"] for p in expected.get("Policies") or []}
+        for name in list(role.policies):
+            if name not in wanted:
+                backend.delete_role_policy(role.name, name)
+        for name, document in wanted.items():
+            backend.put_role_policy(role.name, name, _document(document))
+    if "ManagedPolicyArns" in names:
+        wanted_arns = set(expected.get("ManagedPolicyArns") or [])
+        for arn in list(role.managed_policies):
+            if arn not in wanted_arns:
+                backend.detach_role_policy(arn, role.name)
+        for arn in sorted(wanted_arns - set(role.managed_policies)):
+            _ensure_aws_managed_policy(backend, arn)
+            backend.attach_role_policy(arn, role.name)
+    if "AssumeRolePolicyDocument" in names:
+        backend.update_assume_role_policy(role.name, _document(expected["AssumeRolePolicyDocument"]))
+    if "MaxSessionDuration" in names:
+        role.max_session_duration = int(expected["MaxSessionDuration"])
+    if "Description" in names:
+        role.description = expected.get("Description")
+    if "Tags" in names:
+        wanted_tags = _tag_list_to_dict(expected.get("Tags"))
+        live = {t["Key"]: t["Value"] for t in (role.tags.values() if isinstance(role.tags, dict) else role.tags)}
+        extra = [k for k in live if k not in wanted_tags and not k.startswith("aws:")]
+        if extra:
+            backend.untag_role(role.name, extra)
+        if wanted_tags:
+            backend.tag_role(role.name, [{"Key": k, "Value": v} for k, v in wanted_tags.items()])
+
+
+def _log_group_revert(resource: Any, expected: dict[str, Any], names: set[str], account_id: str, region_name: str) -> None:
+    from moto.logs import models as logs_models
+
+    backend = logs_models.logs_backends[account_id][region_name]
+    group = backend.groups[resource.name]
+    if "RetentionInDays" in names:
+        if expected.get("RetentionInDays") is None:
+            backend.delete_retention_policy(group.name)
+        else:
+            backend.put_retention_policy(group.name, int(expected["RetentionInDays"]))
+    if "Tags" in names:
+        wanted = _tag_list_to_dict(expected.get("Tags"))
+        live = backend.list_tags_for_resource(group.arn)
+        extra = [k for k in live if k not in wanted and not str(k).startswith("aws:")]
+        if extra:
+            backend.untag_resource(group.arn, extra)
+        if wanted:
+            backend.tag_resource(group.arn, wanted)
+
+
+_REVERTERS: dict[str, Any] = {
+    "AWS::EC2::SecurityGroup": _security_group_revert,
+    **{t: _ec2_tagged_revert for t in _EC2_TAGGED_TYPES},
+    "AWS::IAM::Role": _iam_role_revert,
+    "AWS::Logs::LogGroup": _log_group_revert,
+}
+
+
+def _revert_drift(stack: Any, logical_ids: list[str], account_id: str, region_name: str) -> None:
+    """ExecuteChangeSet of a REVERT_DRIFT change set: each listed resource's drifted properties back to the
+    template's values, as they are drifted *now* (a resource back in sync meanwhile is left alone)."""
+    resources = stack.resource_map._parsed_resources
+    for logical_id in logical_ids:
+        resource = resources.get(logical_id)
+        if resource is None or isinstance(resource, str):
+            continue
+        found = _resource_drift(stack, resource, account_id, region_name)
+        if found["StackResourceDriftStatus"] != "MODIFIED":
+            continue
+        reason = _unrevertible(found)
+        if reason:
+            raise ValidationError(message=reason)
+        cfn_engine._resource_event(stack, logical_id, found["ResourceType"], "UPDATE_IN_PROGRESS", "Reverting drift")
+        names = {d["PropertyPath"].split("/")[1] for d in found["PropertyDifferences"]}
+        _REVERTERS[found["ResourceType"]](resource, drift.expected_properties(resource) or {}, names, account_id, region_name)
+        cfn_engine._resource_event(stack, logical_id, found["ResourceType"], "UPDATE_COMPLETE", "Drift reverted")
+
+
+_original_create_change_set: Any = None
+
+
+def _resp_create_change_set(self: Any) -> Any:
+    """CreateChangeSet: DeploymentMode=REVERT_DRIFT makes a drift-aware change set on an existing stack — one
+    Modify change per drifted resource, a detail per property path (before = live, after = template). Without
+    drift, FAILED with AWS's "didn't contain changes". Only the stack's deployed template and parameters are
+    supported (UsePreviousTemplate, or the same body): the sandbox reverts drift, it does not also update."""
+    from moto.cloudformation.models import ChangeSet
+    from moto.cloudformation.utils import generate_changeset_id
+    from moto.core.responses import ActionResult
+
+    if self._get_param("DeploymentMode") != "REVERT_DRIFT":
+        return _original_create_change_set(self)
+    backend = self.cloudformation_backend
+    stack_name = self._get_param("StackName")
+    name = self._get_param("ChangeSetName")
+    if self._get_param("ChangeSetType", "UPDATE") != "UPDATE":
+        raise ValidationError(message="DeploymentMode REVERT_DRIFT needs an existing stack (ChangeSetType UPDATE)")
+    stack = backend.get_stack(stack_name)
+    if stack.status.endswith(_DRIFT_REFUSED_SUFFIXES) or stack.status in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS"):
+        raise ValidationError(message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated.")
+    body = self._get_param("TemplateBody")
+    if body and not self._get_bool_param("UsePreviousTemplate", False) and body != stack.template:
+        raise ValidationError(
+            message="the moto sandbox makes REVERT_DRIFT change sets with the deployed template only, not a different template: "
+            "use UsePreviousTemplate=true (or the same template body)"
+        )
+    for existing in backend.change_sets.values():  # ClientToken / same name: the same change set again
+        if existing.change_set_name == name and existing.stack_id == stack.stack_id:
+            return ActionResult({"Id": existing.change_set_id, "StackId": stack.stack_id})
+    drifts = [
+        _resource_drift(stack, r, self.current_account, self.region)
+        for r in stack.stack_resources
+        if r is not None and hasattr(r, "cf_resource_type")
+    ]
+    drifted = [d for d in drifts if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED")]
+    change_set = ChangeSet(
+        change_set_type="UPDATE",
+        change_set_id=generate_changeset_id(name, self.region, self.current_account),
+        change_set_name=name,
+        stack=stack,
+        template=stack.template,
+        parameters=dict(stack.parameters),
+        description=self._get_param("Description"),
+        notification_arns=stack.notification_arns,
+        tags=dict(stack.tags),
+        role_arn=self._get_param("RoleARN"),
+    )
+    change_set.deployment_mode = "REVERT_DRIFT"  # type: ignore[attr-defined]
+    change_set.changes = [RevertDriftChange(d) for d in drifted]
+    reasons = [r for r in (_unrevertible(d) for d in drifted) if r]
+    if not drifted:
+        change_set.status = "FAILED"
+        change_set.execution_status = "UNAVAILABLE"
+        change_set.status_reason = (
+            "The submitted information didn't contain changes. Submit different information to create a change set."
+        )
+    elif reasons:
+        change_set.status = "FAILED"
+        change_set.execution_status = "UNAVAILABLE"
+        change_set.status_reason = "; ".join(reasons)
+    else:
+        change_set.status = "CREATE_COMPLETE"
+        change_set.execution_status = "AVAILABLE"
+        logical_ids = [d["LogicalResourceId"] for d in drifted]
+        account, region = self.current_account, self.region
+        change_set.sandbox_apply = lambda: _revert_drift(stack, logical_ids, account, region)  # type: ignore[attr-defined]
+    backend.change_sets[change_set.change_set_id] = change_set
+    return ActionResult({"Id": change_set.change_set_id, "StackId": stack.stack_id})
+
+
+def install_revert_drift_change_sets() -> None:
+    global _original_create_change_set
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    if _original_create_change_set is None:
+        _original_create_change_set = CloudFormationResponse.create_change_set
+    CloudFormationResponse.create_change_set = _resp_create_change_set  # type: ignore[method-assign]
+
+
 EXTENSION_TYPES: list[type[_ExtModel]] = [
     CfnNetworkAcl,
     CfnNetworkAclEntry,
@@ -1491,6 +1780,7 @@ def install() -> None:
     """Make moto's CloudFormation engine see the classes above and add the EKS add-on API."""
     install_eks_addon_api()
     install_drift_api()
+    install_revert_drift_change_sets()
     cost_explorer.install()
     cfn_engine.install()
     drift.record_expected_properties(_complete_native_create)

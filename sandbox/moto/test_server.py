@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+import json
 import os
 
 import boto3
@@ -211,3 +212,122 @@ def test_elbv2_duplicates_and_listener_checks(clients: dict[str, Any]) -> None:
                 {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": tg_arn, "Weight": 1000}]}}
             ],
         )
+
+
+REVERT_TEMPLATE = """
+Resources:
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: revert drift
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.100.0.0/16, Description: HTTPS from the VPN}
+      Tags: [{Key: Owner, Value: platform-team}]
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /pytest/revert-drift
+      RetentionInDays: 90
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: pytest-revert-drift
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: read-logs
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement: [{Effect: Allow, Action: [logs:GetLogEvents], Resource: '*'}]
+"""
+
+
+def _drift_status(cfn: Any, stack: str) -> str:
+    detection = cfn.detect_stack_drift(StackName=stack)["StackDriftDetectionId"]
+    for _ in range(100):
+        status = cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+        if status["DetectionStatus"] != "DETECTION_IN_PROGRESS":
+            return str(status["StackDriftStatus"])
+        time.sleep(0.1)
+    raise AssertionError("drift detection did not finish")
+
+
+def test_revert_drift_change_set(clients: dict[str, Any]) -> None:
+    """CreateChangeSet DeploymentMode=REVERT_DRIFT lists the drifted resources with their property paths; executing
+    it puts the live resources back to the template (rules, tags, retention, inline policies); drift is IN_SYNC."""
+    cfn, ec2, iam = clients["cloudformation"], clients["ec2"], clients["iam"]
+    kw = cfn.meta
+    logs = boto3.client("logs", endpoint_url=kw.endpoint_url, region_name=kw.region_name,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    cfn.create_stack(StackName="revert", TemplateBody=REVERT_TEMPLATE, Capabilities=["CAPABILITY_NAMED_IAM"])
+    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in cfn.describe_stack_resources(StackName="revert")["StackResources"]}
+    group = resources["Group"]
+
+    # nothing drifted: AWS's "didn't contain changes"
+    cfn.create_change_set(StackName="revert", ChangeSetName="clean", ChangeSetType="UPDATE",
+                          UsePreviousTemplate=True, DeploymentMode="REVERT_DRIFT")
+    clean = cfn.describe_change_set(StackName="revert", ChangeSetName="clean")
+    assert clean["Status"] == "FAILED" and "didn't contain changes" in clean["StatusReason"]
+    cfn.delete_change_set(StackName="revert", ChangeSetName="clean")
+
+    # out-of-band changes through the ordinary APIs
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.delete_tags(Resources=[group], Tags=[{"Key": "Owner"}])
+    logs.put_retention_policy(logGroupName="/pytest/revert-drift", retentionInDays=1)
+    iam.put_role_policy(RoleName="pytest-revert-drift", PolicyName="read-logs", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:*"], "Resource": "*"}]}))
+    assert _drift_status(cfn, "revert") == "DRIFTED"
+
+    cfn.create_change_set(StackName="revert", ChangeSetName="fix", ChangeSetType="UPDATE",
+                          UsePreviousTemplate=True, DeploymentMode="REVERT_DRIFT")
+    described = cfn.describe_change_set(StackName="revert", ChangeSetName="fix")
+    assert described["Status"] == "CREATE_COMPLETE" and described["ExecutionStatus"] == "AVAILABLE"
+    assert described["DeploymentMode"] == "REVERT_DRIFT"
+    changes = {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"] for c in described["Changes"]}
+    assert sorted(changes) == ["Group", "Logs", "Role"]
+    assert all(c["Action"] == "Modify" and c["ResourceDriftStatus"] == "MODIFIED" for c in changes.values())
+    paths = {c: sorted(d["Target"]["Path"] for d in changes[c]["Details"]) for c in changes}
+    assert paths["Group"] == ["/SecurityGroupIngress/1", "/Tags/0"]
+    assert paths["Logs"] == ["/RetentionInDays"]
+    assert paths["Role"][0].startswith("/Policies/0/PolicyDocument/Statement/0/Action/")
+    ingress = next(d["Target"] for d in changes["Group"]["Details"] if d["Target"]["Path"] == "/SecurityGroupIngress/1")
+    assert ingress["AttributeChangeType"] == "Remove" and ingress["BeforeValueFrom"] == "ACTUAL_STATE"
+    assert '"FromPort":22' in ingress["BeforeValue"] and ingress["AfterValue"] == "null"
+    assert changes["Group"]["PhysicalResourceId"] == group
+
+    cfn.execute_change_set(StackName="revert", ChangeSetName="fix")
+    assert cfn.describe_stacks(StackName="revert")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    assert cfn.describe_change_set(StackName="revert", ChangeSetName="fix")["ExecutionStatus"] == "EXECUTE_COMPLETE"
+    rules = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
+    assert [(p["FromPort"], p["IpRanges"][0]["CidrIp"]) for p in rules["IpPermissions"]] == [(443, "10.100.0.0/16")]
+    assert {t["Key"]: t["Value"] for t in rules.get("Tags", [])}.get("Owner") == "platform-team"
+    assert logs.describe_log_groups(logGroupNamePrefix="/pytest/revert-drift")["logGroups"][0]["retentionInDays"] == 90
+    document = iam.get_role_policy(RoleName="pytest-revert-drift", PolicyName="read-logs")["PolicyDocument"]
+    assert document["Statement"][0]["Action"] == ["logs:GetLogEvents"]
+    assert _drift_status(cfn, "revert") == "IN_SYNC"
+    # the template stays what was deployed; a second execute is refused as in AWS (the product treats it as done)
+    assert cfn.get_template(StackName="revert")["TemplateBody"] == REVERT_TEMPLATE
+    with pytest.raises(cfn.exceptions.InvalidChangeSetStatusException):
+        cfn.execute_change_set(StackName="revert", ChangeSetName="fix")
+    cfn.delete_stack(StackName="revert")
+
+
+def test_revert_drift_refuses_what_it_cannot_revert(clients: dict[str, Any]) -> None:
+    """A drifted resource the sandbox cannot put back (a deleted log group) fails the change set with the reason."""
+    cfn = clients["cloudformation"]
+    kw = cfn.meta
+    logs = boto3.client("logs", endpoint_url=kw.endpoint_url, region_name=kw.region_name,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    body = "Resources:\n  Logs: {Type: AWS::Logs::LogGroup, Properties: {LogGroupName: /pytest/gone, RetentionInDays: 7}}\n"
+    cfn.create_stack(StackName="revert-gone", TemplateBody=body)
+    logs.delete_log_group(logGroupName="/pytest/gone")
+    cfn.create_change_set(StackName="revert-gone", ChangeSetName="fix", ChangeSetType="UPDATE",
+                          UsePreviousTemplate=True, DeploymentMode="REVERT_DRIFT")
+    described = cfn.describe_change_set(StackName="revert-gone", ChangeSetName="fix")
+    assert described["Status"] == "FAILED"
+    assert "Logs (AWS::Logs::LogGroup) was deleted outside CloudFormation" in described["StatusReason"]
+    with pytest.raises(cfn.exceptions.ClientError, match="different template"):
+        cfn.create_change_set(StackName="revert-gone", ChangeSetName="other", ChangeSetType="UPDATE",
+                              TemplateBody=body.replace("7", "14"), DeploymentMode="REVERT_DRIFT")
