@@ -40,6 +40,8 @@ export type AuditAction =
   | 'schedule-resumed'
   // The reaper (workflows/reap.ts): someone kept a resource during its notice.
   | 'kept'
+  // Drift remediation (workflows/remediate-stack.ts): the drift re-check after the change set ran.
+  | 'drift-rechecked'
   // Step-up MFA: a refused code (wrong, replayed, or tried while locked), and the lockout it led to.
   | 'mfa-failed'
   | 'mfa-locked'

@@ -58,6 +58,11 @@ export interface ResourceChange {
   readonly replacement?: 'True' | 'False' | 'Conditional';
   /** Which parts of the resource change (Properties, Tags, …). */
   readonly scope?: readonly string[];
+  /**
+   * A drift-aware (REVERT_DRIFT) change set's property changes, one line each: the property path, live value →
+   * the template's value, and what reverting does (`/SecurityGroupIngress/1: {…} → (none)  (remove)`).
+   */
+  readonly revert?: readonly string[];
 }
 
 /** What will change: the artifact an approval is bound to. */
@@ -94,7 +99,7 @@ export interface StackEventSummary {
 /** The state of an operation, as the `state` query returns it. JSON-safe. */
 export interface OperationState {
   readonly operationId: string;
-  readonly kind: 'deploy-stack' | 'delete-stack' | 'rollout' | 'rollback' | 'helm-release' | 'reap';
+  readonly kind: 'deploy-stack' | 'delete-stack' | 'remediate-stack' | 'rollout' | 'rollback' | 'helm-release' | 'reap';
   readonly environment: EnvironmentName;
   readonly target: string;
   readonly requester: Requester;

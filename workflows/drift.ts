@@ -46,7 +46,7 @@ export interface DriftCheckInput {
 }
 
 // The product does not read CloudTrail (yet): every report says so instead of leaving the question open.
-const NO_ATTRIBUTION: DriftAttribution = {
+export const NO_ATTRIBUTION: DriftAttribution = {
   available: false,
   reason: 'who made the change is not known: infra-agent does not read CloudTrail yet (look up the physical id there)',
 };

@@ -1,6 +1,7 @@
 export { whoamiWorkflow } from './whoami';
 export { deployStackWorkflow } from './deploy-stack';
 export { deleteStackWorkflow } from './delete-stack';
+export { remediateStackWorkflow } from './remediate-stack';
 export { describeStackWorkflow, kubernetesReadWorkflow, validateTemplatesWorkflow } from './read-only';
 export { interpretRequestWorkflow } from './interpret';
 export { diagnoseWorkflow } from './diagnose';

@@ -237,6 +237,24 @@ export function createAlertActivities(deps: AlertDeps | undefined) {
       return record;
     },
 
+    /**
+     * A line in an alert's thread (a remediation's result): posted once per key — a retry after a lost answer
+     * finds the earlier post. No alert, or one never posted: nothing to say, `posted: false`.
+     */
+    async noteAlert(input: { readonly key: string; readonly note: string; readonly postKey: string }) {
+      const { store, notifier, messages } = need();
+      const record = await store.get(input.key);
+      if (!record?.ts || !record.channel) return { posted: false };
+      const m = { channel: record.channel, threadTs: record.ts, key: `alert|${input.key}|${input.postKey}` };
+      try {
+        const earlier = Context.current().info.attempt > 1 ? await notifier.findPosted(m) : undefined;
+        if (!earlier) await notifier.post({ ...m, ...messages.reply(userText(input.note)) });
+      } catch (e) {
+        return transient(e);
+      }
+      return { posted: true, ts: record.ts };
+    },
+
     /** Every alert that is not resolved (for `alerts`). */
     async listAlerts(): Promise<AlertRecord[]> {
       return (await need().store.list()).filter((r) => r.status !== 'resolved');

@@ -11,6 +11,7 @@ import {
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import { Context, sleep } from '@temporalio/activity';
 import type { CredentialBroker } from '../../adapters/aws/assume-role';
@@ -40,6 +41,11 @@ export interface CreateChangeSetInput extends StackRef {
   readonly parameters: Readonly<Record<string, string>>;
   readonly tags: Readonly<Record<string, string>>;
   readonly pollMs?: number;
+  /**
+   * A drift-aware change set (DeploymentMode REVERT_DRIFT): the stack's deployed template and parameter values
+   * (nothing of the catalog's template or parameters), listing the drifted resources; executing it puts them back.
+   */
+  readonly revertDrift?: boolean;
 }
 
 export type CreateChangeSetResult =
@@ -179,6 +185,64 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
     };
   }
 
+  /**
+   * The drift-aware change set of a stack as deployed (UsePreviousTemplate, every parameter's previous value, the
+   * stack's own tags): created once per workflow run (same name on a retry), then awaited like any change set.
+   */
+  async function revertDriftChangeSet(
+    client: CloudFormationClient,
+    input: CreateChangeSetInput,
+    ref: ChangeSetRef,
+  ): Promise<CreateChangeSetResult> {
+    const stack = await findStack(client, input.stackName);
+    if (!stack || stack.StackStatus === 'DELETE_COMPLETE' || stack.StackStatus === 'REVIEW_IN_PROGRESS')
+      throw new StackNotFound(`stack ${input.stackName} does not exist (or was never created): nothing to remediate`);
+    const template = await client.send(
+      new GetTemplateCommand({ StackName: input.stackName, TemplateStage: 'Original' }),
+    );
+    const templateHash = createHash('sha256')
+      .update(template.TemplateBody ?? '')
+      .digest('hex');
+    let described = await describeChangeSet(client, ref);
+    if (!described) {
+      await client.send(
+        new CreateChangeSetCommand({
+          StackName: input.stackName,
+          ChangeSetName: ref.changeSetName,
+          ChangeSetType: 'UPDATE',
+          UsePreviousTemplate: true,
+          DeploymentMode: 'REVERT_DRIFT',
+          ClientToken: ref.changeSetName,
+          Capabilities: ['CAPABILITY_NAMED_IAM'],
+          Parameters: (stack.Parameters ?? []).map((p) => ({ ParameterKey: p.ParameterKey, UsePreviousValue: true })),
+          Description: `infra-agent ${currentRun().workflowId} (revert drift)`,
+        }),
+      );
+      described = await describeChangeSet(client, ref);
+    }
+    while (described && /_PENDING$|_IN_PROGRESS$/.test(described.Status ?? '')) {
+      Context.current().heartbeat({ changeSetStatus: described.Status });
+      await sleep(input.pollMs ?? 3000);
+      described = await describeChangeSet(client, ref);
+    }
+    if (!described) throw new ChangeSetFailed(`change set ${ref.changeSetName} disappeared while being created`);
+    if (described.Status === 'FAILED') {
+      const reason = described.StatusReason ?? 'unknown reason';
+      if (NO_CHANGES.test(reason)) return { noChanges: true, changeSetName: ref.changeSetName, reason };
+      throw new ChangeSetFailed(
+        `CloudFormation could not make the drift-reverting change set for ${input.stackName}: ${reason}`,
+      );
+    }
+    return {
+      noChanges: false,
+      artifactId: described.ChangeSetId ?? ref.changeSetName,
+      stackName: input.stackName,
+      changeSetName: ref.changeSetName,
+      changes: resourceChanges(await allChanges(client, ref)),
+      templateHash,
+    };
+  }
+
   return {
     /**
      * Creates the change set for this workflow run, or finds the one a previous attempt created (the name is
@@ -190,6 +254,7 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
       const changeSetName = runToken(run.workflowId, run.runId, 'change-set');
       const ref: ChangeSetRef = { ...input, changeSetName };
       const client = cfn(input);
+      if (input.revertDrift) return revertDriftChangeSet(client, input, ref);
       const path = isAbsolute(input.templatePath) ? input.templatePath : join(deps.infraDir, input.templatePath);
       const body = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
         throw new InvalidInput(`template ${input.templatePath} cannot be read (${e.code ?? e.message})`);
@@ -230,20 +295,7 @@ export function createCloudFormationActivities(deps: CloudFormationDeps) {
         if (NO_CHANGES.test(reason)) return { noChanges: true, changeSetName, reason };
         throw new ChangeSetFailed(`CloudFormation could not create the change set for ${input.stackName}: ${reason}`);
       }
-      const changes: ResourceChange[] = (await allChanges(client, ref)).flatMap((c) => {
-        const r = c.ResourceChange;
-        if (!r) return [];
-        return [
-          {
-            action: (r.Action ?? 'Dynamic') as ResourceChange['action'],
-            logicalId: r.LogicalResourceId ?? '?',
-            resourceType: r.ResourceType ?? '?',
-            ...(r.PhysicalResourceId ? { physicalId: r.PhysicalResourceId } : {}),
-            ...(r.Replacement ? { replacement: r.Replacement } : {}),
-            ...(r.Scope?.length ? { scope: r.Scope } : {}),
-          },
-        ];
-      });
+      const changes = resourceChanges(await allChanges(client, ref));
       return {
         noChanges: false,
         artifactId: described.ChangeSetId ?? changeSetName,
@@ -415,4 +467,33 @@ function summarizeEvent(e: StackEvent): StackEventSummary {
     status: e.ResourceStatus ?? '?',
     ...(e.ResourceStatusReason ? { reason: e.ResourceStatusReason } : {}),
   };
+}
+
+/** A value of a change set detail as people read it: CloudFormation's `null` is "(none)". */
+const shown = (v: string | undefined): string => (v === undefined || v === 'null' ? '(none)' : v);
+
+/** DescribeChangeSet's changes as the preview shows them (a drift-aware change set's property lines included). */
+export function resourceChanges(changes: readonly Change[]): ResourceChange[] {
+  return changes.flatMap((c) => {
+    const r = c.ResourceChange;
+    if (!r) return [];
+    const revert = (r.Details ?? [])
+      .map((d) => d.Target)
+      .filter((t) => t?.BeforeValueFrom === 'ACTUAL_STATE' && t.Path)
+      .map(
+        (t) =>
+          `${t?.Path}: ${shown(t?.BeforeValue)} → ${shown(t?.AfterValue)}  (${(t?.AttributeChangeType ?? 'Modify').toLowerCase()})`,
+      );
+    return [
+      {
+        action: (r.Action ?? 'Dynamic') as ResourceChange['action'],
+        logicalId: r.LogicalResourceId ?? '?',
+        resourceType: r.ResourceType ?? '?',
+        ...(r.PhysicalResourceId ? { physicalId: r.PhysicalResourceId } : {}),
+        ...(r.Replacement ? { replacement: r.Replacement } : {}),
+        ...(r.Scope?.length ? { scope: r.Scope } : {}),
+        ...(revert.length ? { revert } : {}),
+      },
+    ];
+  });
 }

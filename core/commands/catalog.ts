@@ -97,6 +97,18 @@ export const COMMANDS = [
     serves: 'stack-operation',
   },
   {
+    name: 'remediate-stack',
+    pattern: 'remediate {stack} {env}',
+    aliases: ['remediate stack {stack} {env}', 'remediate {stack} in {env}', 'remediate stack {stack} in {env}'],
+    summary:
+      'put a drifted stack back to its deployed template: a drift-reverting change set, approval, then a drift re-check',
+    params: [stack, env],
+    examples: ['remediate security-groups dev', 'remediate stack vpc in prd'],
+    effect: 'write',
+    access: 'known-users',
+    serves: 'remediate',
+  },
+  {
     name: 'rollout',
     pattern: 'rollout {service} {version} to {env}',
     // `deploy {stack} to {env}` has one slot less, so `deploy <service> <version> to <env>` never reads as a stack.

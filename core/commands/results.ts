@@ -104,7 +104,12 @@ export type CommandResult =
   | { readonly kind: 'stack-status'; readonly stackName: string; readonly status: StackStatus }
   | { readonly kind: 'validation'; readonly report: ValidationReport }
   | { readonly kind: 'kube-read'; readonly read: KubeReadAnswer }
-  | { readonly kind: 'drift'; readonly report: StackDriftReport | EnvironmentDriftReport | KubernetesDriftReport }
+  | {
+      readonly kind: 'drift';
+      readonly report: StackDriftReport | EnvironmentDriftReport | KubernetesDriftReport;
+      /** `remediate` found nothing to put back (the check it ran first is the report): nothing was started. */
+      readonly remediation?: 'nothing-drifted';
+    }
   | { readonly kind: 'scan'; readonly scan: ScanResult }
   | { readonly kind: 'waiver'; readonly action: 'granted' | 'revoked'; readonly waiver: WaiverView }
   | { readonly kind: 'waivers'; readonly environment: EnvironmentName; readonly waivers: readonly WaiverView[] }

@@ -59,6 +59,7 @@ export type Serves =
   | 'help'
   | 'whoami'
   | 'stack-operation'
+  | 'remediate'
   | 'rollout'
   | 'helm-release'
   | 'decision'

@@ -38,6 +38,7 @@ const OUTCOME_ICON: Readonly<Record<NonNullable<OperationState['outcome']>, stri
 const VERB: Readonly<Record<OperationState['kind'], string>> = {
   'deploy-stack': 'Deploy',
   'delete-stack': 'Delete',
+  'remediate-stack': 'Remediate drift of',
   rollout: 'Rollout',
   rollback: 'Rollback',
   'helm-release': 'Helm',
@@ -107,16 +108,17 @@ function previewBlocks(s: OperationState): KnownBlock[] {
   if (!p) return [];
   const { counts, warnings } = summarizeChanges(p.changes);
   const width = Math.max(10, ...p.changes.map((c) => c.logicalId.length));
-  const lines = p.changes.map(
-    (c) =>
-      `${MARK[c.action] ?? '?'} ${c.logicalId.padEnd(width)} ${c.resourceType}${c.replacement === 'True' ? '  (REPLACEMENT)' : c.replacement === 'Conditional' ? '  (may be replaced)' : ''}`,
-  );
+  const lines = p.changes.flatMap((c) => [
+    `${MARK[c.action] ?? '?'} ${c.logicalId.padEnd(width)} ${c.resourceType}${c.replacement === 'True' ? '  (REPLACEMENT)' : c.replacement === 'Conditional' ? '  (may be replaced)' : ''}`,
+    // A drift-aware change set: each drifted property, live → template, under its resource.
+    ...(c.revert ?? []).map((l) => `    ${l}`),
+  ]);
   return [
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${s.kind === 'delete-stack' ? 'Resources to delete' : 'Change set'}*: ${counts}`,
+        text: `*${s.kind === 'delete-stack' ? 'Resources to delete' : s.kind === 'remediate-stack' ? 'Drifted resources put back to the template' : 'Change set'}*: ${counts}`,
       },
     },
     ...(lines.length ? preformatted(lines.join('\n'), 4) : []),

@@ -15,7 +15,7 @@ import type { Requester } from '../../core/requester';
 import type { WaiverView } from '../../core/security/waivers';
 import type { IacVersionResult } from '../iac-version';
 import type { NotifyTarget, RolloutInput, StackOperationInput } from '../../workflows/definitions';
-import { helmReleaseInput, reapInput, rolloutInput, stackInput, stackNameOf } from './inputs';
+import { helmReleaseInput, reapInput, remediateInput, rolloutInput, stackInput, stackNameOf } from './inputs';
 import type { WorkerLiveness } from './liveness';
 import type { DecisionName, Operations } from './operations';
 import type { Reads } from './reads';
@@ -131,6 +131,21 @@ export class Dispatcher {
           started,
           environment: s.env,
           what: `${s.name} ${stackNameOf(s.stack, s.env)} in account ${e.account}, ${e.region}`,
+        };
+      }
+      case 'remediate': {
+        const s = c as CommandNamed<'remediate-stack'>;
+        // A drift check first: nothing drifted → that answer and nothing started; a busy stack is refused there.
+        const report = await reads.remediationCheck(s.stack, s.env, r);
+        if (report.status !== 'DRIFTED') return { kind: 'drift', report, remediation: 'nothing-drifted' };
+        const input = remediateInput(config, s.stack, s.env, r, report.fingerprint, opts.notify, this.deps.tuning);
+        const e = config.environments[s.env];
+        const started = await operations.start('remediate-stack', input, input.stack.stackName);
+        return {
+          kind: 'started',
+          started,
+          environment: s.env,
+          what: `drift remediation of ${input.stack.stackName} in account ${e.account}, ${e.region} (${report.summary})`,
         };
       }
       case 'rollout': {

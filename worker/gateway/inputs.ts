@@ -17,6 +17,8 @@ import type {
   RolloutInput,
   StackOperationInput,
 } from '../../workflows/definitions';
+import type { RemediateStackInput } from '../../workflows/remediate-stack';
+import { DEFAULT_DRIFT_CONFIG } from '../../core/drift/settings';
 
 /**
  * The pure input builders: a workflow's recorded input from a command, the config and who asked. No I/O, so the
@@ -66,7 +68,7 @@ export function operationBase(
 export function stackInput(
   config: AppConfig,
   iac: string | IacVersionResult | undefined,
-  kind: 'deploy-stack' | 'delete-stack',
+  kind: 'deploy-stack' | 'delete-stack' | 'remediate-stack',
   stack: string,
   env: EnvironmentName,
   requester: Requester,
@@ -105,6 +107,33 @@ export function stackInput(
     ...operationBase(config, env, requester, notify),
     ...(e.deployRoleArn ? { deployRoleArn: e.deployRoleArn } : {}),
     ...(tuning ? { tuning } : {}),
+  };
+}
+
+/**
+ * The recorded input of `remediate {stack} {env}`: the stack operation's (same lock, approvers, freezes, channels;
+ * the deployed template and parameters are used, not the catalog's) plus the drift re-check's ignore list and alerts
+ * channel, and the drift id the gateway's check found.
+ */
+export function remediateInput(
+  config: AppConfig,
+  stack: string,
+  env: EnvironmentName,
+  requester: Requester,
+  driftId: string | undefined,
+  notify?: NotifyTarget,
+  tuning?: StackOperationInput['tuning'],
+): RemediateStackInput {
+  const drift = config.drift ?? DEFAULT_DRIFT_CONFIG;
+  const alertsChannel = config.environments[env].slack.alertsChannel;
+  return {
+    ...stackInput(config, undefined, 'remediate-stack', stack, env, requester, notify, tuning),
+    recheck: {
+      ...(driftId ? { driftId } : {}),
+      ignore: drift.ignore,
+      pollMs: drift.pollMs,
+      ...(config.slack && alertsChannel ? { alertsChannel } : {}),
+    },
   };
 }
 

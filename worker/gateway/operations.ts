@@ -15,6 +15,7 @@ import {
   deployStackWorkflow,
   helmReleaseWorkflow,
   reapWorkflow,
+  remediateStackWorkflow,
   rollbackWorkflow,
 } from '../../workflows';
 import type { OperationBaseInput } from '../../workflows/definitions';
@@ -34,6 +35,7 @@ import { fromQueryFailure, fromUpdateFailure } from './temporal-errors';
 const WORKFLOWS = {
   'deploy-stack': { workflow: deployStackWorkflow, what: 'a change' },
   'delete-stack': { workflow: deleteStackWorkflow, what: 'a change' },
+  'remediate-stack': { workflow: remediateStackWorkflow, what: 'a change' },
   rollout: { workflow: blueGreenRolloutWorkflow, what: 'a rollout' },
   rollback: { workflow: rollbackWorkflow, what: 'a rollback' },
   'helm-install': { workflow: helmReleaseWorkflow, what: 'a change' },

@@ -175,6 +175,53 @@ export class Reads {
     );
   }
 
+  /**
+   * Before `remediate {stack} {env}` starts anything: refused while an operation holds the stack or a drift check of
+   * it runs (its answer is what remediation acts on), then a drift check now — its report says whether there is
+   * anything to put back (and raises the alert, once per drift id, as any manual check does).
+   */
+  async remediationCheck(stack: string, env: EnvironmentName, requester: Requester): Promise<StackDriftReport> {
+    this.knownStack(stack);
+    const id = formatOperationId('stack', env, stack);
+    const busy = await this.client.workflow
+      .getHandle(id)
+      .describe()
+      .catch(() => undefined);
+    if (busy?.status.name === 'RUNNING') {
+      throw new OperationConflict(
+        `${id} is busy: ${busy.type} started ${busy.startTime.toISOString()} is running on this stack; remediation ` +
+          `would race it — try again when it finishes (see \`status ${id}\`)`,
+      );
+    }
+    const checking = await this.driftCheckRunning(stack, env);
+    if (checking) {
+      throw new OperationConflict(
+        `a drift check of ${stack} in ${env} is running (${checking}): remediation acts on what a check finds — ` +
+          `try again when it finishes`,
+      );
+    }
+    return this.driftStack(stack, env, requester);
+  }
+
+  /** The id and start of a drift check running on this stack (its own, `drift all`, or the schedule's), if any. */
+  private async driftCheckRunning(stack: string, env: EnvironmentName): Promise<string | undefined> {
+    const types = ['stackDriftWorkflow', 'environmentDriftWorkflow', 'scheduledDriftWorkflow'];
+    const query =
+      `ExecutionStatus = 'Running' AND TaskQueue = '${this.config.temporal.taskQueue}' AND ` +
+      `WorkflowType IN (${types.map((t) => `'${t}'`).join(', ')})`;
+    const scheduled = `${this.config.temporal.taskQueue}/drift/${env}`;
+    for await (const w of this.client.workflow.list({ query })) {
+      const id = w.workflowId;
+      if (
+        id.startsWith(`drift/${env}/${stack}/`) ||
+        id.startsWith(`drift/${env}/all/`) ||
+        (w.type === 'scheduledDriftWorkflow' && id.startsWith(scheduled))
+      )
+        return `${id}, started ${w.startTime.toISOString()}`;
+    }
+    return undefined;
+  }
+
   /** `drift all {env}`: every catalog stack, a bounded number at a time; busy or absent stacks are listed, not checked. */
   async driftAll(env: EnvironmentName, requester: Requester): Promise<EnvironmentDriftReport> {
     const names = Object.keys(this.config.stacks);
