@@ -123,7 +123,9 @@ async function recheck(
   } catch (e) {
     if (isCancellation(e)) throw e;
     const reason = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
-    op.update({ message: `${op.state.message ?? ''}; the drift re-check failed: ${reason} (run \`drift ${input.stack.name} ${input.environment}\`)` });
+    op.update({
+      message: `${op.state.message ?? ''}; the drift re-check failed: ${reason} (run \`drift ${input.stack.name} ${input.environment}\`)`,
+    });
     notifier.send(op.state, 'done');
     await notifier.flush();
     return op.state;

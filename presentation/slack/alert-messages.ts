@@ -20,7 +20,8 @@ function stateLine(r: AlertRecord): string {
         : `for ${r.snoozed.for} (until ${r.snoozed.until ?? '?'})`) +
       `: ${userText(r.snoozed.reason)}`
     );
-  return `open — \`acknowledge alert ${r.key} because …\` or \`snooze alert ${r.key} 1h|1d|until-changed because …\``;
+  const remediate = r.check === 'drift' ? `\`remediate ${r.subject} ${r.environment}\`, ` : '';
+  return `open — ${remediate}\`acknowledge alert ${r.key} because …\` or \`snooze alert ${r.key} 1h|1d|until-changed because …\``;
 }
 
 /**
@@ -47,6 +48,18 @@ export function renderAlertMessage(r: AlertRecord, note?: string): RenderedMessa
       type: 'actions',
       block_id: `alert_actions`,
       elements: [
+        // A drift can be put back to the template by an approved change set (`remediate <stack> <env>`).
+        ...(r.check === 'drift'
+          ? [
+              {
+                type: 'button',
+                action_id: ActionIds.alertRemediate,
+                text: { type: 'plain_text', text: 'Remediate' },
+                style: 'danger',
+                value: r.key,
+              },
+            ]
+          : []),
         {
           type: 'button',
           action_id: ActionIds.alertAcknowledge,

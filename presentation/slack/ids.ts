@@ -13,6 +13,8 @@ export const ActionIds = {
   /** On-call alert buttons; the value is the alert id (drift/dev/vpc), snoozes add `|1h`, `|1d`, `|until-changed`. */
   alertAcknowledge: 'alert_acknowledge',
   alertSnooze: 'alert_snooze',
+  /** Remediate on a drift alert: runs `remediate <stack> <env>` for the clicker; the value is the alert id. */
+  alertRemediate: 'alert_remediate',
 } as const;
 
 export const ViewIds = {

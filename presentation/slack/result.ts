@@ -120,7 +120,10 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
     case 'drift': {
       const d = renderDrift(r.report);
       if (r.remediation === 'nothing-drifted')
-        return textReply(`:white_check_mark: nothing to remediate, nothing started: ${userText(d.headline)}`, d.body || undefined);
+        return textReply(
+          `:white_check_mark: nothing to remediate, nothing started: ${userText(d.headline)}`,
+          d.body || undefined,
+        );
       return textReply(`${d.clean ? ':white_check_mark:' : ':warning:'} ${userText(d.headline)}`, d.body || undefined);
     }
     case 'schedules': {

@@ -107,7 +107,10 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
     case 'drift': {
       const d = renderDrift(r.report);
       if (r.remediation === 'nothing-drifted')
-        return { text: [`nothing to remediate, nothing started: ${d.headline}`, d.body].filter(Boolean).join('\n'), ok: true };
+        return {
+          text: [`nothing to remediate, nothing started: ${d.headline}`, d.body].filter(Boolean).join('\n'),
+          ok: true,
+        };
       // A drift found is an answer, not a failure of the command: exit code 1 only tells scripts "drifted".
       return { text: [d.headline, d.body].filter(Boolean).join('\n'), ok: d.clean };
     }

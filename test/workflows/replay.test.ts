@@ -36,6 +36,8 @@ const EXPECTED_OUTCOMES = [
   'reap-kept',
   'reap-refused-prd',
   'reap-volume-deleted',
+  'remediate-rejected',
+  'remediate-succeeded',
   'rollback-succeeded',
   'rollout-aborted-restore-retried',
   'rollout-aborted',

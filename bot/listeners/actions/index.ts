@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ListenerDeps } from '../../deps';
 import { ActionIds } from '../../../presentation/slack/ids';
 import { alertButtonCallback } from './alert-button';
+import { alertRemediateCallback } from './alert-remediate-button';
 import { approveButtonCallback } from './approve-button';
 import { proposalCancelCallback } from './proposal-cancel-button';
 import { proposalEditCallback } from './proposal-edit-button';
@@ -21,4 +22,5 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(ActionIds.alertAcknowledge, alertButtonCallback(deps));
   for (const d of ['1h', '1d', 'until-changed'])
     app.action<BlockAction<ButtonAction>>(`${ActionIds.alertSnooze}_${d}`, alertButtonCallback(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.alertRemediate, alertRemediateCallback(deps));
 }
