@@ -103,7 +103,7 @@ export const COMMANDS = [
     summary:
       'put a drifted stack back to its deployed template: a drift-reverting change set, approval, then a drift re-check',
     params: [stack, env],
-    examples: ['remediate security-groups dev', 'remediate stack vpc in prd'],
+    examples: ['remediate vpc dev', 'remediate stack eks-cluster in prd'],
     effect: 'write',
     access: 'known-users',
     serves: 'remediate',

@@ -64,6 +64,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
     expect(sent.body.toolConfig!.tools.map((t) => t.toolSpec.name)).toEqual([
       'deploy-stack',
       'delete-stack',
+      'remediate-stack',
       'rollout',
       'rollback',
       'stack-status',

@@ -83,6 +83,7 @@ describe('tool schemas generated from COMMANDS', () => {
     expect(byEffect('write')).toEqual([
       'deploy-stack',
       'delete-stack',
+      'remediate-stack',
       'rollout',
       'rollback',
       'helm-install',
