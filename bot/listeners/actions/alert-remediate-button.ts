@@ -5,10 +5,11 @@ import { slackIdentity } from '../../identity';
 import { isFailure, runCommand } from '../../run-command';
 import { whisper } from '../reply';
 
-/** The command a Remediate click is: the same line typed as `remediate <stack> <env>`, for an alert id. */
+/** The command a Remediate click is: the same line typed as `remediate <stack> <env>`, for a drift alert id. */
 export function remediateLine(key: string): string | undefined {
   const m = ALERT_KEY.exec(key);
-  return m ? `remediate ${m[3]} ${m[2]}` : undefined;
+  // Only a drift alert has something to put back (a rescan or cost alert has no Remediate button).
+  return m?.[1] === 'drift' ? `remediate ${m[3]} ${m[2]}` : undefined;
 }
 
 /**
