@@ -4,6 +4,7 @@ import type { ApprovalPolicyDeps } from './access/approval-policy';
 import { createApprovalPolicyActivities } from './access/approval-policy';
 import type { IdentityDeps } from './access/identity';
 import { createIdentityActivities } from './access/identity';
+import { createArtifactActivities } from './delivery/resolve-artifact';
 import type { AuditDeps } from './audit/record-audit';
 import { createAuditActivities } from './audit/record-audit';
 import type { CloudFormationDeps } from './iac/cloudformation';
@@ -62,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLlmActivities(deps),
     ...createK8sActivities(deps.k8s),
     ...createRolloutActivities(deps.rollout, deps.security),
+    ...createArtifactActivities({ environments: deps.policyConfig.environments }),
     ...createSecurityActivities(deps.security),
     ...createRescanActivities(deps.security),
     ...createWaiverActivities(

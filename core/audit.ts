@@ -14,6 +14,7 @@ export type AuditAction =
   | 'failed'
   // Blue/green rollouts (workflows/rollout.ts):
   | 'security-gate'
+  | 'artifact-resolved'
   | 'deployed'
   | 'traffic-shifted'
   | 'analysed'

@@ -1,3 +1,5 @@
+import type { ArtifactPolicy } from './artifacts';
+import { defaultArtifactPolicy } from './artifacts';
 import { parseDurationSeconds } from './duration';
 import type {
   ApprovalPolicy,
@@ -476,6 +478,7 @@ function readEnvironments(
       },
       approval,
       changeFreezes: readFreezes(r, e.changeFreezes, `${path}.changeFreezes`),
+      artifacts: readArtifacts(r, e.artifacts, `${path}.artifacts`, name),
       stackParameters: readStringMap(r, e.stackParameters, `${path}.stackParameters`),
     };
   }
@@ -512,6 +515,23 @@ function readStringMap(r: Reader, raw: unknown, path: string): Record<string, st
     else r.fail(`${path}.${k}`, 'must be a string');
   }
   return out;
+}
+
+function readArtifacts(r: Reader, raw: unknown, path: string, env: EnvironmentName): ArtifactPolicy {
+  const defaults = defaultArtifactPolicy(env);
+  if (raw === undefined || raw === null) return defaults;
+  const a = r.obj(raw, path);
+  const registry = r.str(a, 'registry', path, {
+    required: false,
+    pattern: /^https?:\/\/[^/\s]+\/?$/,
+    hint: 'the registry base URL, e.g. https://ghcr.io or http://127.0.0.1:5000',
+  });
+  const mutableTags = a.mutableTags === undefined ? defaults.mutableTags : r.strList(a, 'mutableTags', path);
+  return {
+    ...opt('registry', registry),
+    mutableTags,
+    refuseMutableTags: r.bool(a, 'refuseMutableTags', path, defaults.refuseMutableTags),
+  };
 }
 
 function readFreezes(r: Reader, raw: unknown, path: string): ChangeFreeze[] {

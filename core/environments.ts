@@ -1,3 +1,4 @@
+import type { ArtifactPolicy } from './artifacts';
 import type { TrafficSpec } from './rollout/types';
 /** The environments infra-agent knows. Every message names the one it acts on. */
 export const ENVIRONMENTS = ['dev', 'tst', 'prd'] as const;
@@ -40,6 +41,8 @@ export interface EnvironmentConfig {
   readonly slack: { readonly channel?: string; readonly alertsChannel?: string };
   readonly approval: ApprovalPolicy;
   readonly changeFreezes: readonly ChangeFreeze[];
+  /** Registry to resolve tags to digests, and which tags are refused as mutable (docs/delivery.md). */
+  readonly artifacts: ArtifactPolicy;
   /** Parameters offered to every stack in this environment (e.g. Owner, SecurityLevel). */
   readonly stackParameters: Readonly<Record<string, string>>;
 }

@@ -141,6 +141,13 @@ export interface RolloutProgress {
   /** The tag asked for (rollouts) and the full image. */
   readonly version?: string;
   readonly image?: string;
+  /**
+   * The digest the tag resolved to when the rollout was requested (docs/delivery.md): what is approved and deployed
+   * (`image` is then `<repository>@<digest>`). Absent when the environment has no registry (`artifactNote` says so).
+   */
+  readonly digest?: string;
+  /** Why the tag was not pinned to a digest (no registry configured for the environment). */
+  readonly artifactNote?: string;
   /** The colour holding the traffic before, and the one receiving it. */
   readonly fromColour: Colour;
   readonly toColour: Colour;

@@ -182,6 +182,15 @@ install_actionlint() {
     "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
 }
 
+# crane serves the sandbox's local OCI registry (`crane registry serve`) and builds the sample services' images
+# (`crane append --oci-empty-base`); docs/delivery.md.
+check_crane() { [ "$(go_mod_version "$BIN/crane")" = "v$CRANE_VERSION" ] && REPORT_WANT="$CRANE_VERSION" reports "$BIN/crane" version; }
+install_crane() {
+  need go crane
+  GOBIN="$BIN" go install -ldflags "-s -w -X github.com/google/go-containerregistry/cmd/crane/cmd.Version=v$CRANE_VERSION" \
+    "github.com/google/go-containerregistry/cmd/crane@v$CRANE_VERSION"
+}
+
 # --- Debian packages ------------------------------------------------------------------------------------------
 # actionlint runs shellcheck over the workflows' `run:` scripts when it is on PATH (SANDBOX.md); without it
 # those scripts would go unchecked, so install it (root on these machines) or say how.
@@ -219,7 +228,7 @@ install_cfn_guard() {
 check_kube() { bash "$here/kube/bootstrap-kube.sh" --check; }
 install_kube() { bash "$here/kube/bootstrap-kube.sh"; }
 
-all=(node python temporal cfn_guard helm actionlint shellcheck chart_font trivy trivy_data kube)
+all=(node python temporal cfn_guard helm actionlint crane shellcheck chart_font trivy trivy_data kube)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do

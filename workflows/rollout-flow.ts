@@ -33,6 +33,7 @@ export function rolloutActivities() {
     restoreTraffic: restore.setTraffic,
     restoreScale: restore.scaleColour,
     rolloutSecurityGate: short.rolloutSecurityGate,
+    resolveArtifact: short.resolveArtifact,
     readColours: short.readColours,
     deployColour: short.deployColour,
     waitColourReady: wait.waitColourReady,

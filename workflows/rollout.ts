@@ -1,5 +1,6 @@
 import { ActivityFailure, condition, isCancellation, patched } from '@temporalio/workflow';
 import type { AccessGrant } from '../core/access';
+import type { ResolvedArtifact } from '../core/artifacts';
 import type { OperationOutcome, OperationState } from '../core/operations';
 import { manualRestoreText } from '../core/rollout/restore';
 import { isSplit, otherColour, splitText } from '../core/rollout/types';
@@ -32,6 +33,25 @@ import {
 } from './approval-flow';
 import { audit } from './audit-activity';
 
+/** patched() id: rollouts resolve the tag to a digest at request and check it again before writing. */
+export const ARTIFACT_DIGEST_PATCH = 'rollout-artifact-digest-v1';
+
+/**
+ * The tag resolved again: why it no longer names the approved digest (moved, deleted, refused), or undefined when it
+ * still does. A registry that does not answer is retried by the activity; it never counts as "unchanged".
+ */
+async function tagMoved(acts: RolloutActs, input: RolloutInput, artifact: ResolvedArtifact): Promise<string | undefined> {
+  const again = await acts.resolveArtifact({
+    environment: input.environment,
+    service: input.service.name,
+    image: input.service.image,
+    tag: artifact.tag,
+  });
+  if (again.kind === 'resolved' && again.artifact.digest === artifact.digest) return undefined;
+  const now = again.kind === 'resolved' ? `now names ${again.artifact.digest}` : `no longer resolves (${again.reason})`;
+  return `tag '${artifact.tag}' moved: it named ${artifact.digest} when requested and ${now}; failing closed`;
+}
+
 /**
  * Blue/green rollout (M7): security gate → deploy the idle colour → wait Ready → health check → approval →
  * shift traffic step by step with analysis after each → bake at 100% → scale the old colour down (kept for
@@ -48,7 +68,11 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
   /** Set at approval: AWS traffic changes run as the approver under the deploy role. */
   let grant: AccessGrant | undefined;
   const t = input.target;
-  const image = `${input.service.image}:${input.version ?? 'latest'}`;
+  const tag = input.version ?? 'latest';
+  /** The tag as asked; replaced by `<repository>@<digest>` once resolved (what is approved and deployed). */
+  let image = `${input.service.image}:${tag}`;
+  const tagImage = image;
+  let artifact: ResolvedArtifact | undefined;
 
   const finishOp = finisher(op, notifier, ['failed', 'rolled-back']);
   const finish = async (outcome: OperationOutcome, message: string): Promise<OperationState> => {
@@ -194,8 +218,34 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       return finish('frozen', `change freeze in ${input.environment} until ${freeze.to}: ${freeze.reason}`);
     }
 
+    // Immutable artifacts (patch `rollout-artifact-digest-v1`): the tag is resolved to a digest now, under the
+    // worker's policy for the environment; a mutable tag where it is refused, or an unknown tag, ends here.
+    if (patched(ARTIFACT_DIGEST_PATCH)) {
+      const resolved = await acts.resolveArtifact({
+        environment: input.environment,
+        service: input.service.name,
+        image: input.service.image,
+        tag,
+      });
+      if (resolved.kind === 'refused') {
+        await audit(acts, op, 'failed', 'infra-agent', { reason: 'artifact refused', detail: resolved.reason });
+        return finish('failed', `refused: ${resolved.reason}. Nothing was deployed.`);
+      }
+      if (resolved.kind === 'resolved') {
+        artifact = resolved.artifact;
+        image = artifact.reference;
+        op.patch({ image, digest: artifact.digest });
+        await audit(acts, op, 'artifact-resolved', 'infra-agent', { ...artifact });
+      } else {
+        op.patch({ artifactNote: resolved.reason });
+        await audit(acts, op, 'artifact-resolved', 'infra-agent', { tag, unresolved: resolved.reason });
+      }
+    }
+
     // The requester rides along so the gate never applies their own waivers (the input, not the command order, changed).
-    const gate = await acts.rolloutSecurityGate({ target: t, image, requester: input.requester.userId });
+    // The gate scans the tag as asked (the sandbox's scan archives are named by tag); the digest is checked again
+    // before the first write, so a tag moved since is never deployed.
+    const gate = await acts.rolloutSecurityGate({ target: t, image: tagImage, requester: input.requester.userId });
     op.patch({ securityGate: gate });
     await audit(acts, op, 'security-gate', 'infra-agent', { ...gate });
     if (!gate.passed) return finish('failed', `security gate refused ${image}: ${gate.summary}`);
@@ -218,6 +268,11 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
     }
 
     op.update({ phase: 'deploying' });
+    const movedBeforeDeploy = artifact ? await tagMoved(acts, input, artifact) : undefined;
+    if (movedBeforeDeploy) {
+      await audit(acts, op, 'failed', 'infra-agent', { reason: 'tag moved', detail: movedBeforeDeploy }, 3);
+      return finish('failed', `${movedBeforeDeploy}. Nothing was deployed.`);
+    }
     const deployed = await acts.deployColour({
       target: t,
       colour: to,
@@ -297,6 +352,17 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       return finish(decision.outcome, `${decision.message}; ${to} scaled to 0`);
     }
     grant = accessGrant(op);
+    // The approval named this digest: a tag that moved since fails closed before any traffic moves.
+    const movedAfterApproval = artifact ? await tagMoved(acts, input, artifact) : undefined;
+    if (movedAfterApproval) {
+      await acts.scaleColour({ target: t, colour: to, replicas: 0 });
+      await audit(acts, op, 'failed', 'infra-agent', { reason: 'tag moved', detail: movedAfterApproval }, 4);
+      return finish(
+        'failed',
+        `${movedAfterApproval} after it was approved. No traffic moved; ${to} scaled to 0; ${from} keeps all traffic. ` +
+          `Request the rollout again to approve what the tag names now.`,
+      );
+    }
 
     // Shift traffic step by step; analysis judges each step before the next.
     for (let i = op.progress.stepIndex + 1; i < input.policy.steps.length; i++) {
