@@ -5,6 +5,7 @@ import { createRunCommand } from '../adapters/cli/run-command';
 import { loadConfig } from '../worker/config-loader';
 import { seedRolloutLoadBalancers } from './aws-seed';
 import { seedCostExplorer } from './cost-seed';
+import { SAMPLE_TAGS, seedSampleImages } from './registry-seed';
 import { down, SandboxError, status, up } from './manager';
 import { toolPath } from './paths';
 import { kubeServices, kubeSettings, upKube } from './kube/services';
@@ -14,7 +15,8 @@ import { sandboxSettings } from './settings';
 
 const USAGE = `usage: npm run sandbox -- <command>
 
-  up        start Temporal (dev server, SQLite), the AWS endpoint (moto) and a Kubernetes control plane
+  up        start Temporal (dev server, SQLite), the AWS endpoint (moto), a local OCI registry (crane, sample
+            images pushed) and a Kubernetes control plane
             (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes); wait until each answers
             --no-kube (or INFRA_AGENT_SANDBOX_NO_KUBE=1) leaves Kubernetes out
   down      stop the processes this sandbox started (and nothing else)
@@ -113,6 +115,17 @@ async function seedAws(settings: SandboxSettings, log: (l: string) => void): Pro
   log(`[sandbox] aws seed  Cost Explorer: ${items} daily line items, 200 days × dev/tst/prd (${Date.now() - t1} ms)`);
 }
 
+/** The sample services' images in the local registry (1.4.2, 1.4.3, 2.0.0, latest), so rollouts resolve digests. */
+async function seedRegistry(settings: SandboxSettings, log: (l: string) => void): Promise<void> {
+  const t0 = Date.now();
+  const images = Object.values(loadConfig(process.env).services).map((s) => s.image);
+  const n = await seedSampleImages(settings.craneBin, `${settings.host}:${settings.registryPort}`, images);
+  log(
+    `[sandbox] registry  ${n} sample image(s) pushed (${SAMPLE_TAGS.join(', ')}) (${Date.now() - t0} ms); ` +
+      `export INFRA_AGENT_REGISTRY_URL=http://${settings.host}:${settings.registryPort} for the worker`,
+  );
+}
+
 async function main(argv: string[]): Promise<number> {
   const cmd = argv[0];
   const settings = sandboxSettings();
@@ -123,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
   const upAll = async (): Promise<void> => {
     await up(settings, services, log);
     await seedAws(settings, log);
+    await seedRegistry(settings, log);
     if (!noKube) await upKube(settings, kube, log);
   };
   const log = (l: string): void => console.log(l);

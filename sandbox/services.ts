@@ -93,6 +93,27 @@ export function motoService(s: SandboxSettings): ServiceSpec {
   };
 }
 
+/** The local OCI registry (`crane registry serve`, in memory): sample images are pushed after `up`. */
+export function registryService(s: SandboxSettings): ServiceSpec {
+  const url = `http://${s.host}:${s.registryPort}`;
+  return {
+    name: 'registry',
+    command: s.craneBin,
+    args: ['registry', 'serve', '--address', `${s.host}:${s.registryPort}`],
+    ports: [s.registryPort],
+    installHint: 'bash sandbox/bootstrap.sh crane   (or set CRANE_BIN)',
+    url,
+    healthy: async () => {
+      try {
+        // The distribution API's base endpoint: 200 from a registry that needs no login.
+        return (await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) })).status === 200;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
 export function allServices(s: SandboxSettings): ServiceSpec[] {
-  return [temporalService(s), motoService(s)];
+  return [temporalService(s), motoService(s), registryService(s)];
 }

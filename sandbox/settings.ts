@@ -10,11 +10,14 @@ export interface SandboxSettings {
   readonly temporalPort: number;
   readonly temporalUiPort: number;
   readonly motoPort: number;
+  /** The local OCI registry (`crane registry serve`): rollouts resolve tags to digests against it. */
+  readonly registryPort: number;
   /** Seconds to wait for a service to become usable. */
   readonly healthTimeoutSec: number;
   readonly temporalBin: string;
   readonly pythonBin: string;
   readonly motoLauncher: string;
+  readonly craneBin: string;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -30,7 +33,8 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 /**
  * Settings from the environment (the sandbox's only configuration):
  * INFRA_AGENT_SANDBOX_DIR, INFRA_AGENT_TEMPORAL_PORT (7233), INFRA_AGENT_TEMPORAL_UI_PORT (8233),
- * INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_HEALTH_TIMEOUT (60), TEMPORAL_BIN.
+ * INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_REGISTRY_PORT (5000), INFRA_AGENT_HEALTH_TIMEOUT (60), TEMPORAL_BIN,
+ * CRANE_BIN.
  */
 export function sandboxSettings(env: NodeJS.ProcessEnv = process.env): SandboxSettings {
   const launcher = join(__dirname, 'moto', 'server.py');
@@ -40,9 +44,11 @@ export function sandboxSettings(env: NodeJS.ProcessEnv = process.env): SandboxSe
     temporalPort: intFrom(env, 'INFRA_AGENT_TEMPORAL_PORT', 7233),
     temporalUiPort: intFrom(env, 'INFRA_AGENT_TEMPORAL_UI_PORT', 8233),
     motoPort: intFrom(env, 'INFRA_AGENT_MOTO_PORT', 4566),
+    registryPort: intFrom(env, 'INFRA_AGENT_REGISTRY_PORT', 5000),
     healthTimeoutSec: intFrom(env, 'INFRA_AGENT_HEALTH_TIMEOUT', 60),
     temporalBin: env.TEMPORAL_BIN || toolPath('temporal', env),
     pythonBin: venvPython(env),
     motoLauncher: existsSync(launcher) ? launcher : '',
+    craneBin: env.CRANE_BIN || toolPath('crane', env),
   };
 }

@@ -14,6 +14,8 @@ phase "sandbox up"; npx tsx sandbox/cli.ts up; phase_done
 state="${INFRA_AGENT_STATE_DIR:-$HOME/.local/state/infra-agent}"
 mkdir -p "$state"
 phase "worker"
+# Rollouts resolve tags to digests against the sandbox's registry (config/sandbox.yaml: environments.*.artifacts).
+export INFRA_AGENT_REGISTRY_URL="${INFRA_AGENT_REGISTRY_URL:-http://127.0.0.1:${INFRA_AGENT_REGISTRY_PORT:-5000}}"
 node bin/infra-agent worker >"$state/worker.log" 2>&1 &
 worker=$!
 trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null || true' EXIT

@@ -40,7 +40,11 @@ export const ARTIFACT_DIGEST_PATCH = 'rollout-artifact-digest-v1';
  * The tag resolved again: why it no longer names the approved digest (moved, deleted, refused), or undefined when it
  * still does. A registry that does not answer is retried by the activity; it never counts as "unchanged".
  */
-async function tagMoved(acts: RolloutActs, input: RolloutInput, artifact: ResolvedArtifact): Promise<string | undefined> {
+async function tagMoved(
+  acts: RolloutActs,
+  input: RolloutInput,
+  artifact: ResolvedArtifact,
+): Promise<string | undefined> {
   const again = await acts.resolveArtifact({
     environment: input.environment,
     service: input.service.name,

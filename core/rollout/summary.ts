@@ -32,7 +32,8 @@ export function rolloutLines(s: OperationState): string[] {
     );
     if (r.image) lines.push(`${r.toColour} ← ${r.image}`);
     // The digest is what the approval names and what is deployed; a tag moved since fails closed (docs/delivery.md).
-    if (r.digest) lines.push(`Artifact: ${r.version ?? 'latest'} = ${r.digest} (immutable: checked again before writing)`);
+    if (r.digest)
+      lines.push(`Artifact: ${r.version ?? 'latest'} = ${r.digest} (immutable: checked again before writing)`);
     if (r.artifactNote) lines.push(`Artifact: ${r.artifactNote}`);
     lines.push(
       `${r.fromColour} runs ${r.previousImage ?? 'nothing yet (first rollout)'}; it keeps serving until traffic moves`,

@@ -19,12 +19,15 @@ export default async function globalSetup(): Promise<void> {
   process.env.INFRA_AGENT_TEMPORAL_PORT = String(await freePort());
   process.env.INFRA_AGENT_TEMPORAL_UI_PORT = String(await freePort());
   process.env.INFRA_AGENT_MOTO_PORT = String(await freePort());
+  // The local OCI registry (crane). Tests that resolve digests point their config at it themselves; the shared
+  // config leaves INFRA_AGENT_REGISTRY_URL unset, so other tests' rollouts keep their tags.
+  process.env.INFRA_AGENT_REGISTRY_PORT = String(await freePort());
   process.env.INFRA_AGENT_TEST_DIR = dir;
   const settings = sandboxSettings();
   const t0 = Date.now();
   await up(settings, allServices(settings), () => undefined);
   writeFileSync(join(dir, 'sandbox.json'), JSON.stringify(settings));
   process.stdout.write(
-    `\n[test sandbox] Temporal ${settings.temporalPort}, moto ${settings.motoPort}, up in ${Date.now() - t0} ms (${dir})\n`,
+    `\n[test sandbox] Temporal ${settings.temporalPort}, moto ${settings.motoPort}, registry ${settings.registryPort}, up in ${Date.now() - t0} ms (${dir})\n`,
   );
 }

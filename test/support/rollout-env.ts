@@ -50,7 +50,8 @@ export function rolloutTestConfig(
   /** Which environments get the cluster, and how each shifts traffic (default: dev with Istio). */
   traffic: Partial<Record<EnvironmentName, Record<string, unknown>>> = { dev: { kind: 'istio' } },
   /** security: keep the sandbox's security section (trivy gates); off by default, the test images have no archive. */
-  options: { readonly security?: boolean } = {},
+  /** registry: the OCI registry the environments resolve tags against (INFRA_AGENT_REGISTRY_URL; default none). */
+  options: { readonly security?: boolean; readonly registry?: string } = {},
 ): RolloutTestConfig {
   type Raw = Record<string, unknown> & { environments: Record<string, Record<string, unknown>> };
   const raw = parse(readFileSync(join(ROOT, 'config', 'sandbox.yaml'), 'utf8')) as Raw;
@@ -72,6 +73,10 @@ export function rolloutTestConfig(
   if (!options.security) delete raw.security;
   const path = join(cluster.dir, `config-${randomUUID()}.yaml`);
   writeFileSync(path, stringify(raw));
-  const childEnv = { INFRA_AGENT_CONFIG: path, INFRA_AGENT_TASK_QUEUE: `test-${randomUUID()}` };
+  const childEnv = {
+    INFRA_AGENT_CONFIG: path,
+    INFRA_AGENT_TASK_QUEUE: `test-${randomUUID()}`,
+    INFRA_AGENT_REGISTRY_URL: options.registry ?? '',
+  };
   return { path, config: loadConfig({ ...process.env, ...childEnv }), env: childEnv };
 }
