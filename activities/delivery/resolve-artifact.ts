@@ -1,7 +1,6 @@
 import { resolveDigest } from '../../adapters/registry/oci';
 import type { ArtifactPolicy, ArtifactResolution, ResolveArtifactInput } from '../../core/artifacts';
 import { defaultArtifactPolicy, mutableTagRefusal, repositoryPath } from '../../core/artifacts';
-import type { EnvironmentName } from '../../core/environments';
 import { InvalidInput } from '../../core/errors';
 
 /** What resolving an artifact needs: each environment's artifact policy (the worker's config). */
@@ -18,7 +17,7 @@ export interface ArtifactDeps {
  * `unresolved` (the tag is deployed as it is, and the preview says so). Reads only: safe to retry.
  */
 export async function resolveArtifact(deps: ArtifactDeps, input: ResolveArtifactInput): Promise<ArtifactResolution> {
-  const env = input.environment as EnvironmentName;
+  const env = input.environment;
   const policy = deps.environments[env]?.artifacts ?? defaultArtifactPolicy(env);
   const refusal = mutableTagRefusal(env, input.tag, policy);
   if (refusal) return { kind: 'refused', reason: refusal };

@@ -115,7 +115,16 @@ export const COMMANDS = [
     // No form without `to`: a tag may be any word, so `rollout payments-api to dev` would read `to` as the version.
     aliases: ['deploy {service} {version} to {env}', 'roll out {service} {version} to {env}'],
     summary: 'roll a new version of a service out blue/green: preview, approval, traffic in steps with analysis',
-    params: [service, { name: 'version', kind: 'version', description: 'the image tag to run, e.g. 1.4.2' }, env],
+    params: [
+      service,
+      {
+        name: 'version',
+        kind: 'version',
+        description:
+          'the image tag to run, e.g. 1.4.2; pinned to its digest when requested; mutable tags (latest, main, …) are refused in tst and prd',
+      },
+      env,
+    ],
     examples: ['rollout payments-api 1.4.2 to dev', 'deploy checkout-web 2.0.0-rc1 to tst'],
     effect: 'write',
     access: 'known-users',
