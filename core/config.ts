@@ -1,6 +1,7 @@
 import type { ArtifactPolicy } from './artifacts';
 import { defaultArtifactPolicy } from './artifacts';
 import { parseDurationSeconds } from './duration';
+import { isTimeZone, weekMinuteOf } from './freezes';
 import type {
   ApprovalPolicy,
   ChangeFreeze,
@@ -537,11 +538,44 @@ function readArtifacts(r: Reader, raw: unknown, path: string, env: EnvironmentNa
 function readFreezes(r: Reader, raw: unknown, path: string): ChangeFreeze[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) {
-    r.fail(path, 'must be a list of {from, to, reason}');
+    r.fail(
+      path,
+      'must be a list of {from, to, reason}, {every: week, from, to, timeZone, reason} or {date, timeZone, reason}',
+    );
     return [];
   }
-  return raw.flatMap((f, i) => {
+  return raw.flatMap((f, i): ChangeFreeze[] => {
     const o = r.obj(f, `${path}[${i}]`);
+    const at = `${path}[${i}]`;
+    if (o.every !== undefined || o.date !== undefined) {
+      const timeZone = r.str(o, 'timeZone', at, { hint: 'an IANA time zone such as Europe/Berlin or UTC' });
+      const reason = r.str(o, 'reason', at, { required: false }) ?? 'change freeze';
+      if (timeZone && !isTimeZone(timeZone)) {
+        r.fail(`${at}.timeZone`, `'${timeZone}' is not a time zone; use an IANA name such as Europe/Berlin or UTC`);
+        return [];
+      }
+      if (!timeZone) return [];
+      if (o.date !== undefined) {
+        const date = r.str(o, 'date', at, { pattern: /^\d{4}-\d{2}-\d{2}$/, hint: 'a day as YYYY-MM-DD' });
+        return date ? [{ kind: 'date', date, timeZone, reason }] : [];
+      }
+      if (o.every !== 'week') {
+        r.fail(`${at}.every`, `'${show(o.every)}' is not a recurrence; use week (from: Fri 16:00, to: Mon 08:00)`);
+        return [];
+      }
+      const day = {
+        pattern: /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) ([01]\d|2[0-3]):[0-5]\d$/,
+        hint: 'a weekday and time, e.g. Fri 16:00',
+      };
+      const wf = r.str(o, 'from', at, day);
+      const wt = r.str(o, 'to', at, day);
+      if (!wf || !wt) return [];
+      if (weekMinuteOf(wf) === weekMinuteOf(wt)) {
+        r.fail(at, `'${wf}'..'${wt}' is an empty window; from and to must differ`);
+        return [];
+      }
+      return [{ kind: 'weekly', from: wf, to: wt, timeZone, reason }];
+    }
     const from = r.str(o, 'from', `${path}[${i}]`, { hint: 'an ISO timestamp' });
     const to = r.str(o, 'to', `${path}[${i}]`, { hint: 'an ISO timestamp' });
     const reason = r.str(o, 'reason', `${path}[${i}]`, { required: false }) ?? 'change freeze';

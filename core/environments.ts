@@ -22,12 +22,20 @@ export interface ApprovalPolicy {
   readonly mfa: boolean;
 }
 
-/** A window in which changes are refused (e.g. a release freeze). ISO timestamps. */
-export interface ChangeFreeze {
-  readonly from: string;
-  readonly to: string;
-  readonly reason: string;
-}
+/**
+ * When changes are refused (core/freezes.ts): a fixed window (ISO timestamps), a weekly window in a time zone
+ * (`from: Fri 16:00`, `to: Mon 08:00`), or a whole day in a time zone (a holiday, `date: 2026-12-25`).
+ */
+export type ChangeFreeze =
+  | { readonly kind?: 'window'; readonly from: string; readonly to: string; readonly reason: string }
+  | {
+      readonly kind: 'weekly';
+      readonly from: string;
+      readonly to: string;
+      readonly timeZone: string;
+      readonly reason: string;
+    }
+  | { readonly kind: 'date'; readonly date: string; readonly timeZone: string; readonly reason: string };
 
 /** One environment: where it lives, who approves, where it talks. Passed into workflows as data. */
 export interface EnvironmentConfig {

@@ -11,7 +11,8 @@ import type { Activities } from '../activities';
 import type { AccessGrant } from '../core/access';
 import { toSourceIdentity } from '../core/access';
 import { formatDuration } from '../core/duration';
-import type { ChangeFreeze } from '../core/environments';
+import type { ActiveFreeze } from '../core/freezes';
+import { activeFreezeAt } from '../core/freezes';
 import type { OperationPolicy } from '../core/operation-policy';
 import { UNRESOLVED_POLICY } from '../core/operation-policy';
 import type { OperationOutcome, OperationState } from '../core/operations';
@@ -47,10 +48,12 @@ export async function resolvePolicy(op: ApprovableOperation): Promise<OperationP
   return op.policy;
 }
 
-/** The change freeze in force now (workflow time is deterministic), if any. */
-export function activeFreeze(policy: Pick<OperationPolicy, 'changeFreezes'>): ChangeFreeze | undefined {
-  const now = Date.now();
-  return policy.changeFreezes.find((f) => Date.parse(f.from) <= now && now < Date.parse(f.to));
+/**
+ * The change freeze in force now (workflow time is deterministic), if any: fixed windows, weekly windows and
+ * holidays in their time zones (core/freezes.ts).
+ */
+export function activeFreeze(policy: Pick<OperationPolicy, 'changeFreezes'>): ActiveFreeze | undefined {
+  return activeFreezeAt(policy.changeFreezes, Date.now());
 }
 
 /**
