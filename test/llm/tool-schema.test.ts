@@ -55,6 +55,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'drift-stack',
       'helm-diff',
       'helm-history',
+      'idle',
       'list',
       'operation-status',
       'pod-logs',
@@ -89,6 +90,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'helm-install',
       'helm-upgrade',
       'helm-rollback',
+      'reap',
     ]);
     expect(byEffect('decision')).toEqual([
       'schedule-pause',
@@ -97,6 +99,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'alert-snooze',
       'waive',
       'unwaive',
+      'keep',
       'approve',
       'reject',
       'cancel',
@@ -130,6 +133,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'cost',
       'cost-by-service',
       'cost-daily',
+      'idle',
       'operation-status',
       'list',
       'audit',
