@@ -28,6 +28,17 @@ export const ALERT_KEY = /^(drift|rescan|cost)\/(dev|tst|prd)\/([a-z0-9][a-z0-9-
 export const alertKey = (check: string, environment: EnvironmentName, subject: string): string =>
   `${check}/${environment}/${subject}`;
 
+/**
+ * The command that puts an alert's subject back (`remediate <stack> <env>`), or undefined: only a stack's drift has
+ * an approved change set to revert it. A service's or release's drift (subject `service-…`/`release-…`, see
+ * core/drift/kubernetes.ts) is put back by a rollout or a helm upgrade; rescan and cost alerts have nothing to revert.
+ */
+export function remediateCommandOf(key: string): string | undefined {
+  const m = ALERT_KEY.exec(key);
+  if (m?.[1] !== 'drift' || /^(service|release)-/.test(m[3]!)) return undefined;
+  return `remediate ${m[3]} ${m[2]}`;
+}
+
 /** What one check found about one subject. `fingerprint` absent: the subject is clean (nothing to alert). */
 export interface Finding {
   readonly key: string;

@@ -1,4 +1,4 @@
-import type { AlertRecord } from '../../core/alerts/alert';
+import { remediateCommandOf, type AlertRecord } from '../../core/alerts/alert';
 import type { RenderedMessage } from '../../activities/notify/notify-operation';
 import { ActionIds } from './ids';
 import { userText } from './escape';
@@ -20,7 +20,8 @@ function stateLine(r: AlertRecord): string {
         : `for ${r.snoozed.for} (until ${r.snoozed.until ?? '?'})`) +
       `: ${userText(r.snoozed.reason)}`
     );
-  const remediate = r.check === 'drift' ? `\`remediate ${r.subject} ${r.environment}\`, ` : '';
+  const command = remediateCommandOf(r.key);
+  const remediate = command ? `\`${command}\`, ` : '';
   return `open — ${remediate}\`acknowledge alert ${r.key} because …\` or \`snooze alert ${r.key} 1h|1d|until-changed because …\``;
 }
 
@@ -48,8 +49,8 @@ export function renderAlertMessage(r: AlertRecord, note?: string): RenderedMessa
       type: 'actions',
       block_id: `alert_actions`,
       elements: [
-        // A drift can be put back to the template by an approved change set (`remediate <stack> <env>`).
-        ...(r.check === 'drift'
+        // A stack's drift can be put back to the template by an approved change set (`remediate <stack> <env>`).
+        ...(remediateCommandOf(r.key)
           ? [
               {
                 type: 'button',

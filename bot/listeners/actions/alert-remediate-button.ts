@@ -1,16 +1,9 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { ALERT_KEY } from '../../../core/alerts/alert';
+import { remediateCommandOf } from '../../../core/alerts/alert';
 import type { ListenerDeps } from '../../deps';
 import { slackIdentity } from '../../identity';
 import { isFailure, runCommand } from '../../run-command';
 import { whisper } from '../reply';
-
-/** The command a Remediate click is: the same line typed as `remediate <stack> <env>`, for a drift alert id. */
-export function remediateLine(key: string): string | undefined {
-  const m = ALERT_KEY.exec(key);
-  // Only a drift alert has something to put back (a rescan or cost alert has no Remediate button).
-  return m?.[1] === 'drift' ? `remediate ${m[3]} ${m[2]}` : undefined;
-}
 
 /**
  * Remediate on a drift alert: runs `remediate <stack> <env>` through the one dispatcher on behalf of the person who
@@ -27,7 +20,8 @@ export function alertRemediateCallback(deps: ListenerDeps) {
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     if (!(await deps.dedupe.first(`action:${body.user.id}:${action.action_ts}`))) return;
-    const line = remediateLine(action.value ?? '');
+    // The same line typed as `remediate <stack> <env>`; undefined for anything but a stack's drift alert.
+    const line = remediateCommandOf(action.value ?? '');
     const channel = body.channel?.id ?? '';
     const alertTs = body.message?.ts;
     if (!line || !channel) return;
