@@ -20,3 +20,4 @@ export {
 } from './cost';
 export { scheduledRescanWorkflow } from './rescan';
 export { reapWorkflow } from './reap';
+export { changeFreezesWorkflow } from './freezes';

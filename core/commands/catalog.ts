@@ -681,6 +681,24 @@ export const COMMANDS = [
     succeedsWith: ['rejected'],
   },
   {
+    name: 'freezes',
+    pattern: 'freezes {env}',
+    aliases: [
+      'change freezes {env}',
+      'freezes in {env}',
+      'list freezes {env}',
+      'show freezes {env}',
+      'is {env} frozen',
+    ],
+    summary:
+      "an environment's change freezes as the worker's config has them (fixed windows, weekly windows, holidays): which one refuses writes now and until when, and when each comes next",
+    params: [env],
+    examples: ['freezes prd', 'is tst frozen'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'freezes',
+  },
+  {
     name: 'operation-status',
     pattern: 'status {op}',
     summary: 'show one operation: phase, preview, approvals, result',

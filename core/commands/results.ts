@@ -8,6 +8,7 @@ import type { HelmReadResult, K8sReadResult } from '../k8s/results';
 import type { OperationState } from '../operations';
 import type { CostChart, CostReport } from '../cost/report';
 import type { IdleReport } from '../cost/idle';
+import type { FreezesReport } from '../freezes';
 import type { ScanResult } from '../security/findings';
 import type { WaiverView } from '../security/waivers';
 import type { ValidationReport } from '../validation';
@@ -126,7 +127,8 @@ export type CommandResult =
       readonly action?: 'acknowledged' | 'snoozed';
     }
   | { readonly kind: 'cost'; readonly cost: CostReportResult }
-  | { readonly kind: 'idle'; readonly report: IdleReport };
+  | { readonly kind: 'idle'; readonly report: IdleReport }
+  | { readonly kind: 'freezes'; readonly report: FreezesReport };
 
 /** A cost report and its chart (or why there is none: the numbers come even when the chart cannot be drawn). */
 export interface CostReportResult {

@@ -72,6 +72,7 @@ export type Serves =
   | 'waiver'
   | 'cost'
   | 'idle'
+  | 'freezes'
   | 'reap'
   | 'validate'
   | 'kube-read'

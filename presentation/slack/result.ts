@@ -5,6 +5,7 @@ import { renderAlerts, renderSchedules } from '../text/alerts';
 import { renderDrift } from '../text/drift';
 import { renderCost } from '../text/cost';
 import { renderIdle } from '../text/idle';
+import { renderFreezes } from '../text/freezes';
 import { renderScan } from '../text/scan';
 import { renderWaiverChange, renderWaiverList } from '../text/waivers';
 import { renderLogExport } from '../text/log-export';
@@ -104,6 +105,13 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
     case 'idle': {
       const k = renderIdle(r.report);
       return textReply(`:zzz: ${userText(k.headline)}`, k.body || undefined);
+    }
+    case 'freezes': {
+      const f = renderFreezes(r.report);
+      return textReply(
+        `${f.frozen ? ':snowflake:' : ':white_check_mark:'} ${userText(f.headline)}`,
+        f.body || undefined,
+      );
     }
     case 'scan': {
       const s = renderScan(r.scan);

@@ -4,6 +4,7 @@ import { renderAlerts, renderSchedules } from './alerts';
 import { renderDrift } from './drift';
 import { renderCost } from './cost';
 import { renderIdle } from './idle';
+import { renderFreezes } from './freezes';
 import { renderScan } from './scan';
 import { renderWaiverChange, renderWaiverList } from './waivers';
 import { renderLogExport } from './log-export';
@@ -90,6 +91,10 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
     case 'idle': {
       const k = renderIdle(r.report);
       return { text: [k.headline, k.body].filter(Boolean).join('\n'), ok: true };
+    }
+    case 'freezes': {
+      const f = renderFreezes(r.report);
+      return { text: [f.headline, f.body].filter(Boolean).join('\n'), ok: true };
     }
     case 'scan': {
       const s = renderScan(r.scan);

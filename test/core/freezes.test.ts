@@ -1,4 +1,4 @@
-import { activeFreezeAt, localClock } from '../../core/freezes';
+import { activeFreezeAt, freezesReport, localClock, occurrenceOf } from '../../core/freezes';
 import { validateConfig } from '../../core/config';
 
 /** Recurring change freezes (issue 19.4): weekly windows and holidays in a time zone, pure on a given instant. */
@@ -24,6 +24,35 @@ describe('change freezes in a time zone', () => {
     expect(activeFreezeAt([weekend], at('2026-12-07T06:59:00Z'))).toBeDefined();
     expect(activeFreezeAt([weekend], at('2026-12-07T07:00:00Z'))).toBeUndefined();
     expect(activeFreezeAt([weekend], at('2026-12-09T12:00:00Z'))).toBeUndefined();
+  });
+
+  it('GIVEN each kind of freeze WHEN it is not in force THEN `freezes` names its next occurrence, or says it is over', () => {
+    const wed = at('2026-12-09T12:00:00Z');
+    // Next Friday 16:00 Berlin is 15:00 UTC on 2026-12-11, until Monday 08:00 Berlin.
+    expect(occurrenceOf(weekend, wed)).toEqual({
+      from: '2026-12-11T15:00:00.000Z',
+      to: '2026-12-14T07:00:00.000Z',
+      reason: 'weekend freeze (every Fri 16:00 → Mon 08:00 Europe/Berlin)',
+      now: false,
+    });
+    const christmas = { kind: 'date' as const, date: '2026-12-25', timeZone: 'Pacific/Auckland', reason: 'Christmas' };
+    expect(occurrenceOf(christmas, wed)).toMatchObject({
+      from: '2026-12-24T11:00:00.000Z',
+      to: '2026-12-25T11:00:00.000Z',
+      now: false,
+    });
+    expect(occurrenceOf(christmas, at('2026-12-26T00:00:00Z'))).toBeUndefined();
+    const yearEnd = { from: '2026-12-20T00:00:00Z', to: '2027-01-04T00:00:00Z', reason: 'year-end' };
+    expect(occurrenceOf(yearEnd, wed)).toMatchObject({ from: yearEnd.from, to: yearEnd.to, now: false });
+    expect(occurrenceOf(yearEnd, at('2027-01-04T00:00:00Z'))).toBeUndefined();
+
+    const report = freezesReport('prd', [yearEnd, weekend, christmas], at('2026-12-21T12:00:00Z'));
+    expect(report.active).toEqual({ from: yearEnd.from, to: yearEnd.to, reason: 'year-end' });
+    expect(report.freezes.map((f) => [f.description, f.occurrence?.now])).toEqual([
+      ['2026-12-20T00:00:00Z → 2027-01-04T00:00:00Z: year-end', true],
+      ['every Fri 16:00 → Mon 08:00 Europe/Berlin: weekend freeze', false],
+      ['2026-12-25, the whole day in Pacific/Auckland: Christmas', false],
+    ]);
   });
 
   it('GIVEN a holiday in Pacific/Auckland WHEN it is that day there but still the day before in UTC THEN it is frozen until midnight there', () => {

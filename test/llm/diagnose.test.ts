@@ -121,6 +121,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'drift-release',
       'drift-service',
       'drift-stack',
+      'freezes',
       'helm-diff',
       'helm-history',
       'idle',

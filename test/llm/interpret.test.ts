@@ -106,6 +106,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'keep',
       'approve',
       'reject',
+      'freezes',
       'operation-status',
       'list',
       'cancel',

@@ -250,6 +250,8 @@ export class Dispatcher {
       }
       case 'idle':
         return { kind: 'idle', report: await reads.idle((c as CommandNamed<'idle'>).env, r) };
+      case 'freezes':
+        return { kind: 'freezes', report: await reads.freezes((c as CommandNamed<'freezes'>).env, r) };
       case 'kube-read':
         return {
           kind: 'kube-read',

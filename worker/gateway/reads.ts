@@ -19,7 +19,9 @@ import type { CostGrouping } from '../../core/cost/report';
 import type { ValidationReport } from '../../core/validation';
 import type { IdleReport } from '../../core/cost/idle';
 import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
+import type { FreezesReport } from '../../core/freezes';
 import {
+  changeFreezesWorkflow,
   costReportWorkflow,
   idleResourcesWorkflow,
   describeStackWorkflow,
@@ -400,6 +402,21 @@ export class Reads {
       [{ environment: env, region: e.region, settings, namespaces, standby, nowIso: now.toISOString() }],
       '5m',
       `looking for idle resources in ${env}`,
+    );
+  }
+
+  /** `freezes {env}`: the change freezes the worker's config has for an environment, and which one holds now. */
+  async freezes(env: EnvironmentName, requester: Requester): Promise<FreezesReport> {
+    if (!this.config.environments[env])
+      throw new InvalidInput(
+        `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
+      );
+    return this.run(
+      changeFreezesWorkflow,
+      `freezes/${env}/${requester.requestId}`,
+      [{ environment: env }],
+      '1m',
+      `reading ${env}'s change freezes`,
     );
   }
 
