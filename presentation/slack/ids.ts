@@ -15,6 +15,8 @@ export const ActionIds = {
   alertSnooze: 'alert_snooze',
   /** Remediate on a drift alert: runs `remediate <stack> <env>` for the clicker; the value is the alert id. */
   alertRemediate: 'alert_remediate',
+  /** Keep on a reap notice: runs `keep <resource> <env>` for the clicker; the value is the reap's operation id. */
+  reapKeep: 'reap_keep',
 } as const;
 
 export const ViewIds = {

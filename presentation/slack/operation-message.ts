@@ -86,6 +86,7 @@ export function buildOperationMessage(
   else if (s.preview) blocks.push(...previewBlocks(s));
   blocks.push(...decisionBlocks(s, ctx));
   blocks.push(...rolloutControlBlocks(s));
+  blocks.push(...reapNoticeBlocks(s));
   if (s.outcome) {
     blocks.push({
       type: 'section',
@@ -230,6 +231,38 @@ function decisionBlocks(s: OperationState, ctx: OperationMessageContext): KnownB
     );
   }
   return out;
+}
+
+/**
+ * Keep during a reap's notice (DEV only): anyone in the user list may keep the resource — the click runs
+ * `keep <resource> <env>` for them (bot/listeners/actions/reap-keep-button.ts). Gone once the notice is over.
+ */
+function reapNoticeBlocks(s: OperationState): KnownBlock[] {
+  if (s.kind !== 'reap' || s.phase !== 'notice' || s.outcome) return [];
+  const until = s.approvalDeadline ? ` until ${s.approvalDeadline}` : '';
+  return [
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Keep' },
+          action_id: ActionIds.reapKeep,
+          style: 'primary',
+          value: s.operationId,
+        },
+      ],
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Deleted after the notice${until}, unless someone in the user list keeps it (Keep, or \`keep ${s.target} ${s.environment}\`)`,
+        },
+      ],
+    },
+  ];
 }
 
 /**

@@ -4,6 +4,7 @@ import { ActionIds } from '../../../presentation/slack/ids';
 import { alertButtonCallback } from './alert-button';
 import { alertRemediateCallback } from './alert-remediate-button';
 import { approveButtonCallback } from './approve-button';
+import { reapKeepCallback } from './reap-keep-button';
 import { proposalCancelCallback } from './proposal-cancel-button';
 import { proposalEditCallback } from './proposal-edit-button';
 import { proposalRunCallback } from './proposal-run-button';
@@ -23,4 +24,5 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   for (const d of ['1h', '1d', 'until-changed'])
     app.action<BlockAction<ButtonAction>>(`${ActionIds.alertSnooze}_${d}`, alertButtonCallback(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.alertRemediate, alertRemediateCallback(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.reapKeep, reapKeepCallback(deps));
 }
