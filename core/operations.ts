@@ -99,7 +99,15 @@ export interface StackEventSummary {
 /** The state of an operation, as the `state` query returns it. JSON-safe. */
 export interface OperationState {
   readonly operationId: string;
-  readonly kind: 'deploy-stack' | 'delete-stack' | 'remediate-stack' | 'rollout' | 'rollback' | 'helm-release' | 'reap';
+  readonly kind:
+    | 'deploy-stack'
+    | 'delete-stack'
+    | 'remediate-stack'
+    | 'remediate-service'
+    | 'rollout'
+    | 'rollback'
+    | 'helm-release'
+    | 'reap';
   readonly environment: EnvironmentName;
   readonly target: string;
   readonly requester: Requester;

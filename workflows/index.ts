@@ -2,6 +2,7 @@ export { whoamiWorkflow } from './whoami';
 export { deployStackWorkflow } from './deploy-stack';
 export { deleteStackWorkflow } from './delete-stack';
 export { remediateStackWorkflow } from './remediate-stack';
+export { remediateServiceWorkflow } from './remediate-service';
 export { describeStackWorkflow, kubernetesReadWorkflow, validateTemplatesWorkflow } from './read-only';
 export { interpretRequestWorkflow } from './interpret';
 export { diagnoseWorkflow } from './diagnose';

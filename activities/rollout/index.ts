@@ -23,9 +23,12 @@ import type { RolloutDeps } from './deps';
 import { readTrafficVia, setTrafficVia } from './traffic-router';
 import type { ReadServiceStateInput } from './service-state';
 import { readServiceState } from './service-state';
+import type { RestoreServiceColoursInput, RestoreServiceColoursResult } from './restore-colours';
+import { restoreServiceColours } from './restore-colours';
 
 export type { RolloutDeps } from './deps';
 export type { ReadServiceStateInput } from './service-state';
+export type { RestoreServiceColoursInput, RestoreServiceColoursResult } from './restore-colours';
 
 /**
  * The security gate. With config `security` (docs/security.md) the image is scanned with trivy and judged by the
@@ -97,7 +100,10 @@ export function setTraffic(deps: RolloutDeps, input: SetTrafficInput): Promise<S
 export function createRolloutActivities(
   deps: RolloutDeps | undefined,
   security?: SecurityDeps,
-): RolloutActivities & { readServiceState(input: ReadServiceStateInput): Promise<ServiceLiveState> } {
+): RolloutActivities & {
+  readServiceState(input: ReadServiceStateInput): Promise<ServiceLiveState>;
+  restoreServiceColours(input: RestoreServiceColoursInput): Promise<RestoreServiceColoursResult>;
+} {
   const need = (): RolloutDeps => {
     if (!deps) throw new ToolMissing('rollouts need a cluster: add environments.<env>.cluster to the config');
     return deps;
@@ -112,5 +118,6 @@ export function createRolloutActivities(
     setTraffic: (i) => setTraffic(need(), i),
     analyseColour: (i) => analyseColour(need(), i),
     readServiceState: (i) => readServiceState(need(), i),
+    restoreServiceColours: (i) => restoreServiceColours(need(), i),
   };
 }

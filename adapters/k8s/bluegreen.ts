@@ -50,6 +50,8 @@ export interface ColourSpec extends ColourRef {
   readonly port: number;
   readonly replicas: number;
   readonly operationId: string;
+  /** The service container's env vars (default none: a rollout sets none); recorded as `infra-agent/applied-env`. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** `<service>-<colour>`: the Deployment's and the Service's name. */
@@ -126,6 +128,7 @@ export function namespaceManifest(namespace: string): Record<string, unknown> {
  */
 export function deploymentManifest(s: ColourSpec): Record<string, unknown> {
   checkSpec(s);
+  const envs = Object.entries(s.env ?? {}).map(([name, value]) => ({ name, value }));
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -137,7 +140,7 @@ export function deploymentManifest(s: ColourSpec): Record<string, unknown> {
         [ANNOTATION_OPERATION]: s.operationId,
         [ANNOTATION_APPLIED_IMAGE]: s.image,
         [ANNOTATION_APPLIED_REPLICAS]: String(s.replicas),
-        [ANNOTATION_APPLIED_ENV]: APPLIED_ENV_NONE,
+        [ANNOTATION_APPLIED_ENV]: envs.length ? JSON.stringify(s.env) : APPLIED_ENV_NONE,
       },
     },
     spec: {
@@ -151,6 +154,7 @@ export function deploymentManifest(s: ColourSpec): Record<string, unknown> {
               name: s.service,
               image: s.image,
               ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
+              ...(envs.length ? { env: envs } : {}),
             },
           ],
         },
@@ -261,6 +265,35 @@ export function kubeBase(t: KubeTarget): string[] {
 /** Server-side apply of the JSON on stdin. */
 export function applyArgv(t: KubeTarget, fieldManager: string = FIELD_MANAGER): string[] {
   return [...kubeBase(t), 'apply', '--server-side', `--field-manager=${fieldManager}`, '--force-conflicts', '-f', '-'];
+}
+
+/**
+ * A strategic-merge patch deleting the named env vars from the service's container (by name, so no index races).
+ * Server-side apply cannot remove a field another manager owns (`kubectl set env` owns the vars it added); deleting
+ * them by name can.
+ */
+export function removeEnvArgv(t: KubeTarget, r: ColourRef, names: readonly string[]): string[] {
+  checkNames(r.namespace, r.service);
+  const patch = {
+    spec: {
+      template: {
+        spec: { containers: [{ name: r.service, env: names.map((name) => ({ name, $patch: 'delete' })) }] },
+      },
+    },
+  };
+  return [
+    ...kubeBase(t),
+    'patch',
+    'deployment',
+    colourName(r.service, r.colour),
+    '--namespace',
+    r.namespace,
+    '--type',
+    'strategic',
+    `--field-manager=${FIELD_MANAGER}`,
+    '--patch',
+    JSON.stringify(patch),
+  ];
 }
 
 /** One or more named objects as JSON; missing ones are left out (no error). A cluster-scoped kind takes no namespace. */
@@ -462,6 +495,16 @@ export async function applyManifests(
   const body = manifests.length === 1 ? manifests[0] : { apiVersion: 'v1', kind: 'List', items: manifests };
   const what = `apply ${manifests.map((m) => `${String(m.kind)}/${String((m.metadata as KubeMeta).name)}`).join(', ')}`;
   await kubectl(k, applyArgv(k.target, fieldManager), what, JSON.stringify(body));
+}
+
+/** Deletes the named env vars from the colour's service container (see removeEnvArgv). */
+export async function removeEnv(k: KubectlRunner, r: ColourRef, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  await kubectl(
+    k,
+    removeEnvArgv(k.target, r, names),
+    `remove env ${names.join(', ')} from ${colourName(r.service, r.colour)}`,
+  );
 }
 
 /** Creates the namespace when it does not exist; leaves an existing one (and whoever manages it) alone. */

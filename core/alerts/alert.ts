@@ -29,14 +29,20 @@ export const alertKey = (check: string, environment: EnvironmentName, subject: s
   `${check}/${environment}/${subject}`;
 
 /**
- * The command that puts an alert's subject back (`remediate <stack> <env>`), or undefined: only a stack's drift has
- * an approved change set to revert it. A service's or release's drift (subject `service-…`/`release-…`, see
- * core/drift/kubernetes.ts) is put back by a rollout or a helm upgrade; rescan and cost alerts have nothing to revert.
+ * The command that puts an alert's subject back, or undefined when there is nothing to revert (rescan, cost). A
+ * stack's drift: `remediate <stack> <env>` (a drift-reverting change set). A release's (`release-<name>`, see
+ * core/drift/kubernetes.ts): `helm upgrade <name> <env>`, which applies the catalog's chart and values — what the
+ * drift check compares with. A service's (`service-<name>`): `remediate service <name> <env>`, which applies what
+ * the last rollout recorded on each colour. Each is an ordinary approved write.
  */
 export function remediateCommandOf(key: string): string | undefined {
   const m = ALERT_KEY.exec(key);
-  if (m?.[1] !== 'drift' || /^(service|release)-/.test(m[3]!)) return undefined;
-  return `remediate ${m[3]} ${m[2]}`;
+  if (m?.[1] !== 'drift') return undefined;
+  const [, , env, subject = ''] = m;
+  const k8s = /^(service|release)-(.+)$/.exec(subject);
+  if (k8s?.[1] === 'release') return `helm upgrade ${k8s[2]} ${env}`;
+  if (k8s?.[1] === 'service') return `remediate service ${k8s[2]} ${env}`;
+  return `remediate ${subject} ${env}`;
 }
 
 /** What one check found about one subject. `fingerprint` absent: the subject is clean (nothing to alert). */

@@ -109,6 +109,18 @@ export const COMMANDS = [
     serves: 'remediate',
   },
   {
+    name: 'remediate-service',
+    pattern: 'remediate service {service} {env}',
+    aliases: ['remediate service {service} in {env}'],
+    summary:
+      "put a drifted service's Deployments back to what its last rollout applied (image, replicas, env vars): approval, then a drift re-check",
+    params: [service, env],
+    examples: ['remediate service payments-api dev'],
+    effect: 'write',
+    access: 'known-users',
+    serves: 'remediate',
+  },
+  {
     name: 'rollout',
     pattern: 'rollout {service} {version} to {env}',
     // `deploy {stack} to {env}` has one slot less, so `deploy <service> <version> to <env>` never reads as a stack.

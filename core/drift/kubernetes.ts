@@ -112,7 +112,8 @@ export function otherManagers(
     .map((m) => ({ manager: m.manager ?? '', operation: m.operation ?? '', ...(m.time ? { time: m.time } : {}) }));
 }
 
-function parseEnv(recorded: string | undefined): Record<string, string> | undefined {
+/** The recorded env vars (`infra-agent/applied-env`, a JSON object), or undefined when absent or not an object. */
+export function parseEnv(recorded: string | undefined): Record<string, string> | undefined {
   if (recorded === undefined) return undefined;
   try {
     const v: unknown = JSON.parse(recorded);

@@ -49,7 +49,7 @@ export function renderAlertMessage(r: AlertRecord, note?: string): RenderedMessa
       type: 'actions',
       block_id: `alert_actions`,
       elements: [
-        // A stack's drift can be put back to the template by an approved change set (`remediate <stack> <env>`).
+        // A drift can be put back by an approved write (remediateCommandOf: a change set, a helm upgrade, a re-apply).
         ...(remediateCommandOf(r.key)
           ? [
               {

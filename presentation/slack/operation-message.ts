@@ -39,6 +39,7 @@ const VERB: Readonly<Record<OperationState['kind'], string>> = {
   'deploy-stack': 'Deploy',
   'delete-stack': 'Delete',
   'remediate-stack': 'Remediate drift of',
+  'remediate-service': 'Remediate drift of',
   rollout: 'Rollout',
   rollback: 'Rollback',
   'helm-release': 'Helm',
@@ -119,7 +120,7 @@ function previewBlocks(s: OperationState): KnownBlock[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${s.kind === 'delete-stack' ? 'Resources to delete' : s.kind === 'remediate-stack' ? 'Drifted resources put back to the template' : 'Change set'}*: ${counts}`,
+        text: `*${s.kind === 'delete-stack' ? 'Resources to delete' : s.kind === 'remediate-stack' ? 'Drifted resources put back to the template' : s.kind === 'remediate-service' ? 'Drifted Deployments put back to the last rollout (live → applied)' : 'Change set'}*: ${counts}`,
       },
     },
     ...(lines.length ? preformatted(lines.join('\n'), 4) : []),

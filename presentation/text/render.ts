@@ -40,7 +40,7 @@ export function renderPreview(s: OperationState): string {
   const { counts, warnings } = summarizeChanges(p.changes);
   const width = Math.max(10, ...p.changes.map((c) => c.logicalId.length));
   return [
-    `[${s.environment}] ${s.kind === 'delete-stack' ? 'DELETE' : s.kind === 'remediate-stack' ? 'drift-reverting change set for' : 'change set for'} ${p.stackName}: ${counts}`,
+    `[${s.environment}] ${s.kind === 'delete-stack' ? 'DELETE' : s.kind === 'remediate-stack' ? 'drift-reverting change set for' : s.kind === 'remediate-service' ? 'put back to the last rollout (live → applied):' : 'change set for'} ${p.stackName}: ${counts}`,
     ...p.changes.flatMap((c) => [
       `  ${ACTION_MARK[c.action]} ${c.logicalId.padEnd(width)} ${c.resourceType}${c.replacement === 'True' ? '  (REPLACEMENT)' : c.replacement === 'Conditional' ? '  (may be replaced)' : ''}`,
       ...(s.kind === 'helm-release' ? helmFieldLines(c) : []),

@@ -26,8 +26,19 @@ describe('the Remediate button and hint on an alert', () => {
     expect(remediateCommandOf('drift/prd/security-groups')).toBe('remediate security-groups prd');
   });
 
-  it.each(['drift/dev/service-payments-api', 'drift/tst/release-podinfo', 'rescan/prd/payments-api', 'cost/dev/eks'])(
-    'GIVEN %s (nothing a change set can put back) THEN no Remediate button and no remediate hint',
+  it.each([
+    ['drift/dev/service-payments-api', 'remediate service payments-api dev'],
+    ['drift/prd/service-checkout-web', 'remediate service checkout-web prd'],
+    ['drift/tst/release-podinfo', 'helm upgrade podinfo tst'],
+  ])('GIVEN %s (a Kubernetes drift) THEN the card offers Remediate running `%s`', (key, command) => {
+    const blocks = JSON.stringify(renderAlertMessage(record(key)).blocks);
+    expect(blocks).toContain(ActionIds.alertRemediate);
+    expect(blocks).toContain(command);
+    expect(remediateCommandOf(key)).toBe(command);
+  });
+
+  it.each(['rescan/prd/payments-api', 'cost/dev/eks', 'cost/dev/budget'])(
+    'GIVEN %s (nothing to put back) THEN no Remediate button and no remediate hint',
     (key) => {
       const blocks = JSON.stringify(renderAlertMessage(record(key)).blocks);
       expect(blocks).not.toContain(ActionIds.alertRemediate);

@@ -86,6 +86,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'deploy-stack',
       'delete-stack',
       'remediate-stack',
+      'remediate-service',
       'rollout',
       'rollback',
       'helm-install',

@@ -15,7 +15,15 @@ import type { Requester } from '../../core/requester';
 import type { WaiverView } from '../../core/security/waivers';
 import type { IacVersionResult } from '../iac-version';
 import type { NotifyTarget, RolloutInput, StackOperationInput } from '../../workflows/definitions';
-import { helmReleaseInput, reapInput, remediateInput, rolloutInput, stackInput, stackNameOf } from './inputs';
+import {
+  helmReleaseInput,
+  reapInput,
+  remediateInput,
+  remediateServiceInput,
+  rolloutInput,
+  stackInput,
+  stackNameOf,
+} from './inputs';
 import type { WorkerLiveness } from './liveness';
 import type { DecisionName, Operations } from './operations';
 import type { Reads } from './reads';
@@ -134,6 +142,7 @@ export class Dispatcher {
         };
       }
       case 'remediate': {
+        if (c.name === 'remediate-service') return this.remediateService(c, r, opts);
         const s = c as CommandNamed<'remediate-stack'>;
         // A drift check first: nothing drifted → that answer and nothing started; a busy stack is refused there.
         const report = await reads.remediationCheck(s.stack, s.env, r);
@@ -262,6 +271,31 @@ export class Dispatcher {
           ),
         };
     }
+  }
+
+  /**
+   * `remediate service {service} {env}`: a drift check first (refused while the service's rollout lock is held);
+   * nothing drifted → that report and nothing started; else the approved re-apply of what the last rollout recorded.
+   */
+  private async remediateService(
+    c: CommandNamed<'remediate-service'>,
+    r: Requester,
+    opts: ExecuteOptions,
+  ): Promise<CommandResult> {
+    const report = await this.deps.reads.serviceRemediationCheck(c.service, c.env, r);
+    if (report.status !== 'DRIFTED') return { kind: 'drift', report, remediation: 'nothing-drifted' };
+    const input = remediateServiceInput(this.deps.config, c.service, c.env, r, report.fingerprint, opts.notify);
+    const started = await this.deps.operations.start(
+      'remediate-service',
+      input,
+      `${input.target.namespace}/${c.service}`,
+    );
+    return {
+      kind: 'started',
+      started,
+      environment: c.env,
+      what: `drift remediation of ${c.service} in ${input.target.namespace} (${report.summary})`,
+    };
   }
 
   /** `waive`, `unwaive`, `waivers`: served by the worker (the approver check and the store live there). */

@@ -17,6 +17,7 @@ import type {
   RolloutInput,
   StackOperationInput,
 } from '../../workflows/definitions';
+import type { RemediateServiceInput } from '../../workflows/remediate-service';
 import type { RemediateStackInput } from '../../workflows/remediate-stack';
 import { DEFAULT_DRIFT_CONFIG } from '../../core/drift/settings';
 
@@ -220,6 +221,35 @@ export function helmReleaseInput(
     region: e.region,
     request,
     ...operationBase(config, env, requester, opts.notify),
+  };
+}
+
+/**
+ * The recorded input of `remediate service {service} {env}`: the service's target and traffic router (as `drift
+ * service` reads them), its rollout operation id as the lock (so it never runs beside a rollout), the catalog port,
+ * and the alerts channel the re-check resolves the alert in.
+ */
+export function remediateServiceInput(
+  config: AppConfig,
+  service: string,
+  env: EnvironmentName,
+  requester: Requester,
+  driftId: string | undefined,
+  notify?: NotifyTarget,
+): RemediateServiceInput {
+  const check = serviceDriftTarget(config, service, env);
+  if (check.kind !== 'service') throw new Error('unreachable: a service drift target');
+  const e = config.environments[env];
+  return {
+    operationId: formatOperationId('rollout', env, service),
+    environment: env,
+    region: e.region,
+    target: check.target,
+    traffic: check.traffic,
+    port: config.services[service]?.port ?? 80,
+    ...(driftId ? { driftId } : {}),
+    ...(config.slack && e.slack.alertsChannel ? { alertsChannel: e.slack.alertsChannel } : {}),
+    ...operationBase(config, env, requester, notify),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   deployStackWorkflow,
   helmReleaseWorkflow,
   reapWorkflow,
+  remediateServiceWorkflow,
   remediateStackWorkflow,
   rollbackWorkflow,
 } from '../../workflows';
@@ -36,6 +37,7 @@ const WORKFLOWS = {
   'deploy-stack': { workflow: deployStackWorkflow, what: 'a change' },
   'delete-stack': { workflow: deleteStackWorkflow, what: 'a change' },
   'remediate-stack': { workflow: remediateStackWorkflow, what: 'a change' },
+  'remediate-service': { workflow: remediateServiceWorkflow, what: 'a drift remediation' },
   rollout: { workflow: blueGreenRolloutWorkflow, what: 'a rollout' },
   rollback: { workflow: rollbackWorkflow, what: 'a rollback' },
   'helm-install': { workflow: helmReleaseWorkflow, what: 'a change' },

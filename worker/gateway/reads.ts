@@ -205,6 +205,31 @@ export class Reads {
     return this.driftStack(stack, env, requester);
   }
 
+  /**
+   * Before `remediate service {service} {env}` starts anything: refused while a rollout, rollback or remediation
+   * holds the service (its Deployments are moving; what they should be is what that operation will record), then a
+   * drift check now — its report says whether there is anything to put back (and raises the alert, as any check).
+   */
+  async serviceRemediationCheck(
+    service: string,
+    env: EnvironmentName,
+    requester: Requester,
+  ): Promise<KubernetesDriftReport> {
+    serviceDriftTarget(this.config, service, env); // unknown service, or no cluster there: refused before anything
+    const id = formatOperationId('rollout', env, service);
+    const busy = await this.client.workflow
+      .getHandle(id)
+      .describe()
+      .catch(() => undefined);
+    if (busy?.status.name === 'RUNNING') {
+      throw new OperationConflict(
+        `${id} is busy: ${busy.type} started ${busy.startTime.toISOString()} is running on this service; ` +
+          `remediation would race it — try again when it finishes (see \`status ${id}\`)`,
+      );
+    }
+    return this.driftKubernetes('service', service, env, requester);
+  }
+
   /** The id and start of a drift check running on this stack (its own, `drift all`, or the schedule's), if any. */
   private async driftCheckRunning(stack: string, env: EnvironmentName): Promise<string | undefined> {
     const types = ['stackDriftWorkflow', 'environmentDriftWorkflow', 'scheduledDriftWorkflow'];
