@@ -17,6 +17,7 @@ import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
 import type { OperationState } from '../../core/operations';
 import type { Requester } from '../../core/requester';
 import { renderResult } from '../../presentation/text/result';
+import { composeActivities } from '../../worker/compose';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
 import { withFakeSlack } from '../support/fake-slack/bot-harness';
@@ -200,6 +201,23 @@ describe('Kubernetes drift remediation against a real cluster', () => {
       replicas: 2,
       env: [],
     });
+    // The write again (a retry after an attempt whose answer was lost): it reads first and writes nothing.
+    const again = await composeActivities(config).restoreServiceColours({
+      target: { environment: 'dev', service: SERVICE, namespace: NS },
+      colours: [
+        {
+          colour: 'green',
+          name: `${SERVICE}-green`,
+          image: `ghcr.io/example/${SERVICE}:1.0.0`,
+          replicas: 2,
+          env: {},
+          lines: [],
+        },
+      ],
+      port: 8080,
+      operationId: OP,
+    });
+    expect(again).toEqual({ colours: [{ colour: 'green', changed: false }] });
     expect((await driftOf(`drift service ${SERVICE} dev`)).status).toBe('IN_SYNC');
     const resolved = await eventually(
       () => Promise.resolve(replies(alert.ts).find((m) => m.text.includes('resolved'))),
@@ -268,4 +286,16 @@ describe('Kubernetes drift remediation against a real cluster', () => {
     );
     expect(resolved.text).toContain('release sample-app in dev: in sync');
   }, 300_000);
+
+  it('GIVEN a scaled Deployment WHEN its remediation is rejected THEN nothing is written and the drift stays', async () => {
+    await kubectl('scale', `deployment/${SERVICE}-green`, '--replicas=4', '-n', NS);
+    expect(await run(`remediate service ${SERVICE} dev`, person('alice'))).toMatchObject({ kind: 'started' });
+    const pending = await awaitingApproval(OP);
+    expect(pending.preview?.changes.map((c) => c.revert)).toEqual([['/spec/replicas: 4 → 2']]);
+    await session.gateway.reject(OP, person('bob'), 'load test running, leave it at 4');
+    expect(await session.gateway.result(OP)).toMatchObject({ outcome: 'rejected' });
+    expect((await deployment(`${SERVICE}-green`)).spec.replicas).toBe(4);
+    expect((await driftOf(`drift service ${SERVICE} dev`)).status).toBe('DRIFTED');
+    await replayAndMaybeRecord(client, OP, 'remediate-service-rejected');
+  }, 180_000);
 });

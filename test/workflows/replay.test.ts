@@ -37,6 +37,7 @@ const EXPECTED_OUTCOMES = [
   'reap-refused-prd',
   'reap-volume-deleted',
   'remediate-rejected',
+  'remediate-service-rejected',
   'remediate-service-succeeded',
   'remediate-succeeded',
   'rollback-succeeded',
