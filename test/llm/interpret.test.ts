@@ -65,6 +65,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'deploy-stack',
       'delete-stack',
       'remediate-stack',
+      'remediate-service',
       'rollout',
       'rollback',
       'stack-status',
