@@ -20,7 +20,11 @@ import { renderResult } from '../../presentation/text/result';
 import { composeActivities } from '../../worker/compose';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
-import { withFakeSlack } from '../support/fake-slack/bot-harness';
+import type { RunningBot } from '../support/fake-slack/bot-harness';
+import { SIGNING_SECRET, startBot, withFakeSlack } from '../support/fake-slack/bot-harness';
+import { ActionIds } from '../../presentation/slack/ids';
+import type { SlackPerson } from '../support/fake-slack/signed';
+import { buttonClickBody, postSigned } from '../support/fake-slack/signed';
 import { FakeSlack } from '../support/fake-slack/server';
 import { replayAndMaybeRecord } from '../support/histories';
 import type { RolloutTestConfig } from '../support/rollout-env';
@@ -37,6 +41,8 @@ const NS = 'drift-dev';
 const OP = `rollout/dev/${SERVICE}`;
 const SERVICE_KEY = `drift/dev/service-${SERVICE}`;
 const RELEASE_KEY = 'drift/dev/release-sample-app';
+/** bob's Slack identity in the sandbox config's users. */
+const BOB: SlackPerson = { userId: 'U0BOB0001', teamId: 'T0SANDBOX' };
 
 interface DeploymentJson {
   metadata: { annotations?: Record<string, string> };
@@ -54,6 +60,7 @@ describe('Kubernetes drift remediation against a real cluster', () => {
   let session: GatewaySession;
   let client: Client;
   let worker: RunningWorker;
+  let bot: RunningBot;
   let alerts = '';
 
   const kubectl = async (...args: string[]): Promise<string> =>
@@ -115,6 +122,7 @@ describe('Kubernetes drift remediation against a real cluster', () => {
     alerts = config.environments.dev.slack.alertsChannel!;
     worker = await startWorker(config);
     session = await openGateway(config);
+    bot = await startBot(config);
     client = await testClient(config);
     const op = (await session.gateway.startRollout(SERVICE, '1.0.0', 'dev', person('alice'))).operationId;
     const pending = await awaitingApproval(op);
@@ -124,6 +132,7 @@ describe('Kubernetes drift remediation against a real cluster', () => {
 
   afterAll(async () => {
     await client?.connection.close();
+    await bot?.stop();
     await session?.close();
     await worker?.stop();
     await cluster?.stop();
@@ -158,15 +167,25 @@ describe('Kubernetes drift remediation against a real cluster', () => {
     expect((await driftOf(`drift service ${SERVICE} dev`)).status).toBe('DRIFTED');
     const alert = await openAlert(SERVICE_KEY);
 
-    // The alert's Remediate runs this line (core/alerts/alert.ts): typed here by alice.
-    const line = remediateCommandOf(SERVICE_KEY);
-    expect(line).toBe(`remediate service ${SERVICE} dev`);
+    // Bob clicks the alert's Remediate (a signed payload): `remediate service <service> dev` is his operation,
+    // reported in the alert's thread.
+    expect(remediateCommandOf(SERVICE_KEY)).toBe(`remediate service ${SERVICE} dev`);
+    expect(JSON.stringify(alert.blocks)).toContain(ActionIds.alertRemediate);
     const started = Date.now();
-    const r = await run(line!, person('alice'));
-    expect(r).toMatchObject({ kind: 'started', started: { operationId: OP, duplicate: false } });
+    const res = await postSigned(
+      bot.url,
+      SIGNING_SECRET,
+      buttonClickBody(BOB, ActionIds.alertRemediate, SERVICE_KEY, alerts, alert.ts, fake.responseUrl('act')),
+      'application/x-www-form-urlencoded',
+    );
+    expect(res.status).toBe(200);
     const pending = await awaitingApproval(OP);
     console.log(`remediate service: drift check + start + preview in ${Date.now() - started} ms`);
-    expect(pending).toMatchObject({ kind: 'remediate-service', target: `${NS}/${SERVICE}` });
+    expect(pending).toMatchObject({
+      kind: 'remediate-service',
+      target: `${NS}/${SERVICE}`,
+      requester: { userId: 'bob', via: 'slack' },
+    });
     expect(pending.preview?.changes).toEqual([
       {
         action: 'Modify',
@@ -180,14 +199,22 @@ describe('Kubernetes drift remediation against a real cluster', () => {
       },
     ]);
 
+    const card = await eventually(
+      () => Promise.resolve(replies(alert.ts).find((m) => JSON.stringify(m.blocks).includes(ActionIds.approve))),
+      30_000,
+      'the approval card in the alert thread',
+    );
+    expect(JSON.stringify(card.blocks)).toContain('/spec/replicas: 3 → 2');
+    expect(card.text).toContain('Remediate drift of');
+
     // A rollout cannot start while the remediation holds the service.
-    await expect(session.gateway.startRollout(SERVICE, '1.0.1', 'dev', person('bob'))).rejects.toThrow(/busy/);
-    // The requester cannot approve; bob can.
+    await expect(session.gateway.startRollout(SERVICE, '1.0.1', 'dev', person('alice'))).rejects.toThrow(/busy/);
+    // The requester cannot approve; alice can.
     await expect(
-      session.gateway.approve(OP, person('alice'), { artifactId: pending.preview!.artifactId }),
+      session.gateway.approve(OP, person('bob'), { artifactId: pending.preview!.artifactId }),
     ).rejects.toThrow('you requested this change: someone else must approve it');
     const approved = Date.now();
-    await session.gateway.approve(OP, person('bob'), { artifactId: pending.preview!.artifactId });
+    await session.gateway.approve(OP, person('alice'), { artifactId: pending.preview!.artifactId });
     const done = await session.gateway.result(OP);
     console.log(`remediate service: approval → re-apply → re-check in ${Date.now() - approved} ms`);
     expect(done).toMatchObject({ outcome: 'succeeded' });
@@ -230,7 +257,7 @@ describe('Kubernetes drift remediation against a real cluster', () => {
       30_000,
       'note',
     );
-    expect(note.text).toContain('approved by bob');
+    expect(note.text).toContain('approved by alice');
     await replayAndMaybeRecord(client, OP, 'remediate-service-succeeded');
   }, 300_000);
 
