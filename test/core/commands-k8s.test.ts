@@ -1,3 +1,4 @@
+import { remediateCommandOf } from '../../core/alerts/alert';
 import { renderHelp } from '../../core/commands/help';
 import { kubeReadRequest } from '../../core/commands/kube-reads';
 import type { KubeFacts } from '../../core/commands/kube-reads';
@@ -380,5 +381,26 @@ describe('Helm write commands (grammar, tool schema, effects)', () => {
       judgeToolUse({ toolUseId: 't', name: 'helm-upgrade', input: { release: 'sample-app', env: 'dev' } }, pctx),
     ).toMatchObject({ line: 'helm upgrade sample-app dev', effect: 'write', autoRun: false });
     expect(schema('helm-rollback').required.sort()).toEqual(['env', 'release', 'revision']);
+  });
+});
+
+describe('remediate service (grammar, and the line a Kubernetes drift alert runs)', () => {
+  it.each([
+    ['remediate service payments-api dev', { name: 'remediate-service', service: 'payments-api', env: 'dev' }],
+    ['remediate service checkout-web in prod', { name: 'remediate-service', service: 'checkout-web', env: 'prd' }],
+    ['remediate vpc dev', { name: 'remediate-stack', stack: 'vpc', env: 'dev' }],
+  ])('GIVEN %s THEN it parses to %j', (line, command) => {
+    expect(parse(line)).toEqual({ ok: true, command });
+  });
+
+  it('GIVEN a name that is not a catalog service THEN the error names the services', () => {
+    expect(errorOf('remediate service nope-api dev')).toContain('payments-api');
+  });
+
+  it.each([
+    ['drift/tst/service-payments-api', { name: 'remediate-service', service: 'payments-api', env: 'tst' }],
+    ['drift/prd/release-sample-app', { name: 'helm-upgrade', release: 'sample-app', env: 'prd' }],
+  ])('GIVEN the alert %s THEN its Remediate line parses to %j', (key, command) => {
+    expect(parse(remediateCommandOf(key)!)).toEqual({ ok: true, command });
   });
 });
