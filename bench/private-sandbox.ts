@@ -6,7 +6,7 @@ import { allServices } from '../sandbox/services';
 import { sandboxSettings } from '../sandbox/settings';
 import { freePort } from '../test/support/ports';
 
-/** A sandbox of its own for one benchmark run: Temporal + moto on free ports in a fresh folder. */
+/** A sandbox of its own for one benchmark run or test: Temporal, moto and the registry on free ports in a fresh folder. */
 export interface PrivateSandbox {
   readonly dir: string;
   /** The environment that points the config loader at this sandbox. */
@@ -23,6 +23,8 @@ export async function startPrivateSandbox(name: string, taskQueue: string): Prom
     INFRA_AGENT_TEMPORAL_PORT: String(await freePort()),
     INFRA_AGENT_TEMPORAL_UI_PORT: String(await freePort()),
     INFRA_AGENT_MOTO_PORT: String(await freePort()),
+    // Not the test sandbox's registry (its port is in this process's environment when a test starts one of these).
+    INFRA_AGENT_REGISTRY_PORT: String(await freePort()),
     INFRA_AGENT_TASK_QUEUE: taskQueue,
   };
   const settings = sandboxSettings(env);

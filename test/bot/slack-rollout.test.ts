@@ -83,8 +83,8 @@ describe('Slack: a blue/green rollout from the channel, steered with buttons', (
     expect(String(refusal.args.text)).toMatch(/carol may not pause rollout\/dev\/chat-api/);
 
     await click(ALICE, ActionIds.rolloutPause, moving);
-    const paused = await message(hasButton(ActionIds.rolloutResume), 'resume button');
-    expect(paused.text).toContain('paused');
+    // The pause is recorded at once (Resume shows) and the phase follows when the step loop sees it: wait for both.
+    const paused = await message((m) => hasButton(ActionIds.rolloutResume)(m) && m.text.includes('paused'), 'paused');
     expect((await bot.session.gateway.state(OP)).rollout).toMatchObject({ paused: true, pausedBy: 'alice' });
 
     await click(BOB, ActionIds.rolloutResume, paused);
