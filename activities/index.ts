@@ -10,6 +10,7 @@ import { createAuditActivities } from './audit/record-audit';
 import type { CloudFormationDeps } from './iac/cloudformation';
 import { createCloudFormationActivities } from './iac/cloudformation';
 import { createDriftActivities } from './iac/drift';
+import { createVerifyActivities } from './iac/verify';
 import type { ValidateDeps } from './iac/validate-templates';
 import { createValidateActivities } from './iac/validate-templates';
 import type { K8sDeps } from './k8s';
@@ -58,6 +59,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createCloudFormationActivities(deps),
     ...createDriftActivities(deps),
+    ...createVerifyActivities(deps),
     ...createValidateActivities(deps.validate),
     ...createNotifyActivities(deps.notify),
     ...createLlmActivities(deps),

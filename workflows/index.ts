@@ -22,3 +22,4 @@ export {
 export { scheduledRescanWorkflow } from './rescan';
 export { reapWorkflow } from './reap';
 export { changeFreezesWorkflow } from './freezes';
+export { verifyServiceWorkflow, verifyStackWorkflow } from './verify';

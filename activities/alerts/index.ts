@@ -8,6 +8,9 @@ import type { StackDriftReport } from '../../core/drift/report';
 import type { Requester } from '../../core/requester';
 import { userText } from '../../presentation/slack/escape';
 import { renderDrift } from '../../presentation/text/drift';
+import { renderVerify } from '../../presentation/text/verify';
+import type { VerifyReport } from '../../core/verify/report';
+import { verifySubject } from '../../core/verify/report';
 import type { NotifierPort, RenderedMessage } from '../notify/notify-operation';
 
 /** How alerts look in chat (the bot's Block Kit builders, injected by the composition root). */
@@ -62,6 +65,22 @@ export function driftFinding(report: StackDriftReport | KubernetesDriftReport): 
   };
 }
 
+/** A verification as an alert finding: the verify renderer's lines; clean when every check passed. */
+export function verifyFinding(report: VerifyReport): Finding {
+  const text = renderVerify(report);
+  const subject = verifySubject(report);
+  return {
+    key: `verify/${report.environment}/${subject}`,
+    check: 'verify',
+    environment: report.environment,
+    subject,
+    ...(report.status === 'FAILED' && report.fingerprint ? { fingerprint: report.fingerprint } : {}),
+    headline: text.headline,
+    lines: text.body.split('\n'),
+    checkedAt: report.checkedAt,
+  };
+}
+
 const transient = (e: unknown): never => {
   if (e instanceof Error && e.name === 'RateLimited') {
     throw ApplicationFailure.create({
@@ -100,6 +119,14 @@ export function createAlertActivities(deps: AlertDeps | undefined) {
     }): Promise<RaiseAlertResult> {
       return activities.raiseAlert({
         finding: driftFinding(input.report),
+        ...(input.channel ? { channel: input.channel } : {}),
+      });
+    },
+
+    /** A verification as an alert: raised when checks fail, resolved when a later verification passes. */
+    raiseVerifyAlert(input: { report: VerifyReport; channel?: string }): Promise<RaiseAlertResult> {
+      return activities.raiseAlert({
+        finding: verifyFinding(input.report),
         ...(input.channel ? { channel: input.channel } : {}),
       });
     },

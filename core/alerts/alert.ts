@@ -23,8 +23,11 @@ const SNOOZE_MS: Readonly<Record<Exclude<SnoozeFor, 'until-changed'>, number>> =
 export const SCHEDULED_CHECKS = ['drift', 'rescan', 'cost-report', 'cost-check'] as const;
 export type ScheduledCheck = (typeof SCHEDULED_CHECKS)[number];
 
-/** The alert id people type (`acknowledge alert drift/dev/vpc because …`): check/environment/subject. */
-export const ALERT_KEY = /^(drift|rescan|cost)\/(dev|tst|prd)\/([a-z0-9][a-z0-9-]{0,127})$/;
+/**
+ * The alert id people type (`acknowledge alert drift/dev/vpc because …`): check/environment/subject. `verify` is
+ * no scheduled check: it alerts when the verification after a deploy (or a `verify …` run by hand) fails.
+ */
+export const ALERT_KEY = /^(drift|rescan|cost|verify)\/(dev|tst|prd)\/([a-z0-9][a-z0-9-]{0,127})$/;
 export const alertKey = (check: string, environment: EnvironmentName, subject: string): string =>
   `${check}/${environment}/${subject}`;
 

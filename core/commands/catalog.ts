@@ -48,7 +48,7 @@ const alert = {
   name: 'alert',
   kind: 'alert',
   description:
-    'an alert id as shown on the alert and by `alerts`: check/environment/subject (a stack, a service), e.g. drift/dev/security-groups, rescan/prd/payments-api or cost/dev/budget',
+    'an alert id as shown on the alert and by `alerts`: check/environment/subject (a stack, a service), e.g. drift/dev/security-groups, rescan/prd/payments-api, cost/dev/budget or verify/dev/vpc',
 } as const;
 const check = {
   name: 'check',
@@ -202,6 +202,30 @@ export const COMMANDS = [
     access: 'known-users',
     serves: 'drift',
     sensitive: DRIFT_SENSITIVE,
+  },
+  {
+    name: 'verify-stack',
+    pattern: 'verify {stack} {env}',
+    aliases: ['verify stack {stack} {env}', 'verify {stack} in {env}', 'verify stack {stack} in {env}'],
+    summary:
+      'verify a deployed stack: settled (no rollback), every resource of its template there and complete, outputs set, VPCs/subnets/security groups found in EC2',
+    params: [stack, env],
+    examples: ['verify vpc dev'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'verify',
+  },
+  {
+    name: 'verify-service',
+    pattern: 'verify service {service} {env}',
+    aliases: ['verify service {service} in {env}'],
+    summary:
+      "verify a rollout service: its live colour's replicas and pods Ready, running the image its last rollout applied",
+    params: [service, env],
+    examples: ['verify service payments-api dev'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'verify',
   },
   {
     name: 'drift-release',

@@ -12,6 +12,7 @@ import type { FreezesReport } from '../freezes';
 import type { ScanResult } from '../security/findings';
 import type { WaiverView } from '../security/waivers';
 import type { ValidationReport } from '../validation';
+import type { VerifyReport } from '../verify/report';
 import type { Command } from './types';
 
 /** A started (or re-found) operation. `duplicate` means this very request had already started it. */
@@ -111,6 +112,7 @@ export type CommandResult =
       /** `remediate` found nothing to put back (the check it ran first is the report): nothing was started. */
       readonly remediation?: 'nothing-drifted';
     }
+  | { readonly kind: 'verify'; readonly report: VerifyReport }
   | { readonly kind: 'scan'; readonly scan: ScanResult }
   | { readonly kind: 'waiver'; readonly action: 'granted' | 'revoked'; readonly waiver: WaiverView }
   | { readonly kind: 'waivers'; readonly environment: EnvironmentName; readonly waivers: readonly WaiverView[] }

@@ -68,6 +68,7 @@ export type Serves =
   | 'audit'
   | 'stack-status'
   | 'drift'
+  | 'verify'
   | 'scan'
   | 'waiver'
   | 'cost'

@@ -3,6 +3,7 @@ import type { CommandResult, CostReportResult } from '../../core/commands/result
 import type { Command, KubeReadCommand } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from '../text/alerts';
 import { renderDrift } from '../text/drift';
+import { renderVerify } from '../text/verify';
 import { renderCost } from '../text/cost';
 import { renderIdle } from '../text/idle';
 import { renderFreezes } from '../text/freezes';
@@ -133,6 +134,11 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
           d.body || undefined,
         );
       return textReply(`${d.clean ? ':white_check_mark:' : ':warning:'} ${userText(d.headline)}`, d.body || undefined);
+    }
+    case 'verify': {
+      const v = renderVerify(r.report);
+      const icon = v.passed ? ':white_check_mark:' : r.report.status === 'NOT_DEPLOYED' ? ':grey_question:' : ':x:';
+      return textReply(`${icon} ${userText(v.headline)}`, v.body || undefined);
     }
     case 'schedules': {
       const s = renderSchedules(r.schedules, r.action);

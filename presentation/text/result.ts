@@ -2,6 +2,7 @@ import type { CommandResult } from '../../core/commands/results';
 import type { Command } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from './alerts';
 import { renderDrift } from './drift';
+import { renderVerify } from './verify';
 import { renderCost } from './cost';
 import { renderIdle } from './idle';
 import { renderFreezes } from './freezes';
@@ -118,6 +119,11 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
         };
       // A drift found is an answer, not a failure of the command: exit code 1 only tells scripts "drifted".
       return { text: [d.headline, d.body].filter(Boolean).join('\n'), ok: d.clean };
+    }
+    case 'verify': {
+      const v = renderVerify(r.report);
+      // A failed verification is an answer, not a failure of the command: exit code 1 tells scripts "not verified".
+      return { text: [v.headline, v.body].filter(Boolean).join('\n'), ok: v.passed };
     }
     case 'schedules': {
       const s = renderSchedules(r.schedules, r.action);

@@ -207,6 +207,12 @@ export class Dispatcher {
           d.name === 'drift-all' ? await reads.driftAll(d.env, r) : await reads.driftStack(d.stack, d.env, r);
         return { kind: 'drift', report };
       }
+      case 'verify': {
+        if (c.name === 'verify-service')
+          return { kind: 'verify', report: await reads.verifyService(c.service, c.env, r) };
+        const v = c as CommandNamed<'verify-stack'>;
+        return { kind: 'verify', report: await reads.verifyStack(v.stack, v.env, r) };
+      }
       case 'validate': {
         if (c.name === 'validate-deployed') {
           return { kind: 'validation', report: await reads.validateDeployed(c.stack, c.env, r) };

@@ -34,6 +34,8 @@ import {
   stackDriftWorkflow,
   unwaiveWorkflow,
   validateTemplatesWorkflow,
+  verifyServiceWorkflow,
+  verifyStackWorkflow,
   waiveWorkflow,
   whoamiWorkflow,
 } from '../../workflows';
@@ -44,6 +46,7 @@ import type { KubeReadInput } from '../../workflows/read-only';
 import { kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
 import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
 import { fromReadFailure } from './temporal-errors';
+import type { VerifyReport } from '../../core/verify/report';
 
 /**
  * Reads: each runs one short read-only workflow on the deployment's task queue (the front ends never call AWS or
@@ -174,6 +177,45 @@ export class Reads {
       [{ environment: env, check, alerts: channel ? { channel } : {} }],
       '10m',
       `drift check of ${kind} ${name} in ${env}`,
+    );
+  }
+
+  /** The environment's alerts channel for a verification run by hand (a failure alerts on call, a pass resolves). */
+  private verifyAlerts(env: EnvironmentName): { channel?: string } {
+    const channel = this.config.environments[env].slack.alertsChannel;
+    return channel ? { channel } : {};
+  }
+
+  /** `verify {stack} {env}`: the deployed stack's status, resources, outputs and EC2 lookups (docs/drift.md). */
+  async verifyStack(stack: string, env: EnvironmentName, requester: Requester): Promise<VerifyReport> {
+    this.knownStack(stack);
+    return this.run(
+      verifyStackWorkflow,
+      `verify/${env}/${stack}/${requester.requestId}`,
+      [
+        {
+          environment: env,
+          stack,
+          stackName: stackNameOf(stack, env),
+          region: this.config.environments[env].region,
+          alerts: this.verifyAlerts(env),
+        },
+      ],
+      '5m',
+      `verification of ${stack} in ${env}`,
+    );
+  }
+
+  /** `verify service {service} {env}`: the live colour's readiness and image (the same read as `drift service`). */
+  async verifyService(service: string, env: EnvironmentName, requester: Requester): Promise<VerifyReport> {
+    const check = serviceDriftTarget(this.config, service, env);
+    if (check.kind !== 'service') throw new InvalidInput(`service: '${service}' is not a rollout service`);
+    return this.run(
+      verifyServiceWorkflow,
+      `verify/${env}/service-${service}/${requester.requestId}`,
+      [{ environment: env, target: check.target, traffic: check.traffic, alerts: this.verifyAlerts(env) }],
+      '5m',
+      `verification of service ${service} in ${env}`,
     );
   }
 
