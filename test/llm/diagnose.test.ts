@@ -140,6 +140,8 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'stack-status',
       'validate',
       'validate-deployed',
+      'verify-service',
+      'verify-stack',
       'waivers',
       'whoami',
     ]);

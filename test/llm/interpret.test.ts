@@ -73,6 +73,8 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'drift-stack',
       'drift-service',
       'drift-release',
+      'verify-stack',
+      'verify-service',
       'schedules',
       'schedule-pause',
       'schedule-resume',

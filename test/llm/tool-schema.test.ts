@@ -72,6 +72,8 @@ describe('tool schemas generated from COMMANDS', () => {
       'stack-status',
       'validate',
       'validate-deployed',
+      'verify-service',
+      'verify-stack',
       'waivers',
       'whoami',
     ]);
@@ -115,6 +117,8 @@ describe('tool schemas generated from COMMANDS', () => {
       'drift-stack',
       'drift-service',
       'drift-release',
+      'verify-stack',
+      'verify-service',
       'schedules',
       'alerts',
       'service-pods',
