@@ -1,3 +1,4 @@
+import type { VerifyReport } from './verify/report';
 import type { EnvironmentName } from './environments';
 import type { Requester } from './requester';
 import type { ValidationFinding } from './validation';
@@ -17,6 +18,7 @@ export type OperationPhase =
   | 'awaiting-approval'
   | 'executing'
   | 'waiting-for-stack'
+  | 'verifying'
   | 'cleaning-up'
   // Helm releases:
   | 'diffing'
@@ -128,6 +130,8 @@ export interface OperationState {
   readonly configGate?: SecurityGateResult;
   /** Rollouts and rollbacks only: colours, traffic, analyses. */
   readonly rollout?: RolloutProgress;
+  /** Stack deploys that succeeded (`verify-after-deploy`): the verification of what was deployed. */
+  readonly verification?: VerifyReport;
 }
 
 /** One analysis judged during a rollout. */
@@ -207,6 +211,7 @@ export const PHASE_TEXT: Readonly<Record<OperationPhase, string>> = {
   'awaiting-approval': 'waiting for approval',
   executing: 'executing the approved change',
   'waiting-for-stack': 'waiting for the stack to settle',
+  verifying: 'verifying the deployed stack (resources, outputs, EC2 lookups)',
   'cleaning-up': 'discarding the change set',
   diffing: 'computing what the chart changes (helm template vs the deployed release)',
   'security-gate': 'checking the image (security gate)',

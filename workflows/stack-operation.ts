@@ -1,7 +1,10 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AccessGrant } from '../core/access';
 import type { OperationState } from '../core/operations';
+import type { VerifyReport } from '../core/verify/report';
+import { verifyReport } from '../core/verify/report';
+import { buildStackVerifyReport } from '../core/verify/stack';
 import { heartbeatToolActivity, notifyActivity, shortActivity, waitActivity } from './activity-options';
 import { accessGrant, finisher, registerHandlers } from './approval-flow';
 import { ApprovableOperation } from './approvable-operation';
@@ -51,7 +54,9 @@ export function stackActivities(input: StackOperationInput) {
     waitForStackStable: wait.waitForStackStable,
     deleteChangeSet: short.deleteChangeSet,
     previewStackDeletion: short.previewStackDeletion,
+    readStackVerification: short.readStackVerification,
     recordAudit: quiet.recordAudit,
+    raiseVerifyAlert: quiet.raiseVerifyAlert,
     executeChangeSet: mutating.executeChangeSet,
     deleteStack: mutating.deleteStack,
   };
@@ -103,15 +108,62 @@ export async function executeApproved(
     status: result.status,
     reason: result.reason,
   });
+  // New in this version: a deploy that succeeded verifies what it deployed (docs/drift.md). Deploys that ran
+  // before it replay without the verification's activities.
+  const verification =
+    result.succeeded && op.state.kind === 'deploy-stack' && patched('verify-after-deploy')
+      ? await verifyDeployed(op, acts)
+      : undefined;
   op.update({
     phase: 'done',
     outcome: result.succeeded ? 'succeeded' : 'failed',
     message: result.succeeded
-      ? `${op.input.stack.stackName} is ${result.status}`
+      ? `${op.input.stack.stackName} is ${result.status}${verification ? `; ${verificationWords(verification)}` : ''}`
       : `${op.input.stack.stackName} ended ${result.status}${result.reason ? `: ${result.reason}` : ''}`,
+    ...(verification ? { verification } : {}),
   });
   notifier?.send(op.state, 'done');
   if (!result.succeeded) notifier?.alert(op.state);
+  if (verification) await alertVerification(acts, op, verification);
   await notifier?.flush();
   return op.state;
+}
+
+/** The verification of a deployed stack; one that could not run is a failed check saying why (never a crash). */
+async function verifyDeployed(op: StackOperation, acts: StackActs): Promise<VerifyReport> {
+  const { environment, region, stack } = op.input;
+  op.update({ phase: 'verifying' });
+  try {
+    const state = await acts.readStackVerification({ region, stackName: stack.stackName });
+    return buildStackVerifyReport(environment, stack.name, state);
+  } catch (e) {
+    if (isCancellation(e)) throw e;
+    let root: unknown = e;
+    while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+    const why = root instanceof Error ? root.message : String(root);
+    const base = { kind: 'stack' as const, environment, subject: stack.name, target: stack.stackName };
+    return verifyReport({ ...base, checkedAt: new Date().toISOString() }, [
+      { name: 'verification', passed: false, detail: `could not run: ${why}` },
+    ]);
+  }
+}
+
+function verificationWords(v: VerifyReport): string {
+  const failed = v.checks.filter((c) => !c.passed);
+  if (v.status === 'PASSED') return `verification passed (${v.checks.length} checks)`;
+  if (v.status === 'NOT_DEPLOYED') return 'verification found no stack';
+  return `verification FAILED: ${failed.map((c) => c.name).join(', ')}`;
+}
+
+/**
+ * A failed verification alerts on call (`verify/<env>/<stack>`), a passing one resolves an open alert. Never fails
+ * the deploy: the change is made, and the thread already says how the verification went.
+ */
+async function alertVerification(acts: StackActs, op: StackOperation, report: VerifyReport): Promise<void> {
+  const channel = op.input.notify?.alertsChannel;
+  try {
+    await acts.raiseVerifyAlert({ report, ...(channel ? { channel } : {}) });
+  } catch (e) {
+    if (isCancellation(e)) throw e;
+  }
 }

@@ -3,7 +3,8 @@ import type { AppConfig } from '../../core/config';
 import type { OperationState } from '../../core/operations';
 import { summarizeChanges } from '../../core/operations';
 import { buildOperationMessage } from './operation-message';
-import { escapeMrkdwn, truncate } from './text';
+import { verifyBody } from '../text/verify';
+import { escapeMrkdwn, preformatted, truncate } from './text';
 
 /** `<@U…>` for people with a Slack id in the config, their display name otherwise. */
 export function mentionFor(config: AppConfig): (userId: string) => string {
@@ -61,9 +62,13 @@ export function eventReply(
       );
     case 'executing':
       return line(`${env} Executing the approved change on ${s.target}.`);
-    case 'done':
-      return line(
+    case 'done': {
+      const done = line(
         `${env} ${s.outcome === 'succeeded' || s.outcome === 'no-changes' ? 'Done' : `Ended: ${s.outcome ?? 'done'}`} — ${escapeMrkdwn(s.message ?? '')}`,
       );
+      // The verification after a deploy, check by check (failed first), under the outcome.
+      const body = s.verification ? verifyBody(s.verification) : '';
+      return body ? { text: done.text, blocks: [...(done.blocks ?? []), ...preformatted(body, 4)] } : done;
+    }
   }
 }

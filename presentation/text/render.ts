@@ -1,3 +1,4 @@
+import { verifyBody } from './verify';
 import type { AuditRecord } from '../../core/audit';
 import { commandLine } from '../../core/commands/tool-schema';
 import type { KubeReadCommand } from '../../core/commands/types';
@@ -67,6 +68,7 @@ export function renderState(s: OperationState): string {
   ];
   if (s.rejection) lines.push(`rejected by ${s.rejection.by} at ${s.rejection.at}: ${s.rejection.reason}`);
   if (s.preview || s.rollout) lines.push(renderPreview(s));
+  if (s.verification) lines.push(`verification: ${s.verification.summary}`, verifyBody(s.verification));
   if (s.events.length)
     lines.push(
       'stack events:',

@@ -27,6 +27,8 @@ const EXPECTED_OUTCOMES = [
   'deploy-rejected',
   'deploy-stack-deleted-while-waiting',
   'deploy-validation-failed',
+  'deploy-verification-failed',
+  'deploy-verified',
   'drift-all-some-unchecked',
   'drift-service-drifted',
   'drift-stack-drifted',
