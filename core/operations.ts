@@ -211,7 +211,7 @@ export const PHASE_TEXT: Readonly<Record<OperationPhase, string>> = {
   'awaiting-approval': 'waiting for approval',
   executing: 'executing the approved change',
   'waiting-for-stack': 'waiting for the stack to settle',
-  verifying: 'verifying the deployed stack (resources, outputs, EC2 lookups)',
+  verifying: 'verifying what was deployed (a stack: resources, outputs, EC2 lookups; a service: the live colour Ready)',
   'cleaning-up': 'discarding the change set',
   diffing: 'computing what the chart changes (helm template vs the deployed release)',
   'security-gate': 'checking the image (security gate)',

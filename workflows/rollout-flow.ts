@@ -119,6 +119,7 @@ export class RolloutOperation extends ApprovableOperation<RolloutInput> {
       this.state.phase !== 'done' &&
       this.state.phase !== 'rolling-back' &&
       this.state.phase !== 'scaling-down' &&
+      this.state.phase !== 'verifying' &&
       this.abortedBy === undefined
     );
   }

@@ -7,6 +7,7 @@ import { isSplit, otherColour, splitText } from '../core/rollout/types';
 import type { Colour } from '../core/rollout/types';
 import type { RolloutInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
+import { alertVerification, verificationWords, verifyServiceAfterRollout } from './verify';
 import type { RolloutActs } from './rollout-flow';
 import {
   RolloutOperation,
@@ -462,12 +463,27 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       await audit(acts, op, 'scaled', 'infra-agent', { colour: from, replicas: 0, kept: true });
     }
     await audit(acts, op, 'completed', 'infra-agent', { image, colour: to });
+    // New in this version: a rollout that succeeded verifies the live colour (docs/drift.md); a failure alerts on
+    // call. Rollouts that ran before it replay without these activities.
+    let verified = '';
+    if (patched('verify-after-rollout')) {
+      op.update({ phase: 'verifying' });
+      const verification = await verifyServiceAfterRollout({
+        environment: input.environment,
+        target: t,
+        traffic: input.traffic,
+      });
+      op.update({ verification });
+      await alertVerification(verification, input.notify?.alertsChannel ? { channel: input.notify.alertsChannel } : {});
+      verified = `; ${verificationWords(verification)}`;
+    }
     return finish(
       'succeeded',
       `${image} is live on ${to} with 100% of traffic` +
         (colours[from].exists
           ? `; ${from}${previousImage ? ` (${previousImage})` : ''} scaled to 0 and kept for rollback`
-          : ' (first rollout: nothing to scale down)'),
+          : ' (first rollout: nothing to scale down)') +
+        verified,
     );
   });
 }

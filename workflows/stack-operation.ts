@@ -11,6 +11,7 @@ import { ApprovableOperation } from './approvable-operation';
 import { audit } from './audit-activity';
 import type { StackOperationInput } from './definitions';
 import { OperationNotifier } from './operation-notifier';
+import { verificationWords } from './verify';
 
 /** A stack deploy or delete: the approvable operation, started from its stack input. */
 export class StackOperation extends ApprovableOperation<StackOperationInput> {
@@ -146,13 +147,6 @@ async function verifyDeployed(op: StackOperation, acts: StackActs): Promise<Veri
       { name: 'verification', passed: false, detail: `could not run: ${why}` },
     ]);
   }
-}
-
-function verificationWords(v: VerifyReport): string {
-  const failed = v.checks.filter((c) => !c.passed);
-  if (v.status === 'PASSED') return `verification passed (${v.checks.length} checks)`;
-  if (v.status === 'NOT_DEPLOYED') return 'verification found no stack';
-  return `verification FAILED: ${failed.map((c) => c.name).join(', ')}`;
 }
 
 /**

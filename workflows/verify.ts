@@ -1,4 +1,5 @@
 import { isCancellation, proxyActivities } from '@temporalio/workflow';
+import { verifyReport } from '../core/verify/report';
 import type { Activities } from '../activities';
 import type { EnvironmentName } from '../core/environments';
 import type { ServiceTarget, TrafficSpec } from '../core/rollout/types';
@@ -57,6 +58,40 @@ export async function verifyStackWorkflow(input: VerifyStackInput): Promise<Veri
   const report = await verifyStack(input);
   await alertVerification(report, input.alerts);
   return report;
+}
+
+/**
+ * The verification after a rollout: the live colour read now and judged. One that could not be read is a failed
+ * check saying why, never a failed rollout (the traffic has moved; the report and the alert say what is wrong).
+ */
+export async function verifyServiceAfterRollout(input: Omit<VerifyServiceInput, 'alerts'>): Promise<VerifyReport> {
+  try {
+    const state = await readServiceState({ target: input.target, traffic: input.traffic });
+    return buildServiceVerifyReport(input.environment, state);
+  } catch (e) {
+    if (isCancellation(e)) throw e;
+    let root: unknown = e;
+    while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+    const why = root instanceof Error ? root.message : String(root);
+    const base = {
+      kind: 'service' as const,
+      environment: input.environment,
+      subject: input.target.service,
+      target: input.target.namespace,
+      checkedAt: new Date().toISOString(),
+    };
+    return verifyReport(base, [{ name: 'verification', passed: false, detail: `could not run: ${why}` }]);
+  }
+}
+
+/** In an operation's outcome message: `verification passed (4 checks)` or which checks failed. */
+export function verificationWords(v: VerifyReport): string {
+  if (v.status === 'PASSED') return `verification passed (${v.checks.length} checks)`;
+  if (v.status === 'NOT_DEPLOYED') return `verification found nothing deployed: ${v.reason ?? ''}`;
+  return `verification FAILED: ${v.checks
+    .filter((c) => !c.passed)
+    .map((c) => c.name)
+    .join(', ')}`;
 }
 
 /** Read-only: `verify service {service} {env}`: the live colour Ready on the applied image. Alerts like a stack's. */

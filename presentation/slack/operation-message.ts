@@ -277,7 +277,7 @@ function rolloutControlBlocks(s: OperationState): KnownBlock[] {
     r !== undefined &&
     !s.outcome &&
     s.approvals.length >= s.approvalsRequired &&
-    !['rolling-back', 'scaling-down', 'done'].includes(s.phase);
+    !['rolling-back', 'scaling-down', 'verifying', 'done'].includes(s.phase);
   if (!moving) return [];
   const button = (text: string, action: string, style?: 'danger'): Button => ({
     type: 'button',

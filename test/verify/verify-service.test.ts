@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
 import type { CommandResult } from '../../core/commands/results';
 import type { VerifyReport } from '../../core/verify/report';
 import { renderSlackResult } from '../../presentation/slack/result';
@@ -18,7 +19,8 @@ import { FakeSlack } from '../support/fake-slack/server';
 import type { RolloutTestConfig } from '../support/rollout-env';
 import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
 import type { RunningWorker } from '../support/sandbox';
-import { eventually, person, startWorker } from '../support/sandbox';
+import { replayAndMaybeRecord } from '../support/histories';
+import { eventually, person, startWorker, testClient } from '../support/sandbox';
 import type { PrivateCluster } from '../k8s/private-cluster';
 import { startPrivateCluster } from '../k8s/private-cluster';
 
@@ -33,6 +35,7 @@ describe('verify service {service} {env} against a real cluster', () => {
   let config: RolloutTestConfig['config'];
   let session: GatewaySession;
   let worker: RunningWorker;
+  let client: Client;
   let alerts = '';
 
   const kubectl = async (...args: string[]): Promise<string> =>
@@ -74,9 +77,11 @@ describe('verify service {service} {env} against a real cluster', () => {
     alerts = config.environments.dev.slack.alertsChannel!;
     worker = await startWorker(config);
     session = await openGateway(config);
+    client = await testClient(config);
   }, 240_000);
 
   afterAll(async () => {
+    await client?.connection.close();
     await session?.close();
     await worker?.stop();
     await cluster?.stop();
@@ -104,7 +109,11 @@ describe('verify service {service} {env} against a real cluster', () => {
       'approval wait',
     );
     await session.gateway.approve(op, person('bob'), { artifactId: pending.preview!.artifactId });
-    expect(await session.gateway.result(op)).toMatchObject({ outcome: 'succeeded' });
+    // The rollout verified the live colour itself (`verify-after-rollout`) before it ended.
+    const rolled = await session.gateway.result(op);
+    expect(rolled).toMatchObject({ outcome: 'succeeded', verification: { kind: 'service', status: 'PASSED' } });
+    expect(rolled.message).toMatch(/ is live on green with 100% of traffic .*; verification passed \(4 checks\)$/);
+    await replayAndMaybeRecord(client, op, 'rollout-verified');
 
     const t0 = Date.now();
     const ok = await verify(`verify service ${SERVICE} in dev`);

@@ -53,6 +53,7 @@ const EXPECTED_OUTCOMES = [
   'rollout-succeeded',
   'rollout-tag-moved',
   'rollout-traffic-split',
+  'rollout-verified',
   'rollout-worker-killed',
   'scheduled-cost-check-alert-posted',
   'scheduled-drift-alert-posted',
