@@ -41,6 +41,7 @@ export async function startSuite(): Promise<Suite> {
   process.env.INFRA_AGENT_TEMPORAL_PORT = String(await freePort());
   process.env.INFRA_AGENT_TEMPORAL_UI_PORT = String(await freePort());
   process.env.INFRA_AGENT_MOTO_PORT = String(await freePort());
+  process.env.INFRA_AGENT_REGISTRY_PORT = String(await freePort());
   const settings = sandboxSettings();
   await up(settings, allServices(settings), () => undefined);
   const bundle = await bundleWorkflowCode({
