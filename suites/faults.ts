@@ -17,7 +17,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { killAllChildren, startSuite, warmUp } from './faults/harness';
 import { randomKill } from './faults/random-kill';
 import type { RandomKillResult } from './faults/random-kill';
-import { writeDocs } from './faults/report';
+import { recoverText, writeDocs } from './faults/report';
 import type { Outcome } from './faults/report';
 import { SCENARIOS } from './faults/scenarios';
 import type { Scenario } from './faults/scenarios';
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   console.log(`suite:faults: ${totals.passed} passed, ${totals.failed} failed`);
   console.log(`duplicate side effects: ${totals.duplicates}`);
   console.log(`lost or stuck: ${totals.lost}`);
-  console.log(`time to recover p50/max: ${totals.recoverP50} ms / ${totals.recoverMax} ms`);
+  console.log(`time to recover p50/max: ${recoverText(totals)}`);
   console.log(
     `total ${totals.seconds} s; load average mean ${totals.loadMean.toFixed(1)} max ${totals.loadMax.toFixed(1)}`,
   );

@@ -71,10 +71,9 @@ function section(r: RunReport): string {
       'includes the heartbeat or start-to-close timeout the server waits before retrying a killed attempt.',
     '',
     `**${r.totals.passed} passed, ${r.totals.failed} failed; duplicate side effects: ${r.totals.duplicates}; ` +
-      `lost or stuck: ${r.totals.lost}; time to recover p50/max: ${r.totals.recoverP50} ms / ${r.totals.recoverMax} ms.**`,
+      `lost or stuck: ${r.totals.lost}; time to recover p50/max: ${recoverText(r.totals)}.**`,
     '',
-    '| scenario | result | recover (ms) | notes |',
-    '| --- | --- | ---: | --- |',
+    ...(r.outcomes.length ? ['| scenario | result | recover (ms) | notes |', '| --- | --- | ---: | --- |'] : []),
     ...r.outcomes.map(
       (o) =>
         `| ${o.name} | ${o.passed ? 'passed' : '**failed**'} | ${Number.isFinite(o.recoverMs) ? o.recoverMs : '-'} | ${o.problems
@@ -115,4 +114,9 @@ export function writeDocs(r: RunReport): void {
       ? text.slice(0, s) + section(r) + text.slice(e + END.length)
       : `${text.trimEnd()}\n\n${section(r)}\n`;
   writeFileSync(DOC, next);
+}
+
+/** `p50 ms / max ms` of the named scenarios' recoveries, or `-` when none ran (a random-kill run alone). */
+export function recoverText(t: { readonly recoverP50: number; readonly recoverMax: number }): string {
+  return Number.isFinite(t.recoverP50) ? `${t.recoverP50} ms / ${t.recoverMax} ms` : '-';
 }
