@@ -30,9 +30,35 @@ type Log = (line: string) => void;
 /**
  * Starts every service that is not already running and waits until each answers.
  * A service this sandbox already runs (same state dir) is left alone, so `up` is idempotent.
+ * Nothing is left half-started: every service to start is checked (binary, ports) before the first starts, and when
+ * one still fails, the services this call started are stopped again before the error is thrown.
  */
 export async function up(settings: SandboxSettings, services: readonly ServiceSpec[], log: Log): Promise<void> {
   mkdirSync(settings.stateDir, { recursive: true });
+  for (const svc of services) {
+    const record = await readPidRecord(settings.stateDir, svc.name);
+    if (!(record && (await isOurProcess(record)))) await checkStartable(svc);
+  }
+  const startedNow: string[] = [];
+  try {
+    await startAll(settings, services, log, startedNow);
+  } catch (e) {
+    const stopped: string[] = [];
+    for (const name of [...startedNow].reverse()) {
+      const r = await stopRecorded(settings.stateDir, name, 3000).catch(() => 'not-running' as const);
+      if (r !== 'not-running') stopped.unshift(name);
+    }
+    if (stopped.length) log(`[sandbox] stopped ${stopped.join(', ')} again: the sandbox did not come up`);
+    throw e;
+  }
+}
+
+async function startAll(
+  settings: SandboxSettings,
+  services: readonly ServiceSpec[],
+  log: Log,
+  startedNow: string[],
+): Promise<void> {
   for (const svc of services) {
     const t0 = Date.now();
     const record = await readPidRecord(settings.stateDir, svc.name);
@@ -51,6 +77,7 @@ export async function up(settings: SandboxSettings, services: readonly ServiceSp
     }
     await checkStartable(svc);
     const started = await startDetached(settings.stateDir, svc.name, svc.command, svc.args);
+    startedNow.push(svc.name);
     if (!(await waitHealthy(svc, settings.healthTimeoutSec, started.pid))) {
       const alive = await isOurProcess(started);
       const tail = await tailLog(logFile(settings.stateDir, svc.name));

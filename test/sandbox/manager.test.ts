@@ -4,7 +4,8 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxError, down, status, up } from '../../sandbox/manager';
-import { readPidRecord } from '../../sandbox/process-control';
+import { isOurProcess, readPidRecord } from '../../sandbox/process-control';
+import { isPortFree } from '../../sandbox/port-owner';
 import type { ServiceSpec } from '../../sandbox/services';
 import { motoService, temporalService } from '../../sandbox/services';
 import { sandboxSettings } from '../../sandbox/settings';
@@ -50,6 +51,51 @@ describe('sandbox manager', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  /** A small real server on `port` (node), healthy once it answers. */
+  const listener = (name: string, port: number): ServiceSpec => ({
+    name,
+    command: process.execPath,
+    args: ['-e', `require('node:http').createServer((_, r) => r.end('ok')).listen(${port}, '127.0.0.1')`],
+    ports: [port],
+    installHint: '-',
+    url: `http://127.0.0.1:${port}`,
+    healthy: () =>
+      fetch(`http://127.0.0.1:${port}`)
+        .then((r) => r.ok)
+        .catch(() => false),
+  });
+
+  it("GIVEN the last service's port is taken WHEN up THEN nothing is started (every service is checked first)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbx-'));
+    const s = settingsIn(dir, await ports());
+    const [a, b] = [await freePort(), await freePort()];
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(b, '127.0.0.1', r));
+    try {
+      const err = await expectSandboxError(up(s, [listener('first', a), listener('second', b)], () => undefined));
+      expect(err.reason).toBe('port-taken');
+      expect(err.service).toBe('second');
+      expect(await readPidRecord(s.stateDir, 'first')).toBeUndefined();
+      expect(await isPortFree(a)).toBe(true);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('GIVEN a later service dies at start-up WHEN up THEN the ones this call started are stopped again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbx-'));
+    const s = settingsIn(dir, await ports());
+    const a = await freePort();
+    const dies: ServiceSpec = { ...listener('dies', await freePort()), args: ['-e', 'process.exit(3)'] };
+    const lines: string[] = [];
+    const err = await expectSandboxError(up(s, [listener('first', a), dies], (l) => lines.push(l)));
+    expect(err.reason).toBe('exited');
+    const record = await readPidRecord(s.stateDir, 'first');
+    expect(record === undefined || !(await isOurProcess(record))).toBe(true);
+    expect(await isPortFree(a)).toBe(true);
+    expect(lines.join('\n')).toContain('stopped first again: the sandbox did not come up');
   });
 
   it('GIVEN the Temporal binary is missing WHEN up THEN says which command installs it', async () => {
