@@ -5,6 +5,7 @@ import { createApprovalPolicyActivities } from './access/approval-policy';
 import type { IdentityDeps } from './access/identity';
 import { createIdentityActivities } from './access/identity';
 import { createArtifactActivities } from './delivery/resolve-artifact';
+import { createPromotionActivities } from './delivery/promotion-evidence';
 import type { AuditDeps } from './audit/record-audit';
 import { createAuditActivities } from './audit/record-audit';
 import type { CloudFormationDeps } from './iac/cloudformation';
@@ -66,6 +67,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createK8sActivities(deps.k8s),
     ...createRolloutActivities(deps.rollout, deps.security),
     ...createArtifactActivities({ environments: deps.policyConfig.environments }),
+    ...createPromotionActivities({
+      ...(deps.rollout ? { rollout: deps.rollout } : {}),
+      audit: deps.audit,
+      policyConfig: deps.policyConfig,
+    }),
     ...createSecurityActivities(deps.security),
     ...createRescanActivities(deps.security),
     ...createWaiverActivities(

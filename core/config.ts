@@ -480,6 +480,7 @@ function readEnvironments(
       approval,
       changeFreezes: readFreezes(r, e.changeFreezes, `${path}.changeFreezes`),
       artifacts: readArtifacts(r, e.artifacts, `${path}.artifacts`, name),
+      soakSeconds: readSoak(r, e.soak, `${path}.soak`, name),
       stackParameters: readStringMap(r, e.stackParameters, `${path}.stackParameters`),
     };
   }
@@ -516,6 +517,15 @@ function readStringMap(r: Reader, raw: unknown, path: string): Record<string, st
     else r.fail(`${path}.${k}`, 'must be a string');
   }
   return out;
+}
+
+/** `environments.<env>.soak`: how long an artifact runs here before it may be promoted on (docs/delivery.md). */
+function readSoak(r: Reader, raw: unknown, path: string, env: EnvironmentName): number {
+  if (raw === undefined) return env === 'dev' ? 600 : env === 'tst' ? 3600 : 0;
+  if (raw === 0 || raw === '0' || raw === '0s') return 0;
+  const seconds = parseDurationSeconds(raw);
+  if (seconds === undefined) r.fail(path, `'${show(raw)}' is not a duration; use e.g. 1h, 30m, 90s (or 0s for none)`);
+  return seconds ?? 0;
 }
 
 function readArtifacts(r: Reader, raw: unknown, path: string, env: EnvironmentName): ArtifactPolicy {

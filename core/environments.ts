@@ -51,6 +51,11 @@ export interface EnvironmentConfig {
   readonly changeFreezes: readonly ChangeFreeze[];
   /** Registry to resolve tags to digests, and which tags are refused as mutable (docs/delivery.md). */
   readonly artifacts: ArtifactPolicy;
+  /**
+   * How long an artifact must run healthy here before `promote` moves it to the next stage (config `soak`; default
+   * 10m in dev, 1h in tst; prd is the last stage).
+   */
+  readonly soakSeconds: number;
   /** Parameters offered to every stack in this environment (e.g. Owner, SecurityLevel). */
   readonly stackParameters: Readonly<Record<string, string>>;
 }

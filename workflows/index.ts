@@ -8,6 +8,7 @@ export { interpretRequestWorkflow } from './interpret';
 export { diagnoseWorkflow } from './diagnose';
 export { blueGreenRolloutWorkflow } from './rollout';
 export { rollbackWorkflow } from './rollback';
+export { promoteWorkflow } from './promote';
 export { helmReleaseWorkflow } from './helm-release';
 export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
 export { kubernetesDriftWorkflow } from './drift-k8s';

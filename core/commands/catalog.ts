@@ -143,6 +143,39 @@ export const COMMANDS = [
     serves: 'rollout',
   },
   {
+    name: 'promote',
+    pattern: 'promote {service} {version} to {env}',
+    aliases: ['promote {service} {version} into {env}'],
+    summary:
+      'promote the digest of a version that runs in the previous stage (dev → tst → prd): preconditions (same digest live and verified there for its soak time, security gate, no freeze) on the approval card, then the blue/green rollout',
+    params: [
+      service,
+      {
+        name: 'version',
+        kind: 'version',
+        description:
+          'the image tag already running in the previous stage, e.g. 1.4.2; pinned to its digest, which must be the one running there',
+      },
+      env,
+    ],
+    examples: ['promote payments-api 1.4.2 to tst', 'promote checkout-web 2.0.0 to prd'],
+    effect: 'write',
+    access: 'known-users',
+    serves: 'promotion',
+  },
+  {
+    name: 'promotions',
+    pattern: 'promotions {env}',
+    aliases: ['promotions in {env}', 'promotions to {env}', 'list promotions {env}', 'change records {env}'],
+    summary:
+      'the recent promotions into an environment from the audit trail, each as a CM-3 change record: who asked and approved, which digest, from/to, when, the preconditions and how the rollout ended',
+    params: [env],
+    examples: ['promotions prd', 'change records tst'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'promotions',
+  },
+  {
     name: 'rollback',
     pattern: 'rollback {service} {env}',
     aliases: ['rollback {service} in {env}', 'roll back {service} in {env}', 'roll back {service} {env}'],

@@ -6,6 +6,7 @@ import type { EnvironmentName } from '../environments';
 import type { LogExport } from '../k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../k8s/results';
 import type { OperationState } from '../operations';
+import type { PromotionRecord } from '../promotion';
 import type { CostChart, CostReport } from '../cost/report';
 import type { IdleReport } from '../cost/idle';
 import type { FreezesReport } from '../freezes';
@@ -130,7 +131,13 @@ export type CommandResult =
     }
   | { readonly kind: 'cost'; readonly cost: CostReportResult }
   | { readonly kind: 'idle'; readonly report: IdleReport }
-  | { readonly kind: 'freezes'; readonly report: FreezesReport };
+  | { readonly kind: 'freezes'; readonly report: FreezesReport }
+  /** `promotions {env}`: the promotion records of the audit trail, newest first, with their links. */
+  | {
+      readonly kind: 'promotions';
+      readonly environment: EnvironmentName;
+      readonly records: readonly PromotionRecord[];
+    };
 
 /** A cost report and its chart (or why there is none: the numbers come even when the chart cannot be drawn). */
 export interface CostReportResult {

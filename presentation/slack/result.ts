@@ -7,6 +7,7 @@ import { renderVerify } from '../text/verify';
 import { renderCost } from '../text/cost';
 import { renderIdle } from '../text/idle';
 import { renderFreezes } from '../text/freezes';
+import { renderPromotions } from '../text/promotions';
 import { renderScan } from '../text/scan';
 import { renderWaiverChange, renderWaiverList } from '../text/waivers';
 import { renderLogExport } from '../text/log-export';
@@ -113,6 +114,10 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
         `${f.frozen ? ':snowflake:' : ':white_check_mark:'} ${userText(f.headline)}`,
         f.body || undefined,
       );
+    }
+    case 'promotions': {
+      const p = renderPromotions(r.environment, r.records);
+      return textReply(userText(p.headline), p.body || undefined);
     }
     case 'scan': {
       const s = renderScan(r.scan);

@@ -20,6 +20,7 @@ import {
   reapInput,
   remediateInput,
   remediateServiceInput,
+  promoteInput,
   rolloutInput,
   stackInput,
   stackNameOf,
@@ -164,6 +165,21 @@ export class Dispatcher {
         const started = await operations.start(o.name, input, `${input.target.namespace}/${input.service.name}`);
         const what = o.name === 'rollout' ? `rollout of ${o.service} ${o.version}` : `rollback of ${o.service}`;
         return { kind: 'started', started, environment: o.env, what };
+      }
+      case 'promotion': {
+        const p = c as CommandNamed<'promote'>;
+        const input = promoteInput(config, p.service, p.version, p.env, r, opts.notify, this.deps.rolloutTuning);
+        const started = await operations.start('promote', input, `${input.rollout.target.namespace}/${p.service}`);
+        return {
+          kind: 'started',
+          started,
+          environment: p.env,
+          what: `promotion of ${p.service} ${p.version} from ${input.from} to ${p.env}`,
+        };
+      }
+      case 'promotions': {
+        const env = (c as CommandNamed<'promotions'>).env;
+        return { kind: 'promotions', environment: env, records: await reads.promotions(env) };
       }
       case 'helm-release': {
         const h = c as CommandNamed<'helm-install' | 'helm-upgrade' | 'helm-rollback'>;

@@ -7,6 +7,7 @@ import type { HelmWriteRequest } from '../../core/k8s/request';
 import { releaseChart } from '../../core/commands/kube-reads';
 import type { KubernetesDriftTarget } from '../../workflows/drift-k8s';
 import { formatOperationId } from '../../core/operation-id';
+import { previousStage } from '../../core/promotion';
 import type { Requester } from '../../core/requester';
 import type { IacVersionResult } from '../iac-version';
 import type {
@@ -14,6 +15,7 @@ import type {
   HelmReleaseInput,
   NotifyTarget,
   OperationBaseInput,
+  PromoteInput,
   RolloutInput,
   StackOperationInput,
 } from '../../workflows/definitions';
@@ -176,6 +178,40 @@ export function rolloutInput(
       : {}),
     ...operationBase(config, env, requester, notify),
     ...(tuning ? { tuning } : {}),
+  };
+}
+
+/**
+ * The recorded input of `promote {service} {version} to {env}`: the previous stage's service (where the digest must
+ * run) and the child rollout's input as `rollout` would build it. The first stage has nothing to promote from.
+ */
+export function promoteInput(
+  config: AppConfig,
+  service: string,
+  version: string,
+  env: EnvironmentName,
+  requester: Requester,
+  notify?: NotifyTarget,
+  tuning?: RolloutInput['tuning'],
+): PromoteInput {
+  const from = previousStage(env);
+  if (!from) {
+    throw new InvalidInput(
+      `env: ${env} is the first stage, nothing is promoted into it; roll a version out there with \`rollout ${service} ${version} to ${env}\``,
+    );
+  }
+  const rollout = rolloutInput(config, 'rollout', service, env, requester, version, notify, tuning);
+  const previous = rolloutInput(config, 'rollout', service, from, requester, version);
+  return {
+    operationId: formatOperationId('promote', env, service),
+    environment: env,
+    region: rollout.region,
+    ...operationBase(config, env, requester, notify),
+    service,
+    version,
+    from,
+    previous: { target: previous.target, traffic: previous.traffic },
+    rollout,
   };
 }
 

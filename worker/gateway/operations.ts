@@ -13,6 +13,7 @@ import {
   blueGreenRolloutWorkflow,
   deleteStackWorkflow,
   deployStackWorkflow,
+  promoteWorkflow,
   helmReleaseWorkflow,
   reapWorkflow,
   remediateServiceWorkflow,
@@ -44,6 +45,7 @@ const WORKFLOWS = {
   'helm-upgrade': { workflow: helmReleaseWorkflow, what: 'a change' },
   'helm-rollback': { workflow: helmReleaseWorkflow, what: 'a change' },
   reap: { workflow: reapWorkflow, what: 'a reap' },
+  promote: { workflow: promoteWorkflow, what: 'a promotion' },
 } as const;
 export type OperationKindName = keyof typeof WORKFLOWS;
 const WORKFLOW_TYPES = [...new Set(Object.values(WORKFLOWS).map((w) => w.workflow.name))];
@@ -54,6 +56,7 @@ const UNIT: Readonly<Record<(typeof OPERATION_KINDS)[number], string>> = {
   rollout: 'service',
   helm: 'release',
   reap: 'resource',
+  promote: 'service',
 };
 
 export type DecisionName = 'approve' | 'reject' | 'cancel' | 'pause' | 'resume' | 'abort' | 'keep';

@@ -20,6 +20,7 @@ import type { ValidationReport } from '../../core/validation';
 import type { IdleReport } from '../../core/cost/idle';
 import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
 import type { FreezesReport } from '../../core/freezes';
+import type { PromotionRecord } from '../../core/promotion';
 import {
   changeFreezesWorkflow,
   costReportWorkflow,
@@ -46,6 +47,9 @@ import type { KubeReadInput } from '../../workflows/read-only';
 import { kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
 import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
 import { fromReadFailure } from './temporal-errors';
+
+/** How far back in the audit trail `promotions {env}` looks (records, all kinds). */
+const PROMOTION_SCAN = 20_000;
 import type { VerifyReport } from '../../core/verify/report';
 
 /**
@@ -489,5 +493,26 @@ export class Reads {
 
   async auditTail(n: number): Promise<AuditRecord[]> {
     return this.audit.tail(n);
+  }
+
+  /**
+   * `promotions {env}`: the `promoted` records of the audit trail into `env` (the CM-3 change records the promotion
+   * workflow writes when it ends), newest first, with links to the promotion and its rollout in the Temporal UI.
+   */
+  async promotions(env: EnvironmentName, limit = 20): Promise<PromotionRecord[]> {
+    const records = (await this.audit.tail(PROMOTION_SCAN)).filter(
+      (r) => r.action === 'promoted' && r.environment === env,
+    );
+    const ui = this.config.temporal.uiUrl;
+    const link = (id: string): string =>
+      `${ui}/namespaces/${this.config.temporal.namespace}/workflows/${encodeURIComponent(id)}`;
+    return records
+      .reverse()
+      .slice(0, limit)
+      .map((r) => {
+        const p = r.details as unknown as PromotionRecord;
+        const ids = [p.operationId, ...(p.rollout ? [p.rollout.operationId] : [])];
+        return ui ? { ...p, links: ids.map(link) } : p;
+      });
   }
 }
