@@ -67,6 +67,8 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'remediate-stack',
       'remediate-service',
       'rollout',
+      'promote',
+      'promotions',
       'rollback',
       'stack-status',
       'drift-all',

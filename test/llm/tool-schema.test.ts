@@ -60,6 +60,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'list',
       'operation-status',
       'pod-logs',
+      'promotions',
       'rollout-status',
       'scan-config',
       'scan-image',
@@ -90,6 +91,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'remediate-stack',
       'remediate-service',
       'rollout',
+      'promote',
       'rollback',
       'helm-install',
       'helm-upgrade',
@@ -112,6 +114,7 @@ describe('tool schemas generated from COMMANDS', () => {
       'rollout-abort',
     ]);
     expect(byEffect('read')).toEqual([
+      'promotions',
       'stack-status',
       'drift-all',
       'drift-stack',
