@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
@@ -9,17 +7,15 @@ import { pushImage } from '../../sandbox/registry-seed';
 import { toolPath } from '../../sandbox/paths';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
-import type { PrivateCluster } from '../k8s/private-cluster';
-import { startPrivateCluster } from '../k8s/private-cluster';
 import { replayAndMaybeRecord } from '../support/histories';
 import type { ChildWorker } from '../support/child-worker';
+import type { RolloutCluster } from '../support/rollout-cluster';
+import { startRolloutCluster } from '../support/rollout-cluster';
 import { startChildWorker } from '../support/child-worker';
 import type { RolloutTestConfig } from '../support/rollout-env';
 import { rolloutTestConfig, testServiceYaml } from '../support/rollout-env';
 import type { RunningWorker } from '../support/sandbox';
 import { EndedEarly, eventually, person, startWorker, testClient } from '../support/sandbox';
-
-const exec = promisify(execFile);
 
 /**
  * Promotions (issue 19.1): `promote {service} {version} to {env}` on real Temporal, a real control plane (dev, tst
@@ -29,7 +25,7 @@ const exec = promisify(execFile);
  */
 describe('promote {service} {version} to {env}', () => {
   const registryHost = `127.0.0.1:${process.env.INFRA_AGENT_REGISTRY_PORT ?? '5000'}`;
-  let cluster: PrivateCluster;
+  let rc: RolloutCluster;
   let config: AppConfig;
   let tc: RolloutTestConfig;
   /** The worker process the durability test kills: killed in afterAll too if the test failed first. */
@@ -44,9 +40,9 @@ describe('promote {service} {version} to {env}', () => {
   const fast = { stepWait: '1s', bake: '1s', steps: [50, 100] };
   const names = ['promo-api', 'skip-api', 'stale-api', 'frozen-api', 'moved-promo-api', 'kill-promo-api'];
   beforeAll(async () => {
-    cluster = await startPrivateCluster(2);
+    rc = await startRolloutCluster(2);
     const rollout = rolloutTestConfig(
-      cluster,
+      rc.cluster,
       Object.fromEntries(names.map((n) => [n, testServiceYaml(fast, { image: `ghcr.io/example/${n}` })])),
       { dev: { kind: 'istio' }, tst: { kind: 'istio' }, prd: { kind: 'istio' } },
       { registry: `http://${registryHost}`, environments: { dev: { soak: '1s' }, tst: { soak: '1h' } } },
@@ -78,27 +74,22 @@ describe('promote {service} {version} to {env}', () => {
     await worker?.stop();
     await client?.connection.close();
     await session?.close();
-    await cluster?.stop();
+    await rc?.stop();
   }, 60_000);
 
   const gw = () => session.gateway;
   const push = (service: string, tag: string) =>
     pushImage(toolPath('crane'), registryHost, `example/${service}`, tag, `${service}:${tag}:${randomUUID()}`);
-  const kubectl = async (...args: string[]): Promise<string> =>
-    (
-      await exec(cluster.kube.bin.kubectl, [
-        '--kubeconfig',
-        cluster.kube.kubeconfig,
-        '--context',
-        cluster.kube.contextName,
-        ...args,
-      ])
-    ).stdout;
+  const kubectl = (...args: string[]): Promise<string> => rc.kubectl(...args);
   const imageOf = async (name: string, ns: string) =>
     (
-      JSON.parse(await kubectl('get', 'deployment', name, '-n', ns, '-o', 'json')) as {
-        spec: { template: { spec: { containers: { image: string }[] } } };
-      }
+      await rc.kubectlJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(
+        'get',
+        'deployment',
+        name,
+        '-n',
+        ns,
+      )
     ).spec.template.spec.containers[0]?.image;
   const awaitingApproval = (op: string, s = session) =>
     eventually(
