@@ -147,8 +147,11 @@ export async function promoteWorkflow(input: PromoteInput): Promise<OperationSta
     op.update({ phase: 'promoting', promotion: { ...progress(), rollout: { operationId: rollout.operationId } } });
     notifier.send(op.state, 'executing');
     // The rollout holds its own lock (`rollout/<env>/<service>`): a rollout already running there makes this fail.
+    // ABANDON: a promotion terminated by hand must not terminate its rollout mid-split; the rollout keeps its own
+    // safety (analysis, rollback, abort) and its own record.
     const child = await executeChild(blueGreenRolloutWorkflow, {
       workflowId: rollout.operationId,
+      parentClosePolicy: 'ABANDON',
       args: [
         {
           ...rollout,
