@@ -213,6 +213,11 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
+/** The 12-digit account of an IAM or STS ARN (`arn:aws:iam::123456789012:role/x`), or undefined. */
+export function accountOfArn(arn: string | undefined): string | undefined {
+  return arn ? /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1] : undefined;
+}
+
 /**
  * Validates a parsed configuration document. Pure: file reading and `${VAR}` interpolation happen in the
  * loader. Returns every issue at once.
@@ -482,6 +487,13 @@ function readEnvironments(
       artifacts: readArtifacts(r, e.artifacts, `${path}.artifacts`, name),
       stackParameters: readStringMap(r, e.stackParameters, `${path}.stackParameters`),
     };
+    const roleAccount = accountOfArn(out[name].deployRoleArn);
+    if (roleAccount && out[name].account && roleAccount !== out[name].account)
+      r.fail(
+        `${path}.deployRoleArn`,
+        `is a role in account ${roleAccount}, but ${name} is account ${out[name].account}; each environment deploys ` +
+          `only through a role in its own account (fix the role ARN or the account)`,
+      );
   }
   return out;
 }

@@ -59,7 +59,7 @@ export function composeActivities(
 ): Activities {
   const wrapAws = seams.aws ?? ((f: AwsClientFactory) => f);
   const wrapRun = seams.run ?? ((r: RunCommand) => r);
-  const aws: AwsClientFactory = wrapAws(createAwsClientFactory(config.aws));
+  const aws: AwsClientFactory = wrapAws(createAwsClientFactory(config.aws, { environments: config.environments }));
   const createRun = createRunCommand({
     'cfn-lint': 'install it with: bash sandbox/bootstrap.sh python (or set tools.cfnLint in the config)',
     'cfn-guard': 'install it with: bash sandbox/bootstrap.sh cfn-guard (or set tools.cfnGuard in the config)',
