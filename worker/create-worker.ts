@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { TemporalConfig } from '../core/config';
+import { temporalConnectionOptions } from './temporal-connection';
 
 export interface CreateWorkerProps {
   readonly temporal: TemporalConfig;
@@ -18,11 +19,7 @@ export interface CreateWorkerProps {
 export async function createWorker(
   props: CreateWorkerProps,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({
-    address: props.temporal.address,
-    tls: props.temporal.tls,
-    ...(props.temporal.apiKey ? { apiKey: props.temporal.apiKey } : {}),
-  });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(props.temporal));
   const worker = await Worker.create({
     connection,
     namespace: props.temporal.namespace,

@@ -16,9 +16,9 @@ const TEMPLATE = JSON.stringify({
   Resources: { Topic: { Type: 'AWS::SNS::Topic' } },
 });
 const envs = (dev: string, tst: string, prd: string) => ({
-  dev: { name: 'dev', account: dev },
-  tst: { name: 'tst', account: tst },
-  prd: { name: 'prd', account: prd },
+  dev: { name: 'dev' as const, account: dev },
+  tst: { name: 'tst' as const, account: tst },
+  prd: { name: 'prd' as const, account: prd },
 });
 const grant = (roleArn: string): AccessGrant => ({
   roleArn,
