@@ -517,6 +517,14 @@ function readEnvironments(
           hint: 'arn:aws:iam::<account>:role/<name>',
         }),
       ),
+      ...opt(
+        'taskQueue',
+        r.str(e, 'taskQueue', path, {
+          required: false,
+          pattern: /^[\w.-]{1,200}$/,
+          hint: 'letters, digits, . _ - (e.g. infra-agent-prd)',
+        }),
+      ),
       ...(cluster ? { cluster } : {}),
       slack: {
         ...opt('channel', r.str(sl, 'channel', `${path}.slack`, { required: false })),

@@ -72,8 +72,9 @@ interface Guardable {
  * never land in another's. Before a client's first request, the guard asks STS (GetCallerIdentity, with the very
  * credentials the client will sign with) which account they belong to, and refuses — before anything is sent —
  * when it is not the configured account. Answers are cached per access key, so it is one STS call per
- * credential per process. While per-environment task queues do not exist, one worker serves every environment,
- * so environments spread over several accounts are refused too: a call could not say which account it is for.
+ * credential per process. `environments` are the ones this worker serves (INFRA_AGENT_WORKER_SERVES): when they span
+ * several accounts, every call is refused — a call could not say which account it is for — so each account gets
+ * its own task queue and worker (core/task-queues.ts).
  */
 function createAccountGuard(
   environments: Readonly<Record<string, Pick<EnvironmentConfig, 'name' | 'account'>>>,
@@ -99,11 +100,14 @@ function createAccountGuard(
   return (client) => {
     client.middlewareStack.add(
       (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-        if (accounts.length > 1) {
+        if (accounts.length !== 1) {
           throw new PermissionDenied(
-            `the environments are in ${accounts.length} AWS accounts (${envs.map((e) => `${e.name}: ${e.account}`).join(', ')}), ` +
-              `and this worker serves all of them with one set of credentials, so a call cannot be tied to its ` +
-              `environment's account; refused before sending. Run one infra-agent per account (docs/delivery.md, "Accounts").`,
+            accounts.length === 0
+              ? `this worker serves no environment (INFRA_AGENT_WORKER_SERVES), so it makes no AWS call; ` +
+                  `refused before sending. AWS work runs on an environment's task queue.`
+              : `the environments this worker serves are in ${accounts.length} AWS accounts (${envs.map((e) => `${e.name}: ${e.account}`).join(', ')}), ` +
+                  `so a call cannot be tied to its environment's account; refused before sending. Give each account ` +
+                  `its own task queue and worker (environments.<env>.taskQueue, INFRA_AGENT_WORKER_SERVES; docs/delivery.md, "Accounts").`,
           );
         }
         const expected = accounts[0];

@@ -86,7 +86,7 @@ describe('one account per environment (the account guard on every AWS client)', 
     const cfn = aws.cloudFormation({ region: 'us-east-1' });
     try {
       await expect(cfn.send(new ListStacksCommand({}))).rejects.toThrow(
-        /in 2 AWS accounts \(dev: 123456789012, tst: 123456789012, prd: 222222222222\).*Run one infra-agent per account/,
+        /serves are in 2 AWS accounts \(dev: 123456789012, tst: 123456789012, prd: 222222222222\).*its own task queue and worker/,
       );
     } finally {
       ec2.destroy();
