@@ -171,8 +171,11 @@ export interface PromoteInput extends OperationBaseInput {
   readonly version: string;
   /** The stage before `environment`, where the same digest must run. */
   readonly from: EnvironmentName;
-  /** The service there: where its live colour is read. */
-  readonly previous: { readonly target: ServiceTarget; readonly traffic: TrafficSpec };
+  /**
+   * The service there: where its live colour is read, by a worker of that environment (its task queue: a worker
+   * serving only the target environment holds no credentials for the previous one). Absent: the promotion's queue.
+   */
+  readonly previous: { readonly target: ServiceTarget; readonly traffic: TrafficSpec; readonly taskQueue?: string };
   /** The child rollout's input in the target environment, as `rollout` would start it (its id is its lock). */
   readonly rollout: RolloutInput;
 }

@@ -19,8 +19,6 @@ import { OperationNotifier } from './operation-notifier';
 import { blueGreenRolloutWorkflow } from './rollout';
 import { rolloutActivities, runRef } from './rollout-flow';
 
-const { readPromotionEvidence } = proxyActivities<Activities>(kubernetesDriftActivity);
-
 function initialState(input: PromoteInput): OperationState {
   return {
     operationId: input.operationId,
@@ -104,6 +102,11 @@ export async function promoteWorkflow(input: PromoteInput): Promise<OperationSta
     const artifact = resolved.artifact;
     op.update({ promotion: { ...progress(), digest: artifact.digest, reference: artifact.reference } });
 
+    // Read by a worker of the previous stage (its queue), never through the target environment's credentials.
+    const { readPromotionEvidence } = proxyActivities<Activities>({
+      ...kubernetesDriftActivity,
+      ...(input.previous.taskQueue ? { taskQueue: input.previous.taskQueue } : {}),
+    });
     const evidence = await readPromotionEvidence({
       from: input.from,
       target: input.previous.target,

@@ -8,6 +8,7 @@ import { releaseChart } from '../../core/commands/kube-reads';
 import type { KubernetesDriftTarget } from '../../workflows/drift-k8s';
 import { formatOperationId } from '../../core/operation-id';
 import { previousStage } from '../../core/promotion';
+import { taskQueueFor } from '../../core/task-queues';
 import type { Requester } from '../../core/requester';
 import type { IacVersionResult } from '../iac-version';
 import type {
@@ -210,7 +211,7 @@ export function promoteInput(
     service,
     version,
     from,
-    previous: { target: previous.target, traffic: previous.traffic },
+    previous: { target: previous.target, traffic: previous.traffic, taskQueue: taskQueueFor(config, from) },
     rollout,
   };
 }
