@@ -14,6 +14,7 @@ export { kubernetesDriftWorkflow } from './drift-k8s';
 export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
 export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';
 export {
+  costAllocationWorkflow,
   costReportWorkflow,
   idleResourcesWorkflow,
   scheduledCostCheckWorkflow,

@@ -655,6 +655,34 @@ export const COMMANDS = [
     serves: 'cost',
   },
   {
+    name: 'cost-by-namespace',
+    pattern: 'cost by namespace {env} {period}',
+    aliases: ['cost by namespaces {env} {period}', 'costs by namespace {env} {period}', 'k8s cost {env} {period}'],
+    summary:
+      "an environment's Kubernetes cost per namespace (OpenCost allocation: CPU and RAM requests × prices), with efficiency (usage / requests) and a chart",
+    params: [env, period],
+    examples: ['cost by namespace dev', 'cost by namespace prd 7d'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
+  },
+  {
+    name: 'cost-by-workload',
+    pattern: 'cost by workload {env} {period}',
+    aliases: [
+      'cost by workloads {env} {period}',
+      'costs by workload {env} {period}',
+      'cost by deployment {env} {period}',
+    ],
+    summary:
+      "an environment's Kubernetes cost per workload (Deployment, StatefulSet, …; OpenCost allocation by controller), with efficiency and a chart",
+    params: [env, period],
+    examples: ['cost by workload dev 7d'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
+  },
+  {
     name: 'idle',
     pattern: 'idle {env}',
     aliases: ['idle resources {env}', 'idle in {env}', 'idle resources in {env}'],

@@ -15,6 +15,7 @@ const files = readdirSync(HISTORIES_DIR)
   .sort();
 const EXPECTED_OUTCOMES = [
   'alert-snoozed',
+  'cost-allocation',
   'cost-report-chart-failed',
   'cost-report-with-chart',
   'delete-approved',

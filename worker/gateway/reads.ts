@@ -2,7 +2,15 @@ import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { AuditLog, AuditRecord } from '../../core/audit';
 import { kubeFacts, kubeReadRequest } from '../../core/commands/kube-reads';
-import type { CallerIdentity, CostReportResult, KubeReadAnswer, StackStatus } from '../../core/commands/results';
+import type {
+  AllocationReportResult,
+  CallerIdentity,
+  CostReportResult,
+  KubeReadAnswer,
+  StackStatus,
+} from '../../core/commands/results';
+import type { AllocationGrouping } from '../../core/cost/allocation';
+import { allocationWindow } from '../../core/cost/allocation';
 import type { KubeReadCommand } from '../../core/commands/types';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
@@ -22,6 +30,7 @@ import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
 import type { FreezesReport } from '../../core/freezes';
 import {
   changeFreezesWorkflow,
+  costAllocationWorkflow,
   costReportWorkflow,
   idleResourcesWorkflow,
   describeStackWorkflow,
@@ -442,6 +451,47 @@ export class Reads {
       [{ environment: env, region: e.region, period, window, grouping }],
       '5m',
       `reading ${env}'s cost`,
+    );
+  }
+
+  /**
+   * `cost by namespace|workload {env} {period}`: the cluster's OpenCost/Kubecost allocation API (config
+   * `cost.allocation.<env>`); the window is fixed here from the gateway's clock and recorded in the workflow's input.
+   */
+  async allocation(
+    env: EnvironmentName,
+    period: CostPeriod,
+    grouping: AllocationGrouping,
+    requester: Requester,
+    now: Date = new Date(),
+  ): Promise<AllocationReportResult> {
+    const e = this.config.environments[env];
+    if (!e)
+      throw new InvalidInput(
+        `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
+      );
+    const url = this.config.cost?.allocation?.[env];
+    if (!url)
+      throw new InvalidInput(
+        `${env} has no Kubernetes cost allocation API: set cost.allocation.${env} in the config to its OpenCost (or ` +
+          'Kubecost) URL, e.g. http://opencost.opencost:9003 (docs/cost.md)',
+      );
+    const suffix = e.cluster?.namespaceSuffix;
+    return this.run(
+      costAllocationWorkflow,
+      `cost-allocation/${env}/${requester.requestId}`,
+      [
+        {
+          environment: env,
+          period,
+          grouping,
+          url,
+          window: allocationWindow(period, now),
+          ...(suffix ? { namespaceSuffix: suffix } : {}),
+        },
+      ],
+      '5m',
+      `reading ${env}'s Kubernetes cost allocation`,
     );
   }
 
