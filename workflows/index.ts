@@ -22,5 +22,6 @@ export {
 } from './cost';
 export { scheduledRescanWorkflow } from './rescan';
 export { reapWorkflow } from './reap';
+export { scheduledReapWorkflow } from './reap-schedule';
 export { changeFreezesWorkflow } from './freezes';
 export { verifyServiceWorkflow, verifyStackWorkflow } from './verify';

@@ -54,7 +54,7 @@ const check = {
   name: 'check',
   kind: 'check',
   description:
-    'a scheduled check: drift, rescan, cost-report (the weekly cost report) or cost-check (daily cost anomalies and budget)',
+    'a scheduled check: drift, rescan, cost-report (the weekly cost report), cost-check (daily cost anomalies and budget) or reap (the DEV-only scheduled reap of idle resources)',
 } as const;
 const alertReason = {
   name: 'reason',
@@ -244,7 +244,7 @@ export const COMMANDS = [
     pattern: 'schedules',
     aliases: ['list schedules', 'show schedules'],
     summary:
-      'list the scheduled checks (drift, security rescans, the weekly cost report and the daily cost check per environment): cadence, paused or running, last and next run',
+      'list the scheduled checks (drift, security rescans, the weekly cost report and the daily cost check per environment, the DEV-only scheduled reap): cadence, paused or running, last and next run',
     params: [],
     examples: ['schedules'],
     effect: 'read',

@@ -60,6 +60,8 @@ const EXPECTED_OUTCOMES = [
   'scheduled-drift-alert-posted',
   'scheduled-drift-alert-resolved',
   'scheduled-drift-kubernetes',
+  'scheduled-reap-refused-prd',
+  'scheduled-reap-started',
   'scheduled-rescan-alert-posted',
   'scheduled-rescan-alert-resolved',
 ];

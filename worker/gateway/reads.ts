@@ -26,7 +26,6 @@ import { costWindow } from '../../core/cost/period';
 import type { CostGrouping } from '../../core/cost/report';
 import type { ValidationReport } from '../../core/validation';
 import type { IdleReport } from '../../core/cost/idle';
-import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
 import type { FreezesReport } from '../../core/freezes';
 import {
   changeFreezesWorkflow,
@@ -52,7 +51,7 @@ import type { GrantWaiverInput } from '../../activities/security/waivers';
 import type { WaiverView } from '../../core/security/waivers';
 import type { DriftCheckInput } from '../../workflows/drift';
 import type { KubeReadInput } from '../../workflows/read-only';
-import { kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
+import { idleInput, kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
 import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
 import { fromReadFailure } from './temporal-errors';
 import type { VerifyReport } from '../../core/verify/report';
@@ -505,18 +504,10 @@ export class Reads {
       throw new InvalidInput(
         `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
       );
-    const suffix = e.cluster?.namespaceSuffix ?? '';
-    const services = Object.values(this.config.services);
-    const namespaces = [
-      ...new Set([...services, ...Object.values(this.config.releases)].map((s) => `${s.namespace}${suffix}`)),
-    ].sort();
-    const standby = services.flatMap((s) => ['blue', 'green'].map((c) => `${s.namespace}${suffix}/${s.name}-${c}`));
-    const { prices, thresholds, reap } = this.config.idle ?? DEFAULT_IDLE_CONFIG;
-    const settings = { prices, thresholds, reap };
     return this.run(
       idleResourcesWorkflow,
       `idle/${env}/${requester.requestId}`,
-      [{ environment: env, region: e.region, settings, namespaces, standby, nowIso: now.toISOString() }],
+      [{ ...idleInput(this.config, env), nowIso: now.toISOString() }],
       '5m',
       `looking for idle resources in ${env}`,
     );
