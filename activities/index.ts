@@ -25,6 +25,7 @@ import { createRolloutActivities } from './rollout';
 import type { CostChartDeps } from './cost/cost-chart';
 import { createCostChartActivities } from './cost/cost-chart';
 import { createCostActivities } from './cost/cost-report';
+import { createAllocationActivities } from './cost/allocation';
 import { createIdleActivities } from './cost/idle';
 import { createReapActivities } from './cost/reap';
 import type { SecurityDeps } from './security';
@@ -82,6 +83,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps.alerts),
     ...createCostActivities(deps),
     ...createCostChartActivities(deps.cost),
+    ...createAllocationActivities(deps.cost),
     ...createReapActivities({ aws: deps.aws }),
     ...createIdleActivities({ aws: deps.aws, ...(deps.k8s ? { k8s: deps.k8s } : {}) }),
     exportPodLog: (input: ExportPodLogInput) =>

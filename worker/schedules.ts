@@ -17,7 +17,9 @@ import type { ScheduledRescanInput } from '../workflows/rescan';
 import type { ScheduledCostCheckInput, ScheduledCostReportInput } from '../workflows/cost';
 import { DEFAULT_COST_CONFIG } from '../core/cost/settings';
 import type { Command } from '../core/commands/types';
-import { kubernetesDriftTargets, stackNameOf } from './gateway/inputs';
+import { idleInput, kubernetesDriftTargets, reapSettings, stackNameOf } from './gateway/inputs';
+import type { ScheduledReapInput } from '../workflows/reap-schedule';
+import { reapRefusal } from '../core/cost/idle';
 
 export { SCHEDULED_CHECKS };
 export type { ScheduledCheck };
@@ -122,6 +124,21 @@ export function scheduledCostCheckInput(config: AppConfig, env: EnvironmentName)
   };
 }
 
+/**
+ * What the scheduled reap of `env` runs: what `idle {env}` finds reapable gets a reap with its notice and Keep button
+ * (workflows/reap-schedule.ts). DEV only, in code: a config built without the loader (which refuses
+ * `idle.reap.schedule.tst|prd`) is refused here, whatever it says. The reaps run as the schedule: the config entry
+ * `idle.reap.schedule.dev` is what allows them, and every deletion still waits out its notice, during which anyone in
+ * the user list may keep the resource.
+ */
+export function scheduledReapInput(config: AppConfig, env: EnvironmentName): ScheduledReapInput {
+  const refusal = reapRefusal(env);
+  if (refusal) throw new PermissionDenied(`idle.reap.schedule.${env}: ${refusal}`, 'dev-only');
+  // The one permission rule: the run's own part is `idle {env}`, a read.
+  const requester = allowedRequester(config, 'reap', env, { name: 'idle', env });
+  return { environment: env, idle: idleInput(config, env), reap: reapSettings(config, env, requester) };
+}
+
 /** Each scheduled check: where its config asks for schedules, its workflow, and that workflow's input. */
 const CHECKS: Readonly<
   Record<
@@ -157,6 +174,12 @@ const CHECKS: Readonly<
     workflowType: 'scheduledCostCheckWorkflow',
     input: scheduledCostCheckInput,
     configPath: 'cost.check',
+  },
+  reap: {
+    wanted: (c) => c.idle?.reapSchedule,
+    workflowType: 'scheduledReapWorkflow',
+    input: scheduledReapInput,
+    configPath: 'idle.reap.schedule',
   },
 };
 

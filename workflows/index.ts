@@ -15,6 +15,7 @@ export { kubernetesDriftWorkflow } from './drift-k8s';
 export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
 export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';
 export {
+  costAllocationWorkflow,
   costReportWorkflow,
   idleResourcesWorkflow,
   scheduledCostCheckWorkflow,
@@ -22,5 +23,6 @@ export {
 } from './cost';
 export { scheduledRescanWorkflow } from './rescan';
 export { reapWorkflow } from './reap';
+export { scheduledReapWorkflow } from './reap-schedule';
 export { changeFreezesWorkflow } from './freezes';
 export { verifyServiceWorkflow, verifyStackWorkflow } from './verify';

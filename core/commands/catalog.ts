@@ -54,7 +54,7 @@ const check = {
   name: 'check',
   kind: 'check',
   description:
-    'a scheduled check: drift, rescan, cost-report (the weekly cost report) or cost-check (daily cost anomalies and budget)',
+    'a scheduled check: drift, rescan, cost-report (the weekly cost report), cost-check (daily cost anomalies and budget) or reap (the DEV-only scheduled reap of idle resources)',
 } as const;
 const alertReason = {
   name: 'reason',
@@ -277,7 +277,7 @@ export const COMMANDS = [
     pattern: 'schedules',
     aliases: ['list schedules', 'show schedules'],
     summary:
-      'list the scheduled checks (drift, security rescans, the weekly cost report and the daily cost check per environment): cadence, paused or running, last and next run',
+      'list the scheduled checks (drift, security rescans, the weekly cost report and the daily cost check per environment, the DEV-only scheduled reap): cadence, paused or running, last and next run',
     params: [],
     examples: ['schedules'],
     effect: 'read',
@@ -683,6 +683,34 @@ export const COMMANDS = [
     summary: 'the `cost {env}` report with a table of every day (total and the top services)',
     params: [env, period],
     examples: ['cost daily dev 7d'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
+  },
+  {
+    name: 'cost-by-namespace',
+    pattern: 'cost by namespace {env} {period}',
+    aliases: ['cost by namespaces {env} {period}', 'costs by namespace {env} {period}', 'k8s cost {env} {period}'],
+    summary:
+      "an environment's Kubernetes cost per namespace (OpenCost allocation: CPU and RAM requests × prices), with efficiency (usage / requests) and a chart",
+    params: [env, period],
+    examples: ['cost by namespace dev', 'cost by namespace prd 7d'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
+  },
+  {
+    name: 'cost-by-workload',
+    pattern: 'cost by workload {env} {period}',
+    aliases: [
+      'cost by workloads {env} {period}',
+      'costs by workload {env} {period}',
+      'cost by deployment {env} {period}',
+    ],
+    summary:
+      "an environment's Kubernetes cost per workload (Deployment, StatefulSet, …; OpenCost allocation by controller), with efficiency and a chart",
+    params: [env, period],
+    examples: ['cost by workload dev 7d'],
     effect: 'read',
     access: 'anyone',
     serves: 'cost',

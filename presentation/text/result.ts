@@ -3,7 +3,7 @@ import type { Command } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from './alerts';
 import { renderDrift } from './drift';
 import { renderVerify } from './verify';
-import { renderCost } from './cost';
+import { renderAllocation, renderCost } from './cost';
 import { renderIdle } from './idle';
 import { renderFreezes } from './freezes';
 import { renderPromotions } from './promotions';
@@ -89,6 +89,10 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
     case 'cost': {
       const k = renderCost(r.cost);
       return { text: [k.headline, k.body].join('\n'), ok: true };
+    }
+    case 'allocation': {
+      const a = renderAllocation(r.allocation);
+      return { text: [a.headline, a.body].join('\n'), ok: true };
     }
     case 'idle': {
       const k = renderIdle(r.report);

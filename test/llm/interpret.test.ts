@@ -106,6 +106,8 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'cost',
       'cost-by-service',
       'cost-daily',
+      'cost-by-namespace',
+      'cost-by-workload',
       'idle',
       'reap',
       'keep',

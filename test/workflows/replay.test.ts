@@ -15,6 +15,7 @@ const files = readdirSync(HISTORIES_DIR)
   .sort();
 const EXPECTED_OUTCOMES = [
   'alert-snoozed',
+  'cost-allocation',
   'cost-report-chart-failed',
   'cost-report-with-chart',
   'delete-approved',
@@ -63,6 +64,8 @@ const EXPECTED_OUTCOMES = [
   'scheduled-drift-alert-posted',
   'scheduled-drift-alert-resolved',
   'scheduled-drift-kubernetes',
+  'scheduled-reap-refused-prd',
+  'scheduled-reap-started',
   'scheduled-rescan-alert-posted',
   'scheduled-rescan-alert-resolved',
 ];

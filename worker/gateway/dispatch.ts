@@ -266,6 +266,10 @@ export class Dispatcher {
         return { kind: 'alerts', alerts: await this.deps.alerts.list(r) };
       }
       case 'cost': {
+        if (c.name === 'cost-by-namespace' || c.name === 'cost-by-workload') {
+          const grouping = c.name === 'cost-by-namespace' ? 'namespace' : 'workload';
+          return { kind: 'allocation', allocation: await reads.allocation(c.env, c.period, grouping, r) };
+        }
         const k = c as CommandNamed<'cost' | 'cost-by-service' | 'cost-daily'>;
         const grouping = k.name === 'cost-by-service' ? 'aws-service' : 'service-tag';
         const cost = await reads.cost(k.env, k.period, grouping, r);

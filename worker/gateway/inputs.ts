@@ -1,5 +1,6 @@
 import { resolveApprovers } from '../../core/approval';
 import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
+import type { FindIdleInput } from '../../core/cost/idle';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
 import { InvalidInput } from '../../core/errors';
@@ -347,6 +348,22 @@ export function kubernetesDriftTargets(config: AppConfig, env: EnvironmentName):
   ];
 }
 /** The recorded input of `reap {resource} dev`: the notice and keep periods from config now (DEV only: see reapWorkflow). */
+/**
+ * What `idle {env}` looks at, from config: the namespaces of the environment's catalog services and releases (with
+ * the cluster's suffix), the blue/green standby colours kept at 0 on purpose, and the prices and thresholds.
+ */
+export function idleInput(config: AppConfig, env: EnvironmentName): Omit<FindIdleInput, 'nowIso'> {
+  const e = config.environments[env];
+  const suffix = e.cluster?.namespaceSuffix ?? '';
+  const services = Object.values(config.services);
+  const namespaces = [
+    ...new Set([...services, ...Object.values(config.releases)].map((s) => `${s.namespace}${suffix}`)),
+  ].sort();
+  const standby = services.flatMap((s) => ['blue', 'green'].map((c) => `${s.namespace}${suffix}/${s.name}-${c}`));
+  const { prices, thresholds, reap } = config.idle ?? DEFAULT_IDLE_CONFIG;
+  return { environment: env, region: e.region, settings: { prices, thresholds, reap }, namespaces, standby };
+}
+
 export function reapInput(
   config: AppConfig,
   resourceId: string,
@@ -354,12 +371,24 @@ export function reapInput(
   requester: Requester,
   notify?: NotifyTarget,
 ): ReapInput {
-  const reap = (config.idle ?? DEFAULT_IDLE_CONFIG).reap;
   return {
     operationId: formatOperationId('reap', env, resourceId),
+    resourceId,
+    ...reapSettings(config, env, requester, notify),
+  };
+}
+
+/** A reap's input but the resource: the notice and keep periods from config, who asked, where the notice goes. */
+export function reapSettings(
+  config: AppConfig,
+  env: EnvironmentName,
+  requester: Requester,
+  notify?: NotifyTarget,
+): Omit<ReapInput, 'operationId' | 'resourceId'> {
+  const reap = (config.idle ?? DEFAULT_IDLE_CONFIG).reap;
+  return {
     environment: env,
     region: config.environments[env].region,
-    resourceId,
     noticeSeconds: reap.noticeSeconds,
     keepSeconds: reap.keepSeconds,
     ...operationBase(config, env, requester, notify),

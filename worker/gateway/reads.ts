@@ -2,7 +2,15 @@ import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { AuditLog, AuditRecord } from '../../core/audit';
 import { kubeFacts, kubeReadRequest } from '../../core/commands/kube-reads';
-import type { CallerIdentity, CostReportResult, KubeReadAnswer, StackStatus } from '../../core/commands/results';
+import type {
+  AllocationReportResult,
+  CallerIdentity,
+  CostReportResult,
+  KubeReadAnswer,
+  StackStatus,
+} from '../../core/commands/results';
+import type { AllocationGrouping } from '../../core/cost/allocation';
+import { allocationWindow } from '../../core/cost/allocation';
 import type { KubeReadCommand } from '../../core/commands/types';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
@@ -18,11 +26,11 @@ import { costWindow } from '../../core/cost/period';
 import type { CostGrouping } from '../../core/cost/report';
 import type { ValidationReport } from '../../core/validation';
 import type { IdleReport } from '../../core/cost/idle';
-import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
 import type { FreezesReport } from '../../core/freezes';
 import type { PromotionRecord } from '../../core/promotion';
 import {
   changeFreezesWorkflow,
+  costAllocationWorkflow,
   costReportWorkflow,
   idleResourcesWorkflow,
   describeStackWorkflow,
@@ -44,7 +52,7 @@ import type { GrantWaiverInput } from '../../activities/security/waivers';
 import type { WaiverView } from '../../core/security/waivers';
 import type { DriftCheckInput } from '../../workflows/drift';
 import type { KubeReadInput } from '../../workflows/read-only';
-import { kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
+import { idleInput, kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
 import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
 import { fromReadFailure } from './temporal-errors';
 
@@ -452,6 +460,47 @@ export class Reads {
   }
 
   /**
+   * `cost by namespace|workload {env} {period}`: the cluster's OpenCost/Kubecost allocation API (config
+   * `cost.allocation.<env>`); the window is fixed here from the gateway's clock and recorded in the workflow's input.
+   */
+  async allocation(
+    env: EnvironmentName,
+    period: CostPeriod,
+    grouping: AllocationGrouping,
+    requester: Requester,
+    now: Date = new Date(),
+  ): Promise<AllocationReportResult> {
+    const e = this.config.environments[env];
+    if (!e)
+      throw new InvalidInput(
+        `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
+      );
+    const url = this.config.cost?.allocation?.[env];
+    if (!url)
+      throw new InvalidInput(
+        `${env} has no Kubernetes cost allocation API: set cost.allocation.${env} in the config to its OpenCost (or ` +
+          'Kubecost) URL, e.g. http://opencost.opencost:9003 (docs/cost.md)',
+      );
+    const suffix = e.cluster?.namespaceSuffix;
+    return this.run(
+      costAllocationWorkflow,
+      `cost-allocation/${env}/${requester.requestId}`,
+      [
+        {
+          environment: env,
+          period,
+          grouping,
+          url,
+          window: allocationWindow(period, now),
+          ...(suffix ? { namespaceSuffix: suffix } : {}),
+        },
+      ],
+      '5m',
+      `reading ${env}'s Kubernetes cost allocation`,
+    );
+  }
+
+  /**
    * `idle {env}`: the environment's namespaces (catalog services and releases, with the cluster's suffix) and its
    * blue/green standby colours are decided here from config and recorded in the workflow's input.
    */
@@ -461,18 +510,10 @@ export class Reads {
       throw new InvalidInput(
         `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
       );
-    const suffix = e.cluster?.namespaceSuffix ?? '';
-    const services = Object.values(this.config.services);
-    const namespaces = [
-      ...new Set([...services, ...Object.values(this.config.releases)].map((s) => `${s.namespace}${suffix}`)),
-    ].sort();
-    const standby = services.flatMap((s) => ['blue', 'green'].map((c) => `${s.namespace}${suffix}/${s.name}-${c}`));
-    const { prices, thresholds, reap } = this.config.idle ?? DEFAULT_IDLE_CONFIG;
-    const settings = { prices, thresholds, reap };
     return this.run(
       idleResourcesWorkflow,
       `idle/${env}/${requester.requestId}`,
-      [{ environment: env, region: e.region, settings, namespaces, standby, nowIso: now.toISOString() }],
+      [{ ...idleInput(this.config, env), nowIso: now.toISOString() }],
       '5m',
       `looking for idle resources in ${env}`,
     );
