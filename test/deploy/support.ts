@@ -12,22 +12,31 @@ export interface ToolRun {
   readonly stderr: string;
 }
 
+/** Where and how a tool runs: its folder, extra environment, what goes to its stdin. */
+export interface ToolOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly stdin?: string;
+}
+
 /**
  * Runs a pinned tool (argument array, no shell) with only PATH and HOME inherited, so nothing in the test runner's
- * environment (a POSTGRES_PASSWORD, a developer's AWS keys) can fill a compose variable in for the file under test.
+ * environment (a POSTGRES_PASSWORD, a developer's AWS keys, a KUBECONFIG) can fill anything in for the file under test.
  */
-export function runTool(name: string, args: readonly string[], cwd = REPO_ROOT): Promise<ToolRun> {
+export function runTool(name: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
   const file = requireTool(name);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', ...options.env };
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       file,
       [...args],
-      { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }, timeout: 60_000 },
+      { cwd: options.cwd ?? REPO_ROOT, env, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') reject(new Error(`${name} did not run: ${error.message}`));
         else resolve({ exitCode: error ? Number(error.code) : 0, stdout, stderr });
       },
     );
+    child.stdin?.end(options.stdin ?? '');
   });
 }
 
