@@ -70,8 +70,11 @@ COPY presentation presentation
 COPY sandbox sandbox
 COPY worker worker
 COPY workflows workflows
+# The Temporal core bridge ships its native library for five platforms (~30 MB each): keep this machine's only.
 RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && find node_modules/@temporalio/core-bridge/releases -mindepth 1 -maxdepth 1 \
+      ! -name "$(uname -m)-unknown-linux-gnu" -exec rm -rf {} +
 
 # --- the final image ------------------------------------------------------------------------------------------------
 FROM node:24.22.3-bookworm-slim

@@ -121,6 +121,14 @@ describe('Dockerfile', () => {
     expect(final).toMatch(/^HEALTHCHECK .*\n\s+CMD \[.*\/healthz/m);
   });
 
+  it('GIVEN deploy/docker/rehearse.sh WHEN compared THEN it compiles the same sources the build stage copies', () => {
+    const build = stages(DOCKERFILE).find((s) => s.name === 'build')?.body ?? [];
+    const copied = build.flatMap((l) => /^COPY ([a-z]+) \1$/.exec(l)?.[1] ?? []);
+    const rehearsed = /for d in ([a-z ]+); do cp -r/.exec(repoFile('deploy/docker/rehearse.sh'))?.[1]?.split(' ');
+    expect(copied.length).toBeGreaterThan(5);
+    expect(rehearsed).toEqual(copied);
+  });
+
   it('GIVEN .dockerignore WHEN read THEN the build context leaves out local state and secrets', () => {
     const ignore = repoFile('.dockerignore').split('\n');
     expect(ignore[ignore.findIndex((l) => !l.startsWith('#') && l.trim() !== '')]).toBe('**');

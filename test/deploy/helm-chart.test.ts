@@ -127,54 +127,69 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
       }
     });
 
-    it('GIVEN every Deployment WHEN rendered THEN each runs non-root, read-only, no capabilities, RuntimeDefault seccomp, with probes', async () => {
-      const deployments = named(await render('--values', EXAMPLE), 'Deployment');
-      expect(deployments.length).toBe(4);
-      for (const d of deployments) {
-        const pod = d.spec.template.spec;
-        const [c, ...more] = pod.containers;
-        expect(more).toEqual([]);
-        expect({ name: d.metadata.name, pod: pod.securityContext, container: c.securityContext }).toEqual({
-          name: d.metadata.name,
-          pod: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          container: {
-            runAsNonRoot: true,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ['ALL'] },
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-        });
-        expect({
-          name: d.metadata.name,
-          liveness: c.livenessProbe.httpGet,
-          readiness: c.readinessProbe.httpGet,
-          ports: c.ports,
-        }).toEqual({
-          name: d.metadata.name,
-          liveness: { path: '/healthz', port: 'health' },
-          readiness: { path: '/readyz', port: 'health' },
-          ports: [{ name: 'health', containerPort: 8080, protocol: 'TCP' }],
-        });
-        // A read-only root: /tmp is an emptyDir; the config is the ConfigMap, read-only.
-        const mounts = Object.fromEntries(c.volumeMounts.map((m: any) => [m.mountPath, m.name]));
-        expect(mounts).toEqual({ '/etc/infra-agent': 'config', '/tmp': 'tmp', '/var/lib/infra-agent': 'state' });
-        const volumes = Object.fromEntries(
-          pod.volumes.map((v: any) => [v.name, Object.keys(v).filter((k) => k !== 'name')[0]]),
-        );
-        expect(volumes).toEqual({ config: 'configMap', tmp: 'emptyDir', state: 'emptyDir' });
-        expect(c.resources.requests).toEqual(
-          expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),
-        );
-        expect(c.resources.limits.memory).toEqual(expect.any(String));
-      }
-    });
+    it.each([
+      ['the default values', [], ['infra-agent-bot', 'infra-agent-worker-default']],
+      [
+        'the three-account example',
+        ['--values', EXAMPLE],
+        ['infra-agent-bot', 'infra-agent-worker-dev', 'infra-agent-worker-prd', 'infra-agent-worker-tst'],
+      ],
+      [
+        'workers only (bot.enabled=false)',
+        ['--values', EXAMPLE, '--set', 'bot.enabled=false'],
+        ['infra-agent-worker-dev', 'infra-agent-worker-prd', 'infra-agent-worker-tst'],
+      ],
+    ])(
+      'GIVEN %s WHEN rendered THEN every Deployment runs non-root, read-only, no capabilities, RuntimeDefault seccomp, with probes',
+      async (_what, args, names) => {
+        const deployments = named(await render(...args), 'Deployment');
+        expect(deployments.map((d) => d.metadata.name).sort()).toEqual(names);
+        for (const d of deployments) {
+          const pod = d.spec.template.spec;
+          const [c, ...more] = pod.containers;
+          expect(more).toEqual([]);
+          expect({ name: d.metadata.name, pod: pod.securityContext, container: c.securityContext }).toEqual({
+            name: d.metadata.name,
+            pod: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              runAsGroup: 1000,
+              fsGroup: 1000,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            container: {
+              runAsNonRoot: true,
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+          });
+          expect({
+            name: d.metadata.name,
+            liveness: c.livenessProbe.httpGet,
+            readiness: c.readinessProbe.httpGet,
+            ports: c.ports,
+          }).toEqual({
+            name: d.metadata.name,
+            liveness: { path: '/healthz', port: 'health' },
+            readiness: { path: '/readyz', port: 'health' },
+            ports: [{ name: 'health', containerPort: 8080, protocol: 'TCP' }],
+          });
+          // A read-only root: /tmp is an emptyDir; the config is the ConfigMap, read-only.
+          const mounts = Object.fromEntries(c.volumeMounts.map((m: any) => [m.mountPath, m.name]));
+          expect(mounts).toEqual({ '/etc/infra-agent': 'config', '/tmp': 'tmp', '/var/lib/infra-agent': 'state' });
+          const volumes = Object.fromEntries(
+            pod.volumes.map((v: any) => [v.name, Object.keys(v).filter((k) => k !== 'name')[0]]),
+          );
+          expect(volumes).toEqual({ config: 'configMap', tmp: 'emptyDir', state: 'emptyDir' });
+          expect(c.resources.requests).toEqual(
+            expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),
+          );
+          expect(c.resources.limits.memory).toEqual(expect.any(String));
+        }
+      },
+    );
 
     it('GIVEN other health values WHEN rendered THEN every probe, the port and INFRA_AGENT_HEALTH_PORT follow them', async () => {
       const objects = await render(
