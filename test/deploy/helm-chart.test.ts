@@ -148,6 +148,17 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
           const pod = d.spec.template.spec;
           const [c, ...more] = pod.containers;
           expect(more).toEqual([]);
+          expect({ links: pod.enableServiceLinks, token: pod.automountServiceAccountToken }).toEqual({
+            links: false,
+            token: false,
+          });
+          // Replicas spread over nodes and zones, each constraint selecting only this Deployment's pods.
+          expect(
+            pod.topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable, t.labelSelector]),
+          ).toEqual([
+            ['kubernetes.io/hostname', 'ScheduleAnyway', d.spec.selector],
+            ['topology.kubernetes.io/zone', 'ScheduleAnyway', d.spec.selector],
+          ]);
           expect({ name: d.metadata.name, pod: pod.securityContext, container: c.securityContext }).toEqual({
             name: d.metadata.name,
             pod: {

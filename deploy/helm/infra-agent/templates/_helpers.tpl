@@ -88,6 +88,8 @@ spec:
     spec:
       serviceAccountName: {{ .name }}
       automountServiceAccountToken: {{ $root.Values.serviceAccount.automountToken }}
+      # No *_SERVICE_HOST/*_PORT variables from the namespace's Services in the product's environment.
+      enableServiceLinks: false
       terminationGracePeriodSeconds: {{ $root.Values.terminationGracePeriodSeconds }}
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
@@ -148,6 +150,18 @@ spec:
       {{- with ($spec.tolerations | default $root.Values.tolerations) }}
       tolerations:
         {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- if $root.Values.spreadAcrossNodes }}
+      # Replicas on different nodes (and zones) when the scheduler can: a node drain or loss keeps one serving.
+      topologySpreadConstraints:
+        {{- range $key := list "kubernetes.io/hostname" "topology.kubernetes.io/zone" }}
+        - maxSkew: 1
+          topologyKey: {{ $key }}
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "infra-agent.selectorLabels" $selector | nindent 14 }}
+        {{- end }}
       {{- end }}
       {{- with ($spec.affinity | default $root.Values.affinity) }}
       affinity:
