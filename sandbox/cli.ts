@@ -45,6 +45,7 @@ const TOOLS: ReadonlyArray<[string, string[], string]> = [
   ['helm', ['version', '--short'], 'HELM_VERSION'],
   ['trivy', ['--version'], 'TRIVY_VERSION'],
   ['actionlint', ['-version'], 'ACTIONLINT_VERSION'],
+  ['hadolint', ['--version'], 'HADOLINT_VERSION'],
   ['kube-apiserver', ['--version'], 'KUBE_VERSION'],
   ['kube-controller-manager', ['--version'], 'KUBE_VERSION'],
   ['kube-scheduler', ['--version'], 'KUBE_VERSION'],
