@@ -7,6 +7,7 @@ import { loadConfig } from '../../worker/config-loader';
 import type { PrivateCluster } from '../k8s/private-cluster';
 import { startPrivateCluster } from '../k8s/private-cluster';
 import { REPO_ROOT, runTool, scratch } from './support';
+import { parseWorkerServes, servedQueues } from '../../core/task-queues';
 
 const CHART = join(REPO_ROOT, 'deploy', 'helm', 'infra-agent');
 const EXAMPLE = join(CHART, 'examples', 'three-accounts.yaml');
@@ -91,20 +92,21 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
       const queues = Object.fromEntries(
         named(objects, 'Deployment').map((d) => {
           const c = d.spec.template.spec.containers[0];
-          const queue = c.env.find((e: any) => e.name === 'INFRA_AGENT_TASK_QUEUE')?.value;
+          const serves = c.env.find((e: any) => e.name === 'INFRA_AGENT_WORKER_SERVES')?.value;
           return [
             d.metadata.name,
-            { queue, args: c.args, secret: c.envFrom, sa: d.spec.template.spec.serviceAccountName },
+            { serves, args: c.args, secret: c.envFrom, sa: d.spec.template.spec.serviceAccountName },
           ];
         }),
       );
       expect(queues['infra-agent-worker-prd']).toEqual({
-        queue: 'infra-agent-prd',
+        serves: 'prd',
         args: ['worker'],
         secret: [{ secretRef: { name: 'infra-agent' } }],
         sa: 'infra-agent-worker-prd',
       });
-      expect(queues['infra-agent-bot']).toMatchObject({ queue: 'infra-agent-dev', args: ['bot'] });
+      expect(queues['infra-agent-bot']).toMatchObject({ serves: undefined, args: ['bot'] });
+      expect(queues['infra-agent-worker-dev']).toMatchObject({ serves: 'dev,general' });
       const roles = Object.fromEntries(
         named(objects, 'ServiceAccount').map((s) => [
           s.metadata.name,
@@ -272,9 +274,26 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
           envs: Object.keys(config.environments),
         }).toEqual({
           address: 'temporal-frontend.temporal:7233',
-          queue: 'infra-agent-prd',
+          queue: 'infra-agent',
           envs: ['dev', 'tst', 'prd'],
         });
+        // What the PRD pod polls, as the worker works it out at start: PRD's own queue and nothing else.
+        const serves = parseWorkerServes(podEnv.INFRA_AGENT_WORKER_SERVES);
+        if (!serves.ok) throw new Error(serves.problem);
+        expect(servedQueues(config, serves.serves)).toEqual({
+          ok: true,
+          queues: [{ taskQueue: 'infra-agent-prd', environments: ['prd'], general: false }],
+        });
+        // Together the workers serve every environment and the general work, each scope exactly once.
+        const all = named(objects, 'Deployment').flatMap((d) => {
+          const v = d.spec.template.spec.containers[0].env.find(
+            (e: any) => e.name === 'INFRA_AGENT_WORKER_SERVES',
+          )?.value;
+          const p = parseWorkerServes(v);
+          if (v !== undefined && p.ok) expect(servedQueues(config, p.serves).ok).toBe(true);
+          return v === undefined || !p.ok ? [] : p.serves;
+        });
+        expect([...all].sort()).toEqual(['dev', 'general', 'prd', 'tst']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -288,13 +307,13 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
       ],
       [
         'two workers of one name',
-        ['--set', 'workers[0].name=a,workers[0].taskQueue=q,workers[1].name=a,workers[1].taskQueue=q'],
+        ['--set', 'workers[0].name=a,workers[0].serves=dev,workers[1].name=a,workers[1].serves=dev'],
         /workers\[\]\.name 'a' appears twice/,
       ],
       [
-        'a worker without a task queue',
-        ['--set', 'workers[0].name=a,workers[0].taskQueue=null'],
-        /worker infra-agent-worker-a: taskQueue is required/,
+        'a worker serving nothing',
+        ['--set', 'workers[0].name=a,workers[0].serves=null'],
+        /worker infra-agent-worker-a: serves is required/,
       ],
       ['no Secret named', ['--set', 'existingSecret='], /existingSecret: name the Secret/],
     ])('GIVEN %s WHEN rendered THEN helm refuses with what to change', async (_what, args, message) => {
@@ -384,7 +403,7 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
               replicas: d.spec.replicas,
               // kwok marks scheduled pods Ready without running them: this says the objects work, not the image.
               ready: d.status.readyReplicas,
-              queue: d.spec.template.spec.containers[0].env.find((e: any) => e.name === 'INFRA_AGENT_TASK_QUEUE')
+              serves: d.spec.template.spec.containers[0].env.find((e: any) => e.name === 'INFRA_AGENT_WORKER_SERVES')
                 ?.value,
               sa: d.spec.template.spec.serviceAccountName,
               readOnlyRoot: d.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem,
@@ -396,7 +415,7 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
         'infra-agent-bot': {
           replicas: 2,
           ready: 2,
-          queue: 'infra-agent-dev',
+          serves: undefined,
           sa: 'infra-agent-bot',
           readOnlyRoot: true,
           readiness: '/readyz',
@@ -404,7 +423,7 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
         'infra-agent-worker-dev': {
           replicas: 2,
           ready: 2,
-          queue: 'infra-agent-dev',
+          serves: 'dev,general',
           sa: 'infra-agent-worker-dev',
           readOnlyRoot: true,
           readiness: '/readyz',
@@ -412,7 +431,7 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
         'infra-agent-worker-tst': {
           replicas: 2,
           ready: 2,
-          queue: 'infra-agent-tst',
+          serves: 'tst',
           sa: 'infra-agent-worker-tst',
           readOnlyRoot: true,
           readiness: '/readyz',
@@ -420,7 +439,7 @@ describe('the Helm chart (deploy/helm/infra-agent)', () => {
         'infra-agent-worker-prd': {
           replicas: 2,
           ready: 2,
-          queue: 'infra-agent-prd',
+          serves: 'prd',
           sa: 'infra-agent-worker-prd',
           readOnlyRoot: true,
           readiness: '/readyz',

@@ -47,7 +47,7 @@ infra-agent.io/worker: {{ .worker }}
 
 {{/*
 One Deployment: (dict "root" $ "component" "bot"|"worker" "name" NAME "spec" VALUES). VALUES has replicas, resources,
-and optionally taskQueue, roleArn, env, existingSecret, nodeSelector, tolerations, affinity.
+and optionally serves (workers: INFRA_AGENT_WORKER_SERVES), roleArn, env, existingSecret, nodeSelector, tolerations, affinity.
 */}}
 {{- define "infra-agent.deployment" -}}
 {{- $root := .root -}}
@@ -111,8 +111,12 @@ spec:
               value: /etc/infra-agent/config.yaml
             - name: INFRA_AGENT_HEALTH_PORT
               value: {{ $root.Values.health.port | quote }}
-            - name: INFRA_AGENT_TASK_QUEUE
-              value: {{ required (printf "%s %s: taskQueue is required" .component .name) $spec.taskQueue | quote }}
+            {{- if eq .component "worker" }}
+            # What this worker serves: its environments' task queues (config environments.<env>.taskQueue) and/or
+            # the general queue (docs/delivery.md, "Accounts").
+            - name: INFRA_AGENT_WORKER_SERVES
+              value: {{ required (printf "%s %s: serves is required (e.g. prd, or dev,tst,general)" .component .name) $spec.serves | quote }}
+            {{- end }}
             {{- range $k, $v := merge (dict) ($spec.env | default dict) $root.Values.env }}
             - name: {{ $k }}
               value: {{ $v | quote }}
