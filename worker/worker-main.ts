@@ -3,12 +3,15 @@ import { composeActivities } from './compose';
 import { ConfigError, loadConfig } from './config-loader';
 import { createWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
+import { closeStateStores, openStateStores } from './state-compose';
 import { connectClient } from './temporal-connection';
 
 /** `infra-agent worker`: polls the task queue until SIGINT/SIGTERM, then lets running activities finish. */
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
   if (process.env.INFRA_AGENT_PRINT_CONFIG === '1') console.log(JSON.stringify(redactConfig(config), null, 2));
+  // The shared state store answers (PostgreSQL: connected and migrated) before the worker takes any task.
+  await openStateStores(config).ready();
   const { worker, connection } = await createWorker({
     temporal: config.temporal,
     activities: composeActivities(config),
@@ -28,6 +31,7 @@ export async function runWorker(): Promise<void> {
     await worker.run(); // the SDK installs SIGINT/SIGTERM handlers that call shutdown()
   } finally {
     await connection.close();
+    await closeStateStores();
   }
 }
 
