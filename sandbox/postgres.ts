@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -112,4 +113,15 @@ export function postgresService(s: SandboxSettings, env: NodeJS.ProcessEnv = pro
       }
     },
   };
+}
+
+/**
+ * Removes a throw-away sandbox's PostgreSQL data (tests, benches, suites) after `down`. Under `ownerDir` it goes
+ * with that folder anyway; as root it lives in the temp dir (owned by user postgres) and is removed here.
+ */
+export async function discardPostgresData(
+  s: Pick<SandboxSettings, 'postgresDataDir'>,
+  ownerDir: string,
+): Promise<void> {
+  if (!s.postgresDataDir.startsWith(ownerDir)) await rm(s.postgresDataDir, { recursive: true, force: true });
 }

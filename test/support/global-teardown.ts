@@ -1,5 +1,5 @@
-import { rm } from 'node:fs/promises';
 import { down } from '../../sandbox/manager';
+import { discardPostgresData } from '../../sandbox/postgres';
 import { allServices } from '../../sandbox/services';
 import { sandboxSettings } from '../../sandbox/settings';
 
@@ -7,8 +7,5 @@ export default async function globalTeardown(): Promise<void> {
   if (process.env.INFRA_AGENT_TEST_NO_SANDBOX === '1' || !process.env.INFRA_AGENT_TEST_DIR) return;
   const settings = sandboxSettings();
   await down(settings, allServices(settings), () => undefined);
-  // As root the PostgreSQL data lives outside the test dir (owned by user postgres): remove it with the server.
-  if (!settings.postgresDataDir.startsWith(process.env.INFRA_AGENT_TEST_DIR)) {
-    await rm(settings.postgresDataDir, { recursive: true, force: true });
-  }
+  await discardPostgresData(settings, process.env.INFRA_AGENT_TEST_DIR);
 }
