@@ -5,8 +5,10 @@ import { generate } from 'otplib';
 import { verifyAuditChain } from '../../adapters/audit/chain';
 import { validateConfig } from '../../core/config';
 import type { AppConfig } from '../../core/config';
+import { checkStore } from '../../sandbox/doctor';
 import { openMfaStore } from '../../worker/mfa-compose';
 import { closeStateStores, openStateStores } from '../../worker/state-compose';
+import { openPgStore } from '../../adapters/store/postgres/pool';
 import { testDatabaseUrl } from '../support/postgres';
 
 const base = {
@@ -90,5 +92,25 @@ describe('config store: which shared-state store, and where its URL comes from',
     // Two bots' ledgers: one delivery handled once.
     const [a, b] = [state.deliveries(), openStateStores(config, env).deliveries()];
     expect([await a.first('Ev9'), await b.first('Ev9')]).toEqual([true, false]);
+  });
+
+  test('GIVEN each store situation THEN doctor says ok or FAIL with the fix, never the password, and migrates nothing', async () => {
+    expect((await checkStore(configOf({}), {}))[0]?.ok).toBe(true);
+    const config = configOf({ store: 'postgres' });
+    const unset = (await checkStore(config, {}))[0];
+    expect(unset).toMatchObject({ ok: false, detail: 'store: postgres, but INFRA_AGENT_DATABASE_URL is unset' });
+    const url = await testDatabaseUrl(__filename);
+    expect((await checkStore(config, { INFRA_AGENT_DATABASE_URL: url }))[0]?.detail).toMatch(
+      /answers; not migrated yet/,
+    );
+    await (await openPgStore({ url })).close();
+    expect((await checkStore(config, { INFRA_AGENT_DATABASE_URL: url }))[0]?.detail).toMatch(
+      /answers; schema version 1$/,
+    );
+    const down = (
+      await checkStore(config, { INFRA_AGENT_DATABASE_URL: 'postgres://infra:pw-secret@127.0.0.1:1/x' })
+    )[0];
+    expect(down?.ok).toBe(false);
+    expect(JSON.stringify(down)).not.toContain('pw-secret');
   });
 });
