@@ -105,7 +105,7 @@ describe('config store: which shared-state store, and where its URL comes from',
     );
     await (await openPgStore({ url })).close();
     expect((await checkStore(config, { INFRA_AGENT_DATABASE_URL: url }))[0]?.detail).toMatch(
-      /answers; schema version 1$/,
+      /answers; schema version 2$/,
     );
     const down = (
       await checkStore(config, { INFRA_AGENT_DATABASE_URL: 'postgres://infra:pw-secret@127.0.0.1:1/x' })

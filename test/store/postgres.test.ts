@@ -1,3 +1,5 @@
+import { generate } from 'otplib';
+import { TotpMfaVerifier } from '../../adapters/mfa/totp-verifier';
 import { DeliveryDedupe } from '../../bot/dedupe';
 import { createPgAlertStore } from '../../adapters/store/postgres/alert-store';
 import { createPgAuditLog } from '../../adapters/store/postgres/audit-log';
@@ -99,5 +101,31 @@ describe('PostgreSQL store: what only the database does', () => {
       /could not open the PostgreSQL store at postgres:\/\/infra@127\.0\.0\.1:1\/none/,
     );
     expect((err as Error).message).not.toContain('s3cret-pw');
+  });
+
+  test('GIVEN codes reserved, used and given back THEN mfa_used_codes holds the used ones, and its key refuses a code the record forgot', async () => {
+    const url = await testDatabaseUrl(__filename);
+    const pg = await openPgStore({ url });
+    try {
+      const records = createPgMfaRecords(pg.db);
+      const mfa = new TotpMfaVerifier({ records, key: Buffer.alloc(32, 9) });
+      const { secret } = await mfa.enroll('U1');
+      const code = await generate({ secret });
+      const given = await mfa.reserve('U1', code);
+      expect(given.verdict).toBe('ok');
+      expect((await pg.pool.query('SELECT step FROM mfa_used_codes')).rowCount).toBe(1);
+      await given.release(); // an approval refused: the code may be entered again
+      expect((await pg.pool.query('SELECT step FROM mfa_used_codes')).rowCount).toBe(0);
+      expect(await mfa.verify('U1', code)).toBe('ok');
+      const used = await pg.pool.query<{ user_id: string }>('SELECT user_id FROM mfa_used_codes');
+      expect(used.rows).toEqual([{ user_id: 'U1' }]);
+      // A record that lost its last used step (a restored backup, a bug): the constraint still refuses the code.
+      await pg.pool.query(
+        "UPDATE mfa_enrolments SET record = jsonb_set(record, '{lastStep}', '0') - 'reserved' WHERE user_id = 'U1'",
+      );
+      await expect(mfa.verify('U1', code)).rejects.toThrow(/already held or used \(refused by the store\)/);
+    } finally {
+      await pg.close();
+    }
   });
 });
