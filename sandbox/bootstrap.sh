@@ -221,6 +221,8 @@ PG_BIN=${INFRA_AGENT_POSTGRES_BIN_DIR:-/usr/lib/postgresql/$POSTGRES_MAJOR/bin}
 check_postgres() {
   local b
   for b in initdb postgres pg_isready; do [ -x "$PG_BIN/$b" ] || return 1; done
+  # A bin/ folder named on purpose (CI images ship another major) is taken as it is; the schema needs 11 or later.
+  if [ -n "${INFRA_AGENT_POSTGRES_BIN_DIR:-}" ]; then REPORT_WANT="PostgreSQL)" reports "$PG_BIN/postgres" --version; return; fi
   REPORT_WANT="PostgreSQL) $POSTGRES_MAJOR." reports "$PG_BIN/postgres" --version
 }
 install_postgres() {
