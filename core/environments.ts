@@ -45,6 +45,11 @@ export interface EnvironmentConfig {
   readonly region: string;
   /** Role the worker assumes for changes; undefined means the worker's own credentials (sandbox). */
   readonly deployRoleArn?: string;
+  /**
+   * The Temporal task queue this environment's work runs on (default `temporal.taskQueue`): its own queue lets a
+   * worker in its account serve it alone (core/task-queues.ts, INFRA_AGENT_WORKER_SERVES).
+   */
+  readonly taskQueue?: string;
   readonly cluster?: ClusterConfig;
   readonly slack: { readonly channel?: string; readonly alertsChannel?: string };
   readonly approval: ApprovalPolicy;

@@ -9,6 +9,7 @@ import { DEFAULT_DRIFT_CONFIG } from '../core/drift/settings';
 import { stableHash } from '../core/drift/report';
 import type { EnvironmentName } from '../core/environments';
 import { ENVIRONMENTS } from '../core/environments';
+import { taskQueueFor } from '../core/task-queues';
 import { PermissionDenied } from '../core/errors';
 import type { Requester } from '../core/requester';
 import type { ScheduledDriftInput } from '../workflows/alerts';
@@ -175,14 +176,25 @@ function checkSchedule(
     intervals: [{ every: s.everySeconds * 1000 }],
     jitter: s.jitterSeconds * 1000,
   };
-  const desired = stableHash(JSON.stringify({ spec, input, catchup: CATCHUP_WINDOW }));
+  const taskQueue = taskQueueFor(config, env);
+  // The queue is part of what is wanted only when the environment has its own: schedules made before per-environment
+  // queues keep their hash (and are not rewritten at every worker start).
+  const desired = stableHash(
+    JSON.stringify({
+      spec,
+      input,
+      catchup: CATCHUP_WINDOW,
+      ...(taskQueue !== config.temporal.taskQueue ? { taskQueue } : {}),
+    }),
+  );
   return {
     scheduleId: id,
     spec,
     action: {
       type: 'startWorkflow',
       workflowType: CHECKS[check].workflowType,
-      taskQueue: config.temporal.taskQueue,
+      // The environment's queue: a worker in its account runs the check (core/task-queues.ts).
+      taskQueue,
       // Temporal appends the scheduled time: `<schedule id>-2026-12-05T06:00:00Z`.
       workflowId: id,
       args: [input],
@@ -211,10 +223,14 @@ export interface ScheduleSync {
  * longer asks for; run by the worker at start. Idempotent: a second start changes nothing (the config's hash is in
  * the schedule's memo), a changed config updates spec and action in place, keeping whether a person paused it.
  */
-export async function ensureSchedules(client: Client, config: AppConfig): Promise<ScheduleSync[]> {
+export async function ensureSchedules(
+  client: Client,
+  config: AppConfig,
+  environments: readonly EnvironmentName[] = ENVIRONMENTS,
+): Promise<ScheduleSync[]> {
   const out: ScheduleSync[] = [];
   for (const check of SCHEDULED_CHECKS)
-    for (const env of ENVIRONMENTS) {
+    for (const env of environments) {
       const r = await ensureSchedule(client, config, check, env);
       if (r) out.push({ scheduleId: scheduleIdOf(config, check, env), environment: env, result: r });
     }

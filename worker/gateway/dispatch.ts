@@ -31,6 +31,7 @@ import type { Alerts } from './alerts';
 import type { ScheduledCheck } from '../../core/alerts/alert';
 import type { Schedules } from './schedules';
 import type { SnoozeFor } from '../../core/alerts/alert';
+import { taskQueueFor } from '../../core/task-queues';
 
 /** How the person's second factor is obtained for an approval that needs one (PRD). */
 export interface StepUp {
@@ -85,7 +86,9 @@ export class Dispatcher {
     this.authorize(command, requester);
     // Everything but help and the audit trail is served by a worker: say at once when none is polling.
     if (spec.serves !== 'help' && spec.serves !== 'audit' && spec.serves !== 'list')
-      await this.deps.liveness.assertPolling();
+      await this.deps.liveness.assertPolling(
+        taskQueueFor(this.deps.config, (command as { env?: EnvironmentName }).env),
+      );
     return this.serve(command, requester, opts);
   }
 

@@ -47,6 +47,7 @@ import { kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNa
 import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
 import { fromReadFailure } from './temporal-errors';
 import type { VerifyReport } from '../../core/verify/report';
+import { taskQueueFor, taskQueueOfWorkflowId } from '../../core/task-queues';
 
 /**
  * Reads: each runs one short read-only workflow on the deployment's task queue (the front ends never call AWS or
@@ -68,7 +69,8 @@ export class Reads {
   ): Promise<R> {
     return this.client.workflow
       .execute(workflow, {
-        taskQueue: this.config.temporal.taskQueue,
+        // `<kind>/<env>/…` runs on that environment's queue; the rest on the general one (core/task-queues.ts).
+        taskQueue: taskQueueOfWorkflowId(this.config, workflowId),
         workflowId,
         args,
         workflowExecutionTimeout: timeout,
@@ -276,7 +278,7 @@ export class Reads {
   private async driftCheckRunning(stack: string, env: EnvironmentName): Promise<string | undefined> {
     const types = ['stackDriftWorkflow', 'environmentDriftWorkflow', 'scheduledDriftWorkflow'];
     const query =
-      `ExecutionStatus = 'Running' AND TaskQueue = '${this.config.temporal.taskQueue}' AND ` +
+      `ExecutionStatus = 'Running' AND TaskQueue = '${taskQueueFor(this.config, env)}' AND ` +
       `WorkflowType IN (${types.map((t) => `'${t}'`).join(', ')})`;
     const scheduled = `${this.config.temporal.taskQueue}/drift/${env}`;
     for await (const w of this.client.workflow.list({ query })) {
