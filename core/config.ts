@@ -88,6 +88,8 @@ export interface AppConfig {
   readonly temporal: TemporalConfig;
   readonly aws: AwsConfig;
   readonly audit: { readonly path: string };
+  /** Where shared state lives (audit trail, MFA, Slack delivery dedupe, alerts, waivers). Default: files. */
+  readonly store: StoreConfig;
   /** Folder holding the CloudFormation templates and guard rules (`infra/`). */
   readonly infraDir: string;
   /**
@@ -120,6 +122,24 @@ export interface AppConfig {
   /** Organisation policies and suppressions for template validation (config `validation`; docs/compliance.md). */
   readonly validation?: ValidationPolicy;
 }
+
+/**
+ * Where the shared state lives. `file` (the default): JSON-lines files beside `audit.path`, for one machine.
+ * `postgres`: one PostgreSQL database every bot and worker instance shares; its URL (which may hold a password)
+ * is read from the environment variable `urlEnv` names, never from this file.
+ */
+export type StoreConfig =
+  | { readonly kind: 'file' }
+  | {
+      readonly kind: 'postgres';
+      /** The environment variable holding the connection URL. Default INFRA_AGENT_DATABASE_URL. */
+      readonly urlEnv: string;
+      /** Most connections one process opens. Default 10. */
+      readonly poolSize: number;
+    };
+
+/** The variable store.urlEnv names when it is not given. */
+export const DEFAULT_DATABASE_URL_ENV = 'INFRA_AGENT_DATABASE_URL';
 
 /**
  * How a terminal caller is identified. `proven` (the default): the caller's own AWS identity (STS
@@ -295,6 +315,7 @@ export function validateConfig(raw: unknown): ConfigResult {
 
   const au = r.obj(root.audit, 'audit');
   const audit = { path: r.str(au, 'path', 'audit', { hint: 'a file path for the append-only audit log' }) ?? '' };
+  const store = readStore(r, root.store);
   const infraDir = r.str(root, 'infraDir', '(config)', { required: false }) ?? 'infra';
   const roots = root.roots === undefined ? [infraDir] : r.strList(root, 'roots', '(config)');
   if (root.roots !== undefined && roots.length === 0)
@@ -342,6 +363,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       temporal,
       aws,
       audit,
+      store,
       infraDir,
       roots,
       identity,
@@ -396,6 +418,31 @@ function readValidation(r: Reader, raw: unknown): ValidationPolicy {
         suppressions.push({ rule, reason, ...(resource ? { resource } : {}), ...(file ? { file } : {}) });
     });
   return { organisation: { mandatoryTags, iacVersionParameter }, suppressions };
+}
+
+/** `store: file | postgres`, or `store: {kind, urlEnv, poolSize}`; a URL written into the file is refused. */
+function readStore(r: Reader, raw: unknown): StoreConfig {
+  if (raw === undefined || raw === 'file') return { kind: 'file' };
+  const o: Obj = typeof raw === 'string' ? { kind: raw } : r.obj(raw, 'store');
+  for (const k of Object.keys(o)) {
+    if (!['kind', 'urlEnv', 'poolSize'].includes(k)) {
+      r.fail(
+        `store.${k}`,
+        k === 'url'
+          ? 'the database URL may hold a password and never belongs in the config file; put it in an environment variable and name it in store.urlEnv (default INFRA_AGENT_DATABASE_URL)'
+          : 'is not a store setting (kind, urlEnv, poolSize)',
+      );
+    }
+  }
+  const kind = r.str(o, 'kind', 'store', { pattern: /^(file|postgres)$/, hint: 'use file or postgres' }) ?? 'file';
+  if (kind !== 'postgres') return { kind: 'file' };
+  const urlEnv =
+    r.str(o, 'urlEnv', 'store', {
+      required: false,
+      pattern: /^[A-Z_][A-Z0-9_]*$/,
+      hint: 'name an environment variable, e.g. INFRA_AGENT_DATABASE_URL',
+    }) ?? DEFAULT_DATABASE_URL_ENV;
+  return { kind: 'postgres', urlEnv, poolSize: r.int(o, 'poolSize', 'store', 10, 1, 100) };
 }
 
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -241,6 +241,25 @@ install_chart_font() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core
 }
 
+# The shared-state store's server in the sandbox and the tests (sandbox/services.ts postgresService): Debian's
+# PostgreSQL, major POSTGRES_MAJOR (versions.env), from the distribution's packages, not the tool cache.
+PG_BIN=${INFRA_AGENT_POSTGRES_BIN_DIR:-/usr/lib/postgresql/$POSTGRES_MAJOR/bin}
+check_postgres() {
+  local b
+  for b in initdb postgres pg_isready; do [ -x "$PG_BIN/$b" ] || return 1; done
+  # A bin/ folder named on purpose (CI images ship another major) is taken as it is; the schema needs 11 or later.
+  if [ -n "${INFRA_AGENT_POSTGRES_BIN_DIR:-}" ]; then REPORT_WANT="PostgreSQL)" reports "$PG_BIN/postgres" --version; return; fi
+  REPORT_WANT="PostgreSQL) $POSTGRES_MAJOR." reports "$PG_BIN/postgres" --version
+}
+install_postgres() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "PostgreSQL $POSTGRES_MAJOR is missing from $PG_BIN: run 'sudo apt-get install -y postgresql-$POSTGRES_MAJOR'" >&2
+    echo "(or point INFRA_AGENT_POSTGRES_BIN_DIR at another PostgreSQL $POSTGRES_MAJOR bin/ folder)" >&2
+    return 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-$POSTGRES_MAJOR"
+}
+
 # --- Rust tools ----------------------------------------------------------------------------------------
 check_cfn_guard() { REPORT_WANT="$CFN_GUARD_VERSION" reports "$BIN/cfn-guard" --version; }
 install_cfn_guard() {
@@ -254,7 +273,7 @@ install_cfn_guard() {
 check_kube() { bash "$here/kube/bootstrap-kube.sh" --check; }
 install_kube() { bash "$here/kube/bootstrap-kube.sh"; }
 
-all=(node python hadolint temporal cfn_guard helm actionlint crane compose_check shellcheck chart_font trivy trivy_data kube)
+all=(node python hadolint temporal cfn_guard helm actionlint crane compose_check shellcheck chart_font postgres trivy trivy_data kube)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do

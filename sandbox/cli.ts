@@ -16,7 +16,8 @@ import { sandboxSettings } from './settings';
 const USAGE = `usage: npm run sandbox -- <command>
 
   up        start Temporal (dev server, SQLite), the AWS endpoint (moto), a local OCI registry (crane, sample
-            images pushed) and a Kubernetes control plane
+            images pushed), PostgreSQL (the shared-state store: used when config says store: postgres) and a
+            Kubernetes control plane
             (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes) with an OpenCost stand-in (its
             allocation API computed from the cluster's pods); wait until each answers
             --no-kube (or INFRA_AGENT_SANDBOX_NO_KUBE=1) leaves Kubernetes (and OpenCost) out
@@ -26,8 +27,9 @@ const USAGE = `usage: npm run sandbox -- <command>
   tools     show every pinned tool and the version it reports
 
 environment: INFRA_AGENT_SANDBOX_DIR, INFRA_AGENT_TEMPORAL_PORT (7233), INFRA_AGENT_TEMPORAL_UI_PORT (8233),
-             INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_OPENCOST_PORT (9003), INFRA_AGENT_OPENCOST_CPU_CORE_HOUR,
-             INFRA_AGENT_OPENCOST_RAM_GIB_HOUR, INFRA_AGENT_HEALTH_TIMEOUT (60), INFRA_AGENT_CACHE,
+             INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_POSTGRES_PORT (15432), INFRA_AGENT_OPENCOST_PORT (9003),
+             INFRA_AGENT_OPENCOST_CPU_CORE_HOUR, INFRA_AGENT_OPENCOST_RAM_GIB_HOUR, INFRA_AGENT_HEALTH_TIMEOUT (60),
+             INFRA_AGENT_CACHE, INFRA_AGENT_POSTGRES_BIN_DIR (/usr/lib/postgresql/15/bin),
              INFRA_AGENT_KUBE_{ETCD,ETCD_PEER,APISERVER,CONTROLLER_MANAGER,SCHEDULER,KWOK}_PORT
 
 examples:

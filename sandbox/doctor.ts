@@ -3,7 +3,9 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
 import { createRunCommand } from '../adapters/cli/run-command';
+import { describeDatabaseUrl } from '../adapters/store/postgres/pool';
 import { DEFAULT_CHART_FONT } from '../adapters/chart/vega-png';
 import { checkKubeTarget } from '../adapters/k8s/target';
 import type { AppConfig } from '../core/config';
@@ -254,6 +256,46 @@ export async function checkKube(config: AppConfig, env: NodeJS.ProcessEnv): Prom
   return out;
 }
 
+/**
+ * The shared-state store: `file` needs nothing; `postgres` needs its URL variable set and a server that answers.
+ * Read-only: the schema version is read, never migrated (the first worker or bot start migrates).
+ */
+export async function checkStore(config: AppConfig, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
+  if (config.store.kind === 'file') return [ok('store', `files beside ${config.audit.path}`)];
+  const urlEnv = config.store.urlEnv;
+  const url = env[urlEnv];
+  if (!url) {
+    return [
+      fail(
+        'store',
+        `store: postgres, but ${urlEnv} is unset`,
+        `export ${urlEnv}=postgres://user:password@host:5432/db (the sandbox's: postgres://infra@127.0.0.1:15432/infra_agent)`,
+      ),
+    ];
+  }
+  const where = describeDatabaseUrl(url);
+  const c = new PgClient({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await c.connect();
+    const table = await c.query<{ t: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS t");
+    const v = table.rows[0]?.t
+      ? (await c.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations')).rows[0]?.v
+      : undefined;
+    return [
+      ok(
+        'store',
+        `PostgreSQL at ${where} answers; ${v ? `schema version ${v}` : 'not migrated yet (the first worker or bot start does it)'}`,
+      ),
+    ];
+  } catch (e) {
+    return [
+      fail('store', `PostgreSQL at ${where}: ${(e as Error).message}`, `npm run sandbox -- up, or fix ${urlEnv}`),
+    ];
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 /** Every check, in the order a newcomer fixes them. Checks that need the config are left out when it fails. */
 export async function doctor(env: NodeJS.ProcessEnv = process.env): Promise<CheckResult[]> {
   const { config, results } = checkConfig(env);
@@ -266,6 +308,7 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env): Promise<Chec
     ...tools,
     ...ports,
     ...(await checkTemporal(config)),
+    ...(await checkStore(config, env)),
     ...checkMfaKey(config, env),
     ...checkChartFont(),
     ...(await checkKube(config, env)),

@@ -45,7 +45,8 @@ export async function up(settings: SandboxSettings, services: readonly ServiceSp
   } catch (e) {
     const stopped: string[] = [];
     for (const name of [...startedNow].reverse()) {
-      const r = await stopRecorded(settings.stateDir, name, 3000).catch(() => 'not-running' as const);
+      const signal = services.find((s) => s.name === name)?.stopSignal;
+      const r = await stopRecorded(settings.stateDir, name, 3000, signal).catch(() => 'not-running' as const);
       if (r !== 'not-running') stopped.unshift(name);
     }
     if (stopped.length) log(`[sandbox] stopped ${stopped.join(', ')} again: the sandbox did not come up`);
@@ -76,12 +77,13 @@ async function startAll(
       );
     }
     await checkStartable(svc);
-    const started = await startDetached(settings.stateDir, svc.name, svc.command, svc.args);
+    await svc.prepare?.();
+    const started = await startDetached(settings.stateDir, svc.name, svc.command, svc.args, process.env, svc.runAs);
     startedNow.push(svc.name);
     if (!(await waitHealthy(svc, settings.healthTimeoutSec, started.pid))) {
       const alive = await isOurProcess(started);
       const tail = await tailLog(logFile(settings.stateDir, svc.name));
-      if (alive) await stopRecorded(settings.stateDir, svc.name, 3000);
+      if (alive) await stopRecorded(settings.stateDir, svc.name, 3000, svc.stopSignal);
       throw new SandboxError(
         svc.name,
         alive ? 'unhealthy' : 'exited',
@@ -90,6 +92,7 @@ async function startAll(
           `Raise the wait with INFRA_AGENT_HEALTH_TIMEOUT=<seconds> if the machine is busy.`,
       );
     }
+    await svc.afterStart?.();
     const extra = svc.extra
       ? ' ' +
         Object.entries(svc.extra)
@@ -118,7 +121,7 @@ async function checkStartable(svc: ServiceSpec): Promise<void> {
         svc.name,
         'port-taken',
         `${svc.name}: port ${port} on 127.0.0.1 is already taken by ${describeOwner(owner)}.\n` +
-          `Stop that process, or choose other ports (INFRA_AGENT_TEMPORAL_PORT, INFRA_AGENT_TEMPORAL_UI_PORT, INFRA_AGENT_MOTO_PORT, INFRA_AGENT_REGISTRY_PORT, INFRA_AGENT_OPENCOST_PORT).`,
+          `Stop that process, or choose other ports (INFRA_AGENT_TEMPORAL_PORT, INFRA_AGENT_TEMPORAL_UI_PORT, INFRA_AGENT_MOTO_PORT, INFRA_AGENT_REGISTRY_PORT, INFRA_AGENT_POSTGRES_PORT, INFRA_AGENT_OPENCOST_PORT).`,
       );
     }
   }
@@ -143,7 +146,7 @@ async function waitHealthy(svc: ServiceSpec, timeoutSec: number, pid?: number): 
 /** Stops only the processes this sandbox started (pid files in its state dir). */
 export async function down(settings: SandboxSettings, services: readonly ServiceSpec[], log: Log): Promise<void> {
   for (const svc of [...services].reverse()) {
-    const outcome = await stopRecorded(settings.stateDir, svc.name);
+    const outcome = await stopRecorded(settings.stateDir, svc.name, 10_000, svc.stopSignal);
     log(`[sandbox] ${svc.name.padEnd(8)} ${outcome}`);
   }
 }

@@ -26,11 +26,18 @@ export async function startDetached(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  runAs?: { readonly uid: number; readonly gid: number },
 ): Promise<PidRecord> {
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
   const fd = openSync(logFile(stateDir, name), 'a');
   try {
-    const child = spawn(command, [...args], { detached: true, stdio: ['ignore', fd, fd], env, shell: false });
+    const child = spawn(command, [...args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env,
+      shell: false,
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+    });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
@@ -68,11 +75,12 @@ export async function isOurProcess(record: PidRecord): Promise<boolean> {
   return argv.some((a) => a === record.command || a.endsWith(`/${record.command.split('/').pop() ?? ''}`));
 }
 
-/** Stops a process we started: SIGTERM, then SIGKILL after `graceMs`. Returns how it ended. */
+/** Stops a process we started: `signal` (SIGTERM), then SIGKILL after `graceMs`. Returns how it ended. */
 export async function stopRecorded(
   stateDir: string,
   name: string,
   graceMs = 10_000,
+  signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<'stopped' | 'killed' | 'not-running'> {
   const record = await readPidRecord(stateDir, name);
   if (!record) return 'not-running';
@@ -80,7 +88,7 @@ export async function stopRecorded(
     await rm(pidFile(stateDir, name), { force: true });
     return 'not-running';
   }
-  signalGroup(record.pid, 'SIGTERM');
+  signalGroup(record.pid, signal);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(record.pid)) {

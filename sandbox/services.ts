@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Connection } from '@temporalio/client';
+import { postgresService } from './postgres';
 import type { SandboxSettings } from './settings';
 
 /** Custom search attributes registered on the dev server; `list` filters operations by them. */
@@ -19,6 +20,14 @@ export interface ServiceSpec {
   readonly healthy: () => Promise<boolean>;
   readonly url: string;
   readonly extra?: Readonly<Record<string, string>>;
+  /** Run before the first start (e.g. create the data folder); idempotent. */
+  readonly prepare?: () => Promise<void>;
+  /** Run once the service is healthy after a start (e.g. create the database); idempotent. */
+  readonly afterStart?: () => Promise<void>;
+  /** The user the process runs as, when not the caller's (PostgreSQL refuses to run as root). */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
+  /** What `down` sends first. Default SIGTERM. */
+  readonly stopSignal?: NodeJS.Signals;
 }
 
 export function temporalService(s: SandboxSettings): ServiceSpec {
@@ -115,7 +124,7 @@ export function registryService(s: SandboxSettings): ServiceSpec {
 }
 
 export function allServices(s: SandboxSettings): ServiceSpec[] {
-  return [temporalService(s), motoService(s), registryService(s)];
+  return [temporalService(s), motoService(s), registryService(s), postgresService(s)];
 }
 
 /**

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDir, toolPath, venvPython } from './paths';
 
@@ -22,6 +24,14 @@ export interface SandboxSettings {
   readonly pythonBin: string;
   readonly motoLauncher: string;
   readonly craneBin: string;
+  /** PostgreSQL (the shared-state store): its port, its bin/ folder and its data folder. */
+  readonly postgresPort: number;
+  readonly postgresBinDir: string;
+  /**
+   * Under the state dir; as root, a folder of its own in the temp dir owned by user `postgres` (PostgreSQL refuses
+   * to run as root, and the `postgres` user cannot reach a folder under /root).
+   */
+  readonly postgresDataDir: string;
 }
 
 function priceFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -46,14 +56,16 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 /**
  * Settings from the environment (the sandbox's only configuration):
  * INFRA_AGENT_SANDBOX_DIR, INFRA_AGENT_TEMPORAL_PORT (7233), INFRA_AGENT_TEMPORAL_UI_PORT (8233),
- * INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_REGISTRY_PORT (5000), INFRA_AGENT_OPENCOST_PORT (9003),
- * INFRA_AGENT_OPENCOST_CPU_CORE_HOUR (0.031611), INFRA_AGENT_OPENCOST_RAM_GIB_HOUR (0.004237),
- * INFRA_AGENT_HEALTH_TIMEOUT (60), TEMPORAL_BIN, CRANE_BIN.
+ * INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_REGISTRY_PORT (5000), INFRA_AGENT_POSTGRES_PORT (15432),
+ * INFRA_AGENT_OPENCOST_PORT (9003), INFRA_AGENT_OPENCOST_CPU_CORE_HOUR (0.031611),
+ * INFRA_AGENT_OPENCOST_RAM_GIB_HOUR (0.004237), INFRA_AGENT_HEALTH_TIMEOUT (60), TEMPORAL_BIN, CRANE_BIN,
+ * INFRA_AGENT_POSTGRES_BIN_DIR (/usr/lib/postgresql/15/bin).
  */
 export function sandboxSettings(env: NodeJS.ProcessEnv = process.env): SandboxSettings {
   const launcher = join(__dirname, 'moto', 'server.py');
+  const stateDir = env.INFRA_AGENT_SANDBOX_DIR || join(cacheDir(env), 'sandbox');
   return {
-    stateDir: env.INFRA_AGENT_SANDBOX_DIR || join(cacheDir(env), 'sandbox'),
+    stateDir,
     host: '127.0.0.1',
     temporalPort: intFrom(env, 'INFRA_AGENT_TEMPORAL_PORT', 7233),
     temporalUiPort: intFrom(env, 'INFRA_AGENT_TEMPORAL_UI_PORT', 8233),
@@ -69,5 +81,14 @@ export function sandboxSettings(env: NodeJS.ProcessEnv = process.env): SandboxSe
     pythonBin: venvPython(env),
     motoLauncher: existsSync(launcher) ? launcher : '',
     craneBin: env.CRANE_BIN || toolPath('crane', env),
+    postgresPort: intFrom(env, 'INFRA_AGENT_POSTGRES_PORT', 15432),
+    postgresBinDir: env.INFRA_AGENT_POSTGRES_BIN_DIR || '/usr/lib/postgresql/15/bin',
+    postgresDataDir: postgresDataDir(stateDir),
   };
+}
+
+/** Where a sandbox keeps its PostgreSQL data: `<stateDir>/postgres`, or as root a temp folder named after stateDir. */
+export function postgresDataDir(stateDir: string): string {
+  if (process.getuid?.() !== 0) return join(stateDir, 'postgres');
+  return join(tmpdir(), `infra-agent-pg-${createHash('sha256').update(stateDir).digest('hex').slice(0, 12)}`);
 }

@@ -16,6 +16,8 @@ mkdir -p "$state"
 phase "worker"
 # Rollouts resolve tags to digests against the sandbox's registry (config/sandbox.yaml: environments.*.artifacts).
 export INFRA_AGENT_REGISTRY_URL="${INFRA_AGENT_REGISTRY_URL:-http://127.0.0.1:${INFRA_AGENT_REGISTRY_PORT:-5000}}"
+# The sandbox's PostgreSQL, used when INFRA_AGENT_STORE=postgres (config/sandbox.yaml `store`); trust auth, no password.
+export INFRA_AGENT_DATABASE_URL="${INFRA_AGENT_DATABASE_URL:-postgres://infra@127.0.0.1:${INFRA_AGENT_POSTGRES_PORT:-15432}/infra_agent}"
 node bin/infra-agent worker >"$state/worker.log" 2>&1 &
 worker=$!
 trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null || true' EXIT

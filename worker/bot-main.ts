@@ -1,15 +1,15 @@
 import { ConsoleLogger } from '@slack/logger';
 import { createBotApp } from '../bot/app';
-import { DurableDeliveryDedupe, deliveriesDir } from '../bot/dedupe';
 import { viewSealKey } from '../bot/view-seal';
 import { openMfaStore } from './mfa-compose';
 import { openGateway } from './client-compose';
 import { ConfigError, loadConfig } from './config-loader';
+import { closeStateStores, openStateStores } from './state-compose';
 
 /**
  * `infra-agent bot`: the Slack front end's composition root — config, a gateway over Temporal, the TOTP
- * verifier (its key from INFRA_AGENT_MFA_KEY or the `mfa keygen` key file, never from the config file), the delivery dedupe next to the audit
- * log (shared by every instance over the same state), the modal seal key (derived from the MFA key), and the Bolt app.
+ * verifier (its key from INFRA_AGENT_MFA_KEY or the `mfa keygen` key file, never from the config file), the delivery dedupe in the shared
+ * state store (files beside the audit log, or PostgreSQL: shared by every instance), the modal seal key (derived from the MFA key), and the Bolt app.
  */
 export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
@@ -30,7 +30,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void
       config,
       gateway: session.gateway,
       mfa: store.verifier,
-      dedupe: new DurableDeliveryDedupe({ dir: deliveriesDir(config), logger }),
+      dedupe: openStateStores(config, env).deliveries(logger),
       // The MFA key actually loaded (the environment's or the key file's): the seal derives from it.
       viewSealKey: viewSealKey(store.key),
       audit: session.audit,
@@ -42,7 +42,11 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<void
     `[bot] Slack ${config.slack.mode === 'http' ? `HTTP receiver on :${config.slack.port}` : 'Socket Mode'} (pid ${process.pid})`,
   );
   const stop = (): void => {
-    void app.stop().finally(() => void session.close().finally(() => process.exit(0)));
+    void app
+      .stop()
+      .finally(() => session.close())
+      .finally(() => closeStateStores())
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

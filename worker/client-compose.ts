@@ -1,9 +1,9 @@
-import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
 import type { AuditLog } from '../core/audit';
 import type { AppConfig } from '../core/config';
 import { Gateway } from './gateway';
 import type { GatewayProps } from './gateway';
 import { resolveIacVersion, resolveIacVersions } from './iac-version';
+import { openStateStores } from './state-compose';
 import { connectClient } from './temporal-connection';
 
 /** A gateway over one Temporal connection, for a front end (terminal or Slack). */
@@ -17,8 +17,10 @@ export interface GatewaySession {
 
 /** The front ends' composition root: config in, a gateway with its audit log and IaC version out. */
 export async function openGateway(config: AppConfig, tuning?: GatewayProps['tuning']): Promise<GatewaySession> {
+  const state = openStateStores(config);
+  await state.ready(); // a store that cannot be reached is said at start-up, not at the first command
   const client = await connectClient(config.temporal);
-  const audit = createJsonlAuditLog(config.audit.path);
+  const audit = state.audit;
   const gateway = new Gateway({
     client,
     config,

@@ -7,9 +7,6 @@ import type { K8sDeps } from '../activities/k8s';
 import type { RolloutDeps } from '../activities/rollout';
 import type { NotifyDeps } from '../activities/notify/notify-operation';
 import { silentNotifier } from '../activities/notify/notify-operation';
-import { createJsonlAlertStore } from '../adapters/alerts/jsonl-alert-store';
-import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
-import { createJsonlWaiverStore } from '../adapters/waivers/jsonl-waiver-store';
 import { renderAlertMessage, renderAlertReply } from '../presentation/slack/alert-messages';
 import { costReply } from '../presentation/slack/result';
 import { createBedrockModel } from '../adapters/llm/bedrock-converse';
@@ -26,6 +23,7 @@ import { createSlackNotifier } from '../adapters/slack/slack-notifier';
 import { createActivityWebClient } from '../adapters/slack/web-client';
 import { createOperationMessages } from '../presentation/slack/operation-messages';
 import { cacheRoot } from './cache-dir';
+import { openStateStores } from './state-compose';
 import type { EnvironmentName } from '../core/environments';
 import { ENVIRONMENTS } from '../core/environments';
 import type { AppConfig } from '../core/config';
@@ -49,10 +47,7 @@ export function validateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), 'validate-cache');
 }
 
-/** Alert state (core/alerts): JSON lines beside the audit log, like the other worker state. */
-export function alertStorePath(config: AppConfig): string {
-  return join(dirname(resolve(config.audit.path)), 'alerts.jsonl');
-}
+export { alertStorePath, waiverStorePath } from './state-compose';
 
 /**
  * The worker's composition root: config in, real adapters wired into activities out. Every activity
@@ -81,7 +76,9 @@ export function composeActivities(
   });
   const run = wrapRun(createRun);
   const broker = createCredentialBroker(aws);
-  const audit = createJsonlAuditLog(config.audit.path);
+  // The shared state (audit trail, alerts, waivers): JSON-lines files beside the audit log, or PostgreSQL.
+  const state = openStateStores(config, env);
+  const audit = state.audit;
   const notify = composeNotify(config);
   const activities = createActivities({
     aws,
@@ -114,7 +111,7 @@ export function composeActivities(
     },
     notify,
     alerts: {
-      store: createJsonlAlertStore(alertStorePath(config)),
+      store: state.alerts,
       notifier: notify.notifier,
       messages: { message: renderAlertMessage, reply: renderAlertReply },
       audit,
@@ -132,8 +129,8 @@ export function composeActivities(
             roots: config.roots,
             repoDir: resolve(config.infraDir, '..'),
             infraDir: config.infraDir,
-            // Waivers beside the audit log, as the MFA store: one file every worker of the deployment shares.
-            waivers: createJsonlWaiverStore(waiverStorePath(config)),
+            // One waiver store every worker of the deployment shares (a file beside the audit log, or the database).
+            waivers: state.waivers,
           },
         }
       : {}),
@@ -205,9 +202,4 @@ function composeNotify(config: AppConfig): NotifyDeps {
     ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
   });
   return { notifier: createSlackNotifier({ client }), messages };
-}
-
-/** The waiver store's file: `waivers.jsonl` beside the audit log (the state dir in the sandbox). */
-export function waiverStorePath(config: Pick<AppConfig, 'audit'>): string {
-  return join(dirname(resolve(config.audit.path)), 'waivers.jsonl');
 }

@@ -3,10 +3,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createJsonlAuditLog } from '../adapters/audit/jsonl-audit-log';
 import { TotpMfaVerifier } from '../adapters/mfa/totp-verifier';
 import type { AppConfig } from '../core/config';
 import type { MfaVerifier } from '../core/mfa';
+import { openStateStores } from './state-compose';
 
 /** The state dir: INFRA_AGENT_STATE_DIR, default ~/.local/state/infra-agent (as sandbox/start.sh). */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -74,7 +74,8 @@ export interface MfaStore {
 }
 
 /**
- * The one MFA store of a deployment: encrypted TOTP secrets and lockout state next to the audit log, sealed with
+ * The one MFA store of a deployment: encrypted TOTP secrets and lockout state in the shared state store (a file
+ * beside the audit log, or PostgreSQL), sealed with
  * the key from resolveMfaKey; refused codes and lockouts go to the audit log. Undefined without a usable key.
  * `say` is told which key source was used (or why none).
  */
@@ -86,11 +87,8 @@ export function openMfaStore(
   const resolved = resolveMfaKey(env);
   say?.(resolved.description);
   if (!resolved.key || resolved.source === 'none') return undefined;
-  const verifier = new TotpMfaVerifier({
-    path: join(dirname(config.audit.path), 'mfa-secrets.json'),
-    key: resolved.key,
-    audit: createJsonlAuditLog(config.audit.path),
-  });
+  const state = openStateStores(config, env);
+  const verifier = new TotpMfaVerifier({ records: state.mfaRecords, key: resolved.key, audit: state.audit });
   return { verifier, key: resolved.key, source: resolved.source };
 }
 

@@ -6,6 +6,7 @@ import { composeActivities } from './compose';
 import { ConfigError, loadConfig } from './config-loader';
 import { createWorker } from './create-worker';
 import { ensureSchedules } from './schedules';
+import { closeStateStores, openStateStores } from './state-compose';
 import { connectClient, temporalConnectionOptions } from './temporal-connection';
 
 /**
@@ -21,6 +22,8 @@ export async function runWorker(): Promise<void> {
   const served = servedQueues(config, serves.serves);
   if (!served.ok) throw new Error(served.problem);
   const environments = served.queues.flatMap((q) => q.environments);
+  // The shared state store answers (PostgreSQL: connected and migrated) before the worker takes any task.
+  await openStateStores(config).ready();
   const activities = composeActivities(config, process.env, { servedEnvironments: environments });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const workers: Worker[] = [];
@@ -46,6 +49,7 @@ export async function runWorker(): Promise<void> {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     await connection.close();
+    await closeStateStores();
   }
 }
 

@@ -1,16 +1,17 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AuditEntry, AuditLog, AuditRecord } from '../../core/audit';
+import { groupCommit } from './group-commit';
 import { boundEntry } from './bounded-entry';
+import { chainRecord } from './chain';
 import { withFileLock } from './file-lock';
 import { readTail, scanTail } from './jsonl-tail';
 import { quarantineTornTail, recordQuarantines } from './torn-tail';
 import type { AuditAlerts } from './torn-tail';
+import type { AuditExport } from './chain';
 
-const GENESIS = '0'.repeat(64);
 /**
  * An append reads at least this much of the file's end for the idempotency check (a retried activity appends
  * again within seconds, so its first attempt is near the end) — and further back if the last record is longer.
@@ -38,7 +39,7 @@ export interface JsonlAuditLogProps {
  * left by a crash (or by older code on a full disk) is moved aside into `<file>.torn-<time>` and recorded
  * (`audit-tail-quarantined`), never chained onto and never dropped.
  */
-export function createJsonlAuditLog(path: string, props: JsonlAuditLogProps = {}): AuditLog {
+export function createJsonlAuditLog(path: string, props: JsonlAuditLogProps = {}): AuditLog & AuditExport {
   mkdirSync(dirname(path), { recursive: true });
   const now = props.now ?? (() => new Date());
   const alerts: AuditAlerts = props.alerts ?? { error: (m) => console.error(m) };
@@ -68,8 +69,7 @@ export function createJsonlAuditLog(path: string, props: JsonlAuditLogProps = {}
           out.push(existing); // a retried activity (or the same event twice in one batch): already recorded
           continue;
         }
-        const body = { ...entry, seq: (last?.seq ?? 0) + 1, at: now().toISOString(), prevHash: last?.hash ?? GENESIS };
-        const record: AuditRecord = { ...body, hash: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
+        const record = chainRecord(entry, last, now());
         const line = JSON.stringify(record) + '\n';
         if (Buffer.byteLength(line) > MAX_RECORD_BYTES) throw new Error(`audit record ${entry.key} is over 64 KiB`);
         byKey.set(record.key, record);
@@ -102,42 +102,13 @@ export function createJsonlAuditLog(path: string, props: JsonlAuditLogProps = {}
     }
   }
 
-  /**
-   * Group commit: appends from this process queue up and are written in batches — one lock, one tail read,
-   * one write and one fsync per batch — so many concurrent operations in one worker do not each poll the
-   * cross-process lock file. Order within a batch is arrival order; every caller gets its own record back.
-   */
-  type Pending = { entry: AuditEntry; resolve: (r: AuditRecord) => void; reject: (e: unknown) => void };
-  let queue: Pending[] = [];
-  let flushing = false;
-
-  async function flush(): Promise<void> {
-    if (flushing) return;
-    flushing = true;
-    try {
-      while (queue.length > 0) {
-        const batch = queue.slice(0, MAX_BATCH);
-        queue = queue.slice(batch.length);
-        try {
-          const records = await withLock(() => commit(batch.map((p) => p.entry)));
-          batch.forEach((p, i) => p.resolve(records[i] as AuditRecord));
-        } catch (e) {
-          for (const p of batch) p.reject(e);
-        }
-      }
-    } finally {
-      flushing = false;
-    }
-  }
-
   return {
-    append: (entry) =>
-      new Promise<AuditRecord>((resolve, reject) => {
-        queue.push({ entry, resolve, reject });
-        void flush();
-      }),
+    // Group commit: one lock (or transaction) per batch of this process's concurrent appends.
+    append: groupCommit((entries) => withLock(() => commit(entries)), MAX_BATCH),
     tail: async (n) => (await readAll()).slice(-n),
     forOperation: async (operationId) => (await readAll()).filter((r) => r.operationId === operationId),
+    // The file is the export; read whole records only (a torn tail is not part of it).
+    exportJsonLines: async () => (await readAll()).map((r) => JSON.stringify(r) + '\n').join(''),
   };
 }
 
@@ -171,14 +142,5 @@ async function appendAllOrNothing(h: FileHandle, data: Buffer, size: number): Pr
   }
 }
 
-/** Recomputes the hash chain; returns the seq of the first broken record, or undefined when intact. */
-export function verifyAuditChain(records: readonly AuditRecord[]): number | undefined {
-  let prev = GENESIS;
-  for (const r of records) {
-    const { hash, ...body } = r;
-    const expect = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    if (r.prevHash !== prev || hash !== expect) return r.seq;
-    prev = hash;
-  }
-  return undefined;
-}
+/** Kept here too: callers import the chain check from the file store's module. */
+export { verifyAuditChain } from './chain';

@@ -1,6 +1,4 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { AuditAction, AuditLog } from '../../core/audit';
 import type {
@@ -11,7 +9,8 @@ import type {
   MfaVerdict,
   MfaVerifier,
 } from '../../core/mfa';
-import { withFileLock } from '../audit/file-lock';
+import { createFileMfaRecords } from './mfa-records';
+import type { MfaRecord, MfaRecordStore, MfaReservedStep, MfaUpdate } from './mfa-records';
 
 /** When refused codes lock a person out. */
 export interface MfaLockoutProps {
@@ -25,8 +24,13 @@ export interface MfaLockoutProps {
 
 /** Where and how TOTP secrets are kept. */
 export interface TotpVerifierProps {
-  /** JSON file holding the encrypted secrets and each person's lockout state (under the state dir). */
-  readonly path: string;
+  /**
+   * Where the sealed secrets and each person's lockout state are kept: a store shared by every instance
+   * (PostgreSQL), or — when only `path` is given — one JSON file under the state dir.
+   */
+  readonly records?: MfaRecordStore;
+  /** The JSON file of the file store (used when `records` is not given). */
+  readonly path?: string;
   /** 32-byte AES-256-GCM key (INFRA_AGENT_MFA_KEY or the key file); secrets are never stored or logged in clear. */
   readonly key: Buffer;
   /** Issuer shown in authenticator apps. Default `infra-agent`. */
@@ -44,28 +48,8 @@ export interface TotpVerifierProps {
   readonly now?: () => number;
 }
 
-interface Reserved {
-  readonly id: string;
-  readonly step: number;
-  readonly until: number;
-  /** The enrolment the code belongs to (its secret's iv): a commit after a re-enrolment leaves the new one alone. */
-  readonly iv: string;
-}
-
-interface StoredSecret {
-  readonly iv: string;
-  readonly tag: string;
-  readonly data: string;
-  /** The last used TOTP time step: a code at or before it is a replay. Not secret. */
-  readonly lastStep: number;
-  /** When refused codes were entered (epoch ms), within the lockout window. */
-  readonly failures?: readonly number[];
-  /** Until then (epoch ms) codes are refused without being checked. */
-  readonly lockedUntil?: number;
-  /** Codes held by approvals in flight. */
-  readonly reserved?: readonly Reserved[];
-}
-type Store = Record<string, StoredSecret>;
+type Reserved = MfaReservedStep;
+type StoredSecret = MfaRecord;
 
 /** What one locked step decided, and what to tell the audit trail afterwards (outside the store's lock). */
 interface Decision {
@@ -79,35 +63,35 @@ const noop = (): Promise<void> => Promise.resolve();
 /**
  * TOTP step-up verified by the product itself (a bot cannot present a person's AWS MFA device to STS).
  * Implements the core MfaVerifier, so an identity provider's step-up can replace it. The store is one file shared
- * by the bot and terminals: every change is a read-modify-write under a lock file (and a queue within a process).
+ * by the bot and terminals (or one PostgreSQL table shared by every instance): every check and use of a code is one
+ * exclusive read-modify-write of the person's record (MfaRecordStore.update).
  */
 export class TotpMfaVerifier implements MfaVerifier {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly records: MfaRecordStore;
 
   constructor(private readonly props: TotpVerifierProps) {
     if (props.key.length !== 32) throw new Error('the MFA key must be 32 bytes (base64 of 32 random bytes)');
+    if (!props.records && !props.path) throw new Error('the MFA verifier needs a store: records or path');
+    this.records = props.records ?? createFileMfaRecords(props.path ?? '');
   }
 
   enroll(userId: string): Promise<MfaEnrollment> {
-    return this.locked(async () => {
+    return this.records.update(userId, (prev) => {
       const secret = generateSecret();
-      const store = await this.load();
-      const prev = store[userId];
       // A new secret, the same lockout state: enrolling again is no way around a lockout.
-      store[userId] = {
+      const next: StoredSecret = {
         ...this.seal(secret),
         lastStep: 0,
         ...(prev?.failures ? { failures: prev.failures } : {}),
         ...(prev?.lockedUntil ? { lockedUntil: prev.lockedUntil } : {}),
       };
-      await this.save(store);
       const otpauthUri = generateURI({ issuer: this.props.issuer ?? 'infra-agent', label: userId, secret });
-      return { otpauthUri, secret };
+      return { next, value: { otpauthUri, secret } };
     });
   }
 
   async isEnrolled(userId: string): Promise<boolean> {
-    return (await this.load())[userId] !== undefined;
+    return (await this.records.get(userId)) !== undefined;
   }
 
   async verify(userId: string, code: string, context?: MfaAttemptContext): Promise<MfaVerdict> {
@@ -117,27 +101,28 @@ export class TotpMfaVerifier implements MfaVerifier {
   }
 
   async reserve(userId: string, code: string, context: MfaAttemptContext = {}): Promise<MfaReservation> {
-    const decision = await this.locked(() => this.decide(userId, code));
+    const decision = await this.records.update(userId, (entry) => this.decide(entry, code));
     for (const a of decision.audit) await this.record(userId, a.action, a.details, context);
     const held = decision.reservation;
     if (!held) return { ...decision.check, commit: noop, release: noop };
     let settled: Promise<void> | undefined;
-    const settle = (use: boolean): Promise<void> => (settled ??= this.locked(() => this.settle(userId, held, use)));
+    const settle = (use: boolean): Promise<void> =>
+      (settled ??= this.records.update(userId, (entry) => this.settle(entry, held, use)));
     return { ...decision.check, commit: () => settle(true), release: () => settle(false) };
   }
 
-  /** Under the lock: checks the code against the lockout, the secret, used and reserved steps; records the result. */
-  private async decide(userId: string, code: string): Promise<Decision> {
-    const store = await this.load();
-    const entry = store[userId];
-    if (!entry) return { check: { verdict: 'not-enrolled' }, audit: [] };
+  /** With the person's record held: checks the code against the lockout, the secret, used and reserved steps; records the result. */
+  private async decide(entry: StoredSecret | undefined, code: string): Promise<MfaUpdate<Decision>> {
+    if (!entry) return { value: { check: { verdict: 'not-enrolled' }, audit: [] } };
     const now = this.now();
     const lock = this.lockoutProps();
     if (entry.lockedUntil !== undefined && entry.lockedUntil > now) {
       const retryAfterSeconds = Math.ceil((entry.lockedUntil - now) / 1000);
       return {
-        check: { verdict: 'locked', retryAfterSeconds },
-        audit: [{ action: 'mfa-failed', details: { reason: 'locked', retryAfterSeconds } }],
+        value: {
+          check: { verdict: 'locked', retryAfterSeconds },
+          audit: [{ action: 'mfa-failed', details: { reason: 'locked', retryAfterSeconds } }],
+        },
       };
     }
     const reserved = (entry.reserved ?? []).filter((r) => r.until > now);
@@ -152,29 +137,38 @@ export class TotpMfaVerifier implements MfaVerifier {
         until: now + this.reservationMs(),
         iv: entry.iv,
       };
-      store[userId] = withoutLockout({ ...entry, reserved: [...reserved, held] });
-      await this.save(store);
-      return { check: { verdict: 'ok' }, reservation: held, audit: [] };
+      return {
+        next: withoutLockout({ ...entry, reserved: [...reserved, held] }),
+        value: { check: { verdict: 'ok' }, reservation: held, audit: [] },
+      };
     }
     if (replay) {
       // The right code, already used or held by an approval in flight (a double click, two approvals at once):
       // proof of the authenticator, not a guess, so it does not count towards the lockout.
-      return { check: { verdict: 'reused' }, audit: [{ action: 'mfa-failed', details: { reason: 'reused' } }] };
+      return {
+        value: { check: { verdict: 'reused' }, audit: [{ action: 'mfa-failed', details: { reason: 'reused' } }] },
+      };
     }
     const failures = [...(entry.failures ?? []).filter((t) => t > now - lock.windowMs), now];
     const locks = failures.length >= lock.maxFailures;
-    store[userId] = locks
+    // Stored before answering: a restart does not forget a wrong code.
+    const next: StoredSecret = locks
       ? { ...entry, reserved, failures: [], lockedUntil: now + lock.lockMs }
       : { ...entry, reserved, failures };
-    await this.save(store); // before answering: a restart does not forget a wrong code
     const failed = { action: 'mfa-failed' as const, details: { reason: 'wrong', failures: failures.length } };
     if (!locks) {
-      return { check: { verdict: 'wrong', attemptsLeft: lock.maxFailures - failures.length }, audit: [failed] };
+      return {
+        next,
+        value: { check: { verdict: 'wrong', attemptsLeft: lock.maxFailures - failures.length }, audit: [failed] },
+      };
     }
     const retryAfterSeconds = Math.ceil(lock.lockMs / 1000);
     return {
-      check: { verdict: 'locked', retryAfterSeconds },
-      audit: [failed, { action: 'mfa-locked', details: { failures: failures.length, retryAfterSeconds } }],
+      next,
+      value: {
+        check: { verdict: 'locked', retryAfterSeconds },
+        audit: [failed, { action: 'mfa-locked', details: { failures: failures.length, retryAfterSeconds } }],
+      },
     };
   }
 
@@ -190,16 +184,13 @@ export class TotpMfaVerifier implements MfaVerifier {
     return r.valid && 'timeStep' in r ? r.timeStep : undefined;
   }
 
-  /** Under the lock: ends a reservation; `use` makes its step used, else the code is free again. */
-  private async settle(userId: string, held: Reserved, use: boolean): Promise<void> {
-    const store = await this.load();
-    const entry = store[userId];
-    if (!entry) return;
+  /** With the person's record held: ends a reservation; `use` makes its step used, else the code is free again. */
+  private settle(entry: StoredSecret | undefined, held: Reserved, use: boolean): MfaUpdate<void> {
+    if (!entry) return { value: undefined };
     const reserved = (entry.reserved ?? []).filter((r) => r.id !== held.id && r.until > this.now());
     // Committed even after the reservation lapsed: the approval it gated was accepted.
     const lastStep = use && entry.iv === held.iv ? Math.max(entry.lastStep, held.step) : entry.lastStep;
-    store[userId] = { ...entry, lastStep, reserved };
-    await this.save(store);
+    return { next: { ...entry, lastStep, reserved }, value: undefined };
   }
 
   private async record(
@@ -242,13 +233,6 @@ export class TotpMfaVerifier implements MfaVerifier {
     return (this.props.now ?? Date.now)();
   }
 
-  private locked<T>(f: () => Promise<T>): Promise<T> {
-    const cross = () => withFileLock(`${this.props.path}.lock`, f);
-    const run = this.queue.then(cross, cross);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   private seal(secret: string): Pick<StoredSecret, 'iv' | 'tag' | 'data'> {
     const iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', this.props.key, iv);
@@ -260,34 +244,6 @@ export class TotpMfaVerifier implements MfaVerifier {
     const d = createDecipheriv('aes-256-gcm', this.props.key, Buffer.from(s.iv, 'base64'));
     d.setAuthTag(Buffer.from(s.tag, 'base64'));
     return Buffer.concat([d.update(Buffer.from(s.data, 'base64')), d.final()]).toString('utf8');
-  }
-
-  private async load(): Promise<Store> {
-    try {
-      return JSON.parse(await readFile(this.props.path, 'utf8')) as Store;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw e;
-    }
-  }
-
-  /** Durable and atomic: a private temp file, fsync'd, renamed over the store. */
-  private async save(store: Store): Promise<void> {
-    await mkdir(dirname(this.props.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.props.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      const h = await open(tmp, 'wx', 0o600);
-      try {
-        await h.writeFile(JSON.stringify(store));
-        await h.sync();
-      } finally {
-        await h.close();
-      }
-      await rename(tmp, this.props.path);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
   }
 }
 

@@ -11,6 +11,7 @@ import type { AppConfig } from '../../core/config';
 import type { OperationState } from '../../core/operations';
 import { down, up } from '../../sandbox/manager';
 import { isAlive, readPidRecord, stopRecorded } from '../../sandbox/process-control';
+import { discardPostgresData } from '../../sandbox/postgres';
 import { allServices, motoService, temporalService } from '../../sandbox/services';
 import type { SandboxSettings } from '../../sandbox/settings';
 import { sandboxSettings } from '../../sandbox/settings';
@@ -42,6 +43,7 @@ export async function startSuite(): Promise<Suite> {
   process.env.INFRA_AGENT_TEMPORAL_UI_PORT = String(await freePort());
   process.env.INFRA_AGENT_MOTO_PORT = String(await freePort());
   process.env.INFRA_AGENT_REGISTRY_PORT = String(await freePort());
+  process.env.INFRA_AGENT_POSTGRES_PORT = String(await freePort());
   const settings = sandboxSettings();
   await up(settings, allServices(settings), () => undefined);
   const bundle = await bundleWorkflowCode({
@@ -60,6 +62,7 @@ export async function startSuite(): Promise<Suite> {
       const c = await cluster?.catch(() => undefined);
       await c?.stop();
       await down(settings, allServices(settings), () => undefined);
+      await discardPostgresData(settings, dir);
     },
   };
 }

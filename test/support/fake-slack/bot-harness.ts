@@ -7,6 +7,7 @@ import type { App, Logger } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt';
 import { createBotApp } from '../../../bot/app';
 import { DurableDeliveryDedupe } from '../../../bot/dedupe';
+import type { DeliveryLedger } from '../../../bot/dedupe';
 import { viewSealKey } from '../../../bot/view-seal';
 import { TotpMfaVerifier } from '../../../adapters/mfa/totp-verifier';
 import type { AppConfig, SlackConfig } from '../../../core/config';
@@ -59,6 +60,8 @@ export interface BotOptions {
    * another host); give the same directory to model a restart, or instances over one state directory.
    */
   readonly deliveriesDir?: string;
+  /** A delivery ledger of the test's own (e.g. the PostgreSQL store's); wins over deliveriesDir. */
+  readonly dedupe?: DeliveryLedger;
   /** The MFA key (the modal seal key derives from it). Default: random per bot. */
   readonly mfaKey?: Buffer;
   /** Where Bolt and the listeners log. Default: Bolt's console logger at ERROR. */
@@ -95,7 +98,7 @@ export async function startBot(
       config,
       gateway: session.gateway,
       mfa,
-      dedupe: new DurableDeliveryDedupe({ dir }),
+      dedupe: opts.dedupe ?? new DurableDeliveryDedupe({ dir }),
       viewSealKey: sealKey,
       audit: session.audit,
     },
