@@ -572,6 +572,19 @@ export const COMMANDS = [
     sensitive: SCAN_SENSITIVE,
   },
   {
+    name: 'service-vulns',
+    pattern: 'vulns {service} {env}',
+    aliases: ['vulns {service} in {env}', 'vulnerabilities {service} {env}', 'vulnerabilities {service} in {env}'],
+    summary:
+      "a running service's Trivy Operator reports from its cluster: per workload and container the image, scanner, counts by severity, the worst CVEs (installed → fixed) and the failed config-audit checks; stale reports said so",
+    params: [service, env],
+    examples: ['vulns payments-api prd', 'vulnerabilities checkout-web in dev'],
+    effect: 'read',
+    access: 'known-users',
+    serves: 'cluster-reports',
+    sensitive: SCAN_SENSITIVE,
+  },
+  {
     name: 'waive',
     pattern: 'waive {finding} for {image} in {env} for {duration} because {reason}',
     aliases: ['waive {finding} on {image} in {env} for {duration} because {reason}'],

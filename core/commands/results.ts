@@ -9,6 +9,7 @@ import type { OperationState } from '../operations';
 import type { CostChart, CostReport } from '../cost/report';
 import type { IdleReport } from '../cost/idle';
 import type { FreezesReport } from '../freezes';
+import type { ServiceVulnsReport } from '../security/cluster-reports';
 import type { ScanResult } from '../security/findings';
 import type { WaiverView } from '../security/waivers';
 import type { ValidationReport } from '../validation';
@@ -114,6 +115,7 @@ export type CommandResult =
     }
   | { readonly kind: 'verify'; readonly report: VerifyReport }
   | { readonly kind: 'scan'; readonly scan: ScanResult }
+  | { readonly kind: 'vulns'; readonly report: ServiceVulnsReport }
   | { readonly kind: 'waiver'; readonly action: 'granted' | 'revoked'; readonly waiver: WaiverView }
   | { readonly kind: 'waivers'; readonly environment: EnvironmentName; readonly waivers: readonly WaiverView[] }
   | {

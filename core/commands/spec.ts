@@ -70,6 +70,7 @@ export type Serves =
   | 'drift'
   | 'verify'
   | 'scan'
+  | 'cluster-reports'
   | 'waiver'
   | 'cost'
   | 'idle'

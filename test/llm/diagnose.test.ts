@@ -137,6 +137,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'service-events',
       'service-pods',
       'service-services',
+      'service-vulns',
       'stack-status',
       'validate',
       'validate-deployed',

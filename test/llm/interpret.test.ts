@@ -98,6 +98,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'scan-image',
       'scan-config',
       'scan-service',
+      'service-vulns',
       'waive',
       'unwaive',
       'waivers',

@@ -12,6 +12,7 @@ import { InvalidInput, OperationConflict } from '../../core/errors';
 import { formatOperationId } from '../../core/operation-id';
 import type { LogExportDestination } from '../../core/k8s/log-export';
 import type { Requester } from '../../core/requester';
+import type { ServiceVulnsReport } from '../../core/security/cluster-reports';
 import type { ScanResult } from '../../core/security/findings';
 import type { CostPeriod } from '../../core/cost/period';
 import { costWindow } from '../../core/cost/period';
@@ -31,6 +32,7 @@ import {
   listWaiversWorkflow,
   scanConfigWorkflow,
   scanImageWorkflow,
+  serviceVulnsWorkflow,
   stackDriftWorkflow,
   unwaiveWorkflow,
   validateTemplatesWorkflow,
@@ -380,6 +382,19 @@ export class Reads {
   /** trivy config over a path inside the configured roots. */
   async scanConfig(path: string, requester: Requester): Promise<ScanResult> {
     return this.run(scanConfigWorkflow, `scan/config/${requester.requestId}`, [{ path }], '10m', `checking ${path}`);
+  }
+
+  /** `vulns {service} {env}`: Trivy Operator's reports for the service's live workloads in the environment's cluster. */
+  async vulns(service: string, env: EnvironmentName, requester: Requester): Promise<ServiceVulnsReport> {
+    const check = serviceDriftTarget(this.config, service, env); // unknown service, or no cluster: refused here
+    if (check.kind !== 'service') throw new InvalidInput(`service: '${service}' is not a rollout service`);
+    return this.run(
+      serviceVulnsWorkflow,
+      `vulns/${env}/${service}/${requester.requestId}`,
+      [{ environment: env, service, namespace: check.target.namespace }],
+      '2m',
+      `reading the Trivy reports of ${service} in ${env}`,
+    );
   }
 
   /** `waive ...`: the worker checks the approver, binds the waiver to the digest it scans, stores and audits it. */
