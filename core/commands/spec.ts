@@ -71,6 +71,7 @@ export type Serves =
   | 'verify'
   | 'scan'
   | 'cluster-reports'
+  | 'rescan'
   | 'waiver'
   | 'cost'
   | 'idle'

@@ -9,6 +9,7 @@ import { renderIdle } from '../text/idle';
 import { renderFreezes } from '../text/freezes';
 import { renderScan } from '../text/scan';
 import { renderVulns } from '../text/vulns';
+import { renderRescan } from '../text/rescan';
 import { renderWaiverChange, renderWaiverList } from '../text/waivers';
 import { renderLogExport } from '../text/log-export';
 import { validationSummaryLines } from '../../core/compliance/validation-summary';
@@ -122,6 +123,13 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
     case 'vulns': {
       const v = renderVulns(r.report);
       return textReply(`${v.clean ? ':white_check_mark:' : ':warning:'} ${userText(v.headline)}`, v.body || undefined);
+    }
+    case 'rescan': {
+      const v = renderRescan(r.rescan);
+      return textReply(
+        `${v.clean ? ':white_check_mark:' : ':rotating_light:'} ${userText(v.headline)}`,
+        v.body || undefined,
+      );
     }
     case 'waiver': {
       const w = renderWaiverChange(r.action, r.waiver);

@@ -128,6 +128,7 @@ describe('diagnoseWorkflow: a bounded, read-only tool loop', () => {
       'list',
       'operation-status',
       'pod-logs',
+      'rescan',
       'rollout-status',
       'scan-config',
       'scan-image',

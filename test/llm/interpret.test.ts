@@ -99,6 +99,7 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'scan-config',
       'scan-service',
       'service-vulns',
+      'rescan',
       'waive',
       'unwaive',
       'waivers',

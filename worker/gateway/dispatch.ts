@@ -229,6 +229,8 @@ export class Dispatcher {
         const v = c as CommandNamed<'service-vulns'>;
         return { kind: 'vulns', report: await reads.vulns(v.service, v.env, r) };
       }
+      case 'rescan':
+        return { kind: 'rescan', rescan: await reads.rescan((c as CommandNamed<'rescan'>).env, r) };
       case 'waiver':
         return this.waiver(c as CommandNamed<'waive' | 'unwaive' | 'waivers'>, r, opts);
       case 'schedules': {

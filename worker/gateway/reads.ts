@@ -13,6 +13,8 @@ import { formatOperationId } from '../../core/operation-id';
 import type { LogExportDestination } from '../../core/k8s/log-export';
 import type { Requester } from '../../core/requester';
 import type { ServiceVulnsReport } from '../../core/security/cluster-reports';
+import type { EnvironmentRescan } from '../../core/security/rescan';
+import { scheduledRescanInput } from '../schedules';
 import type { ScanResult } from '../../core/security/findings';
 import type { CostPeriod } from '../../core/cost/period';
 import { costWindow } from '../../core/cost/period';
@@ -32,6 +34,7 @@ import {
   listWaiversWorkflow,
   scanConfigWorkflow,
   scanImageWorkflow,
+  scheduledRescanWorkflow,
   serviceVulnsWorkflow,
   stackDriftWorkflow,
   unwaiveWorkflow,
@@ -394,6 +397,28 @@ export class Reads {
       [{ environment: env, service, namespace: check.target.namespace }],
       '2m',
       `reading the Trivy reports of ${service} in ${env}`,
+    );
+  }
+
+  /**
+   * `rescan {env}`: the scheduled rescan's workflow run now, with the same input as the environment's Schedule
+   * (worker/schedules.ts) and the person as requester; its alerts are the same alerts (one per service).
+   */
+  async rescan(env: EnvironmentName, requester: Requester): Promise<EnvironmentRescan> {
+    if (!this.config.security)
+      throw new InvalidInput(
+        'rescans need a security section in the config (security.trivy, security.images); see docs/security.md',
+      );
+    if (!this.config.environments[env].cluster)
+      throw new InvalidInput(
+        `environment: ${env} has no cluster, so no service runs there; add environments.${env}.cluster to the config`,
+      );
+    return this.run(
+      scheduledRescanWorkflow,
+      `rescan/${env}/${requester.requestId}`,
+      [{ ...scheduledRescanInput(this.config, env), requester }],
+      '30m',
+      `rescanning the images running in ${env}`,
     );
   }
 
