@@ -135,7 +135,12 @@ async function seedRegistry(settings: SandboxSettings, log: (l: string) => void)
  * The sandbox's stand-in for Trivy Operator (sandbox/trivy/operator.ts): one pass over the cluster's running
  * ReplicaSets, or one every 15 s with `watch`. Skipped without the config's `security` section (image archives).
  */
-async function trivyReports(kube: KubeSettings, watch: boolean, log: (l: string) => void): Promise<void> {
+async function trivyReports(
+  settings: SandboxSettings,
+  kube: KubeSettings,
+  watch: boolean,
+  log: (l: string) => void,
+): Promise<void> {
   const security = loadConfig(process.env).security;
   if (!security || security.images.source !== 'archive') {
     log('[sandbox] trivy-reports  skipped: the config has no security section with image archives');
@@ -146,6 +151,7 @@ async function trivyReports(kube: KubeSettings, watch: boolean, log: (l: string)
     trivyBin: toolPath('trivy'),
     cacheDir: security.trivy.cacheDir,
     archiveDir: security.images.archiveDir,
+    registry: `http://${settings.host}:${settings.registryPort}`,
   };
   for (;;) {
     const t0 = Date.now();
@@ -208,7 +214,7 @@ async function main(argv: string[]): Promise<number> {
     case 'tools':
       return tools();
     case 'trivy-reports':
-      await trivyReports(kube, argv.includes('--watch'), log);
+      await trivyReports(settings, kube, argv.includes('--watch'), log);
       return 0;
     case undefined:
     case 'help':

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { REPORT_LABELS, TRIVY_OPERATOR_GROUP, TRIVY_OPERATOR_VERSION } from '../../core/security/cluster-reports';
 import { parseImageRef } from '../../core/security/image-ref';
+import { resolveDigest } from '../../adapters/registry/oci';
 import { SandboxKubeClient } from '../kube/rest';
 import type { KubeSettings } from '../kube/settings';
 
@@ -28,6 +29,11 @@ export interface OperatorStandInOptions {
   readonly cacheDir: string;
   /** The image tarballs: `<archiveDir>/<registry>/<repository>/<tag>.tar`. */
   readonly archiveDir: string;
+  /**
+   * The sandbox registry (`http://127.0.0.1:<port>`) rollouts pin tags against: a workload running
+   * `<image>@sha256:…` is scanned from the archive of the tag that digest names there. Absent: such images are skipped.
+   */
+  readonly registry?: string;
   /** Namespaces to leave alone (default: the cluster's own). */
   readonly skipNamespaces?: readonly string[];
   readonly now?: () => Date;
@@ -100,8 +106,8 @@ export async function writeTrivyReports(o: OperatorStandInOptions): Promise<Oper
         pass.unchanged.push(`${namespace}/${reportName}`);
         continue;
       }
-      const archive = archiveOf(o.archiveDir, image);
-      if (typeof archive !== 'string') {
+      const archive = await archiveOf(o.archiveDir, image, o.registry);
+      if ('reason' in archive) {
         pass.skipped.push({ resource: `${namespace}/ReplicaSet/${name}/${c.name}`, reason: archive.reason });
         continue;
       }
@@ -116,9 +122,9 @@ export async function writeTrivyReports(o: OperatorStandInOptions): Promise<Oper
         '--skip-java-db-update',
         '--offline-scan',
         '--input',
-        archive,
+        archive.path,
       ]);
-      const report = vulnerabilityReport(image, scan, version, (o.now ?? (() => new Date()))());
+      const report = vulnerabilityReport(image, scan, version, (o.now ?? (() => new Date()))(), archive.tag);
       await client.apply(path, withMeta(report, rs, reportName, specHash, c.name));
       pass.written.push(`${namespace}/${reportName}`);
     }
@@ -206,8 +212,11 @@ export function vulnerabilityReport(
   scan: TrivyImageJson,
   version: string,
   now: Date,
+  tag?: string,
 ): Record<string, unknown> {
   const ref = parseImageRef(image);
+  // As the operator: the digest the workload pins (the pod's image id); else trivy's image id of the tarball.
+  const digest = ref.digest ?? scan.Metadata?.ImageID;
   const vulns = (scan.Results ?? []).flatMap((r) =>
     (r.Vulnerabilities ?? []).map((v) => ({
       vulnerabilityID: v.VulnerabilityID,
@@ -244,8 +253,8 @@ export function vulnerabilityReport(
       registry: { server: ref.registry === 'docker.io' ? 'index.docker.io' : ref.registry },
       artifact: {
         repository: ref.repository,
-        ...(ref.tag ? { tag: ref.tag } : {}),
-        ...(scan.Metadata?.ImageID ? { digest: scan.Metadata.ImageID } : {}),
+        ...((ref.tag ?? tag) ? { tag: ref.tag ?? tag } : {}),
+        ...(digest ? { digest } : {}),
       },
       ...(os ? { os: { family: os.Family ?? '', name: os.Name ?? '', eosl: os.EOSL ?? false } } : {}),
       summary,
@@ -333,17 +342,40 @@ async function existingHash(client: SandboxKubeClient, path: string): Promise<st
   return o?.metadata?.labels?.[SPEC_HASH];
 }
 
-/** The image's tarball, or why it cannot be scanned here (a digest-only ref, no tarball for the tag). */
-function archiveOf(dir: string, image: string): string | { reason: string } {
+/**
+ * The image's tarball and tag, or why it cannot be scanned here. A digest-only ref (a rollout pins the tag it was
+ * asked for) is looked up in the sandbox registry: the tag of the repository that names that digest.
+ */
+async function archiveOf(
+  dir: string,
+  image: string,
+  registry: string | undefined,
+): Promise<{ path: string; tag: string } | { reason: string }> {
   let ref;
   try {
     ref = parseImageRef(image);
   } catch (e) {
     return { reason: (e as Error).message };
   }
-  if (!ref.tag) return { reason: `${image} names a digest only; the sandbox's image archives are found by tag` };
-  const path = join(dir, ref.registry, ref.repository, `${ref.tag}.tar`);
-  return existsSync(path) ? path : { reason: `no image archive for ${image} (looked for ${path})` };
+  const tag = ref.tag ?? (ref.digest && registry ? await tagOf(registry, ref.repository, ref.digest) : undefined);
+  if (!tag)
+    return {
+      reason: `${image} names a digest${registry ? ' no tag of the sandbox registry names' : ' only and no registry was given'}; the sandbox's image archives are found by tag`,
+    };
+  const path = join(dir, ref.registry, ref.repository, `${tag}.tar`);
+  return existsSync(path) ? { path, tag } : { reason: `no image archive for ${image} (looked for ${path})` };
+}
+
+/** The tag of `repository` in the registry whose manifest digest is `digest` (distribution API: tags, HEAD). */
+async function tagOf(registry: string, repository: string, digest: string): Promise<string | undefined> {
+  const list = await fetch(`${registry}/v2/${repository}/tags/list`, { signal: AbortSignal.timeout(10_000) });
+  if (!list.ok) return undefined;
+  const tags = ((await list.json()) as { tags?: string[] }).tags ?? [];
+  for (const tag of tags.sort()) {
+    const r = await resolveDigest({ baseUrl: registry }, repository, tag).catch(() => undefined);
+    if (r === digest) return tag;
+  }
+  return undefined;
 }
 
 function dbUpdatedAt(cacheDir: string): string {

@@ -13,6 +13,7 @@ import type { ServiceVulnsReport } from '../../core/security/cluster-reports';
 import { renderSlackResult } from '../../presentation/slack/result';
 import { renderResult } from '../../presentation/text/result';
 import { toolPath } from '../../sandbox/paths';
+import { pushImage } from '../../sandbox/registry-seed';
 import { writeTrivyReports } from '../../sandbox/trivy/operator';
 import type { GatewaySession } from '../../worker/client-compose';
 import { openGateway } from '../../worker/client-compose';
@@ -68,6 +69,8 @@ async function vulns(): Promise<{ report: ServiceVulnsReport; text: string; slac
 }
 
 /** One pass of the sandbox's stand-in for the operator over the private cluster. */
+const REGISTRY = `127.0.0.1:${process.env.INFRA_AGENT_REGISTRY_PORT ?? ''}`;
+
 function operatorPass(): ReturnType<typeof writeTrivyReports> {
   const images = config.security!.images;
   if (images.source !== 'archive') throw new Error('the sandbox config scans image archives');
@@ -76,14 +79,15 @@ function operatorPass(): ReturnType<typeof writeTrivyReports> {
     trivyBin: toolPath('trivy'),
     cacheDir: config.security!.trivy.cacheDir,
     archiveDir: images.archiveDir,
+    registry: `http://${REGISTRY}`,
   });
 }
 
 /** Until the Deployment's current ReplicaSet runs `image` (the controller made it and it has a replica). */
-async function untilReplicaSetRuns(image: string): Promise<void> {
+async function untilReplicaSetRuns(image: string, ns = NS): Promise<void> {
   const kube = clusterKubectl(cluster);
   for (let i = 0; i < 120; i++) {
-    const { stdout } = await kube.run('get', 'rs', '-n', NS, '-o', 'json');
+    const { stdout } = await kube.run('get', 'rs', '-n', ns, '-o', 'json');
     const items = (
       JSON.parse(stdout) as {
         items: { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } }[];
@@ -223,6 +227,28 @@ describe('vulns {service} {env}: Trivy Operator reports from the cluster', () =>
     expect(now.report).toMatchObject({ tag: '2.1.1', total: 0 });
     expect(after.report.workloads[0]!.configAudit?.earlierRevision).toBeUndefined();
     expect(after.text).toContain(`no findings in 1 of 1 container reported`);
+  }, 120_000);
+
+  test('GIVEN a colour pinned to a digest, as a rollout with a registry leaves it THEN its report is for that digest (the tag it names in the registry) and current', async () => {
+    const digest = await pushImage(toolPath('crane'), REGISTRY, 'example/checkout-web', '2.1.0', `vulns-${suffix}`);
+    const pinned = `ghcr.io/example/checkout-web@${digest}`;
+    await clusterKubectl(cluster).apply(
+      blue.replaceAll(`${SERVICE}-blue`, `${SERVICE}-green`).replaceAll('"blue"', '"green"').replace(IMAGE, pinned),
+    );
+    await untilReplicaSetRuns(pinned);
+    const pass = await operatorPass();
+    expect(pass.skipped).toEqual([]);
+    expect(pass.written).toContainEqual(
+      expect.stringMatching(new RegExp(`/replicaset-${SERVICE}-green-[a-z0-9]+-${SERVICE}$`)),
+    );
+    const { report } = await vulns();
+    const green = report.workloads.find((w) => w.workload === `${SERVICE}-green`)!;
+    expect(green.containers[0]!.report).toMatchObject({
+      tag: '2.1.0',
+      digest,
+      counts: expect.objectContaining({ CRITICAL: 1 }) as unknown,
+    });
+    expect(green.containers[0]!.report!.top[0]!.id).toBe('CVE-2021-44906');
   }, 120_000);
 
   test('GIVEN an unknown service or environment, or a person not in the user list THEN a clear refusal', async () => {
