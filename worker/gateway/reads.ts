@@ -15,6 +15,7 @@ import type { Requester } from '../../core/requester';
 import type { ServiceVulnsReport } from '../../core/security/cluster-reports';
 import type { EnvironmentRescan } from '../../core/security/rescan';
 import { scheduledRescanInput } from '../schedules';
+import { withEveryFinding } from './scan-rest';
 import type { ScanResult } from '../../core/security/findings';
 import type { CostPeriod } from '../../core/cost/period';
 import { costWindow } from '../../core/cost/period';
@@ -379,12 +380,16 @@ export class Reads {
 
   /** trivy over an image (the sandbox's tarball or the registry, per config `security.images`). */
   async scanImage(ref: string, requester: Requester): Promise<ScanResult> {
-    return this.run(scanImageWorkflow, `scan/image/${requester.requestId}`, [{ ref }], '10m', `scanning ${ref}`);
+    return withEveryFinding(
+      await this.run(scanImageWorkflow, `scan/image/${requester.requestId}`, [{ ref }], '10m', `scanning ${ref}`),
+    );
   }
 
   /** trivy config over a path inside the configured roots. */
   async scanConfig(path: string, requester: Requester): Promise<ScanResult> {
-    return this.run(scanConfigWorkflow, `scan/config/${requester.requestId}`, [{ path }], '10m', `checking ${path}`);
+    return withEveryFinding(
+      await this.run(scanConfigWorkflow, `scan/config/${requester.requestId}`, [{ path }], '10m', `checking ${path}`),
+    );
   }
 
   /** `vulns {service} {env}`: Trivy Operator's reports for the service's live workloads in the environment's cluster. */
