@@ -10,8 +10,10 @@ import { down, SandboxError, status, up } from './manager';
 import { toolPath } from './paths';
 import { kubeServices, kubeSettings, upKube } from './kube/services';
 import { allServices, opencostService } from './services';
+import type { KubeSettings } from './kube/services';
 import type { SandboxSettings } from './settings';
 import { sandboxSettings } from './settings';
+import { writeTrivyReports } from './trivy/operator';
 
 const USAGE = `usage: npm run sandbox -- <command>
 
@@ -25,6 +27,9 @@ const USAGE = `usage: npm run sandbox -- <command>
   status    show each service: healthy / unhealthy / stopped, pid, address, log file
   restart   down, then up
   tools     show every pinned tool and the version it reports
+  trivy-reports [--watch]
+            write Trivy Operator reports for the cluster's running workloads, as the operator would (real trivy
+            scans of the image archives and of each ReplicaSet); --watch: again every 15 s until stopped
 
 environment: INFRA_AGENT_SANDBOX_DIR, INFRA_AGENT_TEMPORAL_PORT (7233), INFRA_AGENT_TEMPORAL_UI_PORT (8233),
              INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_POSTGRES_PORT (15432), INFRA_AGENT_OPENCOST_PORT (9003),
@@ -131,6 +136,41 @@ async function seedRegistry(settings: SandboxSettings, log: (l: string) => void)
   );
 }
 
+/**
+ * The sandbox's stand-in for Trivy Operator (sandbox/trivy/operator.ts): one pass over the cluster's running
+ * ReplicaSets, or one every 15 s with `watch`. Skipped without the config's `security` section (image archives).
+ */
+async function trivyReports(
+  settings: SandboxSettings,
+  kube: KubeSettings,
+  watch: boolean,
+  log: (l: string) => void,
+): Promise<void> {
+  const security = loadConfig(process.env).security;
+  if (!security || security.images.source !== 'archive') {
+    log('[sandbox] trivy-reports  skipped: the config has no security section with image archives');
+    return;
+  }
+  const options = {
+    kube,
+    trivyBin: toolPath('trivy'),
+    cacheDir: security.trivy.cacheDir,
+    archiveDir: security.images.archiveDir,
+    registry: `http://${settings.host}:${settings.registryPort}`,
+  };
+  for (;;) {
+    const t0 = Date.now();
+    const pass = await writeTrivyReports(options);
+    log(
+      `[sandbox] trivy-reports  ${pass.written.length} written, ${pass.unchanged.length} up to date, ` +
+        `${pass.skipped.length} not scannable (${Date.now() - t0} ms)`,
+    );
+    for (const s of pass.skipped) log(`[sandbox]   ${s.resource}: ${s.reason}`);
+    if (!watch) return;
+    await new Promise((r) => setTimeout(r, 15_000));
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const cmd = argv[0];
   const settings = sandboxSettings();
@@ -183,6 +223,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'tools':
       return tools();
+    case 'trivy-reports':
+      await trivyReports(settings, kube, argv.includes('--watch'), log);
+      return 0;
     case undefined:
     case 'help':
     case '--help':

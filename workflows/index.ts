@@ -12,7 +12,14 @@ export { promoteWorkflow } from './promote';
 export { helmReleaseWorkflow } from './helm-release';
 export { environmentDriftWorkflow, stackDriftWorkflow } from './drift';
 export { kubernetesDriftWorkflow } from './drift-k8s';
-export { listWaiversWorkflow, scanConfigWorkflow, scanImageWorkflow, unwaiveWorkflow, waiveWorkflow } from './security';
+export {
+  listWaiversWorkflow,
+  scanConfigWorkflow,
+  scanImageWorkflow,
+  serviceVulnsWorkflow,
+  unwaiveWorkflow,
+  waiveWorkflow,
+} from './security';
 export { alertDecisionWorkflow, listAlertsWorkflow, scheduledDriftWorkflow } from './alerts';
 export {
   costAllocationWorkflow,

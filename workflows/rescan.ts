@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { RaiseAlertResult } from '../activities/alerts';
 import type { EnvironmentName } from '../core/environments';
 import type { Requester } from '../core/requester';
-import type { RescannedImage, RunningImage, ServiceRescan } from '../core/security/rescan';
+import type { EnvironmentRescan, RescannedImage, RunningImage, ServiceRescan } from '../core/security/rescan';
 import { rescanFinding } from '../core/security/rescan';
 import { heartbeatToolActivity, notifyActivity, shortActivity } from './activity-options';
 
@@ -19,20 +19,17 @@ export interface ScheduledRescanInput {
   readonly services: readonly { readonly service: string; readonly namespace: string }[];
   /** The environment's `slack.alertsChannel` (absent: alert state is kept, nothing posted). */
   readonly alertsChannel?: string;
-  /** `via: 'schedule'`: who the rescan runs as (a read). */
+  /** `via: 'schedule'` for the Schedule's runs, the person for `rescan {env}`: who the rescan runs as (a read). */
   readonly requester: Requester;
 }
 
-export interface ScheduledRescanResult {
-  readonly environment: EnvironmentName;
-  readonly services: readonly ServiceRescan[];
-  /** Per service: what its alert did (post, update, resolve, none). */
-  readonly alerts: readonly ({ readonly service: string } & RaiseAlertResult)[];
-}
+/** Per service: its scans and what its alert did (post, update, resolve, none). */
+export type ScheduledRescanResult = EnvironmentRescan;
 
 /**
- * A scheduled rescan of an environment (Temporal Schedule `<queue>/rescan/<env>`): the images the rollout services'
- * live Deployments run, each scanned once against the current DB, then one alert per service through the shared
+ * A rescan of an environment: the Schedule's run (`<queue>/rescan/<env>`), or `rescan {env}` typed by a person
+ * (`rescan/<env>/<request id>`, the same workflow and input with the person as requester). The images the rollout
+ * services' live Deployments run, each scanned once against the current DB, then one alert per service through the shared
  * alert activity — a new unwaived CRITICAL posts, the same one again does nothing, none left resolves it.
  */
 export async function scheduledRescanWorkflow(input: ScheduledRescanInput): Promise<ScheduledRescanResult> {

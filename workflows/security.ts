@@ -1,7 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { GrantWaiverInput, RevokeWaiverInput } from '../activities/security/waivers';
+import type { ServiceVulnsActivityInput } from '../activities/k8s';
 import type { EnvironmentName } from '../core/environments';
+import type { ServiceVulnsReport } from '../core/security/cluster-reports';
 import type { ScanResult } from '../core/security/findings';
 import type { Waiver, WaiverView } from '../core/security/waivers';
 import { heartbeatToolActivity, shortActivity } from './activity-options';
@@ -38,4 +40,11 @@ export async function unwaiveWorkflow(input: RevokeWaiverInput): Promise<WaiverV
 /** Read-only: `waivers {env}`, each with its status now (active, expired, revoked). */
 export async function listWaiversWorkflow(input: { readonly environment: EnvironmentName }): Promise<WaiverView[]> {
   return listWaivers(input);
+}
+
+const { readServiceVulns } = proxyActivities<Activities>(shortActivity);
+
+/** Read-only: `vulns {service} {env}` — Trivy Operator's reports for the service's live workloads. */
+export async function serviceVulnsWorkflow(input: ServiceVulnsActivityInput): Promise<ServiceVulnsReport> {
+  return readServiceVulns(input);
 }

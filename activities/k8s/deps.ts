@@ -43,24 +43,26 @@ export async function prepare(
   deps: K8sDeps,
   input: K8sActivityInput,
 ): Promise<{ target: KubeTarget } & ValidatedK8sRequest> {
-  const env = deps.environments[input.environment];
+  const target = kubeTargetOf(deps, input.environment);
+  const validated = validateK8sRequest(input.request, target.context);
+  await checkKubeTarget(target);
+  return { target, ...validated };
+}
+
+/** The environment's kubeconfig and context, or InvalidInput when the environment is unknown or has no cluster. */
+export function kubeTargetOf(deps: K8sDeps, environment: string): KubeTarget {
+  const env = deps.environments[environment];
   if (!env) {
     throw new InvalidInput(
-      `environment: '${input.environment}' is unknown; use one of ${Object.keys(deps.environments).join(', ')}`,
+      `environment: '${environment}' is unknown; use one of ${Object.keys(deps.environments).join(', ')}`,
     );
   }
   if (!env.cluster) {
     throw new InvalidInput(
-      `environment: '${input.environment}' has no cluster; add environments.${input.environment}.cluster.kubeContext to the config`,
+      `environment: '${environment}' has no cluster; add environments.${environment}.cluster.kubeContext to the config`,
     );
   }
-  const target: KubeTarget = {
-    kubeconfig: env.cluster.kubeconfig ?? deps.kubeconfig,
-    context: env.cluster.kubeContext,
-  };
-  const validated = validateK8sRequest(input.request, target.context);
-  await checkKubeTarget(target);
-  return { target, ...validated };
+  return { kubeconfig: env.cluster.kubeconfig ?? deps.kubeconfig, context: env.cluster.kubeContext };
 }
 
 /** The activity's cancellation signal, so a cancelled activity kills its child process; none outside an activity. */

@@ -8,9 +8,13 @@ import { helmWrite } from './helm-write';
 import { helmRead, k8sRead } from './read';
 import { readReleaseDrift } from './release-drift';
 import type { ReleaseLiveState } from '../../core/drift/kubernetes';
+import type { ServiceVulnsReport } from '../../core/security/cluster-reports';
+import type { ServiceVulnsActivityInput } from './trivy-reports';
+import { readServiceVulns } from './trivy-reports';
 
 export type { K8sActivityInput, K8sDeps } from './deps';
 export type { HelmWriteInput } from './helm-write';
+export type { ServiceVulnsActivityInput } from './trivy-reports';
 
 /** The Kubernetes agent's activities. Reads run at once; `helmWrite` is for changes that were approved. */
 export interface K8sActivities {
@@ -21,6 +25,8 @@ export interface K8sActivities {
   helmRollbackDiff(input: K8sActivityInput<HelmRollbackRequest>): Promise<HelmRollbackDiff>;
   /** `drift release`: the installed release vs the catalog's rendering (read only). */
   readReleaseDrift(input: K8sActivityInput<Extract<HelmReadRequest, { kind: 'helm-diff' }>>): Promise<ReleaseLiveState>;
+  /** `vulns`: Trivy Operator's reports for a service's live workloads (read only). */
+  readServiceVulns(input: ServiceVulnsActivityInput): Promise<ServiceVulnsReport>;
 }
 
 /**
@@ -38,5 +44,6 @@ export function createK8sActivities(deps: K8sDeps | undefined): K8sActivities {
     helmWrite: (input) => helmWrite(need(), input),
     helmRollbackDiff: (input) => helmRollbackDiff(need(), input),
     readReleaseDrift: (input) => readReleaseDrift(need(), input),
+    readServiceVulns: (input) => readServiceVulns(need(), input),
   };
 }

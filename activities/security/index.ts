@@ -31,14 +31,18 @@ export interface SecurityDeps {
 
 export interface ScanImageInput {
   readonly ref: string;
+  /** Pack every finding for the full report (the scan commands); the gate, rescans and waivers need the worst only. */
+  readonly everyFinding?: boolean;
 }
 export interface ScanConfigInput {
   readonly path: string;
+  readonly everyFinding?: boolean;
 }
 
-function trivyDeps(deps: SecurityDeps): TrivyDeps {
+function trivyDeps(deps: SecurityDeps, everyFinding = false): TrivyDeps {
   const t = deps.config.trivy;
   return {
+    everyFinding,
     run: deps.run,
     bin: deps.trivyBin,
     cacheDir: t.cacheDir,
@@ -102,7 +106,7 @@ function signal(): AbortSignal | undefined {
 /** Scans one image for vulnerabilities. Fails (never passes) when trivy or its DB cannot do the scan. */
 export async function scanImage(deps: SecurityDeps, input: ScanImageInput): Promise<ScanResult> {
   const source = imageSource(deps.config, input.ref);
-  return trivyImage(trivyDeps(deps), parseImageRef(input.ref).ref, source, signal());
+  return trivyImage(trivyDeps(deps, input.everyFinding), parseImageRef(input.ref).ref, source, signal());
 }
 
 /**
@@ -112,7 +116,7 @@ export async function scanImage(deps: SecurityDeps, input: ScanImageInput): Prom
  */
 export async function scanConfig(deps: SecurityDeps, input: ScanConfigInput): Promise<ScanResult> {
   const full = resolveScanPath(deps, input.path);
-  return trivyConfig(trivyDeps(deps), full, input.path, signal());
+  return trivyConfig(trivyDeps(deps, input.everyFinding), full, input.path, signal());
 }
 
 export function resolveScanPath(deps: Pick<SecurityDeps, 'roots' | 'repoDir' | 'infraDir'>, path: string): string {
@@ -236,8 +240,9 @@ export function createSecurityActivities(deps: SecurityDeps | undefined) {
     return deps;
   };
   return {
-    scanImage: (i: ScanImageInput) => scanImage(need(), i),
-    scanConfig: (i: ScanConfigInput) => scanConfig(need(), i),
+    // The scan commands' activities: their answer carries every finding for the full report.
+    scanImage: (i: ScanImageInput) => scanImage(need(), { ...i, everyFinding: true }),
+    scanConfig: (i: ScanConfigInput) => scanConfig(need(), { ...i, everyFinding: true }),
     stackConfigGate: (i: StackConfigGateInput) => stackConfigGate(deps, i),
   };
 }

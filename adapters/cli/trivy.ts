@@ -1,8 +1,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { InvalidInput, ToolMissing } from '../../core/errors';
 import type { Finding, ScanDb, ScanResult } from '../../core/security/findings';
-import { compareFindings, emptyCounts, MAX_FINDINGS_KEPT, toSeverity } from '../../core/security/findings';
+import {
+  compareFindings,
+  emptyCounts,
+  MAX_FINDINGS_KEPT,
+  MAX_REST_BYTES,
+  toSeverity,
+} from '../../core/security/findings';
 import type { RunCommand } from './run-command';
 
 /**
@@ -22,6 +29,8 @@ export interface TrivyDeps {
   readonly timeoutMs: number;
   /** The largest JSON report read; a larger one is refused with a clear error, never half-parsed. */
   readonly maxReportBytes: number;
+  /** Pack every finding beyond the kept ones into the result's `rest` (the scan commands' full report). */
+  readonly everyFinding?: boolean;
 }
 
 /** An image to scan: an image tarball (OCI layout / docker save) or a registry ref trivy pulls itself. */
@@ -90,7 +99,7 @@ export async function trivyImage(
   const target = source.kind === 'archive' ? ['--input', source.path] : ['--image-src', 'remote', '--', ref];
   const args = ['image', ...COMMON, '--scanners', 'vuln', '--cache-dir', deps.cacheDir, ...dbArgs(deps.db), ...target];
   const stdout = await runTrivy(deps, args, `scanning image ${ref}`, signal);
-  return parseTrivyReport(stdout, { target: ref, artifact: 'image', db });
+  return parseTrivyReport(stdout, { target: ref, artifact: 'image', db, everyFinding: deps.everyFinding === true });
 }
 
 /** `trivy config` over a file or folder: Kubernetes YAML, Helm charts, CloudFormation, Dockerfiles. */
@@ -102,7 +111,12 @@ export async function trivyConfig(
 ): Promise<ScanResult> {
   const args = ['config', ...COMMON, '--skip-check-update', '--cache-dir', deps.cacheDir, '--', path];
   const stdout = await runTrivy(deps, args, `checking ${shownAs}`, signal);
-  return parseTrivyReport(stdout, { target: shownAs, artifact: 'config', displayRoot: shownAs });
+  return parseTrivyReport(stdout, {
+    target: shownAs,
+    artifact: 'config',
+    displayRoot: shownAs,
+    everyFinding: deps.everyFinding === true,
+  });
 }
 
 async function runTrivy(deps: TrivyDeps, args: string[], what: string, signal?: AbortSignal): Promise<string> {
@@ -192,7 +206,7 @@ interface TrivyReport {
  */
 export function parseTrivyReport(
   stdout: string,
-  about: { target: string; artifact: 'image' | 'config'; db?: ScanDb; displayRoot?: string },
+  about: { target: string; artifact: 'image' | 'config'; db?: ScanDb; displayRoot?: string; everyFinding?: boolean },
 ): ScanResult {
   let report: TrivyReport;
   try {
@@ -212,8 +226,9 @@ export function parseTrivyReport(
     counts[f.severity] += 1;
     total += 1;
     kept.push(f);
-    // Bounded memory for huge reports: trim to the worst MAX_FINDINGS_KEPT now and then.
-    if (kept.length >= MAX_FINDINGS_KEPT * 4) kept = kept.sort(compareFindings).slice(0, MAX_FINDINGS_KEPT);
+    // Bounded memory for huge reports: trim to the worst MAX_FINDINGS_KEPT now and then (unless all are wanted).
+    if (!about.everyFinding && kept.length >= MAX_FINDINGS_KEPT * 4)
+      kept = kept.sort(compareFindings).slice(0, MAX_FINDINGS_KEPT);
   };
   for (const r of report.Results ?? []) {
     const target = shownTarget(r.Target ?? about.target, about.displayRoot, about.target);
@@ -258,6 +273,7 @@ export function parseTrivyReport(
   }
   kept.sort(compareFindings);
   const findings = kept.slice(0, MAX_FINDINGS_KEPT);
+  const rest = about.everyFinding && kept.length > findings.length ? packRest(kept.slice(findings.length)) : undefined;
   const os = report.Metadata?.OS?.Family ? `${report.Metadata.OS.Family} ${report.Metadata.OS.Name ?? ''}`.trim() : '';
   return {
     target: about.target,
@@ -271,7 +287,14 @@ export function parseTrivyReport(
     ...(about.db ? { db: about.db } : {}),
     scanner: { name: 'trivy', ...(report.Trivy?.Version ? { version: report.Trivy.Version } : {}) },
     scannedAt: new Date().toISOString(),
+    ...(rest ? { rest } : {}),
   };
+}
+
+/** The findings beyond the kept ones, gzipped JSON in base64; undefined when even packed they exceed MAX_REST_BYTES. */
+function packRest(rest: readonly Finding[]): ScanResult['rest'] {
+  const gzipBase64 = gzipSync(JSON.stringify(rest)).toString('base64');
+  return gzipBase64.length <= MAX_REST_BYTES ? { gzipBase64, count: rest.length } : undefined;
 }
 
 /** trivy names an archive's OS target by the tarball's path; the person asked about the ref. */

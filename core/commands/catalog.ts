@@ -605,6 +605,33 @@ export const COMMANDS = [
     sensitive: SCAN_SENSITIVE,
   },
   {
+    name: 'service-vulns',
+    pattern: 'vulns {service} {env}',
+    aliases: ['vulns {service} in {env}', 'vulnerabilities {service} {env}', 'vulnerabilities {service} in {env}'],
+    summary:
+      "a running service's Trivy Operator reports from its cluster: per workload and container the image, scanner, counts by severity, the worst CVEs (installed → fixed) and the failed config-audit checks; stale reports said so",
+    params: [service, env],
+    examples: ['vulns payments-api prd', 'vulnerabilities checkout-web in dev'],
+    effect: 'read',
+    access: 'known-users',
+    serves: 'cluster-reports',
+    sensitive: SCAN_SENSITIVE,
+  },
+  {
+    name: 'rescan',
+    pattern: 'rescan {env}',
+    aliases: ['rescan {env} now', 'rescan images {env}', 'rescan images in {env}', 'rescan in {env}'],
+    summary:
+      'rescan now the images the rollout services run in an environment, against the current vulnerability DB, as the scheduled rescan does: per service the running images, unwaived CRITICALs (installed → fixed), and what its on-call alert did (posted, updated, resolved); changes nothing in the cluster',
+    params: [env],
+    examples: ['rescan prd', 'rescan dev now'],
+    // A read: it scans and raises or resolves on-call alerts (as `drift` typed does), and changes nothing in the world.
+    effect: 'read',
+    access: 'known-users',
+    serves: 'rescan',
+    sensitive: SCAN_SENSITIVE,
+  },
+  {
     name: 'waive',
     pattern: 'waive {finding} for {image} in {env} for {duration} because {reason}',
     aliases: ['waive {finding} on {image} in {env} for {duration} because {reason}'],

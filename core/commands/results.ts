@@ -11,7 +11,9 @@ import type { CostChart, CostReport } from '../cost/report';
 import type { IdleReport } from '../cost/idle';
 import type { AllocationReport } from '../cost/allocation';
 import type { FreezesReport } from '../freezes';
+import type { ServiceVulnsReport } from '../security/cluster-reports';
 import type { ScanResult } from '../security/findings';
+import type { EnvironmentRescan } from '../security/rescan';
 import type { WaiverView } from '../security/waivers';
 import type { ValidationReport } from '../validation';
 import type { VerifyReport } from '../verify/report';
@@ -116,6 +118,8 @@ export type CommandResult =
     }
   | { readonly kind: 'verify'; readonly report: VerifyReport }
   | { readonly kind: 'scan'; readonly scan: ScanResult }
+  | { readonly kind: 'vulns'; readonly report: ServiceVulnsReport }
+  | { readonly kind: 'rescan'; readonly rescan: EnvironmentRescan }
   | { readonly kind: 'waiver'; readonly action: 'granted' | 'revoked'; readonly waiver: WaiverView }
   | { readonly kind: 'waivers'; readonly environment: EnvironmentName; readonly waivers: readonly WaiverView[] }
   | {

@@ -72,6 +72,8 @@ export type Serves =
   | 'drift'
   | 'verify'
   | 'scan'
+  | 'cluster-reports'
+  | 'rescan'
   | 'waiver'
   | 'cost'
   | 'idle'

@@ -66,7 +66,16 @@ export interface ScanResult {
   readonly db?: ScanDb;
   readonly scanner: { readonly name: 'trivy'; readonly version?: string };
   readonly scannedAt: string;
+  /**
+   * Every finding beyond `findings` (worst first), for the full report a command attaches: a gzipped JSON array of
+   * Finding, base64, so a 10k-finding report crosses Temporal in a few hundred KB. Set only for the scan commands,
+   * and only when it fits MAX_REST_BYTES; the gateway unpacks it into `findings` (worker/gateway/scan-rest.ts).
+   */
+  readonly rest?: { readonly gzipBase64: string; readonly count: number };
 }
+
+/** The largest packed `rest` a scan result carries (base64 bytes): beyond it the full report lists the worst 200. */
+export const MAX_REST_BYTES = 1_000_000;
 
 /** The most findings a ScanResult carries (a Temporal payload stays well under its 2 MB limit). */
 export const MAX_FINDINGS_KEPT = 200;

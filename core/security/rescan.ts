@@ -45,6 +45,21 @@ export interface ServiceRescan {
   readonly error?: string;
 }
 
+/**
+ * What a rescan of an environment did (the schedule's run, or `rescan {env}` typed: the same workflow): per rollout
+ * service its running images' scans, and what its on-call alert did (post, update, resolve, or none and why).
+ */
+export interface EnvironmentRescan {
+  readonly environment: EnvironmentName;
+  readonly services: readonly ServiceRescan[];
+  readonly alerts: readonly {
+    readonly service: string;
+    readonly action: 'post' | 'update' | 'resolve' | 'none';
+    readonly why?: string;
+    readonly ts?: string;
+  }[];
+}
+
 /** The findings that alert: `<digest> <CVE>` pairs (a rebuilt image with the same CVE is a new finding). */
 export function alertingPairs(s: ServiceRescan): string[] {
   return [...new Set(s.images.flatMap((i) => i.critical.map((f) => `${i.digest ?? i.image} ${f.id}`)))].sort();

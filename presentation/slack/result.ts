@@ -9,6 +9,8 @@ import { renderIdle } from '../text/idle';
 import { renderFreezes } from '../text/freezes';
 import { renderPromotions } from '../text/promotions';
 import { renderScan } from '../text/scan';
+import { renderVulns } from '../text/vulns';
+import { renderRescan } from '../text/rescan';
 import { renderWaiverChange, renderWaiverList } from '../text/waivers';
 import { renderLogExport } from '../text/log-export';
 import { validationSummaryLines } from '../../core/compliance/validation-summary';
@@ -127,6 +129,17 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
     case 'scan': {
       const s = renderScan(r.scan);
       return textReply(`${s.clean ? ':white_check_mark:' : ':warning:'} ${userText(s.headline)}`, s.body || undefined);
+    }
+    case 'vulns': {
+      const v = renderVulns(r.report);
+      return textReply(`${v.clean ? ':white_check_mark:' : ':warning:'} ${userText(v.headline)}`, v.body || undefined);
+    }
+    case 'rescan': {
+      const v = renderRescan(r.rescan);
+      return textReply(
+        `${v.clean ? ':white_check_mark:' : ':rotating_light:'} ${userText(v.headline)}`,
+        v.body || undefined,
+      );
     }
     case 'waiver': {
       const w = renderWaiverChange(r.action, r.waiver);

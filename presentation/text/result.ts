@@ -8,6 +8,8 @@ import { renderIdle } from './idle';
 import { renderFreezes } from './freezes';
 import { renderPromotions } from './promotions';
 import { renderScan } from './scan';
+import { renderVulns } from './vulns';
+import { renderRescan } from './rescan';
 import { renderWaiverChange, renderWaiverList } from './waivers';
 import { renderLogExport } from './log-export';
 import { validationSummaryLines } from '../../core/compliance/validation-summary';
@@ -110,6 +112,16 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
       const s = renderScan(r.scan);
       // Findings are an answer, not a failure of the command: exit code 1 only tells scripts "found something".
       return { text: [s.headline, s.body].filter(Boolean).join('\n'), ok: s.clean };
+    }
+    case 'vulns': {
+      const v = renderVulns(r.report);
+      // Findings are an answer, not a failure of the command: exit code 1 only tells scripts "found something".
+      return { text: [v.headline, v.body].filter(Boolean).join('\n'), ok: v.clean };
+    }
+    case 'rescan': {
+      const v = renderRescan(r.rescan);
+      // A CRITICAL found is an answer, not a failure of the command: exit code 1 tells scripts "found something".
+      return { text: [v.headline, v.body].filter(Boolean).join('\n'), ok: v.clean };
     }
     case 'waiver': {
       const w = renderWaiverChange(r.action, r.waiver);

@@ -48,8 +48,8 @@ export function reportFileName(scan: ScanResult): string {
 
 /**
  * The full report, for a scan whose findings do not fit the message (more than `shown`): every finding the result
- * kept (all of them up to 200, else the worst 200 with the counts of all), one a line with package, installed →
- * fixed, where and the link. Undefined when the message already lists them all. Attached in Slack (files.uploadV2),
+ * holds (all of them: the gateway unpacks the scan commands' packed rest; only a report too large to carry even
+ * packed holds the worst 200, and says so), one a line with package, installed → fixed, where and the link. Undefined when the message already lists them all. Attached in Slack (files.uploadV2),
  * written to a file by the terminal.
  */
 export function scanReport(

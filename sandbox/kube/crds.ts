@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { SandboxKubeClient, waitFor } from './rest';
 import type { KubeSettings } from './settings';
 
-/** The CRDs the product uses (Istio VirtualService/DestinationRule, Trivy Operator VulnerabilityReport). */
+/** The CRDs the product uses (Istio VirtualService/DestinationRule, Trivy Operator VulnerabilityReport, ConfigAuditReport). */
 export const CRDS_DIR = join(__dirname, 'crds');
 
 /** kwok's own CRDs the simulation uses (`Logs`: per-pod logs, see pod-logs.ts), verbatim from kwok v0.8.0. */

@@ -65,7 +65,7 @@ async function startOnce(nodes: number): Promise<PrivateCluster> {
   }
   await createSimulatedNodes(kube, nodes);
   await waitNodesReady(kube, nodes, 60_000);
-  // The CRDs the product uses (VirtualService, DestinationRule, VulnerabilityReport), as `sandbox up` installs them.
+  // The CRDs the product uses (VirtualService, DestinationRule, VulnerabilityReport, ConfigAuditReport), as `sandbox up` installs them.
   await installCrds(kube);
   return {
     dir,

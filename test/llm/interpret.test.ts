@@ -100,6 +100,8 @@ describe('interpretRequestWorkflow: free text to proposed commands through the r
       'scan-image',
       'scan-config',
       'scan-service',
+      'service-vulns',
+      'rescan',
       'waive',
       'unwaive',
       'waivers',

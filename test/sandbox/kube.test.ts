@@ -191,6 +191,7 @@ describe('sandbox Kubernetes control plane (etcd, kube-apiserver, controller-man
     for (const resource of [
       'destinationrules.v1beta1.networking.istio.io',
       'vulnerabilityreports.aquasecurity.github.io',
+      'configauditreports.aquasecurity.github.io',
     ]) {
       const list = await kubectl(['get', resource, '-A']);
       expect(list.code).toBe(0);

@@ -20,6 +20,7 @@ import type { Requester } from '../../core/requester';
 import { readSecurityConfig } from '../../core/security/config';
 import type { ServiceRescan } from '../../core/security/rescan';
 import { rescanFinding } from '../../core/security/rescan';
+import { renderSlackResult } from '../../presentation/slack/result';
 import { renderResult } from '../../presentation/text/result';
 import { toolPath } from '../../sandbox/paths';
 import type { GatewaySession } from '../../worker/client-compose';
@@ -254,6 +255,50 @@ describe('scheduled rescans of the images running in an environment', () => {
     expect(gone.alerts[0]).toMatchObject({ service: SERVICE, action: 'resolve' });
     expect(replies(topLevel()[1]!.ts).some((m) => m.text.includes('resolved'))).toBe(true);
     expect((await scheduledRescan()).alerts[0]).toMatchObject({ action: 'none' });
+  });
+
+  test('WHEN a person types `rescan dev` THEN the same workflow runs now, answers with the scans and what the alert did, and raises the same on-call alert', async () => {
+    await clusterKubectl(cluster).apply(blue(1));
+    const before = topLevel().length;
+    const r = await run('rescan dev', person('bob'));
+    if (r.kind !== 'rescan') throw new Error(r.kind);
+    expect(r.rescan.environment).toBe('dev');
+    expect(r.rescan.services).toEqual([
+      expect.objectContaining({ service: SERVICE, running: [{ colour: 'blue', image: IMAGE }] }),
+    ]);
+    expect(r.rescan.services[0]!.images[0]!.critical.map((f) => [f.id, f.pkg, f.installed, f.fixed])).toEqual([
+      ['CVE-2021-44906', 'minimist', '1.2.5', '0.2.4, 1.2.6'],
+    ]);
+    expect(r.rescan.alerts).toEqual([
+      expect.objectContaining({ service: SERVICE, action: 'post', why: 'found again after it was resolved' }),
+    ]);
+    expect(topLevel()).toHaveLength(before + 1);
+    const text = renderResult({ name: 'rescan', env: 'dev' }, r, 'bob');
+    expect(text.ok).toBe(false);
+    expect(text.text.split('\n')[0]).toBe(
+      `[dev] rescan of 1 running image (1 service): unwaived CRITICAL CVE-2021-44906; alerts: ${SERVICE} alert posted`,
+    );
+    expect(text.text).toContain(`${IMAGE} (blue) sha256:`);
+    expect(text.text).toContain(
+      'CVE-2021-44906 CRITICAL minimist 1.2.5 → 0.2.4, 1.2.6: Prototype Pollution in minimist',
+    );
+    const slack = renderSlackResult({ name: 'rescan', env: 'dev' }, r, alerts);
+    expect(slack.text).toMatch(/^:rotating_light: \[dev\] rescan of 1 running image/);
+    expect(JSON.stringify(slack.blocks)).toContain('CVE-2021-44906');
+
+    // Typed again: the same alert, nothing new posted; the answer says why.
+    const again = await run('rescan dev now', person('alice'));
+    if (again.kind !== 'rescan') throw new Error(again.kind);
+    expect(again.rescan.alerts[0]).toMatchObject({
+      action: 'none',
+      why: expect.stringContaining('alerted already') as string,
+    });
+    expect(topLevel()).toHaveLength(before + 1);
+    expect(renderResult({ name: 'rescan', env: 'dev' }, again, 'alice').text).toContain(
+      `${SERVICE} (${NAMESPACE}-dev): no alert change (`,
+    );
+    // A read for people in the user list (findings say how a service can be attacked).
+    await expect(run('rescan dev', person('mallory'))).rejects.toThrow(/Scan results say how our services/);
   });
 
   test('GIVEN security.rescan.schedule.dev WHEN the worker starts THEN a Temporal Schedule `schedules` lists, paused and resumed by the usual commands', async () => {

@@ -244,6 +244,12 @@ export class Dispatcher {
         const ref = s.name === 'scan-image' ? s.image : serviceImage(config, s.service, s.version);
         return { kind: 'scan', scan: await reads.scanImage(ref, r) };
       }
+      case 'cluster-reports': {
+        const v = c as CommandNamed<'service-vulns'>;
+        return { kind: 'vulns', report: await reads.vulns(v.service, v.env, r) };
+      }
+      case 'rescan':
+        return { kind: 'rescan', rescan: await reads.rescan((c as CommandNamed<'rescan'>).env, r) };
       case 'waiver':
         return this.waiver(c as CommandNamed<'waive' | 'unwaive' | 'waivers'>, r, opts);
       case 'schedules': {

@@ -20,6 +20,10 @@ import { InvalidInput, OperationConflict } from '../../core/errors';
 import { formatOperationId } from '../../core/operation-id';
 import type { LogExportDestination } from '../../core/k8s/log-export';
 import type { Requester } from '../../core/requester';
+import type { ServiceVulnsReport } from '../../core/security/cluster-reports';
+import type { EnvironmentRescan } from '../../core/security/rescan';
+import { scheduledRescanInput } from '../schedules';
+import { withEveryFinding } from './scan-rest';
 import type { ScanResult } from '../../core/security/findings';
 import type { CostPeriod } from '../../core/cost/period';
 import { costWindow } from '../../core/cost/period';
@@ -40,6 +44,8 @@ import {
   listWaiversWorkflow,
   scanConfigWorkflow,
   scanImageWorkflow,
+  scheduledRescanWorkflow,
+  serviceVulnsWorkflow,
   stackDriftWorkflow,
   unwaiveWorkflow,
   validateTemplatesWorkflow,
@@ -388,12 +394,51 @@ export class Reads {
 
   /** trivy over an image (the sandbox's tarball or the registry, per config `security.images`). */
   async scanImage(ref: string, requester: Requester): Promise<ScanResult> {
-    return this.run(scanImageWorkflow, `scan/image/${requester.requestId}`, [{ ref }], '10m', `scanning ${ref}`);
+    return withEveryFinding(
+      await this.run(scanImageWorkflow, `scan/image/${requester.requestId}`, [{ ref }], '10m', `scanning ${ref}`),
+    );
   }
 
   /** trivy config over a path inside the configured roots. */
   async scanConfig(path: string, requester: Requester): Promise<ScanResult> {
-    return this.run(scanConfigWorkflow, `scan/config/${requester.requestId}`, [{ path }], '10m', `checking ${path}`);
+    return withEveryFinding(
+      await this.run(scanConfigWorkflow, `scan/config/${requester.requestId}`, [{ path }], '10m', `checking ${path}`),
+    );
+  }
+
+  /** `vulns {service} {env}`: Trivy Operator's reports for the service's live workloads in the environment's cluster. */
+  async vulns(service: string, env: EnvironmentName, requester: Requester): Promise<ServiceVulnsReport> {
+    const check = serviceDriftTarget(this.config, service, env); // unknown service, or no cluster: refused here
+    if (check.kind !== 'service') throw new InvalidInput(`service: '${service}' is not a rollout service`);
+    return this.run(
+      serviceVulnsWorkflow,
+      `vulns/${env}/${service}/${requester.requestId}`,
+      [{ environment: env, service, namespace: check.target.namespace }],
+      '2m',
+      `reading the Trivy reports of ${service} in ${env}`,
+    );
+  }
+
+  /**
+   * `rescan {env}`: the scheduled rescan's workflow run now, with the same input as the environment's Schedule
+   * (worker/schedules.ts) and the person as requester; its alerts are the same alerts (one per service).
+   */
+  async rescan(env: EnvironmentName, requester: Requester): Promise<EnvironmentRescan> {
+    if (!this.config.security)
+      throw new InvalidInput(
+        'rescans need a security section in the config (security.trivy, security.images); see docs/security.md',
+      );
+    if (!this.config.environments[env].cluster)
+      throw new InvalidInput(
+        `environment: ${env} has no cluster, so no service runs there; add environments.${env}.cluster to the config`,
+      );
+    return this.run(
+      scheduledRescanWorkflow,
+      `rescan/${env}/${requester.requestId}`,
+      [{ ...scheduledRescanInput(this.config, env), requester }],
+      '30m',
+      `rescanning the images running in ${env}`,
+    );
   }
 
   /** `waive ...`: the worker checks the approver, binds the waiver to the digest it scans, stores and audits it. */
