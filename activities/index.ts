@@ -5,6 +5,7 @@ import { createApprovalPolicyActivities } from './access/approval-policy';
 import type { IdentityDeps } from './access/identity';
 import { createIdentityActivities } from './access/identity';
 import { createArtifactActivities } from './delivery/resolve-artifact';
+import { createPromotionActivities } from './delivery/promotion-evidence';
 import type { AuditDeps } from './audit/record-audit';
 import { createAuditActivities } from './audit/record-audit';
 import type { CloudFormationDeps } from './iac/cloudformation';
@@ -24,6 +25,7 @@ import { createRolloutActivities } from './rollout';
 import type { CostChartDeps } from './cost/cost-chart';
 import { createCostChartActivities } from './cost/cost-chart';
 import { createCostActivities } from './cost/cost-report';
+import { createAllocationActivities } from './cost/allocation';
 import { createIdleActivities } from './cost/idle';
 import { createReapActivities } from './cost/reap';
 import type { SecurityDeps } from './security';
@@ -66,6 +68,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createK8sActivities(deps.k8s),
     ...createRolloutActivities(deps.rollout, deps.security),
     ...createArtifactActivities({ environments: deps.policyConfig.environments }),
+    ...createPromotionActivities({
+      ...(deps.rollout ? { rollout: deps.rollout } : {}),
+      audit: deps.audit,
+      policyConfig: deps.policyConfig,
+    }),
     ...createSecurityActivities(deps.security),
     ...createRescanActivities(deps.security),
     ...createWaiverActivities(
@@ -76,6 +83,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps.alerts),
     ...createCostActivities(deps),
     ...createCostChartActivities(deps.cost),
+    ...createAllocationActivities(deps.cost),
     ...createReapActivities({ aws: deps.aws }),
     ...createIdleActivities({ aws: deps.aws, ...(deps.k8s ? { k8s: deps.k8s } : {}) }),
     exportPodLog: (input: ExportPodLogInput) =>

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { resultChart } from '../core/commands/results';
 import { MfaRequired, PermissionDenied, refusalOf } from '../core/errors';
 import { environmentOfOperation } from '../core/operation-id';
 import type { EnvironmentName } from '../core/environments';
@@ -80,15 +81,16 @@ export async function runCommand(
           altText: 'every finding of the scan, one a line',
         },
       ]);
-    // A cost report's chart follows the numbers into the thread (postReplyFiles, by the listener that posts them).
-    const chart = result.kind === 'cost' ? result.cost.chart : undefined;
+    // A cost or allocation report's chart follows the numbers into the thread (postReplyFiles, by the listener that
+    // posts them).
+    const chart = resultChart(result);
     return chart
       ? withFiles(reply, [
           {
-            bytes: Buffer.from(chart.pngBase64, 'base64'),
-            filename: chart.fileName,
-            title: `${result.kind === 'cost' ? result.cost.report.environment.toUpperCase() : ''} daily cost`,
-            altText: 'Daily cost, stacked bars by service',
+            bytes: Buffer.from(chart.chart.pngBase64, 'base64'),
+            filename: chart.chart.fileName,
+            title: chart.title,
+            altText: chart.altText,
           },
         ])
       : reply;

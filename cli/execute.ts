@@ -1,5 +1,6 @@
 import { specFor } from '../core/commands/policy';
 import type { CommandResult } from '../core/commands/results';
+import { resultChart } from '../core/commands/results';
 import type { Command } from '../core/commands/types';
 import { MfaRequired, refusalOf } from '../core/errors';
 import type { MfaVerifier } from '../core/mfa';
@@ -88,9 +89,10 @@ export async function executeLine(
     const path = await writeReport(result.report, wanted.format, wanted.out);
     o.out(`${wanted.format === 'sarif' ? 'SARIF 2.1.0' : 'JUnit XML'} report written to ${path}`);
   }
-  if (result.kind === 'cost' && result.cost.chart) {
-    const path = await writeChart(result.cost.chart, opts.chartDir ?? process.cwd());
-    o.out(`chart (${result.cost.chart.width}×${result.cost.chart.height} PNG) written to ${path}`);
+  const chart = resultChart(result)?.chart;
+  if (chart) {
+    const path = await writeChart(chart, opts.chartDir ?? process.cwd());
+    o.out(`chart (${chart.width}×${chart.height} PNG) written to ${path}`);
   }
   const report = result.kind === 'scan' ? scanReport(result.scan) : undefined;
   if (report) {

@@ -49,6 +49,8 @@ export type AuditAction =
   // Security waivers (core/security/waivers.ts): an approver accepted a finding on one image digest, or took it back.
   | 'waiver-granted'
   | 'waiver-revoked'
+  // Promotions (workflows/promote.ts): the promotion's record when it ends (a CM-3 change record).
+  | 'promoted'
   // The audit log itself: bytes at its end that were not a whole record, moved aside (size and sha256).
   | 'audit-tail-quarantined';
 

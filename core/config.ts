@@ -36,8 +36,25 @@ export interface TemporalConfig {
   readonly taskQueue: string;
   /** Base URL of the Temporal Web UI, for links in messages. */
   readonly uiUrl?: string;
-  readonly tls: boolean;
+  /**
+   * `false`: plaintext (the sandbox). `true`: TLS with the system's CAs (Temporal Cloud with an API key). Files:
+   * mTLS — the client certificate and key (a Temporal cluster or Temporal Cloud's mTLS namespaces), and a CA for
+   * servers whose certificate no system CA signs. Paths, never PEM text: the key stays in its file.
+   */
+  readonly tls: boolean | TemporalTlsFiles;
+  /** Temporal Cloud API key; write `${TEMPORAL_API_KEY}` so it comes from the environment, not the file. */
   readonly apiKey?: string;
+}
+
+export interface TemporalTlsFiles {
+  /** PEM CA bundle that signed the server's certificate (default: the system's CAs). */
+  readonly caFile?: string;
+  /** PEM client certificate (mTLS); with keyFile. */
+  readonly certFile?: string;
+  /** PEM private key of the client certificate (mTLS); with certFile. */
+  readonly keyFile?: string;
+  /** The name the server's certificate must carry, when it is not the address's host. */
+  readonly serverName?: string;
 }
 
 /** How the worker reaches AWS. `endpoint` is set only for the sandbox (moto); real AWS leaves it out. */
@@ -217,10 +234,38 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
+/** The 12-digit account of an IAM or STS ARN (`arn:aws:iam::123456789012:role/x`), or undefined. */
+export function accountOfArn(arn: string | undefined): string | undefined {
+  return arn ? /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1] : undefined;
+}
+
 /**
  * Validates a parsed configuration document. Pure: file reading and `${VAR}` interpolation happen in the
  * loader. Returns every issue at once.
  */
+function readTemporalTls(r: Reader, raw: unknown): boolean | TemporalTlsFiles {
+  if (raw === undefined || typeof raw === 'boolean') return raw ?? false;
+  const o = r.obj(raw, 'temporal.tls');
+  for (const k of Object.keys(o))
+    if (!['caFile', 'certFile', 'keyFile', 'serverName'].includes(k))
+      r.fail(`temporal.tls.${k}`, 'is not a setting here; use caFile, certFile, keyFile, serverName (or tls: true)');
+  const files: TemporalTlsFiles = {
+    ...opt('caFile', r.str(o, 'caFile', 'temporal.tls', { required: false })),
+    ...opt('certFile', r.str(o, 'certFile', 'temporal.tls', { required: false })),
+    ...opt('keyFile', r.str(o, 'keyFile', 'temporal.tls', { required: false })),
+    ...opt('serverName', r.str(o, 'serverName', 'temporal.tls', { required: false })),
+  };
+  if (!files.certFile !== !files.keyFile)
+    r.fail(
+      `temporal.tls.${files.certFile ? 'keyFile' : 'certFile'}`,
+      'is missing; a client certificate (mTLS) needs both certFile and keyFile',
+    );
+  for (const [k, v] of Object.entries(files))
+    if (k !== 'serverName' && typeof v === 'string' && /-----BEGIN/.test(v))
+      r.fail(`temporal.tls.${k}`, 'holds PEM text; give the path of a file instead (keys stay out of the config)');
+  return files;
+}
+
 export function validateConfig(raw: unknown): ConfigResult {
   const r = new Reader();
   const root = r.obj(raw, '(config)');
@@ -231,7 +276,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       r.str(t, 'address', 'temporal', { pattern: /^[\w.-]+:\d+$/, hint: 'use host:port, e.g. 127.0.0.1:7233' }) ?? '',
     namespace: r.str(t, 'namespace', 'temporal', { required: false }) ?? 'default',
     taskQueue: r.str(t, 'taskQueue', 'temporal', { required: false }) ?? 'infra-agent',
-    tls: r.bool(t, 'tls', 'temporal', false),
+    tls: readTemporalTls(r, t.tls),
     ...opt(
       'uiUrl',
       r.str(t, 'uiUrl', 'temporal', { required: false, pattern: /^https?:\/\//, hint: 'use an http(s) URL' }),
@@ -479,6 +524,14 @@ function readEnvironments(
           hint: 'arn:aws:iam::<account>:role/<name>',
         }),
       ),
+      ...opt(
+        'taskQueue',
+        r.str(e, 'taskQueue', path, {
+          required: false,
+          pattern: /^[\w.-]{1,200}$/,
+          hint: 'letters, digits, . _ - (e.g. infra-agent-prd)',
+        }),
+      ),
       ...(cluster ? { cluster } : {}),
       slack: {
         ...opt('channel', r.str(sl, 'channel', `${path}.slack`, { required: false })),
@@ -487,8 +540,16 @@ function readEnvironments(
       approval,
       changeFreezes: readFreezes(r, e.changeFreezes, `${path}.changeFreezes`),
       artifacts: readArtifacts(r, e.artifacts, `${path}.artifacts`, name),
+      soakSeconds: readSoak(r, e.soak, `${path}.soak`, name),
       stackParameters: readStringMap(r, e.stackParameters, `${path}.stackParameters`),
     };
+    const roleAccount = accountOfArn(out[name].deployRoleArn);
+    if (roleAccount && out[name].account && roleAccount !== out[name].account)
+      r.fail(
+        `${path}.deployRoleArn`,
+        `is a role in account ${roleAccount}, but ${name} is account ${out[name].account}; each environment deploys ` +
+          `only through a role in its own account (fix the role ARN or the account)`,
+      );
   }
   return out;
 }
@@ -523,6 +584,15 @@ function readStringMap(r: Reader, raw: unknown, path: string): Record<string, st
     else r.fail(`${path}.${k}`, 'must be a string');
   }
   return out;
+}
+
+/** `environments.<env>.soak`: how long an artifact runs here before it may be promoted on (docs/delivery.md). */
+function readSoak(r: Reader, raw: unknown, path: string, env: EnvironmentName): number {
+  if (raw === undefined) return env === 'dev' ? 600 : env === 'tst' ? 3600 : 0;
+  if (raw === 0 || raw === '0' || raw === '0s') return 0;
+  const seconds = parseDurationSeconds(raw);
+  if (seconds === undefined) r.fail(path, `'${show(raw)}' is not a duration; use e.g. 1h, 30m, 90s (or 0s for none)`);
+  return seconds ?? 0;
 }
 
 function readArtifacts(r: Reader, raw: unknown, path: string, env: EnvironmentName): ArtifactPolicy {

@@ -45,12 +45,22 @@ export interface EnvironmentConfig {
   readonly region: string;
   /** Role the worker assumes for changes; undefined means the worker's own credentials (sandbox). */
   readonly deployRoleArn?: string;
+  /**
+   * The Temporal task queue this environment's work runs on (default `temporal.taskQueue`): its own queue lets a
+   * worker in its account serve it alone (core/task-queues.ts, INFRA_AGENT_WORKER_SERVES).
+   */
+  readonly taskQueue?: string;
   readonly cluster?: ClusterConfig;
   readonly slack: { readonly channel?: string; readonly alertsChannel?: string };
   readonly approval: ApprovalPolicy;
   readonly changeFreezes: readonly ChangeFreeze[];
   /** Registry to resolve tags to digests, and which tags are refused as mutable (docs/delivery.md). */
   readonly artifacts: ArtifactPolicy;
+  /**
+   * How long an artifact must run healthy here before `promote` moves it to the next stage (config `soak`; default
+   * 10m in dev, 1h in tst; prd is the last stage).
+   */
+  readonly soakSeconds: number;
   /** Parameters offered to every stack in this environment (e.g. Owner, SecurityLevel). */
   readonly stackParameters: Readonly<Record<string, string>>;
 }

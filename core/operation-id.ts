@@ -2,10 +2,10 @@ import type { EnvironmentName } from './environments';
 
 /**
  * An operation's id is its workflow id and its lock: `<kind>/<env>/<target>`, e.g. `stack/dev/vpc`,
- * `rollout/prd/payments-api`, `helm/dev/sample-app`. One change per kind, environment and target at a time.
+ * `rollout/prd/payments-api`, `helm/dev/sample-app`, `promote/tst/payments-api`. One change per kind, environment and target at a time.
  * This module is the only place that knows the format; everything else formats and parses through it.
  */
-export const OPERATION_KINDS = ['stack', 'rollout', 'helm', 'reap'] as const;
+export const OPERATION_KINDS = ['stack', 'rollout', 'helm', 'reap', 'promote'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** A branded string, so an arbitrary string is not taken for an operation id by mistake. */

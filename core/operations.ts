@@ -1,3 +1,4 @@
+import type { PromotionProgress } from './promotion';
 import type { VerifyReport } from './verify/report';
 import type { EnvironmentName } from './environments';
 import type { Requester } from './requester';
@@ -34,6 +35,9 @@ export type OperationPhase =
   | 'rolling-back'
   // The reaper: the notice period in the channel (Keep stops it).
   | 'notice'
+  // Promotions: the preconditions read and judged, then the child rollout.
+  | 'checking-preconditions'
+  | 'promoting'
   | 'done';
 
 /** How an operation ended. Rejection, expiry and "no changes" are outcomes, not errors. */
@@ -109,7 +113,8 @@ export interface OperationState {
     | 'rollout'
     | 'rollback'
     | 'helm-release'
-    | 'reap';
+    | 'reap'
+    | 'promotion';
   readonly environment: EnvironmentName;
   readonly target: string;
   readonly requester: Requester;
@@ -130,6 +135,8 @@ export interface OperationState {
   readonly configGate?: SecurityGateResult;
   /** Rollouts and rollbacks only: colours, traffic, analyses. */
   readonly rollout?: RolloutProgress;
+  /** Promotions only: from/to, the digest, each precondition with its evidence, the child rollout. */
+  readonly promotion?: PromotionProgress;
   /** Stack deploys that succeeded (`verify-after-deploy`): the verification of what was deployed. */
   readonly verification?: VerifyReport;
 }
@@ -224,5 +231,8 @@ export const PHASE_TEXT: Readonly<Record<OperationPhase, string>> = {
   'scaling-down': 'scaling the old colour down (kept for fast rollback)',
   'rolling-back': 'rolling back: traffic returns to the old colour',
   notice: 'notice period: it is deleted at the deadline unless someone keeps it',
+  'checking-preconditions':
+    'checking the preconditions (previous stage, soak time, verification, security gate, freezes)',
+  promoting: 'promoting: the rollout runs as part of the promotion',
   done: 'done',
 };

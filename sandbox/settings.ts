@@ -12,12 +12,25 @@ export interface SandboxSettings {
   readonly motoPort: number;
   /** The local OCI registry (`crane registry serve`): rollouts resolve tags to digests against it. */
   readonly registryPort: number;
+  /** The OpenCost stand-in's API (sandbox/opencost): OpenCost's own port by default. */
+  readonly opencostPort: number;
+  /** Its prices: per core-hour and per GiB-hour requested (OpenCost's default custom pricing). */
+  readonly opencostPrices: { readonly cpuCoreHour: number; readonly ramGiBHour: number };
   /** Seconds to wait for a service to become usable. */
   readonly healthTimeoutSec: number;
   readonly temporalBin: string;
   readonly pythonBin: string;
   readonly motoLauncher: string;
   readonly craneBin: string;
+}
+
+function priceFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`${name}=${raw} is not a price; use a number ≥ 0 such as ${fallback}`);
+  return n;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -33,8 +46,9 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 /**
  * Settings from the environment (the sandbox's only configuration):
  * INFRA_AGENT_SANDBOX_DIR, INFRA_AGENT_TEMPORAL_PORT (7233), INFRA_AGENT_TEMPORAL_UI_PORT (8233),
- * INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_REGISTRY_PORT (5000), INFRA_AGENT_HEALTH_TIMEOUT (60), TEMPORAL_BIN,
- * CRANE_BIN.
+ * INFRA_AGENT_MOTO_PORT (4566), INFRA_AGENT_REGISTRY_PORT (5000), INFRA_AGENT_OPENCOST_PORT (9003),
+ * INFRA_AGENT_OPENCOST_CPU_CORE_HOUR (0.031611), INFRA_AGENT_OPENCOST_RAM_GIB_HOUR (0.004237),
+ * INFRA_AGENT_HEALTH_TIMEOUT (60), TEMPORAL_BIN, CRANE_BIN.
  */
 export function sandboxSettings(env: NodeJS.ProcessEnv = process.env): SandboxSettings {
   const launcher = join(__dirname, 'moto', 'server.py');
@@ -45,6 +59,11 @@ export function sandboxSettings(env: NodeJS.ProcessEnv = process.env): SandboxSe
     temporalUiPort: intFrom(env, 'INFRA_AGENT_TEMPORAL_UI_PORT', 8233),
     motoPort: intFrom(env, 'INFRA_AGENT_MOTO_PORT', 4566),
     registryPort: intFrom(env, 'INFRA_AGENT_REGISTRY_PORT', 5000),
+    opencostPort: intFrom(env, 'INFRA_AGENT_OPENCOST_PORT', 9003),
+    opencostPrices: {
+      cpuCoreHour: priceFrom(env, 'INFRA_AGENT_OPENCOST_CPU_CORE_HOUR', 0.031611),
+      ramGiBHour: priceFrom(env, 'INFRA_AGENT_OPENCOST_RAM_GIB_HOUR', 0.004237),
+    },
     healthTimeoutSec: intFrom(env, 'INFRA_AGENT_HEALTH_TIMEOUT', 60),
     temporalBin: env.TEMPORAL_BIN || toolPath('temporal', env),
     pythonBin: venvPython(env),

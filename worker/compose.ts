@@ -3,7 +3,6 @@ import { dirname, join, resolve } from 'node:path';
 import { createActivities } from '../activities';
 import { keepAlive } from '../activities/heartbeat';
 import type { Activities } from '../activities';
-import type { EnvironmentName } from '../core/environments';
 import type { K8sDeps } from '../activities/k8s';
 import type { RolloutDeps } from '../activities/rollout';
 import type { NotifyDeps } from '../activities/notify/notify-operation';
@@ -27,6 +26,8 @@ import { createSlackNotifier } from '../adapters/slack/slack-notifier';
 import { createActivityWebClient } from '../adapters/slack/web-client';
 import { createOperationMessages } from '../presentation/slack/operation-messages';
 import { cacheRoot } from './cache-dir';
+import type { EnvironmentName } from '../core/environments';
+import { ENVIRONMENTS } from '../core/environments';
 import type { AppConfig } from '../core/config';
 
 /**
@@ -36,6 +37,11 @@ import type { AppConfig } from '../core/config';
 export interface ComposeSeams {
   readonly aws?: (factory: AwsClientFactory) => AwsClientFactory;
   readonly run?: (run: RunCommand) => RunCommand;
+  /**
+   * The environments this worker serves (INFRA_AGENT_WORKER_SERVES; default all): the AWS account guard expects
+   * the credentials to be in their account (adapters/aws/clients.ts).
+   */
+  readonly servedEnvironments?: readonly EnvironmentName[];
 }
 
 /** Where validation results are cached by content hash (under INFRA_AGENT_CACHE, default ~/.cache/infra-agent). */
@@ -59,7 +65,13 @@ export function composeActivities(
 ): Activities {
   const wrapAws = seams.aws ?? ((f: AwsClientFactory) => f);
   const wrapRun = seams.run ?? ((r: RunCommand) => r);
-  const aws: AwsClientFactory = wrapAws(createAwsClientFactory(config.aws));
+  const aws: AwsClientFactory = wrapAws(
+    createAwsClientFactory(config.aws, {
+      environments: Object.fromEntries(
+        (seams.servedEnvironments ?? ENVIRONMENTS).map((e) => [e, config.environments[e]]),
+      ),
+    }),
+  );
   const createRun = createRunCommand({
     'cfn-lint': 'install it with: bash sandbox/bootstrap.sh python (or set tools.cfnLint in the config)',
     'cfn-guard': 'install it with: bash sandbox/bootstrap.sh cfn-guard (or set tools.cfnGuard in the config)',

@@ -233,11 +233,25 @@ export function resolveConfigPaths(
       return [k, { ...e, cluster: { ...e.cluster, kubeconfig: full } }];
     }),
   ) as AppConfig['environments'];
+  const tls = c.temporal.tls;
+  const temporal: AppConfig['temporal'] =
+    typeof tls === 'boolean'
+      ? c.temporal
+      : {
+          ...c.temporal,
+          tls: {
+            ...tls,
+            ...(tls.caFile ? { caFile: p.check('temporal.tls.caFile', tls.caFile, 'file') } : {}),
+            ...(tls.certFile ? { certFile: p.check('temporal.tls.certFile', tls.certFile, 'file') } : {}),
+            ...(tls.keyFile ? { keyFile: p.check('temporal.tls.keyFile', tls.keyFile, 'file') } : {}),
+          },
+        };
   const tool = (t: string): string => (t.includes('/') ? p.abs(t) : t);
   return {
     issues: p.issues,
     config: {
       ...c,
+      temporal,
       audit: { path: auditPath },
       infraDir,
       roots,

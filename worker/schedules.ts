@@ -9,6 +9,7 @@ import { DEFAULT_DRIFT_CONFIG } from '../core/drift/settings';
 import { stableHash } from '../core/drift/report';
 import type { EnvironmentName } from '../core/environments';
 import { ENVIRONMENTS } from '../core/environments';
+import { taskQueueFor } from '../core/task-queues';
 import { PermissionDenied } from '../core/errors';
 import type { Requester } from '../core/requester';
 import type { ScheduledDriftInput } from '../workflows/alerts';
@@ -16,7 +17,9 @@ import type { ScheduledRescanInput } from '../workflows/rescan';
 import type { ScheduledCostCheckInput, ScheduledCostReportInput } from '../workflows/cost';
 import { DEFAULT_COST_CONFIG } from '../core/cost/settings';
 import type { Command } from '../core/commands/types';
-import { kubernetesDriftTargets, stackNameOf } from './gateway/inputs';
+import { idleInput, kubernetesDriftTargets, reapSettings, stackNameOf } from './gateway/inputs';
+import type { ScheduledReapInput } from '../workflows/reap-schedule';
+import { reapRefusal } from '../core/cost/idle';
 
 export { SCHEDULED_CHECKS };
 export type { ScheduledCheck };
@@ -121,6 +124,21 @@ export function scheduledCostCheckInput(config: AppConfig, env: EnvironmentName)
   };
 }
 
+/**
+ * What the scheduled reap of `env` runs: what `idle {env}` finds reapable gets a reap with its notice and Keep button
+ * (workflows/reap-schedule.ts). DEV only, in code: a config built without the loader (which refuses
+ * `idle.reap.schedule.tst|prd`) is refused here, whatever it says. The reaps run as the schedule: the config entry
+ * `idle.reap.schedule.dev` is what allows them, and every deletion still waits out its notice, during which anyone in
+ * the user list may keep the resource.
+ */
+export function scheduledReapInput(config: AppConfig, env: EnvironmentName): ScheduledReapInput {
+  const refusal = reapRefusal(env);
+  if (refusal) throw new PermissionDenied(`idle.reap.schedule.${env}: ${refusal}`, 'dev-only');
+  // The one permission rule: the run's own part is `idle {env}`, a read.
+  const requester = allowedRequester(config, 'reap', env, { name: 'idle', env });
+  return { environment: env, idle: idleInput(config, env), reap: reapSettings(config, env, requester) };
+}
+
 /** Each scheduled check: where its config asks for schedules, its workflow, and that workflow's input. */
 const CHECKS: Readonly<
   Record<
@@ -157,6 +175,12 @@ const CHECKS: Readonly<
     input: scheduledCostCheckInput,
     configPath: 'cost.check',
   },
+  reap: {
+    wanted: (c) => c.idle?.reapSchedule,
+    workflowType: 'scheduledReapWorkflow',
+    input: scheduledReapInput,
+    configPath: 'idle.reap.schedule',
+  },
 };
 
 /** The config setting that asks for a check's schedule in an environment, e.g. `security.rescan.schedule.prd`. */
@@ -175,14 +199,25 @@ function checkSchedule(
     intervals: [{ every: s.everySeconds * 1000 }],
     jitter: s.jitterSeconds * 1000,
   };
-  const desired = stableHash(JSON.stringify({ spec, input, catchup: CATCHUP_WINDOW }));
+  const taskQueue = taskQueueFor(config, env);
+  // The queue is part of what is wanted only when the environment has its own: schedules made before per-environment
+  // queues keep their hash (and are not rewritten at every worker start).
+  const desired = stableHash(
+    JSON.stringify({
+      spec,
+      input,
+      catchup: CATCHUP_WINDOW,
+      ...(taskQueue !== config.temporal.taskQueue ? { taskQueue } : {}),
+    }),
+  );
   return {
     scheduleId: id,
     spec,
     action: {
       type: 'startWorkflow',
       workflowType: CHECKS[check].workflowType,
-      taskQueue: config.temporal.taskQueue,
+      // The environment's queue: a worker in its account runs the check (core/task-queues.ts).
+      taskQueue,
       // Temporal appends the scheduled time: `<schedule id>-2026-12-05T06:00:00Z`.
       workflowId: id,
       args: [input],
@@ -211,10 +246,14 @@ export interface ScheduleSync {
  * longer asks for; run by the worker at start. Idempotent: a second start changes nothing (the config's hash is in
  * the schedule's memo), a changed config updates spec and action in place, keeping whether a person paused it.
  */
-export async function ensureSchedules(client: Client, config: AppConfig): Promise<ScheduleSync[]> {
+export async function ensureSchedules(
+  client: Client,
+  config: AppConfig,
+  environments: readonly EnvironmentName[] = ENVIRONMENTS,
+): Promise<ScheduleSync[]> {
   const out: ScheduleSync[] = [];
   for (const check of SCHEDULED_CHECKS)
-    for (const env of ENVIRONMENTS) {
+    for (const env of environments) {
       const r = await ensureSchedule(client, config, check, env);
       if (r) out.push({ scheduleId: scheduleIdOf(config, check, env), environment: env, result: r });
     }

@@ -1,7 +1,9 @@
-import { Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { AppConfig } from '../core/config';
 import { redactConfig } from '../core/config';
+import { parseWorkerServes, servedQueues } from '../core/task-queues';
 import { composeActivities } from './compose';
 import { ConfigError, loadConfig } from './config-loader';
 import { createWorker } from './create-worker';
@@ -11,23 +13,41 @@ import { temporalLogger } from './ops/logger';
 import type { ProcessLogging } from './ops/process';
 import { onShutdownSignal, setUpProcessLogging } from './ops/process';
 import { ensureSchedules } from './schedules';
-import { connectClient } from './temporal-connection';
+import { connectClient, temporalConnectionOptions } from './temporal-connection';
 
-/** `infra-agent worker`: polls the task queue until SIGINT/SIGTERM, then lets running activities finish. */
+/**
+ * `infra-agent worker`: polls its task queues until SIGINT/SIGTERM, then lets running activities finish. What it
+ * serves comes from INFRA_AGENT_WORKER_SERVES (e.g. `prd`, or `dev,tst,general`; default everything): one
+ * poller per queue those environments use (core/task-queues.ts), over one connection.
+ */
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
   const logging = setUpProcessLogging('worker', config, env);
   try {
     if (env.INFRA_AGENT_PRINT_CONFIG === '1') logging.logger.info('configuration', { config: redactConfig(config) });
-    // Scheduled checks (config drift.schedule): created or brought in line with the config, idempotently, at each start.
+    const serves = parseWorkerServes(env.INFRA_AGENT_WORKER_SERVES);
+    if (!serves.ok) throw new Error(serves.problem);
+    const served = servedQueues(config, serves.serves);
+    if (!served.ok) throw new Error(served.problem);
+    const environments = served.queues.flatMap((q) => q.environments);
+    const activities = composeActivities(config, env, { servedEnvironments: environments });
+    // Scheduled checks of the environments served here: created or brought in line with the config, idempotently.
     const client = await connectClient(config.temporal);
     try {
-      for (const s of await ensureSchedules(client, config))
+      for (const s of await ensureSchedules(client, config, environments))
         logging.logger.info(`schedule ${s.scheduleId}: ${s.result}`, { scheduleId: s.scheduleId });
     } finally {
       await client.connection.close();
     }
-    await serveWorker({ config, activities: composeActivities(config), logging });
+    await serveWorker({
+      config,
+      activities,
+      logging,
+      queues: served.queues.map((q) => ({
+        taskQueue: q.taskQueue,
+        serves: [...q.environments, ...(q.general ? ['general'] : [])].join(', '),
+      })),
+    });
   } finally {
     logging.restore();
   }
@@ -50,6 +70,8 @@ export interface ServeWorkerProps {
   readonly config: AppConfig;
   readonly activities: Activities;
   readonly logging: ProcessLogging;
+  /** The queues to poll, one Worker each over one connection; default `temporal.taskQueue`. */
+  readonly queues?: readonly { readonly taskQueue: string; readonly serves?: string }[];
 }
 
 /**
@@ -62,11 +84,26 @@ export async function serveWorker(props: ServeWorkerProps): Promise<void> {
   const { config, logging } = props;
   const { logger, ops } = logging;
   installTemporalRuntime(logger);
-  const { worker, connection } = await createWorker({
-    temporal: config.temporal,
-    activities: props.activities,
-    shutdownGraceTime: `${ops.shutdown.graceSeconds}s`,
-  });
+  const queues = props.queues ?? [{ taskQueue: config.temporal.taskQueue }];
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  const workers: Worker[] = [];
+  try {
+    for (const q of queues)
+      workers.push(
+        (
+          await createWorker({
+            temporal: config.temporal,
+            activities: props.activities,
+            connection,
+            taskQueue: q.taskQueue,
+            shutdownGraceTime: `${ops.shutdown.graceSeconds}s`,
+          })
+        ).worker,
+      );
+  } catch (e) {
+    await connection.close();
+    throw e;
+  }
   const health = await startHealthServer({
     component: 'worker',
     port: ops.health.port,
@@ -75,10 +112,14 @@ export async function serveWorker(props: ServeWorkerProps): Promise<void> {
       {
         name: 'worker',
         check: () => {
-          const state = worker.getState();
-          return state === 'RUNNING'
+          const stopped = workers
+            .map((w, i) => [queues[i]?.taskQueue, w.getState()])
+            .filter(([, s]) => s !== 'RUNNING');
+          return stopped.length === 0
             ? Promise.resolve()
-            : Promise.reject(new Error(`the worker is ${state}, not polling`));
+            : Promise.reject(
+                new Error(stopped.map(([q, s]) => `the worker of '${q}' is ${s}, not polling`).join('; ')),
+              );
         },
       },
       temporalCheck(connection, config.temporal.address),
@@ -92,13 +133,15 @@ export async function serveWorker(props: ServeWorkerProps): Promise<void> {
   const removeSignals = onShutdownSignal(logger, (signal) => {
     logger.info(`${signal}: draining (running activities have ${ops.shutdown.graceSeconds}s to finish)`);
     health.drain(`${signal} received: draining`);
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   });
-  logger.info(`polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (pid ${process.pid})`, {
-    taskQueue: config.temporal.taskQueue,
-  });
+  for (const q of queues)
+    logger.info(
+      `polling task queue '${q.taskQueue}'${q.serves ? ` (${q.serves})` : ''} on ${config.temporal.address} (pid ${process.pid})`,
+      { taskQueue: q.taskQueue },
+    );
   try {
-    await worker.run();
+    await Promise.all(workers.map((w) => w.run()));
     logger.info('worker stopped: every activity finished or was handed back');
   } finally {
     removeSignals();
@@ -111,7 +154,7 @@ if (require.main === module) {
   runWorker().then(
     () => process.exit(0),
     (e: unknown) => {
-      console.error(e instanceof ConfigError ? e.message : e);
+      console.error(e instanceof ConfigError ? e.message : e instanceof Error ? e.message : e);
       process.exit(1);
     },
   );

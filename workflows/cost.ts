@@ -3,7 +3,8 @@ import type { Activities } from '../activities';
 import type { RaiseAlertResult } from '../activities/alerts';
 import type { PostCostReportResult } from '../activities/cost/cost-chart';
 import type { Finding } from '../core/alerts/alert';
-import type { CostReportResult } from '../core/commands/results';
+import type { AllocationReportResult, CostReportResult } from '../core/commands/results';
+import type { GetAllocationInput } from '../core/cost/allocation';
 import type { BudgetForecast } from '../core/cost/anomaly';
 import { anomalyFinding, budgetFinding, forecastMonth, judgeDay } from '../core/cost/anomaly';
 import { costWindow } from '../core/cost/period';
@@ -15,9 +16,16 @@ import type { Requester } from '../core/requester';
 import { heartbeatCallActivity, notifyActivity, renderActivity } from './activity-options';
 
 const { getCostReport } = proxyActivities<Activities>(heartbeatCallActivity);
-const { renderCostChart } = proxyActivities<Activities>(renderActivity);
+const { renderCostChart, renderAllocationChart } = proxyActivities<Activities>(renderActivity);
+const { getAllocationReport } = proxyActivities<Activities>(heartbeatCallActivity);
 const { raiseAlert, postCostReport } = proxyActivities<Activities>(notifyActivity);
 const { findIdleResources } = proxyActivities<Activities>(heartbeatCallActivity);
+
+/** The message of a failed chart activity (its cause: the renderer's own words). */
+const chartFailure = (e: unknown): string => {
+  const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e;
+  return cause instanceof Error ? cause.message : String(cause);
+};
 
 /**
  * Read-only: `cost {env} [period]` and `cost by service {env} [period]` — one Cost Explorer read over the period
@@ -28,8 +36,21 @@ export async function costReportWorkflow(input: GetCostReportInput): Promise<Cos
   try {
     return { report, chart: await renderCostChart({ report }) };
   } catch (e) {
-    const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e;
-    return { report, chartError: cause instanceof Error ? cause.message : String(cause) };
+    return { report, chartError: chartFailure(e) };
+  }
+}
+
+/**
+ * Read-only: `cost by namespace|workload {env} [period]` — one read of the cluster's cost allocation API (OpenCost),
+ * then its chart. A chart that cannot be drawn does not cost the person the numbers; nothing to draw, no chart.
+ */
+export async function costAllocationWorkflow(input: GetAllocationInput): Promise<AllocationReportResult> {
+  const report = await getAllocationReport(input);
+  if (report.rows.length === 0) return { report };
+  try {
+    return { report, chart: await renderAllocationChart({ report }) };
+  } catch (e) {
+    return { report, chartError: chartFailure(e) };
   }
 }
 

@@ -1,7 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ChangeFreeze, EnvironmentName } from '../core/environments';
 import type { OperationPolicy } from '../core/operation-policy';
-import type { OperationState } from '../core/operations';
+import type { ApprovalRecord, OperationState } from '../core/operations';
 import type { Requester } from '../core/requester';
 import type { HelmWriteRequest } from '../core/k8s/request';
 import type { RolloutPolicy, ServiceTarget, TrafficSpec } from '../core/rollout/types';
@@ -109,6 +109,20 @@ export interface RolloutInput extends OperationBaseInput {
   readonly grantSeconds?: number;
   /** Knobs for tests: poll interval of readiness waits. */
   readonly tuning?: { readonly pollMs?: number };
+  /**
+   * Set by a promotion for its child rollout (workflows/promote.ts): the digest the promotion checked and had approved
+   * (the tag must still name it, else the rollout fails closed), and the promotion's approvals, which stand for the
+   * rollout's own only when the rollout's parent workflow is that promotion.
+   */
+  readonly promotion?: PromotedRollout;
+}
+
+/** What a promotion hands its child rollout. */
+export interface PromotedRollout {
+  /** The promotion's operation id: the child's parent workflow id must be this. */
+  readonly operationId: string;
+  readonly digest: string;
+  readonly approvals: readonly ApprovalRecord[];
 }
 
 /** Who pauses, resumes or aborts a rollout, and from where. */
@@ -149,3 +163,19 @@ export interface KeepArgs {
 
 /** Keep the resource during the reap's notice: tagged keep-until, and the reap ends without deleting. */
 export const keepUpdate = defineUpdate<OperationState, [KeepArgs]>('keep');
+
+/** `promote {service} {version} to {env}`: the checks, the approval, then the rollout as a child (workflows/promote.ts). */
+export interface PromoteInput extends OperationBaseInput {
+  readonly service: string;
+  /** The tag asked for; resolved to its digest in the target environment's registry. */
+  readonly version: string;
+  /** The stage before `environment`, where the same digest must run. */
+  readonly from: EnvironmentName;
+  /**
+   * The service there: where its live colour is read, by a worker of that environment (its task queue: a worker
+   * serving only the target environment holds no credentials for the previous one). Absent: the promotion's queue.
+   */
+  readonly previous: { readonly target: ServiceTarget; readonly traffic: TrafficSpec; readonly taskQueue?: string };
+  /** The child rollout's input in the target environment, as `rollout` would start it (its id is its lock). */
+  readonly rollout: RolloutInput;
+}

@@ -1,4 +1,4 @@
-import { ActivityFailure, condition, isCancellation, patched } from '@temporalio/workflow';
+import { ActivityFailure, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import type { AccessGrant } from '../core/access';
 import type { ResolvedArtifact } from '../core/artifacts';
 import type { OperationOutcome, OperationState } from '../core/operations';
@@ -55,6 +55,23 @@ async function tagMoved(
   if (again.kind === 'resolved' && again.artifact.digest === artifact.digest) return undefined;
   const now = again.kind === 'resolved' ? `now names ${again.artifact.digest}` : `no longer resolves (${again.reason})`;
   return `tag '${artifact.tag}' moved: it named ${artifact.digest} when requested and ${now}; failing closed`;
+}
+
+/**
+ * The approvals of the promotion that started this rollout as its child: they stand for the rollout's own (the
+ * promotion showed the same digest, its preconditions and this environment's policy on its card). Only when the
+ * parent workflow is that promotion: an input naming a promotion from anywhere else waits for approval as usual.
+ */
+async function promotedApprovals(op: RolloutOperation, acts: RolloutActs): Promise<'approved' | undefined> {
+  const p = op.input.promotion;
+  if (!p || workflowInfo().parent?.workflowId !== p.operationId || p.approvals.length < op.approval.required) {
+    return undefined;
+  }
+  op.update({ approvals: p.approvals });
+  for (const [i, a] of p.approvals.entries()) {
+    await audit(acts, op, 'approved', a.approver, { promotion: p.operationId, via: a.via, mfa: a.mfa }, i);
+  }
+  return 'approved';
 }
 
 /**
@@ -236,6 +253,13 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
         await audit(acts, op, 'failed', 'infra-agent', { reason: 'artifact refused', detail: resolved.reason });
         return finish('failed', `refused: ${resolved.reason}. Nothing was deployed.`);
       }
+      const pinned = input.promotion?.digest;
+      if (pinned && (resolved.kind !== 'resolved' || resolved.artifact.digest !== pinned)) {
+        const now = resolved.kind === 'resolved' ? `now names ${resolved.artifact.digest}` : resolved.reason;
+        const detail = `tag '${tag}' no longer names the promoted digest ${pinned} (${now}); failing closed`;
+        await audit(acts, op, 'failed', 'infra-agent', { reason: 'tag moved', detail }, 5);
+        return finish('failed', `${detail}. Nothing was deployed.`);
+      }
       if (resolved.kind === 'resolved') {
         artifact = resolved.artifact;
         image = artifact.reference;
@@ -351,7 +375,7 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Ope
       previousImage,
       steps: input.policy.steps,
     });
-    const decision = await awaitDecision(op, acts, notifier);
+    const decision = (await promotedApprovals(op, acts)) ?? (await awaitDecision(op, acts, notifier));
     if (decision !== 'approved') {
       await acts.scaleColour({ target: t, colour: to, replicas: 0 });
       return finish(decision.outcome, `${decision.message}; ${to} scaled to 0`);

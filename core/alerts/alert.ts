@@ -18,9 +18,10 @@ const SNOOZE_MS: Readonly<Record<Exclude<SnoozeFor, 'until-changed'>, number>> =
 /**
  * The scheduled checks there are, each a Temporal Schedule per environment (worker/schedules.ts) raising alerts
  * keyed by its name: drift (docs/drift.md), security rescans (docs/security.md), and cost (docs/cost.md): the weekly
- * report (`cost-report`, no alerts) and the daily anomaly and budget check (`cost-check`, alerts keyed `cost/…`).
+ * report (`cost-report`, no alerts) and the daily anomaly and budget check (`cost-check`, alerts keyed `cost/…`);
+ * and the DEV-only scheduled reap of idle resources (`reap`: notices with Keep, no alerts).
  */
-export const SCHEDULED_CHECKS = ['drift', 'rescan', 'cost-report', 'cost-check'] as const;
+export const SCHEDULED_CHECKS = ['drift', 'rescan', 'cost-report', 'cost-check', 'reap'] as const;
 export type ScheduledCheck = (typeof SCHEDULED_CHECKS)[number];
 
 /**

@@ -54,7 +54,7 @@ const check = {
   name: 'check',
   kind: 'check',
   description:
-    'a scheduled check: drift, rescan, cost-report (the weekly cost report) or cost-check (daily cost anomalies and budget)',
+    'a scheduled check: drift, rescan, cost-report (the weekly cost report), cost-check (daily cost anomalies and budget) or reap (the DEV-only scheduled reap of idle resources)',
 } as const;
 const alertReason = {
   name: 'reason',
@@ -141,6 +141,39 @@ export const COMMANDS = [
     effect: 'write',
     access: 'known-users',
     serves: 'rollout',
+  },
+  {
+    name: 'promote',
+    pattern: 'promote {service} {version} to {env}',
+    aliases: ['promote {service} {version} into {env}'],
+    summary:
+      'promote the digest of a version that runs in the previous stage (dev → tst → prd): preconditions (same digest live and verified there for its soak time, security gate, no freeze) on the approval card, then the blue/green rollout',
+    params: [
+      service,
+      {
+        name: 'version',
+        kind: 'version',
+        description:
+          'the image tag already running in the previous stage, e.g. 1.4.2; pinned to its digest, which must be the one running there',
+      },
+      env,
+    ],
+    examples: ['promote payments-api 1.4.2 to tst', 'promote checkout-web 2.0.0 to prd'],
+    effect: 'write',
+    access: 'known-users',
+    serves: 'promotion',
+  },
+  {
+    name: 'promotions',
+    pattern: 'promotions {env}',
+    aliases: ['promotions in {env}', 'promotions to {env}', 'list promotions {env}', 'change records {env}'],
+    summary:
+      'the recent promotions into an environment from the audit trail, each as a CM-3 change record: who asked and approved, which digest, from/to, when, the preconditions and how the rollout ended',
+    params: [env],
+    examples: ['promotions prd', 'change records tst'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'promotions',
   },
   {
     name: 'rollback',
@@ -244,7 +277,7 @@ export const COMMANDS = [
     pattern: 'schedules',
     aliases: ['list schedules', 'show schedules'],
     summary:
-      'list the scheduled checks (drift, security rescans, the weekly cost report and the daily cost check per environment): cadence, paused or running, last and next run',
+      'list the scheduled checks (drift, security rescans, the weekly cost report and the daily cost check per environment, the DEV-only scheduled reap): cadence, paused or running, last and next run',
     params: [],
     examples: ['schedules'],
     effect: 'read',
@@ -650,6 +683,34 @@ export const COMMANDS = [
     summary: 'the `cost {env}` report with a table of every day (total and the top services)',
     params: [env, period],
     examples: ['cost daily dev 7d'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
+  },
+  {
+    name: 'cost-by-namespace',
+    pattern: 'cost by namespace {env} {period}',
+    aliases: ['cost by namespaces {env} {period}', 'costs by namespace {env} {period}', 'k8s cost {env} {period}'],
+    summary:
+      "an environment's Kubernetes cost per namespace (OpenCost allocation: CPU and RAM requests × prices), with efficiency (usage / requests) and a chart",
+    params: [env, period],
+    examples: ['cost by namespace dev', 'cost by namespace prd 7d'],
+    effect: 'read',
+    access: 'anyone',
+    serves: 'cost',
+  },
+  {
+    name: 'cost-by-workload',
+    pattern: 'cost by workload {env} {period}',
+    aliases: [
+      'cost by workloads {env} {period}',
+      'costs by workload {env} {period}',
+      'cost by deployment {env} {period}',
+    ],
+    summary:
+      "an environment's Kubernetes cost per workload (Deployment, StatefulSet, …; OpenCost allocation by controller), with efficiency and a chart",
+    params: [env, period],
+    examples: ['cost by workload dev 7d'],
     effect: 'read',
     access: 'anyone',
     serves: 'cost',

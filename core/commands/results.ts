@@ -6,8 +6,10 @@ import type { EnvironmentName } from '../environments';
 import type { LogExport } from '../k8s/log-export';
 import type { HelmReadResult, K8sReadResult } from '../k8s/results';
 import type { OperationState } from '../operations';
+import type { PromotionRecord } from '../promotion';
 import type { CostChart, CostReport } from '../cost/report';
 import type { IdleReport } from '../cost/idle';
+import type { AllocationReport } from '../cost/allocation';
 import type { FreezesReport } from '../freezes';
 import type { ScanResult } from '../security/findings';
 import type { WaiverView } from '../security/waivers';
@@ -129,8 +131,15 @@ export type CommandResult =
       readonly action?: 'acknowledged' | 'snoozed';
     }
   | { readonly kind: 'cost'; readonly cost: CostReportResult }
+  | { readonly kind: 'allocation'; readonly allocation: AllocationReportResult }
   | { readonly kind: 'idle'; readonly report: IdleReport }
-  | { readonly kind: 'freezes'; readonly report: FreezesReport };
+  | { readonly kind: 'freezes'; readonly report: FreezesReport }
+  /** `promotions {env}`: the promotion records of the audit trail, newest first, with their links. */
+  | {
+      readonly kind: 'promotions';
+      readonly environment: EnvironmentName;
+      readonly records: readonly PromotionRecord[];
+    };
 
 /** A cost report and its chart (or why there is none: the numbers come even when the chart cannot be drawn). */
 export interface CostReportResult {
@@ -139,6 +148,32 @@ export interface CostReportResult {
   readonly chartError?: string;
   /** The per-day table was asked for (`cost daily`). */
   readonly daily?: boolean;
+}
+
+/** A Kubernetes cost allocation report (OpenCost) and its chart, or why there is none. */
+export interface AllocationReportResult {
+  readonly report: AllocationReport;
+  readonly chart?: CostChart;
+  readonly chartError?: string;
+}
+
+/** The chart that goes with a result (cost reports, allocation reports), for the terminal's file and Slack's upload. */
+export function resultChart(r: CommandResult): { chart: CostChart; title: string; altText: string } | undefined {
+  if (r.kind === 'cost' && r.cost.chart)
+    return {
+      chart: r.cost.chart,
+      title: `${r.cost.report.environment.toUpperCase()} daily cost`,
+      altText: 'Daily cost, stacked bars by service',
+    };
+  if (r.kind === 'allocation' && r.allocation.chart) {
+    const a = r.allocation.report;
+    return {
+      chart: r.allocation.chart,
+      title: `${a.environment.toUpperCase()} Kubernetes cost by ${a.grouping}`,
+      altText: `Kubernetes cost by ${a.grouping}, stacked bars by CPU and RAM, efficiency above each bar`,
+    };
+  }
+  return undefined;
 }
 
 /** The result a command of a given name gets (for renderers typed per command). */

@@ -61,6 +61,8 @@ export type Serves =
   | 'stack-operation'
   | 'remediate'
   | 'rollout'
+  | 'promotion'
+  | 'promotions'
   | 'helm-release'
   | 'decision'
   | 'operation-status'

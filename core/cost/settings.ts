@@ -20,6 +20,8 @@ export interface CostConfig {
   readonly anomaly: CostAnomalyRule;
   /** Monthly budget per environment, in the report's currency: forecast alerts at 80% and 100%. */
   readonly budget?: Readonly<Partial<Record<EnvironmentName, number>>>;
+  /** The OpenCost/Kubecost API (base URL, e.g. http://opencost.opencost:9003) of each environment's cluster. */
+  readonly allocation?: Readonly<Partial<Record<EnvironmentName, string>>>;
 }
 
 export const DEFAULT_ANOMALY_RULE: CostAnomalyRule = { factor: 1.5, baselineDays: 14, minIncrease: 50 };
@@ -89,6 +91,42 @@ function readBudget(
   return out;
 }
 
+function readAllocation(
+  raw: unknown,
+  fail: (path: string, problem: string) => void,
+): Partial<Record<EnvironmentName, string>> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObj(raw)) {
+    fail(
+      'cost.allocation',
+      'must be a mapping of environment to the OpenCost API URL, e.g. { dev: http://opencost:9003 }',
+    );
+    return undefined;
+  }
+  const out: Partial<Record<EnvironmentName, string>> = {};
+  for (const [env, v] of Object.entries(raw)) {
+    if (!(ENVS as readonly string[]).includes(env)) {
+      fail(`cost.allocation.${env}`, `'${env}' is not an environment; use ${ENVS.join(', ')}`);
+      continue;
+    }
+    let ok = false;
+    try {
+      ok = typeof v === 'string' && ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      fail(
+        `cost.allocation.${env}`,
+        `${JSON.stringify(v)} is not an http(s) URL; give the OpenCost API's base URL, e.g. http://opencost.opencost:9003`,
+      );
+      continue;
+    }
+    out[env as EnvironmentName] = (v as string).replace(/\/+$/, '');
+  }
+  return out;
+}
+
 /** Reads config `cost:`; every problem names its setting. */
 export function readCostConfig(raw: unknown): { value: CostConfig; issues: Issue[] } {
   const issues: Issue[] = [];
@@ -96,17 +134,19 @@ export function readCostConfig(raw: unknown): { value: CostConfig; issues: Issue
   if (raw === undefined || raw === null) return { value: DEFAULT_COST_CONFIG, issues };
   if (!isObj(raw)) return { value: DEFAULT_COST_CONFIG, issues: [{ path: 'cost', problem: 'must be a mapping' }] };
   for (const k of Object.keys(raw))
-    if (!['schedule', 'check', 'anomaly', 'budget'].includes(k))
-      fail(`cost.${k}`, 'unknown key; use schedule, check, anomaly, budget');
+    if (!['schedule', 'check', 'anomaly', 'budget', 'allocation'].includes(k))
+      fail(`cost.${k}`, 'unknown key; use schedule, check, anomaly, budget, allocation');
   const schedule = readCheckSchedule(raw.schedule, 'cost.schedule', fail);
   const check = readCheckSchedule(raw.check, 'cost.check', fail);
   const budget = readBudget(raw.budget, fail);
+  const allocation = readAllocation(raw.allocation, fail);
   return {
     value: {
       ...(schedule ? { schedule } : {}),
       ...(check ? { check } : {}),
       anomaly: readAnomaly(raw.anomaly, fail),
       ...(budget ? { budget } : {}),
+      ...(allocation ? { allocation } : {}),
     },
     issues,
   };

@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { EnvironmentConfig } from '../../core/environments';
 import type { OperationState } from '../../core/operations';
+import { promotionLines } from '../../core/promotion';
 import { rolloutLines } from '../../core/rollout/summary';
 import { configGateLines } from '../../core/security/gate';
 import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
@@ -44,6 +45,7 @@ const VERB: Readonly<Record<OperationState['kind'], string>> = {
   rollback: 'Rollback',
   'helm-release': 'Helm',
   reap: 'Reap',
+  promotion: 'Promote',
 };
 
 /** The operation's one status message: request and target, preview, buttons or decision, outcome. */
@@ -83,7 +85,8 @@ export function buildOperationMessage(
   if (s.findings.length) blocks.push(...findingBlocks(s.findings));
   // A stack deploy's trivy config verdict (security.scanStackTemplates), blocked or not.
   if (s.configGate) blocks.push(...preformatted(configGateLines(s.configGate).join('\n'), 2));
-  if (s.rollout) blocks.push(...preformatted(rolloutLines(s).join('\n'), 4));
+  if (s.promotion) blocks.push(...preformatted(promotionLines(s.promotion).join('\n'), 4));
+  else if (s.rollout) blocks.push(...preformatted(rolloutLines(s).join('\n'), 4));
   else if (s.preview) blocks.push(...previewBlocks(s));
   blocks.push(...decisionBlocks(s, ctx));
   blocks.push(...rolloutControlBlocks(s));

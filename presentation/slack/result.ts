@@ -4,9 +4,10 @@ import type { Command, KubeReadCommand } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from '../text/alerts';
 import { renderDrift } from '../text/drift';
 import { renderVerify } from '../text/verify';
-import { renderCost } from '../text/cost';
+import { renderAllocation, renderCost } from '../text/cost';
 import { renderIdle } from '../text/idle';
 import { renderFreezes } from '../text/freezes';
+import { renderPromotions } from '../text/promotions';
 import { renderScan } from '../text/scan';
 import { renderWaiverChange, renderWaiverList } from '../text/waivers';
 import { renderLogExport } from '../text/log-export';
@@ -103,6 +104,11 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
     case 'cost':
       // The chart is uploaded into the same thread by the bot (files.uploadV2) right after this answer.
       return costReply(r.cost);
+    case 'allocation': {
+      // The chart is uploaded into the same thread by the bot (files.uploadV2) right after this answer.
+      const a = renderAllocation(r.allocation);
+      return textReply(`:moneybag: ${userText(a.headline)}`, a.body);
+    }
     case 'idle': {
       const k = renderIdle(r.report);
       return textReply(`:zzz: ${userText(k.headline)}`, k.body || undefined);
@@ -113,6 +119,10 @@ export function renderSlackResult(c: Command, r: CommandResult, channel: string)
         `${f.frozen ? ':snowflake:' : ':white_check_mark:'} ${userText(f.headline)}`,
         f.body || undefined,
       );
+    }
+    case 'promotions': {
+      const p = renderPromotions(r.environment, r.records);
+      return textReply(userText(p.headline), p.body || undefined);
     }
     case 'scan': {
       const s = renderScan(r.scan);

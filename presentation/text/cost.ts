@@ -1,4 +1,5 @@
-import type { CostReportResult } from '../../core/commands/results';
+import type { AllocationReportResult, CostReportResult } from '../../core/commands/results';
+import type { AllocationReport } from '../../core/cost/allocation';
 import type { CostReport } from '../../core/cost/report';
 
 /** How many groups the report lists; the total always covers all of them. */
@@ -83,4 +84,58 @@ export function renderCost(c: CostReportResult): { headline: string; body: strin
   if (c.chartError) lines.push(`(no chart: ${c.chartError})`);
   lines.push(`Cost Explorer ${r.metric}, ${r.currency}, complete UTC days, tag Environment=${r.environment}`);
   return { headline: costHeadline(r), body: lines.join('\n') };
+}
+
+const ALLOCATION_ROWS_SHOWN = 12;
+const GIB = 1024 ** 3;
+const effPct = (e: number | null): string => (e === null ? 'n/a' : `${Math.round(e * 100)}%`);
+const when = (rfc3339: string): string => rfc3339.slice(0, 16).replace('T', ' ');
+
+/** The allocation report's first line: what, which window, the total and its efficiency. */
+export function allocationHeadline(r: AllocationReport): string {
+  const what = r.grouping === 'namespace' ? 'namespace' : 'workload';
+  return (
+    `${r.environment.toUpperCase()} Kubernetes cost by ${what}, ${PERIOD_WORDS[r.period]} ` +
+    `(${when(r.window.start)} – ${when(r.window.end)} UTC): ${money(r.totalCost, r.currency)} ` +
+    `(CPU ${money(r.cpuCost, r.currency)}, RAM ${money(r.ramCost, r.currency)}), efficiency ${effPct(r.efficiency)}`
+  );
+}
+
+/**
+ * An allocation report for people: a line per namespace or workload (total, CPU, RAM, requests, efficiencies), and
+ * where the numbers came from. Efficiency is usage / requests: low means paying for requests nobody uses.
+ */
+export function renderAllocation(c: AllocationReportResult): { headline: string; body: string } {
+  const r = c.report;
+  if (r.rows.length === 0)
+    return {
+      headline: allocationHeadline(r),
+      body: `Nothing ran in ${r.environment}'s namespaces in this window (OpenCost at ${r.url} has no allocation for it).`,
+    };
+  const shown = r.rows.slice(0, ALLOCATION_ROWS_SHOWN);
+  const names = shown.map((x) => x.name);
+  const width = Math.max(...names.map((n) => n.length), 4);
+  const totals = shown.map((x) => money(x.totalCost, r.currency));
+  const tw = Math.max(...totals.map((t) => t.length));
+  const lines = shown.map(
+    (x, i) =>
+      `  ${(names[i] ?? '').padEnd(width)}  ${(totals[i] ?? '').padStart(tw)}  CPU ${money(x.cpuCost, r.currency)}, ` +
+      `RAM ${money(x.ramCost, r.currency)}; requests ${x.cpuCoreRequestAverage.toFixed(2)} cores, ` +
+      `${(x.ramByteRequestAverage / GIB).toFixed(2)} GiB; efficiency CPU ${effPct(x.cpuEfficiency)}, ` +
+      `RAM ${effPct(x.ramEfficiency)}, total ${effPct(x.totalEfficiency)}`,
+  );
+  const rest = r.rows.slice(ALLOCATION_ROWS_SHOWN);
+  if (rest.length > 0)
+    lines.push(
+      `  … and ${rest.length} more: ${money(
+        rest.reduce((a, x) => a + x.totalCost, 0),
+        r.currency,
+      )}`,
+    );
+  if (r.otherCost > 0) lines.push(`PV, network and load balancers: ${money(r.otherCost, r.currency)}`);
+  if (c.chartError) lines.push(`(no chart: ${c.chartError})`);
+  lines.push(
+    `OpenCost allocation (${r.url}): requests × prices for the minutes each pod ran; efficiency = usage / requests`,
+  );
+  return { headline: allocationHeadline(r), body: lines.join('\n') };
 }

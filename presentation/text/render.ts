@@ -4,6 +4,7 @@ import { commandLine } from '../../core/commands/tool-schema';
 import type { KubeReadCommand } from '../../core/commands/types';
 import type { K8sTable } from '../../core/k8s/results';
 import type { KubeReadResult, OperationSummary } from '../../core/commands/results';
+import { promotionLines } from '../../core/promotion';
 import { rolloutLines } from '../../core/rollout/summary';
 import { configGateLines } from '../../core/security/gate';
 import { PHASE_TEXT, summarizeChanges } from '../../core/operations';
@@ -36,6 +37,8 @@ export function renderFindings(findings: readonly ValidationFinding[]): string {
 /** The preview people approve: what changes, what gets replaced, what validation said. */
 export function renderPreview(s: OperationState): string {
   const p = s.preview;
+  if (s.promotion)
+    return [...promotionLines(s.promotion), ...(p ? [`approval artifact: ${p.artifactId}`] : [])].join('\n');
   if (s.rollout) return [...rolloutLines(s), ...(p ? [`approval artifact: ${p.artifactId}`] : [])].join('\n');
   if (!p) return '(no preview yet)';
   const { counts, warnings } = summarizeChanges(p.changes);
@@ -67,7 +70,7 @@ export function renderState(s: OperationState): string {
     `approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.map((a) => ` ${a.approver}@${a.at}${a.mfa ? ' (mfa)' : ''}`).join(',')}${s.approvalDeadline && !s.outcome ? `; expires ${s.approvalDeadline}` : ''}`,
   ];
   if (s.rejection) lines.push(`rejected by ${s.rejection.by} at ${s.rejection.at}: ${s.rejection.reason}`);
-  if (s.preview || s.rollout) lines.push(renderPreview(s));
+  if (s.preview || s.rollout || s.promotion) lines.push(renderPreview(s));
   if (s.verification) lines.push(`verification: ${s.verification.summary}`, verifyBody(s.verification));
   if (s.events.length)
     lines.push(

@@ -3,9 +3,10 @@ import type { Command } from '../../core/commands/types';
 import { renderAlerts, renderSchedules } from './alerts';
 import { renderDrift } from './drift';
 import { renderVerify } from './verify';
-import { renderCost } from './cost';
+import { renderAllocation, renderCost } from './cost';
 import { renderIdle } from './idle';
 import { renderFreezes } from './freezes';
+import { renderPromotions } from './promotions';
 import { renderScan } from './scan';
 import { renderWaiverChange, renderWaiverList } from './waivers';
 import { renderLogExport } from './log-export';
@@ -40,7 +41,7 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
       switch (r.action) {
         case 'approved':
           return {
-            text: `approved by ${who}${r.state.preview || r.state.rollout ? `:\n${renderPreview(r.state)}` : ''}`,
+            text: `approved by ${who}${r.state.preview || r.state.rollout || r.state.promotion ? `:\n${renderPreview(r.state)}` : ''}`,
             ok: true,
           };
         case 'rejected':
@@ -89,6 +90,10 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
       const k = renderCost(r.cost);
       return { text: [k.headline, k.body].join('\n'), ok: true };
     }
+    case 'allocation': {
+      const a = renderAllocation(r.allocation);
+      return { text: [a.headline, a.body].join('\n'), ok: true };
+    }
     case 'idle': {
       const k = renderIdle(r.report);
       return { text: [k.headline, k.body].filter(Boolean).join('\n'), ok: true };
@@ -96,6 +101,10 @@ export function renderResult(c: Command, r: CommandResult, who: string): TextAns
     case 'freezes': {
       const f = renderFreezes(r.report);
       return { text: [f.headline, f.body].filter(Boolean).join('\n'), ok: true };
+    }
+    case 'promotions': {
+      const p = renderPromotions(r.environment, r.records);
+      return { text: [p.headline, p.body].filter(Boolean).join('\n'), ok: true };
     }
     case 'scan': {
       const s = renderScan(r.scan);

@@ -257,6 +257,22 @@ describe('config cost:', () => {
     expect(bad.issues[3]?.problem).toContain('a factor above 1');
   });
 
+  test('allocation: each environment names its OpenCost/Kubecost URL; bad ones name the setting', () => {
+    expect(
+      readCostConfig({ allocation: { dev: 'http://opencost.opencost:9003/', prd: 'https://kc.example/model' } }),
+    ).toEqual({
+      value: {
+        anomaly: { factor: 1.5, baselineDays: 14, minIncrease: 50 },
+        allocation: { dev: 'http://opencost.opencost:9003', prd: 'https://kc.example/model' },
+      },
+      issues: [],
+    });
+    const bad = readCostConfig({ allocation: { qa: 'http://x:9003', dev: 'opencost:9003', tst: 42 } });
+    expect(bad.issues.map((i) => i.path)).toEqual(['cost.allocation.qa', 'cost.allocation.dev', 'cost.allocation.tst']);
+    expect(bad.issues[1]?.problem).toContain('is not an http(s) URL');
+    expect(readCostConfig({ allocation: 'http://x' }).issues[0]?.path).toBe('cost.allocation');
+  });
+
   test('the rule needs both limits: 1.5× the median and more than minIncrease above it', () => {
     const day = (date: string, amount: number) => ({ date, total: amount, groups: { small: amount } });
     const report = (last: number): CostReport => ({

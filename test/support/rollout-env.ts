@@ -51,7 +51,12 @@ export function rolloutTestConfig(
   traffic: Partial<Record<EnvironmentName, Record<string, unknown>>> = { dev: { kind: 'istio' } },
   /** security: keep the sandbox's security section (trivy gates); off by default, the test images have no archive. */
   /** registry: the OCI registry the environments resolve tags against (INFRA_AGENT_REGISTRY_URL; default none). */
-  options: { readonly security?: boolean; readonly registry?: string } = {},
+  /** environments: settings merged into an environment's raw config (e.g. `{ dev: { soak: '1s' } }`). */
+  options: {
+    readonly security?: boolean;
+    readonly registry?: string;
+    readonly environments?: Partial<Record<EnvironmentName, Record<string, unknown>>>;
+  } = {},
 ): RolloutTestConfig {
   type Raw = Record<string, unknown> & { environments: Record<string, Record<string, unknown>> };
   const raw = parse(readFileSync(join(ROOT, 'config', 'sandbox.yaml'), 'utf8')) as Raw;
@@ -69,6 +74,7 @@ export function rolloutTestConfig(
   }
   // Environments not named here keep no cluster.
   for (const [env, e] of Object.entries(raw.environments)) if (!(env in traffic)) delete e.cluster;
+  for (const [env, extra] of Object.entries(options.environments ?? {})) Object.assign(raw.environments[env]!, extra);
   raw.services = services;
   if (!options.security) delete raw.security;
   const path = join(cluster.dir, `config-${randomUUID()}.yaml`);

@@ -15,6 +15,7 @@ const files = readdirSync(HISTORIES_DIR)
   .sort();
 const EXPECTED_OUTCOMES = [
   'alert-snoozed',
+  'cost-allocation',
   'cost-report-chart-failed',
   'cost-report-with-chart',
   'delete-approved',
@@ -35,6 +36,9 @@ const EXPECTED_OUTCOMES = [
   'helm-install-succeeded',
   'helm-rollback-write-retried',
   'helm-upgrade-release-moved',
+  'promote-skipped-stage',
+  'promote-soak-refused',
+  'promote-succeeded',
   'reap-kept',
   'reap-refused-prd',
   'reap-volume-deleted',
@@ -48,6 +52,7 @@ const EXPECTED_OUTCOMES = [
   'rollout-digest-succeeded',
   'rollout-held-no-measurement',
   'rollout-not-ready',
+  'rollout-promoted',
   'rollout-rejected',
   'rollout-rolled-back',
   'rollout-succeeded',
@@ -59,6 +64,8 @@ const EXPECTED_OUTCOMES = [
   'scheduled-drift-alert-posted',
   'scheduled-drift-alert-resolved',
   'scheduled-drift-kubernetes',
+  'scheduled-reap-refused-prd',
+  'scheduled-reap-started',
   'scheduled-rescan-alert-posted',
   'scheduled-rescan-alert-resolved',
 ];

@@ -20,6 +20,7 @@ import {
   reapInput,
   remediateInput,
   remediateServiceInput,
+  promoteInput,
   rolloutInput,
   stackInput,
   stackNameOf,
@@ -31,6 +32,7 @@ import type { Alerts } from './alerts';
 import type { ScheduledCheck } from '../../core/alerts/alert';
 import type { Schedules } from './schedules';
 import type { SnoozeFor } from '../../core/alerts/alert';
+import { taskQueueFor } from '../../core/task-queues';
 
 /** How the person's second factor is obtained for an approval that needs one (PRD). */
 export interface StepUp {
@@ -85,7 +87,9 @@ export class Dispatcher {
     this.authorize(command, requester);
     // Everything but help and the audit trail is served by a worker: say at once when none is polling.
     if (spec.serves !== 'help' && spec.serves !== 'audit' && spec.serves !== 'list')
-      await this.deps.liveness.assertPolling();
+      await this.deps.liveness.assertPolling(
+        taskQueueFor(this.deps.config, (command as { env?: EnvironmentName }).env),
+      );
     return this.serve(command, requester, opts);
   }
 
@@ -164,6 +168,21 @@ export class Dispatcher {
         const started = await operations.start(o.name, input, `${input.target.namespace}/${input.service.name}`);
         const what = o.name === 'rollout' ? `rollout of ${o.service} ${o.version}` : `rollback of ${o.service}`;
         return { kind: 'started', started, environment: o.env, what };
+      }
+      case 'promotion': {
+        const p = c as CommandNamed<'promote'>;
+        const input = promoteInput(config, p.service, p.version, p.env, r, opts.notify, this.deps.rolloutTuning);
+        const started = await operations.start('promote', input, `${input.rollout.target.namespace}/${p.service}`);
+        return {
+          kind: 'started',
+          started,
+          environment: p.env,
+          what: `promotion of ${p.service} ${p.version} from ${input.from} to ${p.env}`,
+        };
+      }
+      case 'promotions': {
+        const env = (c as CommandNamed<'promotions'>).env;
+        return { kind: 'promotions', environment: env, records: await reads.promotions(env) };
       }
       case 'helm-release': {
         const h = c as CommandNamed<'helm-install' | 'helm-upgrade' | 'helm-rollback'>;
@@ -247,6 +266,10 @@ export class Dispatcher {
         return { kind: 'alerts', alerts: await this.deps.alerts.list(r) };
       }
       case 'cost': {
+        if (c.name === 'cost-by-namespace' || c.name === 'cost-by-workload') {
+          const grouping = c.name === 'cost-by-namespace' ? 'namespace' : 'workload';
+          return { kind: 'allocation', allocation: await reads.allocation(c.env, c.period, grouping, r) };
+        }
         const k = c as CommandNamed<'cost' | 'cost-by-service' | 'cost-daily'>;
         const grouping = k.name === 'cost-by-service' ? 'aws-service' : 'service-tag';
         const cost = await reads.cost(k.env, k.period, grouping, r);

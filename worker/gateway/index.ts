@@ -73,7 +73,7 @@ export class Gateway {
       reads: this.reads,
       schedules: new Schedules(client, config, audit),
       alerts: new Alerts(client, config),
-      liveness: new WorkerLiveness(client, config.temporal.namespace, config.temporal.taskQueue),
+      liveness: new WorkerLiveness(client, config.temporal.namespace),
       iacVersionOf: (stack) => this.iacVersionOf(stack),
       ...(props.tuning ? { tuning: props.tuning } : {}),
       ...(props.rolloutTuning ? { rolloutTuning: props.rolloutTuning } : {}),

@@ -1,5 +1,6 @@
 import { resolveApprovers } from '../../core/approval';
 import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
+import type { FindIdleInput } from '../../core/cost/idle';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
 import { InvalidInput } from '../../core/errors';
@@ -7,6 +8,8 @@ import type { HelmWriteRequest } from '../../core/k8s/request';
 import { releaseChart } from '../../core/commands/kube-reads';
 import type { KubernetesDriftTarget } from '../../workflows/drift-k8s';
 import { formatOperationId } from '../../core/operation-id';
+import { previousStage } from '../../core/promotion';
+import { taskQueueFor } from '../../core/task-queues';
 import type { Requester } from '../../core/requester';
 import type { IacVersionResult } from '../iac-version';
 import type {
@@ -14,6 +17,7 @@ import type {
   HelmReleaseInput,
   NotifyTarget,
   OperationBaseInput,
+  PromoteInput,
   RolloutInput,
   StackOperationInput,
 } from '../../workflows/definitions';
@@ -179,6 +183,40 @@ export function rolloutInput(
   };
 }
 
+/**
+ * The recorded input of `promote {service} {version} to {env}`: the previous stage's service (where the digest must
+ * run) and the child rollout's input as `rollout` would build it. The first stage has nothing to promote from.
+ */
+export function promoteInput(
+  config: AppConfig,
+  service: string,
+  version: string,
+  env: EnvironmentName,
+  requester: Requester,
+  notify?: NotifyTarget,
+  tuning?: RolloutInput['tuning'],
+): PromoteInput {
+  const from = previousStage(env);
+  if (!from) {
+    throw new InvalidInput(
+      `env: ${env} is the first stage, nothing is promoted into it; roll a version out there with \`rollout ${service} ${version} to ${env}\``,
+    );
+  }
+  const rollout = rolloutInput(config, 'rollout', service, env, requester, version, notify, tuning);
+  const previous = rolloutInput(config, 'rollout', service, from, requester, version);
+  return {
+    operationId: formatOperationId('promote', env, service),
+    environment: env,
+    region: rollout.region,
+    ...operationBase(config, env, requester, notify),
+    service,
+    version,
+    from,
+    previous: { target: previous.target, traffic: previous.traffic, taskQueue: taskQueueFor(config, from) },
+    rollout,
+  };
+}
+
 /** The recorded input of a Helm install, upgrade or rollback of a catalog release. */
 export function helmReleaseInput(
   config: AppConfig,
@@ -310,6 +348,22 @@ export function kubernetesDriftTargets(config: AppConfig, env: EnvironmentName):
   ];
 }
 /** The recorded input of `reap {resource} dev`: the notice and keep periods from config now (DEV only: see reapWorkflow). */
+/**
+ * What `idle {env}` looks at, from config: the namespaces of the environment's catalog services and releases (with
+ * the cluster's suffix), the blue/green standby colours kept at 0 on purpose, and the prices and thresholds.
+ */
+export function idleInput(config: AppConfig, env: EnvironmentName): Omit<FindIdleInput, 'nowIso'> {
+  const e = config.environments[env];
+  const suffix = e.cluster?.namespaceSuffix ?? '';
+  const services = Object.values(config.services);
+  const namespaces = [
+    ...new Set([...services, ...Object.values(config.releases)].map((s) => `${s.namespace}${suffix}`)),
+  ].sort();
+  const standby = services.flatMap((s) => ['blue', 'green'].map((c) => `${s.namespace}${suffix}/${s.name}-${c}`));
+  const { prices, thresholds, reap } = config.idle ?? DEFAULT_IDLE_CONFIG;
+  return { environment: env, region: e.region, settings: { prices, thresholds, reap }, namespaces, standby };
+}
+
 export function reapInput(
   config: AppConfig,
   resourceId: string,
@@ -317,12 +371,24 @@ export function reapInput(
   requester: Requester,
   notify?: NotifyTarget,
 ): ReapInput {
-  const reap = (config.idle ?? DEFAULT_IDLE_CONFIG).reap;
   return {
     operationId: formatOperationId('reap', env, resourceId),
+    resourceId,
+    ...reapSettings(config, env, requester, notify),
+  };
+}
+
+/** A reap's input but the resource: the notice and keep periods from config, who asked, where the notice goes. */
+export function reapSettings(
+  config: AppConfig,
+  env: EnvironmentName,
+  requester: Requester,
+  notify?: NotifyTarget,
+): Omit<ReapInput, 'operationId' | 'resourceId'> {
+  const reap = (config.idle ?? DEFAULT_IDLE_CONFIG).reap;
+  return {
     environment: env,
     region: config.environments[env].region,
-    resourceId,
     noticeSeconds: reap.noticeSeconds,
     keepSeconds: reap.keepSeconds,
     ...operationBase(config, env, requester, notify),

@@ -19,36 +19,36 @@ const RECHECK_EVERY_MS = 400;
  * execution timeout or a write sit unnoticed: Temporal's DescribeTaskQueue lists the pollers it saw recently.
  */
 export class WorkerLiveness {
-  private okUntil = 0;
+  /** Per task queue (each environment may have its own, core/task-queues.ts): until when a yes is reused. */
+  private readonly okUntil = new Map<string, number>();
 
   constructor(
     private readonly client: Client,
     private readonly namespace: string,
-    private readonly taskQueue: string,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Resolves when a worker polled recently; otherwise NoWorkerAnswering naming the queue and how to start one. */
-  async assertPolling(): Promise<void> {
-    if (this.now() < this.okUntil) return;
+  /** Resolves when a worker polled `taskQueue` recently; otherwise NoWorkerAnswering naming it and how to start one. */
+  async assertPolling(taskQueue: string): Promise<void> {
+    if (this.now() < (this.okUntil.get(taskQueue) ?? 0)) return;
     const graceUntil = this.now() + STARTUP_GRACE_MS;
-    let polling = await this.pollersSeen().catch(() => undefined);
+    let polling = await this.pollersSeen(taskQueue).catch(() => undefined);
     while (polling === false && this.now() < graceUntil) {
       await new Promise((r) => setTimeout(r, RECHECK_EVERY_MS));
-      polling = await this.pollersSeen().catch(() => undefined);
+      polling = await this.pollersSeen(taskQueue).catch(() => undefined);
     }
     // The check could not be made (server slow or older): do not block the command on it.
     if (polling === undefined) return;
-    if (!polling) throw noWorkerError(undefined, this.taskQueue);
-    this.okUntil = this.now() + CACHE_MS;
+    if (!polling) throw noWorkerError(undefined, taskQueue);
+    this.okUntil.set(taskQueue, this.now() + CACHE_MS);
   }
 
   /** True when a workflow poller was seen within RECENT_MS; undefined when the server did not answer in time. */
-  private async pollersSeen(): Promise<boolean | undefined> {
+  private async pollersSeen(taskQueue: string): Promise<boolean | undefined> {
     const call = this.client.workflowService.describeTaskQueue({
       namespace: this.namespace,
       // TASK_QUEUE_KIND_NORMAL = 1, TASK_QUEUE_TYPE_WORKFLOW = 1 (temporal.api.enums.v1).
-      taskQueue: { name: this.taskQueue, kind: 1 },
+      taskQueue: { name: taskQueue, kind: 1 },
       taskQueueType: 1,
     });
     let timer: NodeJS.Timeout | undefined;

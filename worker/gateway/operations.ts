@@ -13,6 +13,7 @@ import {
   blueGreenRolloutWorkflow,
   deleteStackWorkflow,
   deployStackWorkflow,
+  promoteWorkflow,
   helmReleaseWorkflow,
   reapWorkflow,
   remediateServiceWorkflow,
@@ -31,6 +32,7 @@ import {
   stateQuery,
 } from '../../workflows/definitions';
 import { fromQueryFailure, fromUpdateFailure } from './temporal-errors';
+import { allTaskQueues, taskQueueFor, taskQueueOfWorkflowId } from '../../core/task-queues';
 
 /** The workflow that runs each kind of approvable operation, and how a busy lock names what holds it. */
 const WORKFLOWS = {
@@ -44,6 +46,7 @@ const WORKFLOWS = {
   'helm-upgrade': { workflow: helmReleaseWorkflow, what: 'a change' },
   'helm-rollback': { workflow: helmReleaseWorkflow, what: 'a change' },
   reap: { workflow: reapWorkflow, what: 'a reap' },
+  promote: { workflow: promoteWorkflow, what: 'a promotion' },
 } as const;
 export type OperationKindName = keyof typeof WORKFLOWS;
 const WORKFLOW_TYPES = [...new Set(Object.values(WORKFLOWS).map((w) => w.workflow.name))];
@@ -54,6 +57,7 @@ const UNIT: Readonly<Record<(typeof OPERATION_KINDS)[number], string>> = {
   rollout: 'service',
   helm: 'release',
   reap: 'resource',
+  promote: 'service',
 };
 
 export type DecisionName = 'approve' | 'reject' | 'cancel' | 'pause' | 'resume' | 'abort' | 'keep';
@@ -70,8 +74,9 @@ export class Operations {
     private readonly audit: AuditLog,
   ) {}
 
-  private get taskQueue(): string {
-    return this.config.temporal.taskQueue;
+  /** The queue an operation runs on: its environment's (core/task-queues.ts). */
+  private queueOf(operationId: string): string {
+    return taskQueueOfWorkflowId(this.config, operationId);
   }
 
   /** Link to one workflow in the Temporal Web UI, when a UI URL is configured. */
@@ -109,7 +114,7 @@ export class Operations {
     }
     try {
       await this.client.workflow.start(workflow as unknown as (input: I) => Promise<OperationState>, {
-        taskQueue: this.taskQueue,
+        taskQueue: taskQueueFor(this.config, input.environment),
         workflowId: input.operationId,
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -154,7 +159,7 @@ export class Operations {
     try {
       return await this.handle(operationId).query(stateQuery);
     } catch (e) {
-      throw fromQueryFailure(e, operationId, this.taskQueue);
+      throw fromQueryFailure(e, operationId, this.queueOf(operationId));
     }
   }
 
@@ -230,7 +235,7 @@ export class Operations {
       }
     } catch (e) {
       if (e instanceof InvalidInput) throw e;
-      const error = await fromUpdateFailure(e, this.client, operationId, this.taskQueue);
+      const error = await fromUpdateFailure(e, this.client, operationId, this.queueOf(operationId));
       await this.recordRefusal(decision, operationId, state, who, error.message, args);
       throw error;
     }
@@ -268,10 +273,12 @@ export class Operations {
     const out: (OperationSummary & { runId: string })[] = [];
     for await (const w of this.client.workflow.list({
       // Only this deployment's operations: another infra-agent (or a test) sharing the namespace uses its own task
-      // queue, and querying its workflows would wait for workers that are not ours.
+      // queues, and querying its workflows would wait for workers that are not ours.
       query:
         `WorkflowType IN (${WORKFLOW_TYPES.map((t) => JSON.stringify(t)).join(',')})` +
-        ` AND TaskQueue = ${JSON.stringify(this.taskQueue)}`,
+        ` AND TaskQueue IN (${allTaskQueues(this.config)
+          .map((q) => JSON.stringify(q))
+          .join(',')})`,
     })) {
       const r = (w.memo?.requester ?? {}) as Partial<Requester>;
       out.push({

@@ -2,7 +2,15 @@ import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { AuditLog, AuditRecord } from '../../core/audit';
 import { kubeFacts, kubeReadRequest } from '../../core/commands/kube-reads';
-import type { CallerIdentity, CostReportResult, KubeReadAnswer, StackStatus } from '../../core/commands/results';
+import type {
+  AllocationReportResult,
+  CallerIdentity,
+  CostReportResult,
+  KubeReadAnswer,
+  StackStatus,
+} from '../../core/commands/results';
+import type { AllocationGrouping } from '../../core/cost/allocation';
+import { allocationWindow } from '../../core/cost/allocation';
 import type { KubeReadCommand } from '../../core/commands/types';
 import type { AppConfig } from '../../core/config';
 import type { EnvironmentName } from '../../core/environments';
@@ -18,10 +26,11 @@ import { costWindow } from '../../core/cost/period';
 import type { CostGrouping } from '../../core/cost/report';
 import type { ValidationReport } from '../../core/validation';
 import type { IdleReport } from '../../core/cost/idle';
-import { DEFAULT_IDLE_CONFIG } from '../../core/cost/idle';
 import type { FreezesReport } from '../../core/freezes';
+import type { PromotionRecord } from '../../core/promotion';
 import {
   changeFreezesWorkflow,
+  costAllocationWorkflow,
   costReportWorkflow,
   idleResourcesWorkflow,
   describeStackWorkflow,
@@ -43,10 +52,14 @@ import type { GrantWaiverInput } from '../../activities/security/waivers';
 import type { WaiverView } from '../../core/security/waivers';
 import type { DriftCheckInput } from '../../workflows/drift';
 import type { KubeReadInput } from '../../workflows/read-only';
-import { kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
+import { idleInput, kubernetesDriftTargets, releaseDriftTarget, serviceDriftTarget, stackNameOf } from './inputs';
 import type { KubernetesDriftReport } from '../../core/drift/kubernetes';
 import { fromReadFailure } from './temporal-errors';
+
+/** How far back in the audit trail `promotions {env}` looks (records, all kinds). */
+const PROMOTION_SCAN = 20_000;
 import type { VerifyReport } from '../../core/verify/report';
+import { taskQueueFor, taskQueueOfWorkflowId } from '../../core/task-queues';
 
 /**
  * Reads: each runs one short read-only workflow on the deployment's task queue (the front ends never call AWS or
@@ -68,7 +81,8 @@ export class Reads {
   ): Promise<R> {
     return this.client.workflow
       .execute(workflow, {
-        taskQueue: this.config.temporal.taskQueue,
+        // `<kind>/<env>/…` runs on that environment's queue; the rest on the general one (core/task-queues.ts).
+        taskQueue: taskQueueOfWorkflowId(this.config, workflowId),
         workflowId,
         args,
         workflowExecutionTimeout: timeout,
@@ -276,7 +290,7 @@ export class Reads {
   private async driftCheckRunning(stack: string, env: EnvironmentName): Promise<string | undefined> {
     const types = ['stackDriftWorkflow', 'environmentDriftWorkflow', 'scheduledDriftWorkflow'];
     const query =
-      `ExecutionStatus = 'Running' AND TaskQueue = '${this.config.temporal.taskQueue}' AND ` +
+      `ExecutionStatus = 'Running' AND TaskQueue = '${taskQueueFor(this.config, env)}' AND ` +
       `WorkflowType IN (${types.map((t) => `'${t}'`).join(', ')})`;
     const scheduled = `${this.config.temporal.taskQueue}/drift/${env}`;
     for await (const w of this.client.workflow.list({ query })) {
@@ -446,6 +460,47 @@ export class Reads {
   }
 
   /**
+   * `cost by namespace|workload {env} {period}`: the cluster's OpenCost/Kubecost allocation API (config
+   * `cost.allocation.<env>`); the window is fixed here from the gateway's clock and recorded in the workflow's input.
+   */
+  async allocation(
+    env: EnvironmentName,
+    period: CostPeriod,
+    grouping: AllocationGrouping,
+    requester: Requester,
+    now: Date = new Date(),
+  ): Promise<AllocationReportResult> {
+    const e = this.config.environments[env];
+    if (!e)
+      throw new InvalidInput(
+        `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
+      );
+    const url = this.config.cost?.allocation?.[env];
+    if (!url)
+      throw new InvalidInput(
+        `${env} has no Kubernetes cost allocation API: set cost.allocation.${env} in the config to its OpenCost (or ` +
+          'Kubecost) URL, e.g. http://opencost.opencost:9003 (docs/cost.md)',
+      );
+    const suffix = e.cluster?.namespaceSuffix;
+    return this.run(
+      costAllocationWorkflow,
+      `cost-allocation/${env}/${requester.requestId}`,
+      [
+        {
+          environment: env,
+          period,
+          grouping,
+          url,
+          window: allocationWindow(period, now),
+          ...(suffix ? { namespaceSuffix: suffix } : {}),
+        },
+      ],
+      '5m',
+      `reading ${env}'s Kubernetes cost allocation`,
+    );
+  }
+
+  /**
    * `idle {env}`: the environment's namespaces (catalog services and releases, with the cluster's suffix) and its
    * blue/green standby colours are decided here from config and recorded in the workflow's input.
    */
@@ -455,18 +510,10 @@ export class Reads {
       throw new InvalidInput(
         `env: '${env}' is not configured; environments: ${Object.keys(this.config.environments).join(', ')}`,
       );
-    const suffix = e.cluster?.namespaceSuffix ?? '';
-    const services = Object.values(this.config.services);
-    const namespaces = [
-      ...new Set([...services, ...Object.values(this.config.releases)].map((s) => `${s.namespace}${suffix}`)),
-    ].sort();
-    const standby = services.flatMap((s) => ['blue', 'green'].map((c) => `${s.namespace}${suffix}/${s.name}-${c}`));
-    const { prices, thresholds, reap } = this.config.idle ?? DEFAULT_IDLE_CONFIG;
-    const settings = { prices, thresholds, reap };
     return this.run(
       idleResourcesWorkflow,
       `idle/${env}/${requester.requestId}`,
-      [{ environment: env, region: e.region, settings, namespaces, standby, nowIso: now.toISOString() }],
+      [{ ...idleInput(this.config, env), nowIso: now.toISOString() }],
       '5m',
       `looking for idle resources in ${env}`,
     );
@@ -489,5 +536,26 @@ export class Reads {
 
   async auditTail(n: number): Promise<AuditRecord[]> {
     return this.audit.tail(n);
+  }
+
+  /**
+   * `promotions {env}`: the `promoted` records of the audit trail into `env` (the CM-3 change records the promotion
+   * workflow writes when it ends), newest first, with links to the promotion and its rollout in the Temporal UI.
+   */
+  async promotions(env: EnvironmentName, limit = 20): Promise<PromotionRecord[]> {
+    const records = (await this.audit.tail(PROMOTION_SCAN)).filter(
+      (r) => r.action === 'promoted' && r.environment === env,
+    );
+    const ui = this.config.temporal.uiUrl;
+    const link = (id: string): string =>
+      `${ui}/namespaces/${this.config.temporal.namespace}/workflows/${encodeURIComponent(id)}`;
+    return records
+      .reverse()
+      .slice(0, limit)
+      .map((r) => {
+        const p = r.details as unknown as PromotionRecord;
+        const ids = [p.operationId, ...(p.rollout ? [p.rollout.operationId] : [])];
+        return ui ? { ...p, links: ids.map(link) } : p;
+      });
   }
 }
