@@ -15,6 +15,8 @@ export interface BotAppProps {
   readonly logLevel?: LogLevel;
   /** Where Bolt, the receiver and every listener log. Default: Bolt's console logger at `logLevel`. */
   readonly logger?: Logger;
+  /** Where listeners' after-ack work runs (default: a new lane); the bot main waits for it to empty on SIGTERM. */
+  readonly lane?: WorkLane;
 }
 
 /**
@@ -49,6 +51,6 @@ export function createBotApp(props: BotAppProps): App {
             maxBodyBytes: MAX_SLACK_BODY_BYTES,
           }),
         });
-  registerListeners(app, { ...props.deps, logger, lane: new WorkLane() });
+  registerListeners(app, { ...props.deps, logger, lane: props.lane ?? new WorkLane() });
   return app;
 }

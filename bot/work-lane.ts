@@ -7,6 +7,7 @@
 export class WorkLane {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly max = 4) {}
 
@@ -22,6 +23,17 @@ export class WorkLane {
       const next = this.waiting.shift();
       if (next) next();
       else this.running--;
+      if (this.running === 0) for (const r of this.idleWaiters.splice(0)) r();
     }
+  }
+
+  /** How much work is running or waiting. */
+  get pending(): number {
+    return this.running + this.waiting.length;
+  }
+
+  /** Resolves once no work is running or waiting (a stopping bot lets acknowledged requests finish). */
+  idle(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
   }
 }

@@ -77,9 +77,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === 'bot') {
+    // Resolves once SIGINT/SIGTERM has stopped the bot (requests in flight answered, their work finished).
     await runBot();
-    // The bot runs until SIGINT/SIGTERM; its own handlers exit the process.
-    return new Promise<number>(() => undefined);
+    return 0;
   }
   if (first === 'mfa' && flags.rest[1] === 'keygen') return keygenInTerminal(flags.rest.slice(2));
   const config = loadConfig();

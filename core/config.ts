@@ -26,6 +26,8 @@ import type { AnalysisSpec, RolloutPolicy, ServiceConfig, TrafficSpec } from './
 import { readLlmConfig } from './llm/settings';
 import type { SecurityConfig } from './security/config';
 import { readSecurityConfig } from './security/config';
+import type { OpsConfig } from './ops-settings';
+import { readOpsConfig } from './ops-settings';
 
 /** Where the Temporal server is and which task queue the worker polls. */
 export interface TemporalConfig {
@@ -121,6 +123,8 @@ export interface AppConfig {
   readonly idle?: IdleSettings;
   /** Organisation policies and suppressions for template validation (config `validation`; docs/compliance.md). */
   readonly validation?: ValidationPolicy;
+  /** Health server, shutdown grace, log format, OpenTelemetry (config `health`, `shutdown`, `logging`, `telemetry`). */
+  readonly ops?: OpsConfig;
 }
 
 /**
@@ -355,6 +359,8 @@ export function validateConfig(raw: unknown): ConfigResult {
       );
   const idle = readIdleConfig(root.idle);
   for (const i of idle.issues) r.fail(i.path, i.problem);
+  const ops = readOpsConfig(root);
+  for (const i of ops.issues) r.fail(i.path, i.problem);
 
   if (r.issues.length > 0) return { ok: false, issues: r.issues };
   return {
@@ -379,6 +385,7 @@ export function validateConfig(raw: unknown): ConfigResult {
       drift: drift.value,
       cost: cost.value,
       idle: idle.value,
+      ops: ops.value,
       ...(validation ? { validation } : {}),
     },
   };

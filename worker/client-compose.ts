@@ -1,5 +1,6 @@
 import type { AuditLog } from '../core/audit';
 import type { AppConfig } from '../core/config';
+import type { Client } from '@temporalio/client';
 import { Gateway } from './gateway';
 import type { GatewayProps } from './gateway';
 import { resolveIacVersion, resolveIacVersions } from './iac-version';
@@ -12,6 +13,8 @@ export interface GatewaySession {
   readonly gateway: Gateway;
   /** The gateway's audit log, for what a front end refuses by itself (e.g. the bot's forged modal submissions). */
   readonly audit: AuditLog;
+  /** The Temporal client's connection (the bot's readiness check asks it). */
+  readonly connection: Client['connection'];
   close(): Promise<void>;
 }
 
@@ -29,5 +32,5 @@ export async function openGateway(config: AppConfig, tuning?: GatewayProps['tuni
     iacVersions: await resolveIacVersions(config),
     ...(tuning ? { tuning } : {}),
   });
-  return { config, gateway, audit, close: () => client.connection.close() };
+  return { config, gateway, audit, connection: client.connection, close: () => client.connection.close() };
 }

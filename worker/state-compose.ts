@@ -31,6 +31,8 @@ export interface StateStores {
   deliveries(logger?: Logger): DeliveryLedger;
   /** Resolves once the store answers (PostgreSQL: connected, schema migrated); a composition root awaits it. */
   ready(): Promise<void>;
+  /** Answers now (PostgreSQL: a round trip on the pool; the file store: nothing to ask) — for `/readyz`. */
+  ping(): Promise<void>;
 }
 
 /** Alert state (core/alerts) in the file store: JSON lines beside the audit log, like the other worker state. */
@@ -80,6 +82,7 @@ export function openStateStores(config: AppConfig, env: NodeJS.ProcessEnv = proc
       mfaRecords: createFileMfaRecords(mfaRecordsPath(config)),
       deliveries: (logger) => new DurableDeliveryDedupe({ dir: deliveriesDir(config), ...(logger ? { logger } : {}) }),
       ready: () => Promise.resolve(),
+      ping: () => Promise.resolve(),
     };
   }
   const url = databaseUrl(config, env);
@@ -103,6 +106,10 @@ export function openStateStores(config: AppConfig, env: NodeJS.ProcessEnv = proc
     },
     ready: async () => {
       await store.ready;
+    },
+    ping: async () => {
+      await store.ready;
+      await store.pool.query('SELECT 1');
     },
   };
 }

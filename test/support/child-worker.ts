@@ -12,7 +12,11 @@ export interface ChildWorker {
   readonly process: ChildProcess;
   readonly output: () => string;
   readonly exited: Promise<number | null>;
+  /** The worker's health server (`/healthz`, `/readyz`, `/metrics`), on a free loopback port. */
+  readonly healthUrl: string;
   kill9(): Promise<void>;
+  /** SIGTERM: the worker drains; resolves with its exit code (null when a signal ended it). */
+  sigterm(): Promise<number | null>;
 }
 
 export async function startChildWorker(taskQueue: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildWorker> {
@@ -25,15 +29,21 @@ export async function startChildWorker(taskQueue: string, extraEnv: NodeJS.Proce
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const deadline = Date.now() + 90_000;
-  while (!out.includes('polling task queue')) {
+  while (!out.includes('polling task queue') || !/health on (http:\/\/\S+)/.test(out)) {
     if (child.exitCode !== null) throw new Error(`worker exited during start-up:\n${out}`);
     if (Date.now() > deadline) throw new Error(`worker did not start within 90s:\n${out}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  const healthUrl = /health on (http:\/\/\S+)/.exec(out)?.[1] ?? '';
   return {
     process: child,
     output: () => out,
     exited,
+    healthUrl,
+    sigterm: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
     kill9: async () => {
       child.kill('SIGKILL');
       await exited;
