@@ -36,7 +36,8 @@ export interface TrivyDeps {
 /** An image to scan: an image tarball (OCI layout / docker save) or a registry ref trivy pulls itself. */
 export type ImageSource = { readonly kind: 'archive'; readonly path: string } | { readonly kind: 'registry' };
 
-const COMMON = [
+/** The arguments every trivy run of ours takes: JSON out, quiet, offline-friendly (the sandbox's report writer too). */
+export const TRIVY_COMMON_ARGS: readonly string[] = [
   '--format',
   'json',
   '--quiet',
@@ -97,7 +98,16 @@ export async function trivyImage(
 ): Promise<ScanResult> {
   const db = deps.db.mode === 'offline' ? readOfflineDb(deps.cacheDir) : { source: deps.db.mode };
   const target = source.kind === 'archive' ? ['--input', source.path] : ['--image-src', 'remote', '--', ref];
-  const args = ['image', ...COMMON, '--scanners', 'vuln', '--cache-dir', deps.cacheDir, ...dbArgs(deps.db), ...target];
+  const args = [
+    'image',
+    ...TRIVY_COMMON_ARGS,
+    '--scanners',
+    'vuln',
+    '--cache-dir',
+    deps.cacheDir,
+    ...dbArgs(deps.db),
+    ...target,
+  ];
   const stdout = await runTrivy(deps, args, `scanning image ${ref}`, signal);
   return parseTrivyReport(stdout, { target: ref, artifact: 'image', db, everyFinding: deps.everyFinding === true });
 }
@@ -109,7 +119,7 @@ export async function trivyConfig(
   shownAs: string,
   signal?: AbortSignal,
 ): Promise<ScanResult> {
-  const args = ['config', ...COMMON, '--skip-check-update', '--cache-dir', deps.cacheDir, '--', path];
+  const args = ['config', ...TRIVY_COMMON_ARGS, '--skip-check-update', '--cache-dir', deps.cacheDir, '--', path];
   const stdout = await runTrivy(deps, args, `checking ${shownAs}`, signal);
   return parseTrivyReport(stdout, {
     target: shownAs,

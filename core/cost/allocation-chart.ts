@@ -1,5 +1,5 @@
 import type { AllocationReport, AllocationRow } from './allocation';
-import { CHART_HEIGHT, CHART_WIDTH } from './chart-spec';
+import { chartCanvas } from './chart-spec';
 
 /** Bars drawn; the rest are summed as one "other" bar. */
 const MAX_BARS = 10;
@@ -67,12 +67,7 @@ export function allocationChartSpec(r: AllocationReport): Record<string, unknown
     axis: { labelAngle: -30, labelFontSize: 16, titleFontSize: 20, labelLimit: 240, labelOverlap: false },
   };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    autosize: { type: 'none' },
-    padding: PADDING,
-    width: CHART_WIDTH - PADDING.left - PADDING.right,
-    height: CHART_HEIGHT - PADDING.top - PADDING.bottom,
-    background: 'white',
+    ...chartCanvas(PADDING),
     title: {
       text: `${r.environment.toUpperCase()} Kubernetes cost by ${what}`,
       subtitle: [

@@ -8,6 +8,26 @@ const MAX_SERIES = 8;
 /** Reports longer than this many days are drawn as a stacked area. */
 const MAX_BAR_DAYS = 31;
 const PADDING = { left: 128, top: 96, right: 250, bottom: 100 } as const;
+
+/**
+ * The frame every cost chart shares: a fixed canvas (autosize none), so the plot takes what the axes, title and
+ * legend leave inside `padding`, and every chart is exactly CHART_WIDTH × CHART_HEIGHT whatever its names.
+ */
+export function chartCanvas(padding: {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}): Record<string, unknown> {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    autosize: { type: 'none' },
+    padding,
+    width: CHART_WIDTH - padding.left - padding.right,
+    height: CHART_HEIGHT - padding.top - padding.bottom,
+    background: 'white',
+  };
+}
 const DAY_MS = 86_400_000;
 
 /** Cost Explorer's AWS service names are long ("Amazon Elastic Compute Cloud - Compute"): the legend's short forms. */
@@ -51,14 +71,7 @@ export function costChartSpec(report: CostReport): Record<string, unknown> {
   const labelled = report.days.filter((_, i) => i % step === 0).map((d) => d.date);
   const last = new Date(Date.parse(`${report.window.end}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    // A fixed canvas (autosize none): the plot takes what the axes, title and legend leave around it, so every
-    // chart is exactly CHART_WIDTH × CHART_HEIGHT whatever the names in its legend.
-    autosize: { type: 'none' },
-    padding: PADDING,
-    width: CHART_WIDTH - PADDING.left - PADDING.right,
-    height: CHART_HEIGHT - PADDING.top - PADDING.bottom,
-    background: 'white',
+    ...chartCanvas(PADDING),
     title: {
       text: `${report.environment.toUpperCase()} daily cost by ${GROUPING_TITLE[report.grouping]}`,
       subtitle: `${report.window.start} – ${last} (UTC days), ${report.metric}, ${report.currency}`,

@@ -17,6 +17,7 @@ import { stringify } from 'yaml';
 import { REPORT_LABELS, TRIVY_OPERATOR_GROUP, TRIVY_OPERATOR_VERSION } from '../../core/security/cluster-reports';
 import { parseImageRef } from '../../core/security/image-ref';
 import { resolveDigest } from '../../adapters/registry/oci';
+import { TRIVY_COMMON_ARGS } from '../../adapters/cli/trivy';
 import { SandboxKubeClient } from '../kube/rest';
 import type { KubeSettings } from '../kube/settings';
 
@@ -63,15 +64,6 @@ interface ReplicaSetJson {
 const SPEC_HASH = 'resource-spec-hash';
 const MANAGED_BY = 'app.kubernetes.io/managed-by';
 const WRITER = 'infra-agent-sandbox';
-const COMMON = [
-  '--format',
-  'json',
-  '--quiet',
-  '--skip-version-check',
-  '--disable-telemetry',
-  '--cache-backend',
-  'memory',
-];
 const SEVERITY_COUNT: Readonly<Record<string, string>> = {
   CRITICAL: 'criticalCount',
   HIGH: 'highCount',
@@ -113,7 +105,7 @@ export async function writeTrivyReports(o: OperatorStandInOptions): Promise<Oper
       }
       const scan = await trivyJson<TrivyImageJson>(o.trivyBin, [
         'image',
-        ...COMMON,
+        ...TRIVY_COMMON_ARGS,
         '--scanners',
         'vuln',
         '--cache-dir',
@@ -160,7 +152,7 @@ async function configAudit(
     await writeFile(file, stringify(manifest));
     const out = await trivyJson<TrivyConfigJson>(o.trivyBin, [
       'config',
-      ...COMMON,
+      ...TRIVY_COMMON_ARGS,
       '--skip-check-update',
       '--include-non-failures',
       '--cache-dir',

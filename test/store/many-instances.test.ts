@@ -5,9 +5,6 @@
  * chain in the database stays intact. Real Temporal, real PostgreSQL, real worker processes, moto.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { verifyAuditChain } from '../../adapters/audit/chain';
 import type { AuditRecord } from '../../core/audit';
 import type { AppConfig } from '../../core/config';
@@ -18,14 +15,7 @@ import type { ChildWorker } from '../support/child-worker';
 import { startChildWorker } from '../support/child-worker';
 import { testDatabaseUrl } from '../support/postgres';
 import { eventually, person, testConfig } from '../support/sandbox';
-
-/** A template no earlier run validated (validation results are cached by content): cfn-lint surely runs. */
-function freshTemplate(): string {
-  const fixture = join(__dirname, '..', 'fixtures', 'stacks', 'audit-log-group.yaml');
-  const path = join(mkdtempSync(join(tmpdir(), 'infra-agent-many-')), 'audit-log-group.yaml');
-  writeFileSync(path, `${readFileSync(fixture, 'utf8')}\n# run ${randomUUID()}\n`);
-  return path;
-}
+import { freshTemplate } from '../support/fresh-template';
 
 describe('two workers and two front ends on one PostgreSQL', () => {
   let config: AppConfig;

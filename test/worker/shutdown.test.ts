@@ -1,7 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../../core/config';
 import type { OperationState } from '../../core/operations';
@@ -12,16 +8,9 @@ import { startChildWorker } from '../support/child-worker';
 import type { ChildWorker } from '../support/child-worker';
 import { eventually, person, startWorker, testClient, testConfig } from '../support/sandbox';
 import type { RunningWorker } from '../support/sandbox';
+import { freshTemplate } from '../support/fresh-template';
 
 jest.setTimeout(300_000);
-
-/** A template no earlier run validated (its content is new), so cfn-lint surely runs for it. */
-function freshTemplate(): string {
-  const fixture = join(__dirname, '..', 'fixtures', 'stacks', 'audit-log-group.yaml');
-  const path = join(mkdtempSync(join(tmpdir(), 'infra-agent-drain-')), 'audit-log-group.yaml');
-  writeFileSync(path, `${readFileSync(fixture, 'utf8')}\n# run ${randomUUID()}\n`);
-  return path;
-}
 
 describe('graceful shutdown of a worker on SIGTERM', () => {
   let config: AppConfig;

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '../../core/config';
 import type { OperationState } from '../../core/operations';
@@ -14,20 +12,13 @@ import { awsClients } from '../support/aws';
 import { startChildWorker } from '../support/child-worker';
 import { replayAndMaybeRecord } from '../support/histories';
 import { eventually, person, startWorker, testClient, testConfig, withFixtureStacks } from '../support/sandbox';
+import { freshTemplate } from '../support/fresh-template';
 
 const STACKS = {
   'logs-kill-wait': 'stacks/audit-log-group.yaml',
   'logs-kill-exec': 'stacks/audit-log-group.yaml',
   'logs-restart': 'stacks/audit-log-group.yaml',
 };
-
-/** A template no earlier run validated (its content is new), so the validation cache cannot answer for it. */
-function freshTemplate(): string {
-  const fixture = join(__dirname, '..', 'fixtures', 'stacks', 'audit-log-group.yaml');
-  const path = join(mkdtempSync(join(tmpdir(), 'infra-agent-fresh-')), 'audit-log-group.yaml');
-  writeFileSync(path, `${readFileSync(fixture, 'utf8')}\n# run ${randomUUID()}\n`);
-  return path;
-}
 
 describe('durability: worker kill -9 and Temporal server restart', () => {
   let config: AppConfig;
